@@ -1,0 +1,80 @@
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Nets.Generators;
+
+/// <summary>Every diagnostic the generator reports; the catalogue with examples is docs/diagnostics.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Compiled.Nets";
+    private const string HelpBase = "https://github.com/compiled-nets/compiled-nets/blob/main/docs/diagnostics.md#";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("CN0001",
+        "Network type must be partial",
+        "'{0}' must be declared partial (and so must every type that contains it) so that the generator can add the network's code");
+
+    public static readonly DiagnosticDescriptor NoInputLayer = Error("CN0002",
+        "Network has no input layer",
+        "Network '{0}' has no [Input] layer; declare one as its first layer, e.g. [Input(784)] partial Layer Image {{ get; }}");
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error("CN0003",
+        "Layer size must be positive",
+        "Layer '{0}' has {1} = {2}; sizes must be at least 1");
+
+    public static readonly DiagnosticDescriptor NonDifferentiableActivation = Error("CN0004",
+        "Activation cannot be trained by gradient descent",
+        "Layer '{0}' uses the {1} activation, whose gradient is zero almost everywhere, in a network trained by gradient descent; use a differentiable activation, or train a single-layer network with the perceptron rule ([Network(Training = TrainingRule.Perceptron)])");
+
+    public static readonly DiagnosticDescriptor MismatchedOutputAndLoss = Warning("CN0005",
+        "Output activation and loss slow learning",
+        "Output layer '{0}' uses the {1} activation with the {2} loss: the activation's derivative shrinks the gradient where the output saturates, so learning slows; the matched pairs are linear with mean squared error, logistic with binary cross-entropy, softmax with softmax cross-entropy");
+
+    public static readonly DiagnosticDescriptor HiddenSoftmax = Warning("CN0006",
+        "Softmax on a hidden layer",
+        "Layer '{0}' is hidden but uses softmax; softmax belongs on the output layer, where it turns scores into probabilities");
+
+    public static readonly DiagnosticDescriptor MisplacedInput = Error("CN0007",
+        "Input layer must come first, once",
+        "Layer '{0}' is an [Input] layer but {1}; a network has exactly one input, declared as its first layer");
+
+    public static readonly DiagnosticDescriptor PerceptronNeedsSingleStepLayer = Error("CN0008",
+        "Perceptron rule needs one Heaviside or Sign layer",
+        "Network '{0}' is trained with the perceptron rule, which needs exactly one dense layer with the Heaviside or Sign activation after the input; {1}");
+
+    public static readonly DiagnosticDescriptor InvalidSlope = Error("CN0009",
+        "Invalid activation slope",
+        "Layer '{0}' has Slope = {1}, but {2}");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("CN0010",
+        "Network has no layers after its input",
+        "Network '{0}' has an input but no layer after it; add at least one [Dense] layer");
+
+    public static readonly DiagnosticDescriptor InvalidNetworkSetting = Error("CN0011",
+        "Invalid network setting",
+        "Network '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor LayerNotPartial = Warning("CN0012",
+        "Layer property is not partial",
+        "Layer property '{0}' is not partial, so the generator cannot implement it and it will not return the layer; declare it as 'partial Layer {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor UnsupportedNetworkType = Error("CN0013",
+        "Unsupported network type",
+        "'{0}' cannot be a network: {1}");
+
+    public static readonly DiagnosticDescriptor WrongLayerPropertyType = Error("CN0014",
+        "Layer property must be of type Layer",
+        "Layer property '{0}' has type '{1}'; layer properties must be of type Compiled.Nets.Layer");
+
+    public static readonly DiagnosticDescriptor UnusedSlope = Warning("CN0015",
+        "Slope has no effect",
+        "Layer '{0}' sets Slope, but the {1} activation has no slope; only Logistic and LeakyReLU use it");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
+        "Internal generator error",
+        "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");
+}

@@ -1,0 +1,100 @@
+namespace Compiled.Nets.Generators.Model;
+
+/// <summary>
+/// The lowered network, what every emitter reads: ops with constant shapes, arena offsets and fused
+/// epilogues, in execution order. Produced by <see cref="Lowering"/>. Nothing here is C#-specific:
+/// a CUDA emitter reads the same ops (one kernel per op).
+/// </summary>
+/// <remarks>
+/// Arenas: parameters and gradients hold <see cref="ParameterCount"/> floats (per layer weight [out, in]
+/// row-major, then bias). Activations and deltas each hold <see cref="ActivationsPerSample"/> floats per
+/// sample of batch capacity C: a buffer of width w at offset o occupies [o·C, o·C + C·w), rows of w floats.
+/// The delta arena mirrors the activation arena: the delta of a buffer is the loss gradient at that
+/// layer's pre-activation.
+/// </remarks>
+internal sealed record NetworkPlan(
+    TypeDeclarationInfo Type,
+    LossKind Loss,
+    TrainingRuleKind Training,
+    int Seed,
+    float LearningRate,
+    int InputSize,
+    int OutputSize,
+    int ParameterCount,
+    int ActivationsPerSample,
+    BufferRef OutputBuffer,
+    EquatableArray<LayerPlan> Layers,
+    EquatableArray<OpPlan> ForwardOps,
+    LossPlan? LossOp,
+    EquatableArray<OpPlan> BackwardOps);
+
+/// <summary>A layer's place in the parameter arena, for the Layer properties, the initialiser and the summary.</summary>
+internal sealed record LayerPlan(
+    string Name,
+    LayerKind Kind,
+    EquatableArray<int> OutputShape,
+    int InputSize,
+    int OutputSize,
+    ActivationPlan Activation,
+    InitializationKind Initialization,
+    int WeightOffset,
+    int WeightCount,
+    int BiasOffset,
+    int BiasCount,
+    string Modifiers,
+    bool IsPartial)
+{
+    public int ParameterCount => WeightCount + BiasCount;
+}
+
+/// <summary>An element-wise activation with its parameter (logistic slope k, leaky ReLU α; NaN otherwise).</summary>
+internal sealed record ActivationPlan(ActivationKind Kind, float Slope)
+{
+    public static readonly ActivationPlan Linear = new(ActivationKind.Linear, float.NaN);
+}
+
+/// <summary>
+/// A per-sample buffer: <see cref="Offset"/> floats into the activation (and delta) arena, <see cref="Width"/>
+/// floats per sample. Offset −1 is the network's input, read from the caller's span.
+/// </summary>
+internal sealed record BufferRef(int Offset, int Width)
+{
+    public bool IsNetworkInput => Offset < 0;
+}
+
+internal abstract record OpPlan(string Layer);
+
+/// <summary>y = f(W x + b) for a batch; bias and element-wise activation fused into the matrix product's epilogue.</summary>
+internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    ActivationPlan Epilogue, bool Unrolled) : OpPlan(Layer);
+
+/// <summary>Row-wise softmax of a buffer, in place.</summary>
+internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer);
+
+/// <summary>
+/// dW = dzᵀ x, db = Σ dz, and (unless the input is the network's) the previous layer's delta
+/// dzPrev = f′_prev(x) ⊙ (dz W), with f′_prev fused into the product's epilogue.
+/// </summary>
+internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled) : OpPlan(Layer);
+
+/// <summary>Turns the gradient at a softmax output into the gradient at its input, in the delta arena, in place.</summary>
+internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer);
+
+/// <summary>How the loss and the output layer's derivative are fused into one pass that writes the output delta.</summary>
+internal enum LossFusion
+{
+    /// <summary>Mean squared error, times the output activation's derivative.</summary>
+    MeanSquaredError,
+    /// <summary>Binary cross-entropy, times the output activation's derivative.</summary>
+    BinaryCrossEntropy,
+    /// <summary>Binary cross-entropy on a logistic output: dz = k (ŷ − y) / n.</summary>
+    BinaryCrossEntropyLogistic,
+    /// <summary>Softmax cross-entropy on a softmax output's probabilities: dz = (ŷ − y) / batch.</summary>
+    SoftmaxCrossEntropyOnProbabilities,
+    /// <summary>Softmax cross-entropy on raw outputs treated as logits, times their activation's derivative.</summary>
+    SoftmaxCrossEntropyOnLogits,
+}
+
+/// <summary>The loss over the output buffer; writes the output delta. <see cref="Derivative"/> is the output activation's (Linear when fused or when a softmax backward follows).</summary>
+internal sealed record LossPlan(LossKind Kind, LossFusion Fusion, BufferRef Output, ActivationPlan Derivative, float LogisticSlope);

@@ -1,0 +1,35 @@
+namespace Compiled.Nets.Generators.Model;
+
+/// <summary>
+/// What the user declared, as parsed from the attributes: no symbols, no syntax, only values.
+/// Produced by <see cref="Parsing.NetworkParser"/>; read by <see cref="ShapeInference"/>.
+/// </summary>
+internal sealed record NetworkSpec(
+    TypeDeclarationInfo Type,
+    LossKind Loss,
+    TrainingRuleKind Training,
+    int Seed,
+    float LearningRate,
+    InitializationKind Initialization,
+    int UnrollLimit,
+    LocationInfo? Location,
+    EquatableArray<LayerSpec> Layers);
+
+/// <summary>Where the generated partial class goes: namespace, name and the partial types that contain it.</summary>
+internal sealed record TypeDeclarationInfo(string Namespace, string Name, EquatableArray<string> ContainingTypes);
+
+/// <summary>One layer member. <see cref="Slope"/> is NaN when the user did not set it.</summary>
+internal sealed record LayerSpec(
+    string Name,
+    LayerKind Kind,
+    EquatableArray<int> Shape,
+    int Units,
+    ActivationKind Activation,
+    float Slope,
+    InitializationKind Initialization,
+    string Modifiers,
+    bool IsPartial,
+    LocationInfo? Location);
+
+/// <summary>A pipeline stage's output together with every diagnostic reported so far.</summary>
+internal sealed record StageResult<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics) where T : class;

@@ -1,0 +1,69 @@
+using System;
+
+namespace Compiled.Nets;
+
+/// <summary>
+/// Marks a <c>partial class</c> as a network. Its members annotated with layer attributes
+/// (<see cref="InputAttribute"/>, <see cref="DenseAttribute"/>) form the layers, in declaration order;
+/// the Compiled.Nets source generator emits the forward, backward and update code at compile time.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>The loss minimised by <c>TrainStep</c>. <see cref="Loss.Auto"/> picks the loss matched to the output activation.</summary>
+    public Loss Loss { get; set; } = Loss.Auto;
+
+    /// <summary>How the network learns: gradient descent (the default) or the perceptron learning rule.</summary>
+    public TrainingRule Training { get; set; } = TrainingRule.GradientDescent;
+
+    /// <summary>Seed of the parameter initialisation used by the parameterless constructor.</summary>
+    public int Seed { get; set; } = 0;
+
+    /// <summary>Initial learning rate (settable at run time through the <c>LearningRate</c> property).</summary>
+    public float LearningRate { get; set; } = 0.01f;
+
+    /// <summary>Default weight initialisation of every layer that does not choose its own.</summary>
+    public Initialization Initialization { get; set; } = Initialization.GlorotUniform;
+
+    /// <summary>
+    /// Largest layer, in multiply-adds per sample, that is emitted as straight-line code with constant
+    /// offsets; larger layers become SIMD loops. The default (256) was chosen by measurement (see docs/code-shape.md).
+    /// </summary>
+    public int UnrollLimit { get; set; } = 256;
+}
+
+/// <summary>The network's input: its shape per sample (one dimension for dense networks).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class InputAttribute : Attribute
+{
+    public InputAttribute(params int[] shape) => Shape = shape;
+
+    /// <summary>The shape of one sample.</summary>
+    public int[] Shape { get; }
+}
+
+/// <summary>A fully connected layer: <c>y = f(W x + b)</c>, with <c>W</c> stored <c>[out, in]</c> row-major.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class DenseAttribute : Attribute
+{
+    public DenseAttribute(int units, Activation activation = Activation.Linear)
+    {
+        Units = units;
+        Activation = activation;
+    }
+
+    /// <summary>Number of output units.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation applied after the affine map.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>
+    /// The activation's parameter: the slope k of <see cref="Activation.Logistic"/> (σ(k z), default 1)
+    /// or the negative slope α of <see cref="Activation.LeakyReLU"/> (default 0.01).
+    /// </summary>
+    public float Slope { get; set; } = float.NaN;
+
+    /// <summary>Weight initialisation of this layer; <see cref="Initialization.Default"/> uses the network's.</summary>
+    public Initialization Initialization { get; set; } = Initialization.Default;
+}

@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+
+namespace Compiled.Nets;
+
+/// <summary>What every generated network offers. Instances are not thread-safe: they own their work buffers.</summary>
+public interface INetwork
+{
+    /// <summary>Values in one input sample.</summary>
+    int InputLength { get; }
+
+    /// <summary>Values in one output sample.</summary>
+    int OutputLength { get; }
+
+    /// <summary>
+    /// All parameters, per layer in declaration order: weight <c>[out, in]</c> row-major, then bias
+    /// (PyTorch's <c>state_dict</c> order). Writes change the network.
+    /// </summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>The layers in declaration order.</summary>
+    IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>Computes one sample's output without allocating.</summary>
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>Computes the outputs of a batch: <c>inputs.Length / InputLength</c> samples, row after row.</summary>
+    void Predict(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>Re-initialises every parameter from <paramref name="seed"/>; the same seed gives the same weights.</summary>
+    void InitializeParameters(int seed);
+
+    /// <summary>A Keras-style table: each layer's output shape and parameter count.</summary>
+    string Summary();
+}
+
+/// <summary>A network trained by mini-batch gradient descent.</summary>
+public interface ITrainableNetwork : INetwork
+{
+    /// <summary>The gradients of the last <see cref="ComputeGradients"/> or <see cref="TrainStep"/>, in the order of <see cref="INetwork.Parameters"/>.</summary>
+    ReadOnlySpan<float> Gradients { get; }
+
+    /// <summary>The SGD step size; must be positive and finite.</summary>
+    float LearningRate { get; set; }
+
+    /// <summary>Number of training steps taken so far.</summary>
+    long StepCount { get; }
+
+    /// <summary>The mean loss over a batch, without changing the network.</summary>
+    float EvaluateLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+
+    /// <summary>Fills <see cref="Gradients"/> with the gradient of the batch's mean loss and returns the loss; parameters are unchanged.</summary>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+
+    /// <summary>One SGD step on a batch (inputs and targets row after row); returns the batch's mean loss before the step.</summary>
+    /// <exception cref="NonFiniteLossException">The loss is NaN or infinite; the parameters are left unchanged.</exception>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+}
+
+/// <summary>A single-layer Heaviside or Sign network trained with the perceptron learning rule.</summary>
+public interface IPerceptronNetwork : INetwork
+{
+    /// <summary>The step size η of the rule w ← w + η (y − ŷ) x.</summary>
+    float LearningRate { get; set; }
+
+    /// <summary>Applies the rule to one sample; returns the number of outputs that were wrong before the update.</summary>
+    int PerceptronStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target);
+
+    /// <summary>
+    /// Presents every sample once per epoch, in order, until an epoch makes no mistake (converged) or
+    /// <paramref name="maxEpochs"/> have passed (not converged: e.g. XOR, which is not linearly separable).
+    /// </summary>
+    PerceptronResult TrainPerceptron(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int maxEpochs = 100);
+}
+
+/// <summary>The outcome of <see cref="IPerceptronNetwork.TrainPerceptron"/>.</summary>
+/// <param name="Converged">Whether an epoch passed without a mistake.</param>
+/// <param name="Epochs">Epochs run (the last one is the error-free epoch when converged).</param>
+/// <param name="MistakesInLastEpoch">Wrong outputs in the last epoch (0 when converged).</param>
+public readonly record struct PerceptronResult(bool Converged, int Epochs, int MistakesInLastEpoch)
+{
+    public override string ToString() => Converged
+        ? $"converged after {Epochs} epoch(s)"
+        : $"not converged after {Epochs} epoch(s): {MistakesInLastEpoch} mistake(s) in the last epoch";
+}

@@ -1,0 +1,26 @@
+using System;
+
+namespace Compiled.Nets;
+
+/// <summary>Weight initialisation, called by generated <c>InitializeParameters</c>.</summary>
+public static class Initializers
+{
+    /// <summary>Fills <paramref name="weights"/> by <paramref name="scheme"/> for a layer with the given fans.</summary>
+    public static void Fill(Span<float> weights, Initialization scheme, int fanIn, int fanOut, SeededRandom random)
+    {
+        switch (scheme)
+        {
+            case Initialization.Default:
+            case Initialization.GlorotUniform:
+                float limit = MathF.Sqrt(6f / (fanIn + fanOut));
+                for (int i = 0; i < weights.Length; i++) weights[i] = (2f * random.NextFloat() - 1f) * limit;
+                break;
+            case Initialization.ScaledNormal:
+                float std = 1f / MathF.Sqrt(fanIn);
+                for (int i = 0; i < weights.Length; i++) weights[i] = random.NextGaussian() * std;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "unknown initialisation scheme");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Kernels;
+
+/// <summary>
+/// An element-wise activation, as a struct so that generic kernels are specialised per activation
+/// by the JIT (no virtual call per element). Derivatives are expressed through the output y = f(z),
+/// so the backward pass needs only the stored outputs.
+/// </summary>
+public interface IActivation
+{
+    float Apply(float z);
+    Vector256<float> Apply(Vector256<float> z);
+    /// <summary>f′(z) written as a function of y = f(z).</summary>
+    float Derivative(float y);
+    /// <summary>f′(z) written as a function of y = f(z).</summary>
+    Vector256<float> Derivative(Vector256<float> y);
+}
+
+public readonly struct LinearActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Apply(Vector256<float> z) => z;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One;
+}
+
+/// <summary>σ(k z) = 1 / (1 + e^(−k z)); derivative k y (1 − y).</summary>
+public readonly struct LogisticActivation : IActivation
+{
+    private readonly float _slope;
+    public LogisticActivation(float slope) => _slope = slope;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => 1f / (1f + MathF.Exp(-_slope * z));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) =>
+        Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(z * Vector256.Create(-_slope)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => _slope * y * (1f - y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => Vector256.Create(_slope) * y * (Vector256<float>.One - y);
+}
+
+/// <summary>tanh z; derivative 1 − y².</summary>
+public readonly struct TanhActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => MathF.Tanh(z);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z)
+    {
+        // tanh z = 1 − 2 / (e^(2z) + 1): saturates correctly at ±1 when e^(2z) over- or underflows.
+        var e = Vector256.Exp(z + z);
+        return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - y * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One - y * y;
+}
+
+/// <summary>max(0, z); derivative 1 where y &gt; 0.</summary>
+public readonly struct ReLUActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Apply(Vector256<float> z) => Vector256.Max(z, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => y > 0f ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => Vector256.GreaterThan(y, Vector256<float>.Zero) & Vector256<float>.One;
+}
+
+/// <summary>z for z &gt; 0, α z otherwise; derivative 1 or α.</summary>
+public readonly struct LeakyReLUActivation : IActivation
+{
+    private readonly float _alpha;
+    public LeakyReLUActivation(float alpha) => _alpha = alpha;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : _alpha * z;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * Vector256.Create(_alpha));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => y > 0f ? 1f : _alpha;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(_alpha));
+}
+
+/// <summary>ln(1 + e^z), computed as max(z, 0) + ln(1 + e^(−|z|)) to avoid overflow; derivative σ(z) = 1 − e^(−y).</summary>
+public readonly struct SoftplusActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Apply(float z) => MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) =>
+        Vector256.Max(z, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + Vector256.Exp(-Vector256.Abs(z)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - MathF.Exp(-y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One - Vector256.Exp(-y);
+}
+
+/// <summary>1 for z ≥ 0, else 0. Its derivative is 0 almost everywhere, so it is trained by the perceptron rule.</summary>
+public readonly struct HeavisideActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero) & Vector256<float>.One;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.Zero;
+}
+
+/// <summary>1 for z ≥ 0, else −1. Its derivative is 0 almost everywhere, so it is trained by the perceptron rule.</summary>
+public readonly struct SignActivation : IActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : -1f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(-1f));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.Zero;
+}
