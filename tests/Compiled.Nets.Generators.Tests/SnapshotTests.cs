@@ -1,0 +1,83 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Compiled.Nets.Generators.Tests;
+
+public class SnapshotTests
+{
+    private const string Xor = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.BinaryCrossEntropy, LearningRate = 0.5f)]
+        public partial class Xor
+        {
+            [Input(2)] public partial Layer X { get; }
+            [Dense(4, Activation.Tanh)] public partial Layer Hidden { get; }
+            [Dense(1, Activation.Logistic)] public partial Layer Y { get; }
+        }
+        """;
+
+    private const string Mlp = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 7)]
+        public partial class Mlp
+        {
+            [Input(784)] public partial Layer Image { get; }
+            [Dense(128, Activation.ReLU)] public partial Layer Hidden1 { get; }
+            [Dense(64, Activation.ReLU)] public partial Layer Hidden2 { get; }
+            [Dense(10, Activation.Softmax)] public partial Layer Probabilities { get; }
+        }
+        """;
+
+    [Fact]
+    public void Xor_network_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(Xor);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.Xor.g.cs"), "Xor");
+    }
+
+    [Fact]
+    public void Mlp_784_128_64_10_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(Mlp);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.Mlp.g.cs"), "Mlp");
+    }
+
+    [Fact]
+    public void Emission_is_deterministic()
+    {
+        string first = GeneratorHarness.Run(Mlp).SourceFor("Demo.Mlp.g.cs");
+        string second = GeneratorHarness.Run(Mlp).SourceFor("Demo.Mlp.g.cs");
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Nested_types_in_a_global_namespace_get_their_containing_declarations()
+    {
+        const string source = """
+            using Compiled.Nets;
+            public static partial class Outer
+            {
+                [Network]
+                internal partial class Inner
+                {
+                    [Input(3)] partial Layer X { get; }
+                    [Dense(2)] partial Layer Y { get; }
+                }
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Contains("partial class Outer", result.SourceFor("Outer.Inner.g.cs"));
+    }
+}

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Compiled.Nets.Tests;
+
+/// <summary>
+/// Finite-difference checks of the generated backward pass: every activation (tanh, logistic with slope,
+/// ReLU, leaky ReLU, softplus, softmax, linear) and every loss (MSE, BCE fused and unfused, softmax
+/// cross-entropy on probabilities and on logits), through both unrolled and SIMD code.
+/// </summary>
+public class GradientCheckTests
+{
+    private readonly ITestOutputHelper _output;
+    public GradientCheckTests(ITestOutputHelper output) => _output = output;
+
+    public static IEnumerable<object[]> Cases() => new[]
+    {
+        new object[] { "unrolled: tanh, logistic k=0.7, ReLU, leaky, softplus, softmax hidden, logits + CE", (Func<ITrainableNetwork>)(() => new EveryActivationUnrolled(1)), Targets.OneHot },
+        new object[] { "SIMD: tanh, logistic k=0.7, ReLU, leaky, softplus, softmax hidden, logits + CE", (Func<ITrainableNetwork>)(() => new EveryActivationSimd(1)), Targets.OneHot },
+        new object[] { "unrolled: tanh + logistic output, BCE fused", (Func<ITrainableNetwork>)(() => new GoldenTanhLogisticBce(2)), Targets.Probabilities },
+        new object[] { "unrolled: ReLU + softmax output, CE on probabilities", (Func<ITrainableNetwork>)(() => new GoldenReluSoftmaxCe(3)), Targets.OneHot },
+        new object[] { "unrolled: leaky + softplus + linear, MSE", (Func<ITrainableNetwork>)(() => new GoldenLeakySoftplusMse(4)), Targets.Gaussian },
+        new object[] { "unrolled: logistic k=2 hidden, MSE", (Func<ITrainableNetwork>)(() => new GoldenLogisticSlopeMse(5)), Targets.Gaussian },
+        new object[] { "unrolled: softmax output, MSE (Jacobian path)", (Func<ITrainableNetwork>)(() => new GoldenSoftmaxMse(6)), Targets.Probabilities },
+        new object[] { "mixed: ReLU/tanh SIMD + softmax unrolled, CE", (Func<ITrainableNetwork>)(() => new GoldenLargeReluCe(7)), Targets.OneHot },
+        new object[] { "mixed: leaky/logistic k=1.5 SIMD + linear, MSE", (Func<ITrainableNetwork>)(() => new GoldenLargeLeakyLogisticMse(8)), Targets.Gaussian },
+        new object[] { "SIMD: softplus + softmax output, BCE unfused", (Func<ITrainableNetwork>)(() => new BceOnSoftmaxSimd(9)), Targets.Probabilities },
+        new object[] { "SIMD: ReLU + tanh output, MSE", (Func<ITrainableNetwork>)(() => new MseTanhOutputSimd(10)), Targets.Gaussian },
+        new object[] { "SIMD: leaky output as logits, CE", (Func<ITrainableNetwork>)(() => new LogitsCeThroughLeakySimd(11)), Targets.OneHot },
+        new object[] { "unrolled: hidden softmax + logistic output, BCE", (Func<ITrainableNetwork>)(() => new GoldenHiddenSoftmaxBce(12)), Targets.Probabilities },
+    };
+
+    public enum Targets { OneHot, Probabilities, Gaussian }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Analytic_gradients_match_central_differences(string description, Func<ITrainableNetwork> create, Targets kind)
+    {
+        var net = create();
+        const int batch = 5;
+        float[] inputs = TestData.Random(batch * net.InputLength, seed: 100);
+        float[] targets = kind switch
+        {
+            Targets.OneHot => TestData.OneHot(batch, net.OutputLength, seed: 200),
+            Targets.Probabilities => TestData.Probabilities(batch * net.OutputLength, seed: 200),
+            _ => TestData.Random(batch * net.OutputLength, seed: 200),
+        };
+        net.ComputeGradients(inputs, targets, batch);
+        float[] analytic = net.Gradients.ToArray();
+
+        // Central differences, evaluated in float like the network: h = 1e-3 balances truncation (h²) and rounding (ε/h).
+        const float h = 1e-3f;
+        double worst = 0, sumSquares = 0, sumSquaresDiff = 0;
+        var parameters = net.Parameters;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float saved = parameters[i];
+            parameters[i] = saved + h;
+            double plus = net.EvaluateLoss(inputs, targets, batch);
+            parameters[i] = saved - h;
+            double minus = net.EvaluateLoss(inputs, targets, batch);
+            parameters[i] = saved;
+            double numeric = (plus - minus) / (2 * h);
+            double difference = Math.Abs(numeric - analytic[i]);
+            worst = Math.Max(worst, difference / Math.Max(1e-2, Math.Abs(numeric) + Math.Abs(analytic[i])));
+            sumSquares += numeric * numeric;
+            sumSquaresDiff += difference * difference;
+        }
+        double relativeNorm = Math.Sqrt(sumSquaresDiff / Math.Max(sumSquares, 1e-30));
+        _output.WriteLine($"{description}: {parameters.Length} parameters, ‖num − analytic‖/‖num‖ = {relativeNorm:E2}, worst element {worst:E2}");
+        Assert.True(relativeNorm < 1e-2, $"relative gradient error {relativeNorm:E2}");
+        Assert.True(worst < 5e-2, $"worst element error {worst:E2}");
+    }
+
+    [Fact]
+    public void Unrolled_and_simd_code_agree()
+    {
+        var unrolled = new EveryActivationUnrolled(21);
+        var simd = new EveryActivationSimd(21);
+        Assert.Equal(unrolled.Parameters.ToArray(), simd.Parameters.ToArray());
+        const int batch = 7;
+        float[] inputs = TestData.Random(batch * EveryActivationSimd.InputSize, 3);
+        float[] targets = TestData.OneHot(batch, EveryActivationSimd.OutputSize, 4);
+        float a = unrolled.ComputeGradients(inputs, targets, batch);
+        float b = simd.ComputeGradients(inputs, targets, batch);
+        Assert.Equal(a, b, 5);
+        double error = GoldenTests.MaxError(simd.Gradients.ToArray(), unrolled.Gradients.ToArray());
+        _output.WriteLine($"max gradient difference unrolled vs SIMD: {error:E2}");
+        Assert.True(error < 1e-5);
+    }
+}

@@ -1,0 +1,35 @@
+using System;
+using System.IO;
+
+namespace Compiled.Nets.Tests;
+
+internal static class TestData
+{
+    public static float[] Random(int count, int seed, float scale = 1f)
+    {
+        var random = new SeededRandom(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = random.NextGaussian() * scale;
+        return values;
+    }
+
+    /// <summary>One-hot rows with random classes.</summary>
+    public static float[] OneHot(int batch, int classes, int seed)
+    {
+        var random = new SeededRandom(seed);
+        var values = new float[batch * classes];
+        for (int b = 0; b < batch; b++) values[b * classes + random.NextInt(classes)] = 1f;
+        return values;
+    }
+
+    /// <summary>Values in [0.05, 0.95], valid binary cross-entropy targets.</summary>
+    public static float[] Probabilities(int count, int seed)
+    {
+        var random = new SeededRandom(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = 0.05f + 0.9f * random.NextFloat();
+        return values;
+    }
+
+    public static string PathOf(params string[] parts) => Path.Combine(AppContext.BaseDirectory, Path.Combine(parts));
+}
