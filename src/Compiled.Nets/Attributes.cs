@@ -27,9 +27,9 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>
     /// Largest layer, in multiply-adds per sample, that is emitted as straight-line code with constant
-    /// offsets; larger layers become SIMD loops. The default (256) was chosen by measurement (see docs/code-shape.md).
+    /// offsets; larger layers become SIMD loops. The default (64) was chosen by measurement (see docs/code-shape.md).
     /// </summary>
-    public int UnrollLimit { get; set; } = 256;
+    public int UnrollLimit { get; set; } = 64;
 }
 
 /// <summary>The network's input: its shape per sample (one dimension for dense networks).</summary>

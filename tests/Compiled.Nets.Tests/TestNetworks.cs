@@ -61,7 +61,7 @@ public partial class GoldenSoftmaxMse
     [Dense(3, Activation.Softmax)] public partial Layer Y { get; }
 }
 
-/// <summary>Mixed code shapes: the first two layers exceed the unroll limit (SIMD kernels), the last is unrolled.</summary>
+/// <summary>Larger than the unroll limit: every layer runs through the SIMD kernels, with ragged sizes.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 public partial class GoldenLargeReluCe
 {

@@ -45,7 +45,7 @@ if [[ $SKIP_DOTNET -eq 0 ]]; then
   echo "== Compiled.Nets (BenchmarkDotNet)" >&2
   rm -rf "$OUT/bdn/results"
   dotnet run -c Release --project tests/Compiled.Nets.Benchmarks -- \
-    --filter '*' --exporters json --artifacts "$OUT/bdn"
+    --filter '*ReferenceComparison*' --exporters json --artifacts "$OUT/bdn"
 fi
 
 echo "== Comparison" >&2

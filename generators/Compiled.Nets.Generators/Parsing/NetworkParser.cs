@@ -73,7 +73,7 @@ internal static class NetworkParser
         int seed = 0;
         float learningRate = 0.01f;
         var initialization = InitializationKind.GlorotUniform;
-        int unrollLimit = 256;
+        int unrollLimit = 64; // keep in step with NetworkAttribute.UnrollLimit
         foreach (var named in networkAttribute.NamedArguments)
         {
             if (named.Value.Kind == TypedConstantKind.Error || named.Value.Value is null) return null;

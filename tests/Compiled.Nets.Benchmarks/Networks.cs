@@ -1,0 +1,34 @@
+using Compiled.Nets;
+
+namespace Compiled.Nets.Benchmarks;
+
+/// <summary>2-4-1, tanh then logistic: FANN's and PyTorch's XOR benchmark network.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy, LearningRate = 0.5f)]
+public partial class XorNet
+{
+    [Input(2)] public partial Layer X { get; }
+    [Dense(4, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dense(1, Activation.Logistic)] public partial Layer Y { get; }
+}
+
+/// <summary>784-128-64-10 with ReLU and a softmax output.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, LearningRate = 0.01f)]
+public partial class Mlp
+{
+    [Input(784)] public partial Layer Image { get; }
+    [Dense(128, Activation.ReLU)] public partial Layer Hidden1 { get; }
+    [Dense(64, Activation.ReLU)] public partial Layer Hidden2 { get; }
+    [Dense(10, Activation.Softmax)] public partial Layer Probabilities { get; }
+}
+
+// Square layers of growing size, emitted unrolled and as SIMD loops: the data behind the default UnrollLimit.
+[Network(UnrollLimit = int.MaxValue)] public partial class Square8Unrolled { [Input(8)] public partial Layer X { get; } [Dense(8, Activation.Tanh)] public partial Layer H { get; } [Dense(8)] public partial Layer Y { get; } }
+[Network(UnrollLimit = 0)] public partial class Square8Simd { [Input(8)] public partial Layer X { get; } [Dense(8, Activation.Tanh)] public partial Layer H { get; } [Dense(8)] public partial Layer Y { get; } }
+[Network(UnrollLimit = int.MaxValue)] public partial class Square16Unrolled { [Input(16)] public partial Layer X { get; } [Dense(16, Activation.Tanh)] public partial Layer H { get; } [Dense(16)] public partial Layer Y { get; } }
+[Network(UnrollLimit = 0)] public partial class Square16Simd { [Input(16)] public partial Layer X { get; } [Dense(16, Activation.Tanh)] public partial Layer H { get; } [Dense(16)] public partial Layer Y { get; } }
+[Network(UnrollLimit = int.MaxValue)] public partial class Square24Unrolled { [Input(24)] public partial Layer X { get; } [Dense(24, Activation.Tanh)] public partial Layer H { get; } [Dense(24)] public partial Layer Y { get; } }
+[Network(UnrollLimit = 0)] public partial class Square24Simd { [Input(24)] public partial Layer X { get; } [Dense(24, Activation.Tanh)] public partial Layer H { get; } [Dense(24)] public partial Layer Y { get; } }
+[Network(UnrollLimit = int.MaxValue)] public partial class Square32Unrolled { [Input(32)] public partial Layer X { get; } [Dense(32, Activation.Tanh)] public partial Layer H { get; } [Dense(32)] public partial Layer Y { get; } }
+[Network(UnrollLimit = 0)] public partial class Square32Simd { [Input(32)] public partial Layer X { get; } [Dense(32, Activation.Tanh)] public partial Layer H { get; } [Dense(32)] public partial Layer Y { get; } }
+[Network(UnrollLimit = int.MaxValue)] public partial class Square64Unrolled { [Input(64)] public partial Layer X { get; } [Dense(64, Activation.Tanh)] public partial Layer H { get; } [Dense(64)] public partial Layer Y { get; } }
+[Network(UnrollLimit = 0)] public partial class Square64Simd { [Input(64)] public partial Layer X { get; } [Dense(64, Activation.Tanh)] public partial Layer H { get; } [Dense(64)] public partial Layer Y { get; } }

@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+
+namespace Compiled.Nets.Benchmarks;
+
+/// <summary>
+/// Runs the suites: `dotnet run -c Release --project tests/Compiled.Nets.Benchmarks -- --filter '*'`.
+/// tests/benchmarks/run-all.sh runs ReferenceComparison beside PyTorch and FANN and prints the ratios.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}

@@ -1,0 +1,55 @@
+using System;
+using BenchmarkDotNet.Attributes;
+
+namespace Compiled.Nets.Benchmarks;
+
+/// <summary>
+/// The models that tests/benchmarks/pytorch_bench.py and fann_bench.c time; compare.py reads these
+/// methods by name (ForwardXor, ForwardMlp, TrainXor, TrainMlpBatch64).
+/// </summary>
+[MemoryDiagnoser]
+public class ReferenceComparison
+{
+    private readonly XorNet _xor = new();
+    private readonly Mlp _mlp = new();
+    private readonly float[] _xorInput = { 1f, 0f };
+    private readonly float[] _xorOutput = new float[1];
+    private readonly float[] _xorInputs = { 0, 0, 0, 1, 1, 0, 1, 1 };
+    private readonly float[] _xorTargets = { 0, 1, 1, 0 };
+    private float[] _image = Array.Empty<float>();
+    private readonly float[] _probabilities = new float[10];
+    private float[] _batchImages = Array.Empty<float>();
+    private float[] _batchTargets = Array.Empty<float>();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new SeededRandom(1);
+        _image = new float[784];
+        for (int i = 0; i < _image.Length; i++) _image[i] = random.NextFloat();
+        _batchImages = new float[64 * 784];
+        for (int i = 0; i < _batchImages.Length; i++) _batchImages[i] = random.NextFloat();
+        _batchTargets = new float[64 * 10];
+        for (int b = 0; b < 64; b++) _batchTargets[b * 10 + random.NextInt(10)] = 1f;
+    }
+
+    [Benchmark(Description = "Forward, batch 1, XOR 2-4-1")]
+    public float ForwardXor()
+    {
+        _xor.Forward(_xorInput, _xorOutput);
+        return _xorOutput[0];
+    }
+
+    [Benchmark(Description = "Forward, batch 1, MLP 784-128-64-10")]
+    public float ForwardMlp()
+    {
+        _mlp.Forward(_image, _probabilities);
+        return _probabilities[0];
+    }
+
+    [Benchmark(Description = "Train step, XOR, full batch of 4")]
+    public float TrainXor() => _xor.TrainStep(_xorInputs, _xorTargets, 4);
+
+    [Benchmark(Description = "Train step, MLP, batch 64")]
+    public float TrainMlpBatch64() => _mlp.TrainStep(_batchImages, _batchTargets, 64);
+}
