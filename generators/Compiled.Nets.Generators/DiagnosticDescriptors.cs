@@ -74,6 +74,14 @@ internal static class DiagnosticDescriptors
         "Slope has no effect",
         "Layer '{0}' sets Slope, but the {1} activation has no slope; only Logistic and LeakyReLU use it");
 
+    public static readonly DiagnosticDescriptor OutputNotDense = Error("CN0016",
+        "Output layer must be Dense",
+        "Layer '{0}' is a {1} layer but the last one; the loss is computed on a Dense output layer, so end the network with [Dense]");
+
+    public static readonly DiagnosticDescriptor InvalidLayerSetting = Error("CN0017",
+        "Invalid layer setting",
+        "Layer '{0}' has {1} = {2}; {3}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

@@ -69,27 +69,41 @@ internal static class ShapeInference
         }
         int inputSize = input.Shape.Aggregate(1, (a, d) => a * d);
         layers.Add(new ShapedLayer(input.Name, LayerKind.Input, input.Shape, 0, inputSize, ActivationKind.Linear, float.NaN,
-            InitializationKind.Default, input.Modifiers, input.IsPartial));
+            InitializationKind.Default, 0f, 0f, 0f, false, 0f, 0f, 0f, input.Modifiers, input.IsPartial));
 
+        float networkL1 = CheckPenalty(spec.L1, "L1", name, spec.Location, diagnostics, DiagnosticDescriptors.InvalidNetworkSetting);
+        float networkL2 = CheckPenalty(spec.L2, "L2", name, spec.Location, diagnostics, DiagnosticDescriptors.InvalidNetworkSetting);
         int previousSize = inputSize;
         for (int i = 1; i < spec.Layers.Count; i++)
         {
             var layer = spec.Layers[i];
-            if (layer.Kind != LayerKind.Dense) continue; // a second input was reported above
+            if (layer.Kind == LayerKind.Input) continue; // a second input was reported above
             bool isOutput = i == spec.Layers.Count - 1;
-            if (layer.Units <= 0)
+            if (isOutput && layer.Kind != LayerKind.Dense)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotDense, layer.Location, layer.Name, layer.Kind));
+
+            int units = layer.Kind == LayerKind.Dense ? layer.Units : previousSize;
+            if (layer.Kind == LayerKind.Dense && layer.Units <= 0)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "units", layer.Units));
-
-            if (gradientDescent && layer.Activation is ActivationKind.Heaviside or ActivationKind.Sign)
+            bool hasActivation = layer.Kind is LayerKind.Dense or LayerKind.BatchNorm;
+            if (hasActivation && gradientDescent && layer.Activation is ActivationKind.Heaviside or ActivationKind.Sign)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonDifferentiableActivation, layer.Location, layer.Name, layer.Activation.Describe()));
-            if (!isOutput && layer.Activation == ActivationKind.Softmax)
+            if (layer.Kind == LayerKind.Dense && !isOutput && layer.Activation == ActivationKind.Softmax)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HiddenSoftmax, layer.Location, layer.Name));
+            CheckLayerSettings(layer, diagnostics);
 
-            float slope = ResolveSlope(layer, diagnostics);
+            float slope = layer.Kind switch
+            {
+                LayerKind.Dense => ResolveSlope(layer, diagnostics),
+                LayerKind.PReLU => layer.Slope,
+                _ => float.NaN,
+            };
             var initialization = layer.Initialization == InitializationKind.Default ? spec.Initialization : layer.Initialization;
-            int units = layer.Units;
-            layers.Add(new ShapedLayer(layer.Name, LayerKind.Dense, new[] { units }.ToEquatableArray(), previousSize, units,
-                layer.Activation, slope, initialization, layer.Modifiers, layer.IsPartial));
+            float l1 = float.IsNaN(layer.L1) ? networkL1 : CheckPenalty(layer.L1, "L1", layer.Name, layer.Location, diagnostics, DiagnosticDescriptors.InvalidLayerSetting);
+            float l2 = float.IsNaN(layer.L2) ? networkL2 : CheckPenalty(layer.L2, "L2", layer.Name, layer.Location, diagnostics, DiagnosticDescriptors.InvalidLayerSetting);
+            layers.Add(new ShapedLayer(layer.Name, layer.Kind, new[] { units }.ToEquatableArray(), previousSize, units,
+                hasActivation ? layer.Activation : ActivationKind.Linear, slope, initialization, layer.BiasInitialValue,
+                l1, l2, spec.RegularizeBiases, layer.Rate, layer.Momentum, layer.Epsilon, layer.Modifiers, layer.IsPartial));
             previousSize = units;
         }
 
@@ -151,6 +165,40 @@ internal static class ShapeInference
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedSlope, layer.Location, layer.Name, layer.Activation.Describe()));
                 return float.NaN;
         }
+    }
+
+    private static void CheckLayerSettings(LayerSpec layer, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        switch (layer.Kind)
+        {
+            case LayerKind.Dropout when !(layer.Rate >= 0f && layer.Rate < 1f):
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "rate",
+                    Format(layer.Rate), "the dropout rate is a probability in [0, 1)"));
+                break;
+            case LayerKind.BatchNorm:
+                if (!(layer.Momentum > 0f && layer.Momentum <= 1f))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "Momentum",
+                        Format(layer.Momentum), "the running-average momentum must be in (0, 1]"));
+                if (!(layer.Epsilon > 0f) || float.IsInfinity(layer.Epsilon))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "Epsilon",
+                        Format(layer.Epsilon), "epsilon must be positive and finite"));
+                if (layer.Activation is ActivationKind.Softmax or ActivationKind.LeakyReLU or ActivationKind.Logistic)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "activation",
+                        layer.Activation.Describe(), "BatchNorm takes linear, tanh, ReLU or softplus; put other activations on a Dense layer"));
+                break;
+            case LayerKind.PReLU when float.IsNaN(layer.Slope) || float.IsInfinity(layer.Slope):
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "InitialSlope",
+                    Format(layer.Slope), "the initial slope must be a finite number"));
+                break;
+        }
+    }
+
+    private static float CheckPenalty(float value, string setting, string owner, LocationInfo? location,
+        ImmutableArray<DiagnosticInfo>.Builder diagnostics, Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor)
+    {
+        if (value >= 0f && !float.IsInfinity(value)) return value;
+        diagnostics.Add(DiagnosticInfo.Create(descriptor, location, owner, setting, Format(value), "a penalty weight must be zero or positive and finite"));
+        return 0f;
     }
 
     private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -30,6 +30,15 @@ public sealed class NetworkAttribute : Attribute
     /// offsets; larger layers become SIMD loops. The default (64) was chosen by measurement (see docs/code-shape.md).
     /// </summary>
     public int UnrollLimit { get; set; } = 64;
+
+    /// <summary>L1 penalty λ Σ|w| on every layer's weights (layers may override); 0 = off.</summary>
+    public float L1 { get; set; }
+
+    /// <summary>L2 penalty (λ/2) Σw² on every layer's weights, PyTorch's weight decay λ (layers may override); 0 = off.</summary>
+    public float L2 { get; set; }
+
+    /// <summary>Whether L1/L2 also apply to biases and normalisation parameters (off by default, as is usual).</summary>
+    public bool RegularizeBiases { get; set; }
 }
 
 /// <summary>The network's input: its shape per sample (one dimension for dense networks).</summary>
@@ -66,4 +75,54 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Weight initialisation of this layer; <see cref="Initialization.Default"/> uses the network's.</summary>
     public Initialization Initialization { get; set; } = Initialization.Default;
+
+    /// <summary>The constant every bias starts at (default 0).</summary>
+    public float BiasInitialValue { get; set; }
+
+    /// <summary>This layer's L1 penalty; NaN (the default) uses the network's.</summary>
+    public float L1 { get; set; } = float.NaN;
+
+    /// <summary>This layer's L2 penalty (weight decay); NaN (the default) uses the network's.</summary>
+    public float L2 { get; set; } = float.NaN;
+}
+
+/// <summary>
+/// Inverted dropout: while training, each value is zeroed with probability <see cref="Rate"/> and the
+/// survivors are scaled by 1 / (1 − rate); at inference it is the identity. Masks are seeded.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    public DropoutAttribute(float rate) => Rate = rate;
+
+    /// <summary>The probability of dropping a value, in [0, 1).</summary>
+    public float Rate { get; }
+}
+
+/// <summary>
+/// Batch normalisation over the previous layer's units (PyTorch's BatchNorm1d): batch statistics while
+/// training, running averages at inference, learned scale γ (<c>weight</c>) and shift β (<c>bias</c>),
+/// followed by an optional activation.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    public BatchNormAttribute(Activation activation = Activation.Linear) => Activation = activation;
+
+    /// <summary>The activation applied after the normalisation.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Weight of the newest batch in the running averages (PyTorch's default 0.1).</summary>
+    public float Momentum { get; set; } = 0.1f;
+
+    /// <summary>Added to the variance before the square root (PyTorch's default 1e-5).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+}
+
+/// <summary>Parametric ReLU: x for x &gt; 0, a x otherwise, with one learned slope a (PyTorch's PReLU()).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class PReLUAttribute : Attribute
+{
+    /// <summary>The slope's starting value (PyTorch's default 0.25).</summary>
+    public float InitialSlope { get; set; } = 0.25f;
 }

@@ -51,7 +51,7 @@ public enum TrainingRule
     Perceptron,
 }
 
-/// <summary>Weight initialisation schemes. Biases start at 0.</summary>
+/// <summary>Weight initialisation schemes. Biases start at a constant (0 unless a layer sets <c>BiasInitialValue</c>).</summary>
 public enum Initialization
 {
     /// <summary>Use the network's default.</summary>
@@ -60,4 +60,10 @@ public enum Initialization
     GlorotUniform,
     /// <summary>Scaled normal: N(0, σ²) with σ = 1/√fan_in.</summary>
     ScaledNormal,
+    /// <summary>Glorot (Xavier) normal: N(0, σ²), σ = √(2 / (fan_in + fan_out)).</summary>
+    GlorotNormal,
+    /// <summary>He (Kaiming) uniform for ReLU layers: U(−a, a), a = √(6 / fan_in).</summary>
+    HeUniform,
+    /// <summary>He (Kaiming) normal for ReLU layers: N(0, σ²), σ = √(2 / fan_in).</summary>
+    HeNormal,
 }

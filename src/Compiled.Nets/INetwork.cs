@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using Compiled.Nets.IO;
+using Compiled.Nets.Optimizers;
 
 namespace Compiled.Nets;
 
@@ -21,6 +23,12 @@ public interface INetwork
     /// <summary>The layers in declaration order.</summary>
     IReadOnlyList<Layer> Layers { get; }
 
+    /// <summary>
+    /// Every saved tensor with PyTorch's name and shape (<c>Hidden.weight</c> [out, in], <c>Hidden.bias</c>,
+    /// <c>Norm.running_mean</c>, …), as views into the network: what <c>Save</c> and <c>Load</c> move.
+    /// </summary>
+    IReadOnlyList<NamedTensor> Tensors { get; }
+
     /// <summary>Computes one sample's output without allocating.</summary>
     void Forward(ReadOnlySpan<float> input, Span<float> output);
 
@@ -40,21 +48,37 @@ public interface ITrainableNetwork : INetwork
     /// <summary>The gradients of the last <see cref="ComputeGradients"/> or <see cref="TrainStep"/>, in the order of <see cref="INetwork.Parameters"/>.</summary>
     ReadOnlySpan<float> Gradients { get; }
 
-    /// <summary>The SGD step size; must be positive and finite.</summary>
+    /// <summary>The update rule (SGD with the attribute's learning rate unless set); its state lives in its own arena.</summary>
+    Optimizer Optimizer { get; set; }
+
+    /// <summary>The optimizer's step size; must be positive and finite.</summary>
     float LearningRate { get; set; }
+
+    /// <summary>Clips the gradient's global L2 norm to this value before each step; 0 (the default) turns clipping off.</summary>
+    float MaxGradientNorm { get; set; }
 
     /// <summary>Number of training steps taken so far.</summary>
     long StepCount { get; }
 
-    /// <summary>The mean loss over a batch, without changing the network.</summary>
-    float EvaluateLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+    /// <summary>
+    /// The mean loss over a batch, including any L1/L2 penalty, without changing the parameters. With
+    /// <paramref name="training"/> the network runs as in training (dropout masks of the current step, batch
+    /// statistics, which also update BatchNorm's running averages); otherwise as at inference.
+    /// </summary>
+    float EvaluateLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, bool training = false);
 
-    /// <summary>Fills <see cref="Gradients"/> with the gradient of the batch's mean loss and returns the loss; parameters are unchanged.</summary>
-    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+    /// <summary>
+    /// Fills <see cref="Gradients"/> with the gradient of the batch's (optionally sample-weighted) mean loss,
+    /// penalties included, and returns the loss; parameters are unchanged.
+    /// </summary>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, ReadOnlySpan<float> sampleWeights = default);
 
-    /// <summary>One SGD step on a batch (inputs and targets row after row); returns the batch's mean loss before the step.</summary>
+    /// <summary>
+    /// One optimizer step on a batch (inputs and targets row after row); returns the batch's mean loss before the
+    /// step. <paramref name="sampleWeights"/> (one per sample, e.g. class weights) makes the mean a weighted one.
+    /// </summary>
     /// <exception cref="NonFiniteLossException">The loss is NaN or infinite; the parameters are left unchanged.</exception>
-    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, ReadOnlySpan<float> sampleWeights = default);
 }
 
 /// <summary>A single-layer Heaviside or Sign network trained with the perceptron learning rule.</summary>

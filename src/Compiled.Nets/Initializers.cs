@@ -16,11 +16,25 @@ public static class Initializers
                 for (int i = 0; i < weights.Length; i++) weights[i] = (2f * random.NextFloat() - 1f) * limit;
                 break;
             case Initialization.ScaledNormal:
-                float std = 1f / MathF.Sqrt(fanIn);
-                for (int i = 0; i < weights.Length; i++) weights[i] = random.NextGaussian() * std;
+                FillNormal(weights, 1f / MathF.Sqrt(fanIn), random);
+                break;
+            case Initialization.GlorotNormal:
+                FillNormal(weights, MathF.Sqrt(2f / (fanIn + fanOut)), random);
+                break;
+            case Initialization.HeUniform:
+                float heLimit = MathF.Sqrt(6f / fanIn);
+                for (int i = 0; i < weights.Length; i++) weights[i] = (2f * random.NextFloat() - 1f) * heLimit;
+                break;
+            case Initialization.HeNormal:
+                FillNormal(weights, MathF.Sqrt(2f / fanIn), random);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "unknown initialisation scheme");
         }
+    }
+
+    private static void FillNormal(Span<float> weights, float std, SeededRandom random)
+    {
+        for (int i = 0; i < weights.Length; i++) weights[i] = random.NextGaussian() * std;
     }
 }

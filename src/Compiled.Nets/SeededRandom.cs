@@ -10,7 +10,10 @@ public sealed class SeededRandom
 {
     private uint _s0, _s1, _s2, _s3;
 
-    public SeededRandom(long seed)
+    public SeededRandom(long seed) => Reseed(seed);
+
+    /// <summary>Restarts the stream from <paramref name="seed"/> without allocating (dropout masks per step).</summary>
+    public void Reseed(long seed)
     {
         ulong x = (ulong)seed;
         ulong a = SplitMix(ref x), b = SplitMix(ref x);

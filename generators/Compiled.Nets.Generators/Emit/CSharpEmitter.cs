@@ -87,16 +87,38 @@ internal static class CSharpEmitter
         w.Line("private const int PredictChunk = 256;");
         w.Line();
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+        if (plan.StateCount > 0)
+        {
+            w.Line("/// <summary>Saved but not trained: BatchNorm running means and variances.</summary>");
+            w.Line($"private readonly float[] _state = new float[{plan.StateCount}];");
+        }
+        if (plan.ScratchCount > 0)
+        {
+            w.Line("/// <summary>Per-feature values kept from the forward to the backward pass (BatchNorm's 1/σ).</summary>");
+            w.Line($"private readonly float[] _scratch = new float[{plan.ScratchCount}];");
+        }
         if (!perceptron)
         {
             w.Line("private readonly float[] _gradients = new float[ParameterCount];");
             w.Line("private float[] _deltas = new float[ActivationsPerSample];");
             w.Line("private long _stepCount;");
+            w.Line($"private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd({Float(plan.LearningRate)});");
+            w.Line("private float _maxGradientNorm;");
+        }
+        else
+        {
+            w.Line($"private float _learningRate = {Float(plan.LearningRate)};");
+        }
+        if (plan.UsesDropout)
+        {
+            w.Line("/// <summary>Dropout masks: reseeded from the initialisation seed and the step count, so a step's mask is reproducible.</summary>");
+            w.Line("private readonly global::Compiled.Nets.SeededRandom _dropoutRandom = new global::Compiled.Nets.SeededRandom(0);");
         }
         w.Line("private float[] _activations = new float[ActivationsPerSample];");
         w.Line("private int _capacity = 1;");
-        w.Line($"private float _learningRate = {Float(plan.LearningRate)};");
+        w.Line("private int _seed;");
         w.Line("private global::Compiled.Nets.Layer[]? _layers;");
+        w.Line("private global::Compiled.Nets.IO.NamedTensor[]? _tensors;");
         w.Line();
     }
 
@@ -113,14 +135,33 @@ internal static class CSharpEmitter
         w.Line();
         w.Line(GeneratedCode);
         w.Open("public void InitializeParameters(int seed)");
+        w.Line("_seed = seed;");
         w.Line("var random = new global::Compiled.Nets.SeededRandom(seed);");
         w.Line("global::System.Array.Clear(_parameters);");
-        foreach (var layer in plan.Layers.Where(l => l.Kind == LayerKind.Dense))
+        foreach (var layer in plan.Layers)
         {
-            w.Line($"// {layer.Name}: {Describe(layer.Initialization)} weights (fan in {layer.InputSize}, fan out {layer.OutputSize}); biases 0.");
-            w.Line($"global::Compiled.Nets.Initializers.Fill(new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}), " +
-                   $"global::Compiled.Nets.Initialization.{layer.Initialization}, {layer.InputSize}, {layer.OutputSize}, random);");
+            switch (layer.Kind)
+            {
+                case LayerKind.Dense:
+                    w.Line($"// {layer.Name}: {Describe(layer.Initialization)} weights (fan in {layer.InputSize}, fan out {layer.OutputSize}); biases {Number(layer.BiasInitialValue)}.");
+                    w.Line($"global::Compiled.Nets.Initializers.Fill(new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}), " +
+                           $"global::Compiled.Nets.Initialization.{layer.Initialization}, {layer.InputSize}, {layer.OutputSize}, random);");
+                    if (layer.BiasInitialValue != 0f)
+                        w.Line($"new {Span}(_parameters, {layer.BiasOffset}, {layer.BiasCount}).Fill({Float(layer.BiasInitialValue)});");
+                    break;
+                case LayerKind.BatchNorm:
+                    w.Line($"// {layer.Name}: γ = 1, β = 0, running mean 0, running variance 1 (PyTorch's start).");
+                    w.Line($"new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}).Fill(1f);");
+                    w.Line($"new {Span}(_state, {layer.StateOffset}, {layer.OutputSize}).Clear();");
+                    w.Line($"new {Span}(_state, {layer.StateOffset + layer.OutputSize}, {layer.OutputSize}).Fill(1f);");
+                    break;
+                case LayerKind.PReLU:
+                    w.Line($"// {layer.Name}: the slope starts at {Number(layer.Activation.Slope)}.");
+                    w.Line($"_parameters[{layer.WeightOffset}] = {Float(layer.Activation.Slope)};");
+                    break;
+            }
         }
+        if (plan.Training != TrainingRuleKind.Perceptron) w.Line("_optimizer.Reset();");
         w.Close();
         w.Line();
         w.Line("public int InputLength => InputSize;");
@@ -129,9 +170,23 @@ internal static class CSharpEmitter
         w.Line();
         w.Line("/// <summary>The step size; must be positive and finite.</summary>");
         w.Open("public float LearningRate");
-        w.Line("get => _learningRate;");
-        w.Line("set => _learningRate = global::Compiled.Nets.Guard.LearningRate(value);");
+        if (plan.Training == TrainingRuleKind.Perceptron)
+        {
+            w.Line("get => _learningRate;");
+            w.Line("set => _learningRate = global::Compiled.Nets.Guard.LearningRate(value);");
+        }
+        else
+        {
+            w.Line("get => _optimizer.LearningRate;");
+            w.Line("set => _optimizer.LearningRate = value;");
+        }
         w.Close();
+        w.Line();
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]");
+        w.Open();
+        foreach (var tensor in plan.Tensors)
+            w.Line($"new global::Compiled.Nets.IO.NamedTensor(\"{tensor.Name}\", new int[] {{ {string.Join(", ", tensor.Shape)} }}, {(tensor.InStateArena ? "_state" : "_parameters")}, {tensor.Offset}),");
+        w.Close(";");
         w.Line();
         w.Open("private void EnsureCapacity(int batch)");
         w.Line("if (batch <= _capacity) return;");
@@ -177,7 +232,7 @@ internal static class CSharpEmitter
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
         w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
         w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
-        w.Line("RunForward(input, 1);");
+        w.Line("RunForward(input, 1, training: false);");
         w.Line($"ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, 1).CopyTo(output);");
         w.Close();
         w.Line();
@@ -187,7 +242,7 @@ internal static class CSharpEmitter
         w.Line("EnsureCapacity(global::System.Math.Min(count, PredictChunk));");
         w.Open("for (int start = 0; start < count; start += _capacity)");
         w.Line("int batch = global::System.Math.Min(_capacity, count - start);");
-        w.Line("RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch);");
+        w.Line("RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);");
         w.Line($"ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));");
         w.Close();
         w.Close();
@@ -196,35 +251,71 @@ internal static class CSharpEmitter
 
     private static void WriteTraining(SourceWriter w, NetworkPlan plan)
     {
+        const string Weights = "global::System.ReadOnlySpan<float> sampleWeights = default";
         w.Line("public global::System.ReadOnlySpan<float> Gradients => _gradients;");
         w.Line("public long StepCount => _stepCount;");
         w.Line();
-        w.Line(GeneratedCode);
-        w.Open($"public float EvaluateLoss({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize)");
-        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
-        w.Line("EnsureCapacity(batchSize);");
-        w.Line("RunForward(inputs, batchSize);");
-        w.Line("return RunLoss(targets, batchSize);");
+        w.Open("public global::Compiled.Nets.Optimizers.Optimizer Optimizer");
+        w.Line("get => _optimizer;");
+        w.Line("set => _optimizer = value ?? throw new global::System.ArgumentNullException(nameof(value));");
+        w.Close();
+        w.Line();
+        w.Open("public float MaxGradientNorm");
+        w.Line("get => _maxGradientNorm;");
+        w.Line("set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, \"The norm limit must be zero (off) or positive and finite.\");");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
-        w.Open($"public float ComputeGradients({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize)");
-        w.Line("float loss = EvaluateLoss(inputs, targets, batchSize);");
+        w.Open($"public float EvaluateLoss({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, bool training = false)");
+        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("EnsureCapacity(batchSize);");
+        w.Line("RunForward(inputs, batchSize, training);");
+        w.Line("return RunLoss(targets, batchSize, default);");
+        w.Close();
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Open($"public float ComputeGradients({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
+        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("EnsureCapacity(batchSize);");
+        w.Line("RunForward(inputs, batchSize, training: true);");
+        w.Line("float loss = RunLoss(targets, batchSize, sampleWeights);");
         w.Line("RunBackward(inputs, batchSize);");
+        if (!plan.Regularization.IsEmpty) w.Line("AddPenaltyGradients();");
         w.Line("return loss;");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
-        w.Open($"public float TrainStep({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize)");
-        w.Line("float loss = EvaluateLoss(inputs, targets, batchSize);");
+        w.Open($"public float TrainStep({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
+        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("EnsureCapacity(batchSize);");
+        w.Line("RunForward(inputs, batchSize, training: true);");
+        w.Line("float loss = RunLoss(targets, batchSize, sampleWeights);");
         w.Line("// Checked before any parameter changes, so a diverged step leaves the network as it was.");
         w.Line("if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
         w.Line("RunBackward(inputs, batchSize);");
-        w.Line($"{Kernels}OptimizerKernels.Sgd(_parameters, _gradients, _learningRate);");
+        if (!plan.Regularization.IsEmpty) w.Line("AddPenaltyGradients();");
+        w.Line("if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);");
+        w.Line("_optimizer.Step(_parameters, _gradients);");
         w.Line("_stepCount++;");
         w.Line("return loss;");
         w.Close();
         w.Line();
+        if (!plan.Regularization.IsEmpty)
+        {
+            w.Line("/// <summary>The L1/L2 penalty: λ₁ Σ|w| + (λ₂/2) Σ w² over the penalised ranges.</summary>");
+            w.Open("private double Penalty()");
+            w.Line("double penalty = 0;");
+            foreach (var range in plan.Regularization)
+                w.Line($"penalty += {Kernels}RegularizationKernels.Penalty(new {ReadOnlySpan}(_parameters, {range.Offset}, {range.Count}), {Float(range.L1)}, {Float(range.L2)}); // {range.Layer}");
+            w.Line("return penalty;");
+            w.Close();
+            w.Line();
+            w.Open("private void AddPenaltyGradients()");
+            foreach (var range in plan.Regularization)
+                w.Line($"{Kernels}RegularizationKernels.AddGradient(new {ReadOnlySpan}(_parameters, {range.Offset}, {range.Count}), new {Span}(_gradients, {range.Offset}, {range.Count}), {Float(range.L1)}, {Float(range.L2)}); // {range.Layer}");
+            w.Close();
+            w.Line();
+        }
     }
 
     private static void WritePerceptron(SourceWriter w, NetworkPlan plan)
@@ -234,7 +325,7 @@ internal static class CSharpEmitter
         w.Open($"public int PerceptronStep({ReadOnlySpan} input, {ReadOnlySpan} target)");
         w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
         w.Line("global::Compiled.Nets.Guard.Length(target.Length, OutputSize, nameof(target), \"one target sample\");");
-        w.Line("RunForward(input, 1);");
+        w.Line("RunForward(input, 1, training: false);");
         w.Line($"// {layer.Name}: w ← w + η (y − ŷ) x and b ← b + η (y − ŷ) for every wrong unit.");
         w.Line($"return {Kernels}PerceptronKernels.Update(input, target, ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, 1), " +
                $"new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}), new {Span}(_parameters, {layer.BiasOffset}, {layer.BiasCount}), _learningRate);");
@@ -261,8 +352,10 @@ internal static class CSharpEmitter
     private static void WriteForwardPass(SourceWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Runs every layer on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
-        w.Open($"private void RunForward({ReadOnlySpan} inputs, int batch)");
+        w.Open($"private void RunForward({ReadOnlySpan} inputs, int batch, bool training)");
         w.Line("int capacity = _capacity;");
+        if (plan.UsesDropout)
+            w.Line("if (training) _dropoutRandom.Reseed(unchecked((long)_seed * 1_000_003L + _stepCount));");
         foreach (var op in plan.ForwardOps)
         {
             switch (op)
@@ -272,6 +365,26 @@ internal static class CSharpEmitter
                 case SoftmaxForwardOp softmax:
                     w.Line($"// {softmax.Layer}: softmax over {softmax.Buffer.Width} units, per sample.");
                     w.Line($"{Kernels}SoftmaxKernels.Forward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
+                    break;
+                case DropoutForwardOp dropout:
+                    w.Line($"// {dropout.Layer}: inverted dropout, rate {Number(dropout.Rate)} (identity at inference).");
+                    w.Line($"if (training) {Kernels}DropoutKernels.ForwardTraining({ActivationSource(dropout.Input, "inputs")}, {Activations(dropout.Output)}, {Activations(dropout.Mask)}, {Float(dropout.Rate)}, _dropoutRandom);");
+                    w.Line($"else {ActivationSource(dropout.Input, "inputs")}.CopyTo({Activations(dropout.Output)});");
+                    break;
+                case PReLUForwardOp prelu:
+                    w.Line($"// {prelu.Layer}: PReLU with the learned slope a = parameter {prelu.SlopeOffset}.");
+                    w.Line($"{Kernels}PReLUKernels.Forward({ActivationSource(prelu.Input, "inputs")}, {Activations(prelu.Output)}, _parameters[{prelu.SlopeOffset}]);");
+                    break;
+                case BatchNormForwardOp norm:
+                    int f = norm.Output.Width;
+                    w.Line($"// {norm.Layer}: batch normalisation over {f} features, then {Describe(norm.Activation)}.");
+                    w.Line($"if (training) {Kernels}BatchNormKernels.ForwardTraining({ActivationSource(norm.Input, "inputs")}, {Activations(norm.Output)}, {Activations(norm.Normalized)}, " +
+                           $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {norm.BetaOffset}, {f}), " +
+                           $"new {Span}(_state, {norm.StateOffset}, {f}), new {Span}(_state, {norm.StateOffset + f}, {f}), new {Span}(_scratch, {norm.ScratchOffset}, {f}), " +
+                           $"batch, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)});");
+                    w.Line($"else {Kernels}BatchNormKernels.ForwardInference({ActivationSource(norm.Input, "inputs")}, {Activations(norm.Output)}, " +
+                           $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {norm.BetaOffset}, {f}), " +
+                           $"new {ReadOnlySpan}(_state, {norm.StateOffset}, {f}), new {ReadOnlySpan}(_state, {norm.StateOffset + f}, {f}), batch, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)});");
                     break;
             }
         }
@@ -333,28 +446,29 @@ internal static class CSharpEmitter
         var loss = plan.LossOp!;
         int width = loss.Output.Width;
         w.Line($"/// <summary>The batch's mean {loss.Kind.Describe()}; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>");
-        w.Open($"private float RunLoss({ReadOnlySpan} targets, int batch)");
+        w.Open($"private float RunLoss({ReadOnlySpan} targets, int batch, {ReadOnlySpan} sampleWeights)");
         w.Line($"var outputs = ActivationsOf({loss.Output.Offset}, {width}, batch);");
         w.Line($"var delta = DeltasOf({loss.Output.Offset}, {width}, batch);");
+        string penalty = plan.Regularization.IsEmpty ? "" : " + (float)Penalty()";
         switch (loss.Fusion)
         {
             case LossFusion.MeanSquaredError:
-                w.Line($"return {Kernels}LossKernels.MeanSquaredError(outputs, targets, delta, {ActivationStruct(loss.Derivative)});");
+                w.Line($"return {Kernels}LossKernels.MeanSquaredError(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){penalty};");
                 break;
             case LossFusion.BinaryCrossEntropy:
-                w.Line($"return {Kernels}LossKernels.BinaryCrossEntropy(outputs, targets, delta, {ActivationStruct(loss.Derivative)});");
+                w.Line($"return {Kernels}LossKernels.BinaryCrossEntropy(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){penalty};");
                 break;
             case LossFusion.BinaryCrossEntropyLogistic:
                 w.Line("// Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.");
-                w.Line($"return {Kernels}LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, {Float(loss.LogisticSlope)});");
+                w.Line($"return {Kernels}LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, {Float(loss.LogisticSlope)}, sampleWeights){penalty};");
                 break;
             case LossFusion.SoftmaxCrossEntropyOnProbabilities:
                 w.Line("// Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.");
-                w.Line($"return {Kernels}LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch);");
+                w.Line($"return {Kernels}LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights){penalty};");
                 break;
             case LossFusion.SoftmaxCrossEntropyOnLogits:
                 w.Line("// The outputs are logits: softmax is applied inside the loss, as PyTorch's CrossEntropyLoss does.");
-                w.Line($"return {Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)});");
+                w.Line($"return {Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){penalty};");
                 break;
         }
         w.Close();
@@ -372,6 +486,24 @@ internal static class CSharpEmitter
             {
                 case DenseBackwardOp dense when dense.Unrolled: WriteUnrolledDenseBackward(w, dense); break;
                 case DenseBackwardOp dense: WriteKernelDenseBackward(w, dense); break;
+                case DropoutBackwardOp dropout:
+                    w.Line($"// {dropout.Layer}: back through the dropout mask{DerivativeNote(dropout.InputDerivative)}.");
+                    w.Line($"{Kernels}DropoutKernels.Backward({Deltas(dropout.Output)}, {Activations(dropout.Mask)}, {Activations(dropout.Input)}, {Deltas(dropout.Input)}, {ActivationStruct(dropout.InputDerivative)});");
+                    break;
+                case PReLUBackwardOp prelu:
+                    w.Line($"// {prelu.Layer}: ∂L/∂a = Σ dy · min(x, 0){(prelu.PropagateToInput ? ", and back to the previous layer" + DerivativeNote(prelu.InputDerivative) : "")}.");
+                    w.Line($"_gradients[{prelu.SlopeOffset}] = {Kernels}PReLUKernels.Backward({Deltas(prelu.Output)}, {ActivationSource(prelu.Input, "inputs")}, _parameters[{prelu.SlopeOffset}], " +
+                           $"{(prelu.PropagateToInput ? Deltas(prelu.Input) : "default")}, {ActivationStruct(prelu.InputDerivative)});");
+                    break;
+                case BatchNormBackwardOp norm:
+                    int f = norm.Output.Width;
+                    w.Line($"// {norm.Layer}: dγ = Σ dz x̂, dβ = Σ dz{(norm.PropagateToInput ? ", dx = γ/σ (dz − mean dz − x̂ mean(dz x̂))" + DerivativeNote(norm.InputDerivative) : "")}.");
+                    w.Line($"{Kernels}BatchNormKernels.Backward({Deltas(norm.Output)}, {Activations(norm.Output)}, {Activations(norm.Normalized)}, " +
+                           $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_scratch, {norm.ScratchOffset}, {f}), " +
+                           $"new {Span}(_gradients, {norm.GammaOffset}, {f}), new {Span}(_gradients, {norm.BetaOffset}, {f}), " +
+                           $"{(norm.PropagateToInput ? Activations(norm.Input) : "default")}, {(norm.PropagateToInput ? Deltas(norm.Input) : "default")}, batch, " +
+                           $"{ActivationStruct(norm.Activation)}, {ActivationStruct(norm.InputDerivative)});");
+                    break;
                 case SoftmaxBackwardOp softmax:
                     w.Line($"// {softmax.Layer}: through the softmax, dz = y ⊙ (dy − (dy · y)).");
                     w.Line($"{Kernels}SoftmaxKernels.Backward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), " +
@@ -462,6 +594,15 @@ internal static class CSharpEmitter
                 ? $"MemoryMarshal.GetArrayDataReference({arena})"
                 : $"Unsafe.Add(ref MemoryMarshal.GetArrayDataReference({arena}), {buffer.Offset} * capacity)";
 
+    private static string Activations(BufferRef buffer) => $"ActivationsOf({buffer.Offset}, {buffer.Width}, batch)";
+
+    private static string Deltas(BufferRef buffer) => $"DeltasOf({buffer.Offset}, {buffer.Width}, batch)";
+
+    private static string DerivativeNote(ActivationPlan derivative) =>
+        derivative.Kind == ActivationKind.Linear ? "" : $", times the {Describe(derivative)} derivative";
+
+    private static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
     private static string ActivationSource(BufferRef buffer, string inputs) =>
         buffer.IsNetworkInput ? inputs : $"ActivationsOf({buffer.Offset}, {buffer.Width}, batch)";
 
@@ -506,19 +647,33 @@ internal static class CSharpEmitter
         _ => activation.Kind.Describe(),
     };
 
-    private static string Describe(LayerPlan layer) => layer.Kind == LayerKind.Input
-        ? "input"
-        : $"dense {layer.InputSize} → {layer.OutputSize}, {Describe(layer.Activation)}";
+    private static string Describe(LayerPlan layer) => layer.Kind switch
+    {
+        LayerKind.Input => "input",
+        LayerKind.Dense => $"dense {layer.InputSize} → {layer.OutputSize}, {Describe(layer.Activation)}",
+        LayerKind.BatchNorm => $"batch normalisation of {layer.OutputSize} features, {Describe(layer.Activation)}",
+        LayerKind.Dropout => "dropout",
+        LayerKind.PReLU => "PReLU",
+        _ => layer.Kind.ToString(),
+    };
 
     private static string Describe(InitializationKind kind) => kind switch
     {
         InitializationKind.ScaledNormal => "scaled normal N(0, 1/√fan_in)",
+        InitializationKind.GlorotNormal => "Glorot normal",
+        InitializationKind.HeUniform => "He uniform",
+        InitializationKind.HeNormal => "He normal",
         _ => "Glorot uniform",
     };
 
     private static string Architecture(NetworkPlan plan)
     {
-        var parts = plan.Layers.Select(l => l.Kind == LayerKind.Input ? $"{l.OutputSize}" : $"{l.OutputSize} ({Describe(l.Activation)})");
+        var parts = plan.Layers.Select(l => l.Kind switch
+        {
+            LayerKind.Input => $"{l.OutputSize}",
+            LayerKind.Dense => $"{l.OutputSize} ({Describe(l.Activation)})",
+            _ => Describe(l),
+        });
         string training = plan.Training == TrainingRuleKind.Perceptron ? "perceptron rule" : plan.Loss.Describe();
         return $"Generated by Compiled.Nets: {string.Join(" → ", parts)}; {training}; {plan.ParameterCount} parameters";
     }
@@ -529,7 +684,7 @@ internal static class CSharpEmitter
             Layer: $"{l.Name} ({l.Kind})",
             Shape: "[" + string.Join(", ", l.OutputShape) + "]",
             Parameters: l.ParameterCount.ToString("N0", CultureInfo.InvariantCulture),
-            Activation: l.Kind == LayerKind.Input ? "" : Describe(l.Activation))).ToList();
+            Activation: l.Kind is LayerKind.Dense or LayerKind.BatchNorm ? Describe(l.Activation) : "")).ToList();
         int c1 = Math.Max("Layer (type)".Length, rows.Max(r => r.Layer.Length)) + 2;
         int c2 = Math.Max("Output shape".Length, rows.Max(r => r.Shape.Length)) + 2;
         int c3 = Math.Max("Param #".Length, rows.Max(r => r.Parameters.Length));

@@ -9,9 +9,9 @@ internal enum LossKind { Auto = 0, MeanSquaredError, BinaryCrossEntropy, Softmax
 
 internal enum TrainingRuleKind { GradientDescent = 0, Perceptron }
 
-internal enum InitializationKind { Default = 0, GlorotUniform, ScaledNormal }
+internal enum InitializationKind { Default = 0, GlorotUniform, ScaledNormal, GlorotNormal, HeUniform, HeNormal }
 
-internal enum LayerKind { Input, Dense }
+internal enum LayerKind { Input, Dense, Dropout, BatchNorm, PReLU }
 
 internal static class KindNames
 {

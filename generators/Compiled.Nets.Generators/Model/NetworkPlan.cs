@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace Compiled.Nets.Generators.Model;
 
 /// <summary>
@@ -9,8 +11,10 @@ namespace Compiled.Nets.Generators.Model;
 /// Arenas: parameters and gradients hold <see cref="ParameterCount"/> floats (per layer weight [out, in]
 /// row-major, then bias). Activations and deltas each hold <see cref="ActivationsPerSample"/> floats per
 /// sample of batch capacity C: a buffer of width w at offset o occupies [o·C, o·C + C·w), rows of w floats.
-/// The delta arena mirrors the activation arena: the delta of a buffer is the loss gradient at that
-/// layer's pre-activation.
+/// The delta arena mirrors the activation arena: the delta of a Dense layer's buffer is the loss gradient
+/// at its pre-activation; the delta of any other layer's buffer is the gradient at its output.
+/// Parameters that are saved but not trained (BatchNorm's running statistics) live in a state arena of
+/// <see cref="StateCount"/> floats; per-feature values kept between the passes, in a scratch arena.
 /// </remarks>
 internal sealed record NetworkPlan(
     TypeDeclarationInfo Type,
@@ -21,12 +25,25 @@ internal sealed record NetworkPlan(
     int InputSize,
     int OutputSize,
     int ParameterCount,
+    int StateCount,
+    int ScratchCount,
     int ActivationsPerSample,
     BufferRef OutputBuffer,
     EquatableArray<LayerPlan> Layers,
+    EquatableArray<TensorPlan> Tensors,
+    EquatableArray<RegularizationPlan> Regularization,
     EquatableArray<OpPlan> ForwardOps,
     LossPlan? LossOp,
-    EquatableArray<OpPlan> BackwardOps);
+    EquatableArray<OpPlan> BackwardOps)
+{
+    public bool UsesDropout => ForwardOps.Any(op => op is DropoutForwardOp);
+}
+
+/// <summary>A saved tensor: PyTorch's name and shape, in the parameter arena or (running statistics) the state arena.</summary>
+internal sealed record TensorPlan(string Name, EquatableArray<int> Shape, bool InStateArena, int Offset);
+
+/// <summary>An L1/L2 penalty on a range of the parameter arena.</summary>
+internal sealed record RegularizationPlan(string Layer, int Offset, int Count, float L1, float L2);
 
 /// <summary>A layer's place in the parameter arena, for the Layer properties, the initialiser and the summary.</summary>
 internal sealed record LayerPlan(
@@ -41,6 +58,9 @@ internal sealed record LayerPlan(
     int WeightCount,
     int BiasOffset,
     int BiasCount,
+    float BiasInitialValue,
+    int StateOffset,
+    int StateCount,
     string Modifiers,
     bool IsPartial)
 {
@@ -77,6 +97,31 @@ internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan
 /// </summary>
 internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
     bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled) : OpPlan(Layer);
+
+/// <summary>Training: y = x ⊙ mask with a fresh seeded mask (0 or 1/(1 − rate)); inference: y = x.</summary>
+internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask, float Rate) : OpPlan(Layer);
+
+/// <summary>y = x for x &gt; 0, a x otherwise; a at <see cref="SlopeOffset"/> in the parameter arena.</summary>
+internal sealed record PReLUForwardOp(string Layer, BufferRef Input, BufferRef Output, int SlopeOffset) : OpPlan(Layer);
+
+/// <summary>
+/// y = f(γ x̂ + β): batch statistics while training (x̂ kept in <see cref="Normalized"/>, 1/σ in the scratch arena,
+/// running mean and variance at <see cref="StateOffset"/> updated), running statistics at inference.
+/// </summary>
+internal sealed record BatchNormForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Normalized,
+    int GammaOffset, int BetaOffset, int StateOffset, int ScratchOffset, float Momentum, float Epsilon, ActivationPlan Activation) : OpPlan(Layer);
+
+/// <summary>dPrev = dy ⊙ mask ⊙ f′_prev(x).</summary>
+internal sealed record DropoutBackwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask,
+    ActivationPlan InputDerivative) : OpPlan(Layer);
+
+/// <summary>∂L/∂a = Σ dy · min(x, 0); dPrev = dy ⊙ (x &gt; 0 ? 1 : a) ⊙ f′_prev(x) when it propagates.</summary>
+internal sealed record PReLUBackwardOp(string Layer, BufferRef Input, BufferRef Output, int SlopeOffset,
+    bool PropagateToInput, ActivationPlan InputDerivative) : OpPlan(Layer);
+
+/// <summary>dγ, dβ and (when it propagates) dPrev from the batch-statistics forward pass.</summary>
+internal sealed record BatchNormBackwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Normalized,
+    int GammaOffset, int BetaOffset, int ScratchOffset, ActivationPlan Activation, bool PropagateToInput, ActivationPlan InputDerivative) : OpPlan(Layer);
 
 /// <summary>Turns the gradient at a softmax output into the gradient at its input, in the delta arena, in place.</summary>
 internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer);

@@ -12,13 +12,19 @@ internal sealed record NetworkSpec(
     float LearningRate,
     InitializationKind Initialization,
     int UnrollLimit,
+    float L1,
+    float L2,
+    bool RegularizeBiases,
     LocationInfo? Location,
     EquatableArray<LayerSpec> Layers);
 
 /// <summary>Where the generated partial class goes: namespace, name and the partial types that contain it.</summary>
 internal sealed record TypeDeclarationInfo(string Namespace, string Name, EquatableArray<string> ContainingTypes);
 
-/// <summary>One layer member. <see cref="Slope"/> is NaN when the user did not set it.</summary>
+/// <summary>
+/// One layer member. <see cref="Slope"/> (also PReLU's initial slope), <see cref="L1"/> and <see cref="L2"/> are NaN
+/// when the user did not set them. <see cref="Rate"/> is Dropout's; <see cref="Momentum"/> and <see cref="Epsilon"/> BatchNorm's.
+/// </summary>
 internal sealed record LayerSpec(
     string Name,
     LayerKind Kind,
@@ -27,6 +33,12 @@ internal sealed record LayerSpec(
     ActivationKind Activation,
     float Slope,
     InitializationKind Initialization,
+    float BiasInitialValue,
+    float L1,
+    float L2,
+    float Rate,
+    float Momentum,
+    float Epsilon,
     string Modifiers,
     bool IsPartial,
     LocationInfo? Location);

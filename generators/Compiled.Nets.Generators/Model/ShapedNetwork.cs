@@ -27,11 +27,30 @@ internal sealed record ShapedLayer(
     ActivationKind Activation,
     float Slope,
     InitializationKind Initialization,
+    float BiasInitialValue,
+    float L1,
+    float L2,
+    bool RegularizeBias,
+    float Rate,
+    float Momentum,
+    float Epsilon,
     string Modifiers,
     bool IsPartial)
 {
-    public int WeightCount => Kind == LayerKind.Dense ? InputSize * OutputSize : 0;
-    public int BiasCount => Kind == LayerKind.Dense ? OutputSize : 0;
+    /// <summary>Dense: W [out, in]; BatchNorm: γ [features]; PReLU: the slope a [1].</summary>
+    public int WeightCount => Kind switch
+    {
+        LayerKind.Dense => InputSize * OutputSize,
+        LayerKind.BatchNorm => OutputSize,
+        LayerKind.PReLU => 1,
+        _ => 0,
+    };
+
+    /// <summary>Dense: b [out]; BatchNorm: β [features].</summary>
+    public int BiasCount => Kind is LayerKind.Dense or LayerKind.BatchNorm ? OutputSize : 0;
+
     public int ParameterCount => WeightCount + BiasCount;
-    public long MultiplyAdds => (long)WeightCount;
+
+    /// <summary>Values that are saved but not trained: BatchNorm's running mean and variance.</summary>
+    public int StateCount => Kind == LayerKind.BatchNorm ? 2 * OutputSize : 0;
 }

@@ -74,6 +74,8 @@ internal static class NetworkParser
         float learningRate = 0.01f;
         var initialization = InitializationKind.GlorotUniform;
         int unrollLimit = 64; // keep in step with NetworkAttribute.UnrollLimit
+        float l1 = 0f, l2 = 0f;
+        bool regularizeBiases = false;
         foreach (var named in networkAttribute.NamedArguments)
         {
             if (named.Value.Kind == TypedConstantKind.Error || named.Value.Value is null) return null;
@@ -85,6 +87,9 @@ internal static class NetworkParser
                 case "LearningRate": learningRate = Convert.ToSingle(named.Value.Value); break;
                 case "Initialization": initialization = (InitializationKind)Convert.ToInt32(named.Value.Value); break;
                 case "UnrollLimit": unrollLimit = Convert.ToInt32(named.Value.Value); break;
+                case "L1": l1 = Convert.ToSingle(named.Value.Value); break;
+                case "L2": l2 = Convert.ToSingle(named.Value.Value); break;
+                case "RegularizeBiases": regularizeBiases = Convert.ToBoolean(named.Value.Value); break;
             }
         }
         if (initialization == InitializationKind.Default) initialization = InitializationKind.GlorotUniform;
@@ -106,7 +111,7 @@ internal static class NetworkParser
                     return null;
                 }
                 if (attributeClass.ContainingNamespace?.ToDisplayString() != AttributeNamespace) continue;
-                if (attributeClass.Name is not ("InputAttribute" or "DenseAttribute")) continue;
+                if (attributeClass.Name is not ("InputAttribute" or "DenseAttribute" or "DropoutAttribute" or "BatchNormAttribute" or "PReLUAttribute")) continue;
                 if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                     return null;
 
@@ -120,7 +125,8 @@ internal static class NetworkParser
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "",
             type.Name,
             ContainingTypeHeaders(type));
-        return new NetworkSpec(typeInfo, loss, training, seed, learningRate, initialization, unrollLimit, location, layers.ToEquatableArray());
+        return new NetworkSpec(typeInfo, loss, training, seed, learningRate, initialization, unrollLimit, l1, l2, regularizeBiases,
+            location, layers.ToEquatableArray());
     }
 
     private static LayerSpec? ParseLayer(IPropertySymbol property, AttributeData attribute,
@@ -145,38 +151,68 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, location, property.Name));
 
         var args = attribute.ConstructorArguments;
-        if (attribute.AttributeClass!.Name == "InputAttribute")
+        var kind = attribute.AttributeClass!.Name switch
         {
-            var shape = new List<int>();
-            foreach (var arg in args)
-            {
-                if (arg.Kind == TypedConstantKind.Array)
-                {
-                    if (arg.IsNull) return null;
-                    foreach (var value in arg.Values) shape.Add(Convert.ToInt32(value.Value));
-                }
-                else if (arg.Value is not null)
-                {
-                    shape.Add(Convert.ToInt32(arg.Value));
-                }
-            }
-            return new LayerSpec(property.Name, LayerKind.Input, shape.ToEquatableArray(), 0, ActivationKind.Linear,
-                float.NaN, InitializationKind.Default, modifiers, isPartial, location);
-        }
-
-        if (args.Length < 1 || args[0].Value is null) return null;
-        int units = Convert.ToInt32(args[0].Value);
-        var activation = args.Length > 1 && args[1].Value is not null ? (ActivationKind)Convert.ToInt32(args[1].Value) : ActivationKind.Linear;
-        float slope = float.NaN;
+            "InputAttribute" => LayerKind.Input,
+            "DropoutAttribute" => LayerKind.Dropout,
+            "BatchNormAttribute" => LayerKind.BatchNorm,
+            "PReLUAttribute" => LayerKind.PReLU,
+            _ => LayerKind.Dense,
+        };
+        var shape = new List<int>();
+        int units = 0;
+        var activation = ActivationKind.Linear;
+        float slope = float.NaN, biasInitialValue = 0f, l1 = float.NaN, l2 = float.NaN, rate = 0f, momentum = 0.1f, epsilon = 1e-5f;
         var initialization = InitializationKind.Default;
+        switch (kind)
+        {
+            case LayerKind.Input:
+                foreach (var arg in args)
+                {
+                    if (arg.Kind == TypedConstantKind.Array)
+                    {
+                        if (arg.IsNull) return null;
+                        foreach (var value in arg.Values) shape.Add(Convert.ToInt32(value.Value));
+                    }
+                    else if (arg.Value is not null)
+                    {
+                        shape.Add(Convert.ToInt32(arg.Value));
+                    }
+                }
+                break;
+            case LayerKind.Dense:
+                if (args.Length < 1 || args[0].Value is null) return null;
+                units = Convert.ToInt32(args[0].Value);
+                if (args.Length > 1 && args[1].Value is not null) activation = (ActivationKind)Convert.ToInt32(args[1].Value);
+                break;
+            case LayerKind.Dropout:
+                if (args.Length < 1 || args[0].Value is null) return null;
+                rate = Convert.ToSingle(args[0].Value);
+                break;
+            case LayerKind.BatchNorm:
+                if (args.Length > 0 && args[0].Value is not null) activation = (ActivationKind)Convert.ToInt32(args[0].Value);
+                break;
+            case LayerKind.PReLU:
+                slope = 0.25f;
+                break;
+        }
         foreach (var named in attribute.NamedArguments)
         {
             if (named.Value.Kind == TypedConstantKind.Error || named.Value.Value is null) return null;
-            if (named.Key == "Slope") slope = Convert.ToSingle(named.Value.Value);
-            else if (named.Key == "Initialization") initialization = (InitializationKind)Convert.ToInt32(named.Value.Value);
+            switch (named.Key)
+            {
+                case "Slope": slope = Convert.ToSingle(named.Value.Value); break;
+                case "InitialSlope": slope = Convert.ToSingle(named.Value.Value); break;
+                case "Initialization": initialization = (InitializationKind)Convert.ToInt32(named.Value.Value); break;
+                case "BiasInitialValue": biasInitialValue = Convert.ToSingle(named.Value.Value); break;
+                case "L1": l1 = Convert.ToSingle(named.Value.Value); break;
+                case "L2": l2 = Convert.ToSingle(named.Value.Value); break;
+                case "Momentum": momentum = Convert.ToSingle(named.Value.Value); break;
+                case "Epsilon": epsilon = Convert.ToSingle(named.Value.Value); break;
+            }
         }
-        return new LayerSpec(property.Name, LayerKind.Dense, EquatableArray<int>.Empty, units, activation, slope,
-            initialization, modifiers, isPartial, location);
+        return new LayerSpec(property.Name, kind, shape.ToEquatableArray(), units, activation, slope, initialization,
+            biasInitialValue, l1, l2, rate, momentum, epsilon, modifiers, isPartial, location);
     }
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>

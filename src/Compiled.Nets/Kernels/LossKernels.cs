@@ -1,92 +1,119 @@
 using System;
-using System.Runtime.Intrinsics;
 
 namespace Compiled.Nets.Kernels;
 
 /// <summary>
-/// Losses over a batch (means, as PyTorch's defaults) fused with the first backward step: each writes
-/// <c>dz</c>, the gradient at the output layer's pre-activation, so no separate pass over the outputs is needed.
+/// Losses over a batch fused with the first backward step: each returns the batch's mean loss (PyTorch's
+/// reductions) and writes <c>dz</c>, the gradient at the output layer's pre-activation.
+/// With <c>sampleWeights</c> (one per sample; empty for none) the mean is weighted: Σ w_b l_b / Σ w_b,
+/// PyTorch's convention for class weights.
 /// </summary>
 public static class LossKernels
 {
     /// <summary>Mean of (y − t)² over all values; dz = 2 (y − t) / count · f′(y).</summary>
-    public static float MeanSquaredError<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, TAct activation)
-        where TAct : struct, IActivation
+    public static float MeanSquaredError<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
+        TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
     {
-        CheckLengths(y, t, dz);
-        float scale = 2f / y.Length;
-        double sum = 0;
-        for (int i = 0; i < y.Length; i++)
+        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
+        for (int b = 0; b < batch; b++)
         {
-            float diff = y[i] - t[i];
-            sum += diff * diff;
-            dz[i] = scale * diff * activation.Derivative(y[i]);
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = (float)(2.0 * weight / (totalWeight * width));
+            double rowSum = 0;
+            for (int j = b * width; j < (b + 1) * width; j++)
+            {
+                float diff = y[j] - t[j];
+                rowSum += diff * diff;
+                dz[j] = scale * diff * activation.Derivative(y[j]);
+            }
+            total += weight * rowSum;
         }
-        return (float)(sum / y.Length);
+        return (float)(total / (totalWeight * width));
     }
 
     /// <summary>Binary cross-entropy for any output activation (log clamped at −100 like PyTorch's BCELoss).</summary>
-    public static float BinaryCrossEntropy<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, TAct activation)
-        where TAct : struct, IActivation
+    public static float BinaryCrossEntropy<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
+        TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
     {
-        CheckLengths(y, t, dz);
-        float inverseCount = 1f / y.Length;
-        double sum = 0;
-        for (int i = 0; i < y.Length; i++)
+        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
+        for (int b = 0; b < batch; b++)
         {
-            float p = y[i], target = t[i];
-            sum -= target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
-            float dy = (p - target) / MathF.Max(p * (1f - p), 1e-12f);
-            dz[i] = inverseCount * dy * activation.Derivative(p);
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = (float)(weight / (totalWeight * width));
+            double rowSum = 0;
+            for (int j = b * width; j < (b + 1) * width; j++)
+            {
+                float p = y[j], target = t[j];
+                rowSum -= target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
+                float dy = (p - target) / MathF.Max(p * (1f - p), 1e-12f);
+                dz[j] = scale * dy * activation.Derivative(p);
+            }
+            total += weight * rowSum;
         }
-        return (float)(sum / y.Length);
+        return (float)(total / (totalWeight * width));
     }
 
     /// <summary>Binary cross-entropy on a logistic output σ(k z): the fused gradient is dz = k (y − t) / count.</summary>
-    public static float BinaryCrossEntropyLogistic(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, float slope)
+    public static float BinaryCrossEntropyLogistic(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
+        float slope, ReadOnlySpan<float> sampleWeights = default)
     {
-        CheckLengths(y, t, dz);
-        float scale = slope / y.Length;
-        double sum = 0;
-        for (int i = 0; i < y.Length; i++)
+        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
+        for (int b = 0; b < batch; b++)
         {
-            float p = y[i], target = t[i];
-            sum -= target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
-            dz[i] = scale * (p - target);
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = (float)(slope * weight / (totalWeight * width));
+            double rowSum = 0;
+            for (int j = b * width; j < (b + 1) * width; j++)
+            {
+                float p = y[j], target = t[j];
+                rowSum -= target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
+                dz[j] = scale * (p - target);
+            }
+            total += weight * rowSum;
         }
-        return (float)(sum / y.Length);
+        return (float)(total / (totalWeight * width));
     }
 
     /// <summary>
     /// Softmax log-likelihood on a Softmax output layer's probabilities: −Σ t ln y averaged over the batch,
     /// with the fused gradient dz = (y − t) / batch.
     /// </summary>
-    public static float SoftmaxCrossEntropyOnProbabilities(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch)
+    public static float SoftmaxCrossEntropyOnProbabilities(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
+        ReadOnlySpan<float> sampleWeights = default)
     {
-        CheckLengths(y, t, dz);
-        float inverseBatch = 1f / batch;
-        double sum = 0;
-        for (int i = 0; i < y.Length; i++)
+        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
+        for (int b = 0; b < batch; b++)
         {
-            if (t[i] != 0f) sum -= t[i] * Math.Log(Math.Max(y[i], 1e-30));
-            dz[i] = inverseBatch * (y[i] - t[i]);
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = (float)(weight / totalWeight);
+            double rowLoss = 0;
+            for (int j = b * width; j < (b + 1) * width; j++)
+            {
+                if (t[j] != 0f) rowLoss -= t[j] * Math.Log(Math.Max(y[j], 1e-30));
+                dz[j] = scale * (y[j] - t[j]);
+            }
+            total += weight * rowLoss;
         }
-        return (float)(sum / batch);
+        return (float)(total / totalWeight);
     }
 
     /// <summary>
     /// Softmax cross-entropy on raw outputs treated as logits (PyTorch's CrossEntropyLoss with probability targets):
     /// −Σ t log softmax(y), averaged over the batch; dz = (softmax(y) − t) / batch · f′(y).
     /// </summary>
-    public static float SoftmaxCrossEntropyOnLogits<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch, TAct activation)
-        where TAct : struct, IActivation
+    public static float SoftmaxCrossEntropyOnLogits<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
+        TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
     {
-        CheckLengths(y, t, dz);
-        int width = y.Length / batch;
-        float inverseBatch = 1f / batch;
-        double sum = 0;
+        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = (float)(weight / totalWeight);
             var row = y.Slice(b * width, width);
             var target = t.Slice(b * width, width);
             var grad = dz.Slice(b * width, width);
@@ -95,20 +122,35 @@ public static class LossKernels
             float expSum = 0f;
             foreach (float v in row) expSum += MathF.Exp(v - max);
             float logSumExp = max + MathF.Log(expSum);
+            double rowLoss = 0;
             for (int j = 0; j < width; j++)
             {
-                if (target[j] != 0f) sum -= target[j] * (row[j] - logSumExp);
+                if (target[j] != 0f) rowLoss -= target[j] * (row[j] - logSumExp);
                 float p = MathF.Exp(row[j] - logSumExp);
-                grad[j] = inverseBatch * (p - target[j]) * activation.Derivative(row[j]);
+                grad[j] = scale * (p - target[j]) * activation.Derivative(row[j]);
             }
+            total += weight * rowLoss;
         }
-        return (float)(sum / batch);
+        return (float)(total / totalWeight);
     }
 
-    private static void CheckLengths(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz)
+    private static double TotalWeight(ReadOnlySpan<float> sampleWeights, int batch)
+    {
+        if (sampleWeights.IsEmpty) return batch;
+        double sum = 0;
+        foreach (float w in sampleWeights) sum += w;
+        if (!(sum > 0)) throw new ArgumentException("The sample weights must sum to a positive number.", nameof(sampleWeights));
+        return sum;
+    }
+
+    private static int CheckLengths(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch, ReadOnlySpan<float> sampleWeights)
     {
         if (t.Length != y.Length) throw new ArgumentException($"targets has length {t.Length}, but the outputs have {y.Length} values.", "targets");
         if (dz.Length != y.Length) throw new ArgumentException($"dz has length {dz.Length}, but the outputs have {y.Length} values.", nameof(dz));
+        if (batch <= 0 || y.Length % batch != 0) throw new ArgumentException($"{y.Length} outputs are not a whole number of rows for a batch of {batch}.", nameof(batch));
+        if (!sampleWeights.IsEmpty && sampleWeights.Length != batch)
+            throw new ArgumentException($"sampleWeights has length {sampleWeights.Length}, but the batch has {batch} samples.", nameof(sampleWeights));
+        return y.Length / batch;
     }
 }
 
@@ -144,27 +186,5 @@ public static class SoftmaxKernels
             for (int j = 0; j < width; j++) dot += gr[j] * yr[j];
             for (int j = 0; j < width; j++) gr[j] = yr[j] * (gr[j] - dot);
         }
-    }
-}
-
-/// <summary>Parameter updates, one fused pass over the parameter arena.</summary>
-public static class OptimizerKernels
-{
-    /// <summary>Plain SGD: p ← p − η g.</summary>
-    public static void Sgd(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
-    {
-        if (gradients.Length != parameters.Length)
-            throw new ArgumentException($"gradients has length {gradients.Length}, but there are {parameters.Length} parameters.", nameof(gradients));
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var step = Vector256.Create(-learningRate);
-            for (; i + 8 <= parameters.Length; i += 8)
-            {
-                var p = Vector256.Create(parameters.Slice(i, 8));
-                Vector256.FusedMultiplyAdd(Vector256.Create(gradients.Slice(i, 8)), step, p).CopyTo(parameters.Slice(i, 8));
-            }
-        }
-        for (; i < parameters.Length; i++) parameters[i] -= learningRate * gradients[i];
     }
 }

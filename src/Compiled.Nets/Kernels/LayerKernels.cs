@@ -1,0 +1,163 @@
+using System;
+
+namespace Compiled.Nets.Kernels;
+
+/// <summary>Inverted dropout: the kept values are scaled by 1 / (1 − rate) while training, so inference is the identity.</summary>
+public static class DropoutKernels
+{
+    /// <summary>Draws a mask (0 or 1 / (1 − rate) per value) and writes y = x ⊙ mask.</summary>
+    public static void ForwardTraining(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float rate, SeededRandom random)
+    {
+        CheckSame(x.Length, y.Length, mask.Length);
+        float keep = 1f / (1f - rate);
+        for (int i = 0; i < x.Length; i++)
+        {
+            float m = random.NextFloat() < rate ? 0f : keep;
+            mask[i] = m;
+            y[i] = x[i] * m;
+        }
+    }
+
+    /// <summary>dPrev = dy ⊙ mask ⊙ f′_prev(yPrev).</summary>
+    public static void Backward<TAct>(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, ReadOnlySpan<float> yPrev, Span<float> dPrev, TAct previousActivation)
+        where TAct : struct, IActivation
+    {
+        CheckSame(dy.Length, mask.Length, dPrev.Length);
+        for (int i = 0; i < dy.Length; i++) dPrev[i] = dy[i] * mask[i] * previousActivation.Derivative(yPrev[i]);
+    }
+
+    internal static void CheckSame(int a, int b, int c)
+    {
+        if (a != b || a != c) throw new ArgumentException($"buffers of lengths {a}, {b} and {c} must match.");
+    }
+}
+
+/// <summary>Parametric ReLU with one learned slope a: y = x for x &gt; 0, a x otherwise.</summary>
+public static class PReLUKernels
+{
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, float slope)
+    {
+        DropoutKernels.CheckSame(x.Length, y.Length, y.Length);
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
+    }
+
+    /// <summary>
+    /// Returns ∂L/∂a = Σ dy · min(x, 0) and, when <paramref name="dPrev"/> is not empty, writes
+    /// dPrev = dy ⊙ (x &gt; 0 ? 1 : a) ⊙ f′_prev(x) (x is the previous layer's output).
+    /// </summary>
+    public static float Backward<TAct>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float slope, Span<float> dPrev, TAct previousActivation)
+        where TAct : struct, IActivation
+    {
+        DropoutKernels.CheckSame(dy.Length, x.Length, dPrev.IsEmpty ? x.Length : dPrev.Length);
+        double slopeGradient = 0;
+        for (int i = 0; i < dy.Length; i++)
+        {
+            if (x[i] <= 0f) slopeGradient += dy[i] * x[i];
+            if (!dPrev.IsEmpty) dPrev[i] = dy[i] * (x[i] > 0f ? 1f : slope) * previousActivation.Derivative(x[i]);
+        }
+        return (float)slopeGradient;
+    }
+}
+
+/// <summary>
+/// Batch normalisation over features (PyTorch's BatchNorm1d on [batch, features]) with an activation after it.
+/// Training uses the batch's mean and biased variance, and updates the running averages with the unbiased one.
+/// </summary>
+public static class BatchNormKernels
+{
+    public static void ForwardTraining<TAct>(ReadOnlySpan<float> x, Span<float> y, Span<float> normalized,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance,
+        Span<float> inverseStd, int batch, float momentum, float epsilon, TAct activation) where TAct : struct, IActivation
+    {
+        int features = gamma.Length;
+        if (batch < 2)
+            throw new ArgumentException($"BatchNorm needs more than one sample per batch while training (got {batch}): a single sample has no variance.", nameof(batch));
+        DropoutKernels.CheckSame(x.Length, y.Length, batch * features);
+        for (int f = 0; f < features; f++)
+        {
+            double sum = 0, squares = 0;
+            for (int b = 0; b < batch; b++) { double v = x[b * features + f]; sum += v; }
+            double mean = sum / batch;
+            for (int b = 0; b < batch; b++) { double d = x[b * features + f] - mean; squares += d * d; }
+            double variance = squares / batch;
+            float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
+            inverseStd[f] = inv;
+            runningMean[f] = (1f - momentum) * runningMean[f] + momentum * (float)mean;
+            runningVariance[f] = (1f - momentum) * runningVariance[f] + momentum * (float)(squares / (batch - 1));
+            for (int b = 0; b < batch; b++)
+            {
+                int i = b * features + f;
+                float n = (float)((x[i] - mean) * inv);
+                normalized[i] = n;
+                y[i] = activation.Apply(gamma[f] * n + beta[f]);
+            }
+        }
+    }
+
+    public static void ForwardInference<TAct>(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, int batch, float epsilon, TAct activation) where TAct : struct, IActivation
+    {
+        int features = gamma.Length;
+        DropoutKernels.CheckSame(x.Length, y.Length, batch * features);
+        for (int f = 0; f < features; f++)
+        {
+            float scale = gamma[f] / MathF.Sqrt(runningVariance[f] + epsilon);
+            float shift = beta[f] - runningMean[f] * scale;
+            for (int b = 0; b < batch; b++) y[b * features + f] = activation.Apply(x[b * features + f] * scale + shift);
+        }
+    }
+
+    /// <summary>
+    /// From dy (the gradient at this layer's output, overwritten) computes dγ, dβ and, when <paramref name="dPrev"/>
+    /// is not empty, dPrev = f′_prev(yPrev) ⊙ γ/σ · (dz − mean(dz) − x̂ · mean(dz x̂)) with dz = dy ⊙ f′(y).
+    /// </summary>
+    public static void Backward<TAct, TPrev>(Span<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> normalized,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd, Span<float> gammaGradient, Span<float> betaGradient,
+        ReadOnlySpan<float> yPrev, Span<float> dPrev, int batch, TAct activation, TPrev previousActivation)
+        where TAct : struct, IActivation where TPrev : struct, IActivation
+    {
+        int features = gamma.Length;
+        DropoutKernels.CheckSame(dy.Length, y.Length, batch * features);
+        for (int f = 0; f < features; f++)
+        {
+            double sumDz = 0, sumDzNormalized = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                int i = b * features + f;
+                float dz = dy[i] * activation.Derivative(y[i]);
+                dy[i] = dz;
+                sumDz += dz;
+                sumDzNormalized += dz * normalized[i];
+            }
+            betaGradient[f] = (float)sumDz;
+            gammaGradient[f] = (float)sumDzNormalized;
+            if (dPrev.IsEmpty) continue;
+            float scale = gamma[f] * inverseStd[f];
+            float meanDz = (float)(sumDz / batch), meanDzNormalized = (float)(sumDzNormalized / batch);
+            for (int b = 0; b < batch; b++)
+            {
+                int i = b * features + f;
+                dPrev[i] = scale * (dy[i] - meanDz - normalized[i] * meanDzNormalized) * previousActivation.Derivative(yPrev[i]);
+            }
+        }
+    }
+}
+
+/// <summary>L1 and L2 penalties on a weight range.</summary>
+public static class RegularizationKernels
+{
+    /// <summary>λ₁ Σ|w| + (λ₂/2) Σ w².</summary>
+    public static double Penalty(ReadOnlySpan<float> weights, float l1, float l2)
+    {
+        double absolute = 0, squares = 0;
+        foreach (float w in weights) { absolute += Math.Abs(w); squares += (double)w * w; }
+        return l1 * absolute + 0.5 * l2 * squares;
+    }
+
+    /// <summary>g += λ₁ sign(w) + λ₂ w.</summary>
+    public static void AddGradient(ReadOnlySpan<float> weights, Span<float> gradients, float l1, float l2)
+    {
+        DropoutKernels.CheckSame(weights.Length, gradients.Length, gradients.Length);
+        for (int i = 0; i < weights.Length; i++) gradients[i] += l1 * MathF.Sign(weights[i]) + l2 * weights[i];
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Optimizers;
+
+/// <summary>
+/// AdaDelta, as PyTorch's <c>torch.optim.Adadelta</c>:
+/// v ← ρ v + (1 − ρ) g², δ = √(u + ε) / √(v + ε) · g, u ← ρ u + (1 − ρ) δ², p ← p − η δ.
+/// </summary>
+public sealed class AdaDelta : Optimizer
+{
+    /// <param name="learningRate">η, positive and finite (PyTorch's default 1 applies δ as it is).</param>
+    /// <param name="rho">ρ, the decay of both running averages, in [0, 1].</param>
+    /// <param name="epsilon">ε, positive and finite.</param>
+    public AdaDelta(float learningRate = 1.0f, float rho = 0.9f, float epsilon = 1e-6f) : base(learningRate)
+    {
+        Rho = RequireFraction(rho, nameof(rho), allowOne: true);
+        Epsilon = RequirePositive(epsilon, nameof(epsilon));
+    }
+
+    /// <summary>ρ, the decay of the squared-gradient and squared-update averages.</summary>
+    public float Rho { get; }
+
+    /// <summary>ε, added under both square roots.</summary>
+    public float Epsilon { get; }
+
+    protected override int StateSlotsPerParameter => 2;
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        float lr = LearningRate, rho = Rho, oneMinusRho = 1f - Rho, eps = Epsilon;
+        int n = parameters.Length;
+        // State arena: [v (squared gradients) | u (squared updates)], each n floats.
+        Span<float> squareAverage = state.Slice(0, n);
+        Span<float> deltaAverage = state.Slice(n, n);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vLr = Vector256.Create(lr);
+            var vRho = Vector256.Create(rho);
+            var vOneMinusRho = Vector256.Create(oneMinusRho);
+            var vEps = Vector256.Create(eps);
+            for (; i + 8 <= n; i += 8)
+            {
+                var g = Vector256.Create(gradients.Slice(i, 8));
+                var v = vRho * Vector256.Create(squareAverage.Slice(i, 8)) + vOneMinusRho * g * g;
+                v.CopyTo(squareAverage.Slice(i, 8));
+                var u = Vector256.Create(deltaAverage.Slice(i, 8));
+                var delta = Vector256.Sqrt(u + vEps) / Vector256.Sqrt(v + vEps) * g;
+                (vRho * u + vOneMinusRho * delta * delta).CopyTo(deltaAverage.Slice(i, 8));
+                (Vector256.Create(parameters.Slice(i, 8)) - vLr * delta).CopyTo(parameters.Slice(i, 8));
+            }
+        }
+        // Same operations in the same order as the vector loop, so every element rounds identically.
+        for (; i < n; i++)
+        {
+            float g = gradients[i];
+            float v = rho * squareAverage[i] + oneMinusRho * g * g;
+            squareAverage[i] = v;
+            float u = deltaAverage[i];
+            float delta = MathF.Sqrt(u + eps) / MathF.Sqrt(v + eps) * g;
+            deltaAverage[i] = rho * u + oneMinusRho * delta * delta;
+            parameters[i] -= lr * delta;
+        }
+    }
+
+    public override string ToString() => $"AdaDelta(lr={Format(LearningRate)}, ρ={Format(Rho)}, ε={Format(Epsilon)})";
+}

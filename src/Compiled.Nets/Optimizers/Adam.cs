@@ -1,0 +1,86 @@
+using System;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Optimizers;
+
+/// <summary>
+/// Adam, as PyTorch's <c>torch.optim.Adam</c> (no AMSGrad, no weight decay):
+/// m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g², and at step t
+/// p ← p − η (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε).
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    /// <param name="learningRate">η, positive and finite.</param>
+    /// <param name="beta1">β₁, the decay of the gradient average, in [0, 1).</param>
+    /// <param name="beta2">β₂, the decay of the squared-gradient average, in [0, 1).</param>
+    /// <param name="epsilon">ε, positive and finite.</param>
+    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f) : base(learningRate)
+    {
+        Beta1 = RequireFraction(beta1, nameof(beta1));
+        Beta2 = RequireFraction(beta2, nameof(beta2));
+        Epsilon = RequirePositive(epsilon, nameof(epsilon));
+    }
+
+    /// <summary>β₁, the decay of the first moment.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>β₂, the decay of the second moment.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>ε, added to the bias-corrected √v.</summary>
+    public float Epsilon { get; }
+
+    protected override int StateSlotsPerParameter => 2;
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        float beta1 = Beta1, beta2 = Beta2, oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2, eps = Epsilon;
+        // Bias corrections once per step in double (β^t underflows gracefully, no float cancellation near 1).
+        // As PyTorch, η / (1 − β₁ᵗ) is folded into one step size and √v is divided by √(1 − β₂ᵗ):
+        // the same value as the summary's formula without a per-element division of v.
+        double correction1 = 1.0 - Math.Pow(beta1, step);
+        double correction2 = 1.0 - Math.Pow(beta2, step);
+        float stepSize = (float)(LearningRate / correction1);
+        float correction2Sqrt = (float)Math.Sqrt(correction2);
+
+        int n = parameters.Length;
+        // State arena: [m (first moment) | v (second moment)], each n floats.
+        Span<float> first = state.Slice(0, n);
+        Span<float> second = state.Slice(n, n);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vBeta1 = Vector256.Create(beta1);
+            var vBeta2 = Vector256.Create(beta2);
+            var vOneMinusBeta1 = Vector256.Create(oneMinusBeta1);
+            var vOneMinusBeta2 = Vector256.Create(oneMinusBeta2);
+            var vStepSize = Vector256.Create(stepSize);
+            var vCorrection2Sqrt = Vector256.Create(correction2Sqrt);
+            var vEps = Vector256.Create(eps);
+            for (; i + 8 <= n; i += 8)
+            {
+                var g = Vector256.Create(gradients.Slice(i, 8));
+                var m = vBeta1 * Vector256.Create(first.Slice(i, 8)) + vOneMinusBeta1 * g;
+                var v = vBeta2 * Vector256.Create(second.Slice(i, 8)) + vOneMinusBeta2 * g * g;
+                m.CopyTo(first.Slice(i, 8));
+                v.CopyTo(second.Slice(i, 8));
+                var denominator = Vector256.Sqrt(v) / vCorrection2Sqrt + vEps;
+                (Vector256.Create(parameters.Slice(i, 8)) - vStepSize * m / denominator).CopyTo(parameters.Slice(i, 8));
+            }
+        }
+        // Same operations in the same order as the vector loop, so every element rounds identically.
+        for (; i < n; i++)
+        {
+            float g = gradients[i];
+            float m = beta1 * first[i] + oneMinusBeta1 * g;
+            float v = beta2 * second[i] + oneMinusBeta2 * g * g;
+            first[i] = m;
+            second[i] = v;
+            float denominator = MathF.Sqrt(v) / correction2Sqrt + eps;
+            parameters[i] -= stepSize * m / denominator;
+        }
+    }
+
+    public override string ToString() =>
+        $"Adam(lr={Format(LearningRate)}, β1={Format(Beta1)}, β2={Format(Beta2)}, ε={Format(Epsilon)})";
+}

@@ -1,0 +1,40 @@
+using System;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Optimizers;
+
+/// <summary>Gradient clipping applied to the gradient arena before <see cref="Optimizer.Step"/>.</summary>
+public static class GradientClipping
+{
+    /// <summary>
+    /// PyTorch's <c>clip_grad_norm_</c> over the whole arena: with ‖g‖₂ above <paramref name="maxNorm"/>, scales
+    /// every gradient by maxNorm / (‖g‖₂ + 10⁻⁶). Returns ‖g‖₂ before clipping. A non-finite norm (an infinite or
+    /// NaN gradient) is returned with the gradients left as they are, so the caller can see it and skip the step.
+    /// </summary>
+    /// <param name="gradients">The gradients, scaled in place.</param>
+    /// <param name="maxNorm">The largest norm allowed; positive.</param>
+    public static float ClipByGlobalNorm(Span<float> gradients, float maxNorm)
+    {
+        if (!(maxNorm > 0f))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive, in (0, ∞].");
+
+        // Squares summed in double: no overflow for any finite float, and no loss over long arenas.
+        double sumOfSquares = 0;
+        foreach (float g in gradients) sumOfSquares += (double)g * g;
+        double norm = Math.Sqrt(sumOfSquares);
+
+        if (double.IsFinite(norm) && norm > maxNorm)
+        {
+            float scale = (float)(maxNorm / (norm + 1e-6));
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vScale = Vector256.Create(scale);
+                for (; i + 8 <= gradients.Length; i += 8)
+                    (Vector256.Create(gradients.Slice(i, 8)) * vScale).CopyTo(gradients.Slice(i, 8));
+            }
+            for (; i < gradients.Length; i++) gradients[i] *= scale;
+        }
+        return (float)norm;
+    }
+}

@@ -1,0 +1,76 @@
+using System;
+using System.Globalization;
+
+namespace Compiled.Nets.Optimizers;
+
+/// <summary>
+/// A parameter update rule. <see cref="Step"/> is one fused pass over the parameter arena; the rule's
+/// state (momentum, squared-gradient averages, …) lives in its own arena, allocated on the first step.
+/// Constants default to PyTorch's.
+/// </summary>
+public abstract class Optimizer
+{
+    private float _learningRate;
+    private float[] _state = Array.Empty<float>();
+
+    protected Optimizer(float learningRate) => LearningRate = learningRate;
+
+    /// <summary>The step size; positive and finite.</summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = Guard.LearningRate(value);
+    }
+
+    /// <summary>Updates taken so far (Adam's bias correction counts from 1).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>Floats of state per parameter (0 for plain SGD, 2 for Adam).</summary>
+    protected abstract int StateSlotsPerParameter { get; }
+
+    /// <summary>Applies one update. The first call (or a different parameter count) allocates the state arena.</summary>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        if (gradients.Length != parameters.Length)
+            throw new ArgumentException($"gradients has length {gradients.Length}, but there are {parameters.Length} parameters.", nameof(gradients));
+        int stateLength = StateSlotsPerParameter * parameters.Length;
+        if (_state.Length != stateLength)
+        {
+            _state = new float[stateLength];
+            StepCount = 0;
+        }
+        StepCount++;
+        Update(parameters, gradients, _state, StepCount);
+    }
+
+    /// <summary>Forgets the state (momentum, averages) and the step count.</summary>
+    public void Reset()
+    {
+        Array.Clear(_state);
+        StepCount = 0;
+    }
+
+    /// <summary>Formats a constant for <see cref="object.ToString"/> the way Python prints it ("0.001", "1e-08").</summary>
+    protected static string Format(float value) =>
+        value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e');
+
+    /// <summary>Checks 0 ≤ <paramref name="value"/> &lt; 1 (or ≤ 1 when <paramref name="allowOne"/>); NaN fails.</summary>
+    protected static float RequireFraction(float value, string parameter, bool allowOne = false)
+    {
+        bool ok = value >= 0f && (allowOne ? value <= 1f : value < 1f);
+        if (!ok)
+            throw new ArgumentOutOfRangeException(parameter, value, $"{parameter} must be in [0, 1{(allowOne ? "]" : ")")}.");
+        return value;
+    }
+
+    /// <summary>Checks that <paramref name="value"/> is positive and finite (the ε constants: zero would divide 0 by 0 on a zero gradient).</summary>
+    protected static float RequirePositive(float value, string parameter)
+    {
+        if (!(value > 0f) || float.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(parameter, value, $"{parameter} must be positive and finite, in (0, ∞).");
+        return value;
+    }
+
+    /// <summary>The update itself: <paramref name="state"/> holds <see cref="StateSlotsPerParameter"/> × n floats; <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step);
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Optimizers;
+
+/// <summary>
+/// RMSprop, as PyTorch's <c>torch.optim.RMSprop</c> (not centered, no momentum):
+/// v ← α v + (1 − α) g², p ← p − η g / (√v + ε).
+/// </summary>
+public sealed class RmsProp : Optimizer
+{
+    /// <param name="learningRate">η, positive and finite.</param>
+    /// <param name="alpha">α, the smoothing constant, in [0, 1).</param>
+    /// <param name="epsilon">ε, positive and finite.</param>
+    public RmsProp(float learningRate = 0.01f, float alpha = 0.99f, float epsilon = 1e-8f) : base(learningRate)
+    {
+        Alpha = RequireFraction(alpha, nameof(alpha));
+        Epsilon = RequirePositive(epsilon, nameof(epsilon));
+    }
+
+    /// <summary>α, the decay of the squared-gradient average.</summary>
+    public float Alpha { get; }
+
+    /// <summary>ε, added to √v.</summary>
+    public float Epsilon { get; }
+
+    protected override int StateSlotsPerParameter => 1;
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        float lr = LearningRate, alpha = Alpha, oneMinusAlpha = 1f - Alpha, eps = Epsilon;
+        Span<float> average = state.Slice(0, parameters.Length);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vLr = Vector256.Create(lr);
+            var vAlpha = Vector256.Create(alpha);
+            var vOneMinusAlpha = Vector256.Create(oneMinusAlpha);
+            var vEps = Vector256.Create(eps);
+            for (; i + 8 <= parameters.Length; i += 8)
+            {
+                var g = Vector256.Create(gradients.Slice(i, 8));
+                var v = vAlpha * Vector256.Create(average.Slice(i, 8)) + vOneMinusAlpha * g * g;
+                v.CopyTo(average.Slice(i, 8));
+                (Vector256.Create(parameters.Slice(i, 8)) - vLr * g / (Vector256.Sqrt(v) + vEps)).CopyTo(parameters.Slice(i, 8));
+            }
+        }
+        // Same operations in the same order as the vector loop, so every element rounds identically.
+        for (; i < parameters.Length; i++)
+        {
+            float g = gradients[i];
+            float v = alpha * average[i] + oneMinusAlpha * g * g;
+            average[i] = v;
+            parameters[i] -= lr * g / (MathF.Sqrt(v) + eps);
+        }
+    }
+
+    public override string ToString() => $"RmsProp(lr={Format(LearningRate)}, α={Format(Alpha)}, ε={Format(Epsilon)})";
+}

@@ -1,0 +1,86 @@
+using System;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Optimizers;
+
+/// <summary>
+/// Stochastic gradient descent, as PyTorch's <c>torch.optim.SGD</c> (dampening 0, no weight decay).
+/// Without momentum: p ← p − η g. With momentum μ: b ← μ b + g (b = g on the first step),
+/// d = g + μ b for Nesterov or d = b otherwise, and p ← p − η d.
+/// </summary>
+public sealed class Sgd : Optimizer
+{
+    /// <param name="learningRate">η, positive and finite.</param>
+    /// <param name="momentum">μ in [0, 1); 0 keeps no state.</param>
+    /// <param name="nesterov">Nesterov momentum; needs <paramref name="momentum"/> &gt; 0.</param>
+    public Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : base(learningRate)
+    {
+        Momentum = RequireFraction(momentum, nameof(momentum));
+        if (nesterov && momentum == 0f)
+            throw new ArgumentException("Nesterov momentum needs a momentum greater than 0.", nameof(nesterov));
+        Nesterov = nesterov;
+    }
+
+    /// <summary>μ, the momentum factor.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Whether the step looks ahead along the momentum buffer.</summary>
+    public bool Nesterov { get; }
+
+    protected override int StateSlotsPerParameter => Momentum > 0f ? 1 : 0;
+
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    {
+        float lr = LearningRate;
+        if (Momentum == 0f)
+        {
+            UpdatePlain(parameters, gradients, lr);
+            return;
+        }
+
+        // The buffer starts at zero, so μ·0 + g reproduces PyTorch's first-step b = g exactly.
+        float mu = Momentum;
+        bool nesterov = Nesterov;
+        Span<float> buffer = state.Slice(0, parameters.Length);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vMu = Vector256.Create(mu);
+            var vLr = Vector256.Create(lr);
+            for (; i + 8 <= parameters.Length; i += 8)
+            {
+                var g = Vector256.Create(gradients.Slice(i, 8));
+                var b = vMu * Vector256.Create(buffer.Slice(i, 8)) + g;
+                b.CopyTo(buffer.Slice(i, 8));
+                var d = nesterov ? g + vMu * b : b;
+                (Vector256.Create(parameters.Slice(i, 8)) - vLr * d).CopyTo(parameters.Slice(i, 8));
+            }
+        }
+        // Same operations in the same order as the vector loop, so every element rounds identically.
+        for (; i < parameters.Length; i++)
+        {
+            float g = gradients[i];
+            float b = mu * buffer[i] + g;
+            buffer[i] = b;
+            float d = nesterov ? g + mu * b : b;
+            parameters[i] -= lr * d;
+        }
+    }
+
+    // p ← p − η g; no state.
+    private static void UpdatePlain(Span<float> parameters, ReadOnlySpan<float> gradients, float lr)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vLr = Vector256.Create(lr);
+            for (; i + 8 <= parameters.Length; i += 8)
+                (Vector256.Create(parameters.Slice(i, 8)) - vLr * Vector256.Create(gradients.Slice(i, 8))).CopyTo(parameters.Slice(i, 8));
+        }
+        for (; i < parameters.Length; i++) parameters[i] -= lr * gradients[i];
+    }
+
+    public override string ToString() =>
+        Momentum == 0f ? $"Sgd(lr={Format(LearningRate)})"
+        : $"Sgd(lr={Format(LearningRate)}, μ={Format(Momentum)}{(Nesterov ? ", nesterov" : "")})";
+}
