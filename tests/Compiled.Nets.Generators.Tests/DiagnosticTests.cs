@@ -326,6 +326,86 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CN0016_output_layer_not_dense()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network]
+            public partial class Net
+            {
+                [Input(2)] public partial Layer X { get; }
+                [Dense(3)] public partial Layer Hidden { get; }
+                [Dropout(0.5f)] public partial Layer Drop { get; } // ←
+            }
+            """;
+        var d = AssertReported(source, "CN0016", DiagnosticSeverity.Error);
+        Assert.Contains("Dropout layer", d.GetMessage());
+    }
+
+    [Fact]
+    public void CN0017_dropout_rate_out_of_range()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network]
+            public partial class Net
+            {
+                [Input(2)] public partial Layer X { get; }
+                [Dropout(1.5f)] public partial Layer Drop { get; } // ←
+                [Dense(1)] public partial Layer Y { get; }
+            }
+            """;
+        var d = AssertReported(source, "CN0017", DiagnosticSeverity.Error);
+        Assert.Contains("rate = 1.5", d.GetMessage());
+    }
+
+    [Fact]
+    public void CN0017_negative_layer_penalty()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network]
+            public partial class Net
+            {
+                [Input(2)] public partial Layer X { get; }
+                [Dense(1, L2 = -0.1f)] public partial Layer Y { get; } // ←
+            }
+            """;
+        AssertReported(source, "CN0017", DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void CN0017_batchnorm_momentum_out_of_range()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network]
+            public partial class Net
+            {
+                [Input(2)] public partial Layer X { get; }
+                [BatchNorm(Momentum = 0f)] public partial Layer Norm { get; } // ←
+                [Dense(1)] public partial Layer Y { get; }
+            }
+            """;
+        AssertReported(source, "CN0017", DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void CN0011_negative_network_penalty()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network(L1 = -1f)] // ←
+            public partial class Net
+            {
+                [Input(2)] public partial Layer X { get; }
+                [Dense(1)] public partial Layer Y { get; }
+            }
+            """;
+        AssertReported(source, "CN0011", DiagnosticSeverity.Error);
+    }
+
+    [Fact]
     public void Every_descriptor_is_catalogued_in_docs()
     {
         string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));

@@ -38,10 +38,13 @@ namespace Demo
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _deltas = new float[ActivationsPerSample];
         private long _stepCount;
+        private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
+        private float _maxGradientNorm;
         private float[] _activations = new float[ActivationsPerSample];
         private int _capacity = 1;
-        private float _learningRate = 0.01f;
+        private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
+        private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -54,6 +57,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void InitializeParameters(int seed)
         {
+            _seed = seed;
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Hidden1: Glorot uniform weights (fan in 784, fan out 128); biases 0.
@@ -62,6 +66,7 @@ namespace Demo
             global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 100480, 8192), global::Compiled.Nets.Initialization.GlorotUniform, 128, 64, random);
             // Probabilities: Glorot uniform weights (fan in 64, fan out 10); biases 0.
             global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 108736, 640), global::Compiled.Nets.Initialization.GlorotUniform, 64, 10, random);
+            _optimizer.Reset();
         }
 
         public int InputLength => InputSize;
@@ -71,9 +76,19 @@ namespace Demo
         /// <summary>The step size; must be positive and finite.</summary>
         public float LearningRate
         {
-            get => _learningRate;
-            set => _learningRate = global::Compiled.Nets.Guard.LearningRate(value);
+            get => _optimizer.LearningRate;
+            set => _optimizer.LearningRate = value;
         }
+
+        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]
+        {
+            new global::Compiled.Nets.IO.NamedTensor("Hidden1.weight", new int[] { 128, 784 }, _parameters, 0),
+            new global::Compiled.Nets.IO.NamedTensor("Hidden1.bias", new int[] { 128 }, _parameters, 100352),
+            new global::Compiled.Nets.IO.NamedTensor("Hidden2.weight", new int[] { 64, 128 }, _parameters, 100480),
+            new global::Compiled.Nets.IO.NamedTensor("Hidden2.bias", new int[] { 64 }, _parameters, 108672),
+            new global::Compiled.Nets.IO.NamedTensor("Probabilities.weight", new int[] { 10, 64 }, _parameters, 108736),
+            new global::Compiled.Nets.IO.NamedTensor("Probabilities.bias", new int[] { 10 }, _parameters, 109376),
+        };
 
         private void EnsureCapacity(int batch)
         {
@@ -111,7 +126,7 @@ namespace Demo
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            RunForward(input, 1);
+            RunForward(input, 1, training: false);
             ActivationsOf(192, OutputSize, 1).CopyTo(output);
         }
 
@@ -123,7 +138,7 @@ namespace Demo
             for (int start = 0; start < count; start += _capacity)
             {
                 int batch = global::System.Math.Min(_capacity, count - start);
-                RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch);
+                RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
                 ActivationsOf(192, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
         }
@@ -131,37 +146,56 @@ namespace Demo
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
         public long StepCount => _stepCount;
 
-        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
-        public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
+        public global::Compiled.Nets.Optimizers.Optimizer Optimizer
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize);
-            return RunLoss(targets, batchSize);
+            get => _optimizer;
+            set => _optimizer = value ?? throw new global::System.ArgumentNullException(nameof(value));
+        }
+
+        public float MaxGradientNorm
+        {
+            get => _maxGradientNorm;
+            set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, "The norm limit must be zero (off) or positive and finite.");
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
-        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
+        public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
-            float loss = EvaluateLoss(inputs, targets, batchSize);
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            EnsureCapacity(batchSize);
+            RunForward(inputs, batchSize, training);
+            return RunLoss(targets, batchSize, default);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
+        {
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            EnsureCapacity(batchSize);
+            RunForward(inputs, batchSize, training: true);
+            float loss = RunLoss(targets, batchSize, sampleWeights);
             RunBackward(inputs, batchSize);
             return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
-        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
+        public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            float loss = EvaluateLoss(inputs, targets, batchSize);
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            EnsureCapacity(batchSize);
+            RunForward(inputs, batchSize, training: true);
+            float loss = RunLoss(targets, batchSize, sampleWeights);
             // Checked before any parameter changes, so a diverged step leaves the network as it was.
             if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
             RunBackward(inputs, batchSize);
-            global::Compiled.Nets.Kernels.OptimizerKernels.Sgd(_parameters, _gradients, _learningRate);
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            _optimizer.Step(_parameters, _gradients);
             _stepCount++;
             return loss;
         }
 
         /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool training)
         {
             int capacity = _capacity;
             // Hidden1: dense 784 → 128, ReLU; 100,352 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
@@ -175,12 +209,12 @@ namespace Demo
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
-        private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch)
+        private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
             var outputs = ActivationsOf(192, 10, batch);
             var delta = DeltasOf(192, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
-            return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch);
+            return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>

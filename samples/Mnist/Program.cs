@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Compiled.Nets;
+using Compiled.Nets.Data;
+using Compiled.Nets.IO;
+using Compiled.Nets.Optimizers;
+using Compiled.Nets.Training;
+using Spectre.Console;
+
+namespace Compiled.Nets.Samples.Mnist;
+
+/// <summary>
+/// The 784-128-64-10 MLP of the benchmarks, with what the course teaches against overfitting a small
+/// training set: He initialisation for the ReLU layers, dropout, L2 weight decay.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 1, L2 = 1e-4f)]
+public partial class MnistMlp
+{
+    [Input(784)] public partial Layer Image { get; }
+    [Dense(128, Activation.ReLU, Initialization = Initialization.HeUniform)] public partial Layer Hidden1 { get; }
+    [Dropout(0.2f)] public partial Layer Drop1 { get; }
+    [Dense(64, Activation.ReLU, Initialization = Initialization.HeUniform)] public partial Layer Hidden2 { get; }
+    [Dropout(0.1f)] public partial Layer Drop2 { get; }
+    [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
+}
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var options = CommandLine.Parse(args);
+        if (options is null) return 2;
+        var total = Stopwatch.StartNew();
+
+        string dataDirectory = options.DataDirectory ?? Path.Combine(AppContext.BaseDirectory, "data", "mnist");
+        var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(dataDirectory);
+        AnsiConsole.MarkupLine($"MNIST from [blue]{Markup.Escape(dataDirectory)}[/]: {train.Count:N0} training and {test.Count:N0} test images");
+
+        var net = new MnistMlp(options.Seed);
+        net.Optimizer = new Adam(learningRate: 1e-3f);
+        AnsiConsole.WriteLine(net.Summary());
+
+        var fit = new FitOptions
+        {
+            Epochs = options.Epochs,
+            BatchSize = 64,
+            Seed = options.Seed,
+            Schedule = new CosineAnnealing(options.Epochs, minRate: 1e-5f),
+        };
+        TrainingHistory history = null!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("epoch 1", maxValue: options.Epochs);
+                var progress = new ImmediateProgress<TrainingProgress>(p =>
+                {
+                    task.Value = p.Epoch - 1 + (double)p.Batch / p.Batches;
+                    task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}";
+                    if (p.Completed is { } e)
+                        AnsiConsole.MarkupLine($"epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation {e.ValidationLoss:F4} " +
+                                               $"[green]{e.ValidationAccuracy:P2}[/], lr {e.LearningRate:G3}, {e.Elapsed.TotalSeconds:F1} s");
+                });
+                // The test split is reported after every epoch; nothing is chosen on it (fixed epochs, no early stopping).
+                history = net.Fit(train, fit, test, progress);
+                task.Value = task.MaxValue;
+            });
+
+        var (testLoss, testAccuracy) = Trainer.Evaluate(net, test);
+        AnsiConsole.MarkupLine($"test accuracy: [bold green]{testAccuracy:P2}[/] (loss {testLoss:F4}) on {test.Count:N0} images");
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        string weights = Path.Combine(options.OutputDirectory, "mnist-mlp.safetensors");
+        net.Save(weights);
+        string plot = Path.Combine(options.OutputDirectory, "mnist-mlp-training.svg");
+        TrainingCurvePlot.WriteSvg(plot, history.Epochs, $"MNIST MLP 784-128-64-10: test accuracy {testAccuracy:P2}");
+        AnsiConsole.MarkupLine($"saved weights to [blue]{Markup.Escape(weights)}[/] and the training curve to [blue]{Markup.Escape(plot)}[/]");
+        AnsiConsole.MarkupLine($"done in {total.Elapsed.TotalSeconds:F1} s");
+        return testAccuracy >= 0.95 ? 0 : 1;
+    }
+}
+
+/// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+internal sealed class ImmediateProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
+
+internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, string OutputDirectory)
+{
+    public static CommandLine? Parse(string[] args)
+    {
+        int epochs = 20, seed = MnistMlp.DefaultSeed;
+        string? data = null;
+        string output = "mnist-output";
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--epochs" when i + 1 < args.Length && int.TryParse(args[i + 1], out epochs) && epochs > 0: i++; break;
+                case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], out seed): i++; break;
+                case "--data" when i + 1 < args.Length: data = args[++i]; break;
+                case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                default:
+                    Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
+                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR]");
+                    return null;
+            }
+        }
+        return new CommandLine(epochs, seed, data, output);
+    }
+}
