@@ -72,3 +72,12 @@ public partial class UnregularizedTwin
     [Input(3)] public partial Layer X { get; }
     [Dense(3, Activation.Softmax)] public partial Layer Y { get; }
 }
+
+/// <summary>The architecture of tests/scripts/make_safetensors_fixtures.py: Sequential(Linear(4, 5), Tanh(), Linear(5, 3)).</summary>
+[Network(Loss = Loss.MeanSquaredError, Seed = 1)]
+public partial class PyTorchSmall
+{
+    [Input(4)] public partial Layer X { get; }
+    [Dense(5, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dense(3)] public partial Layer Output { get; }
+}
