@@ -5,13 +5,14 @@ namespace Compiled.Nets.Benchmarks;
 
 /// <summary>
 /// The models that tests/benchmarks/pytorch_bench.py and fann_bench.c time; compare.py reads these
-/// methods by name (ForwardXor, ForwardMlp, TrainXor, TrainMlpBatch64).
+/// methods by name (ForwardXor, ForwardMlp, TrainXor, TrainMlpBatch64, TrainMlpBatch64Adam).
 /// </summary>
 [MemoryDiagnoser]
 public class ReferenceComparison
 {
     private readonly XorNet _xor = new();
     private readonly Mlp _mlp = new();
+    private readonly Mlp _mlpAdam = new() { Optimizer = new Compiled.Nets.Optimizers.Adam(1e-3f) };
     private readonly float[] _xorInput = { 1f, 0f };
     private readonly float[] _xorOutput = new float[1];
     private readonly float[] _xorInputs = { 0, 0, 0, 1, 1, 0, 1, 1 };
@@ -52,4 +53,7 @@ public class ReferenceComparison
 
     [Benchmark(Description = "Train step, MLP, batch 64")]
     public float TrainMlpBatch64() => _mlp.TrainStep(_batchImages, _batchTargets, 64);
+
+    [Benchmark(Description = "Train step, MLP, batch 64, Adam")]
+    public float TrainMlpBatch64Adam() => _mlpAdam.TrainStep(_batchImages, _batchTargets, 64);
 }

@@ -35,6 +35,7 @@ METRICS = [
     ("forward_mlp_b1", "ns", "ForwardMlp", lambda ns: ns, False, 5.0, 5.0),
     ("train_xor_b4", "steps/s", "TrainXor", lambda ns: 1e9 / ns, True, None, 1.0),
     ("train_mlp_b64", "samples/s", "TrainMlpBatch64", lambda ns: 64e9 / ns, True, 1.0, None),
+    ("train_mlp_b64_adam", "samples/s", "TrainMlpBatch64Adam", lambda ns: 64e9 / ns, True, 1.0, None),
 ]
 
 

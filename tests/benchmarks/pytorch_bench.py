@@ -12,7 +12,7 @@ torch.set_num_threads(N). --quick cuts iteration counts for a smoke test.
 Prints one JSON object per line:
     {"suite": "pytorch", "threads": N, "name": ..., "unit": ..., "value": ...}
 Metrics: forward_xor_b1 (ns/call), forward_mlp_b1 (ns/call),
-         train_xor_b4 (steps/s), train_mlp_b64 (samples/s).
+         train_xor_b4 (steps/s), train_mlp_b64 (samples/s), train_mlp_b64_adam (samples/s).
 """
 import argparse
 import json
@@ -106,6 +106,18 @@ def main():
 
     ns = best_mean_ns(step_mlp, 20 if q else 1000, 5 if q else 100)
     emit(n, "train_mlp_b64", "samples/s", 64e9 / ns)
+
+    # --- train_mlp_b64_adam: the same step with torch.optim.Adam (lr 1e-3) --------
+    opt3 = torch.optim.Adam(mlp_t.parameters(), lr=1e-3)
+
+    def step_mlp_adam():
+        opt3.zero_grad()
+        loss = ce(mlp_t(xb), yb)
+        loss.backward()
+        opt3.step()
+
+    ns = best_mean_ns(step_mlp_adam, 20 if q else 1000, 5 if q else 100)
+    emit(n, "train_mlp_b64_adam", "samples/s", 64e9 / ns)
 
 
 if __name__ == "__main__":

@@ -74,11 +74,52 @@ public sealed class ClassificationData
     }
 
     /// <summary>Targets as one-hot rows (<see cref="Count"/> × <see cref="ClassCount"/>).</summary>
-    public float[] OneHotTargets()
+    public float[] OneHotTargets() => OneHot(Labels, ClassCount);
+
+    /// <summary>Class indices as one-hot rows, for <c>TrainStep</c> with softmax cross-entropy.</summary>
+    public static float[] OneHot(ReadOnlySpan<int> labels, int classCount)
     {
-        var targets = new float[Count * ClassCount];
-        for (int i = 0; i < Count; i++) targets[i * ClassCount + Labels[i]] = 1f;
+        if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "must be positive");
+        var targets = new float[labels.Length * classCount];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classCount)
+                throw new ArgumentOutOfRangeException(nameof(labels), $"label {labels[i]} of sample {i} is outside [0, {classCount}).");
+            targets[i * classCount + labels[i]] = 1f;
+        }
         return targets;
+    }
+
+    /// <summary>Per-feature minimum and maximum of this set (use the training set's for every split).</summary>
+    public (float[] Minimum, float[] Maximum) FeatureRanges()
+    {
+        var min = new float[FeatureCount];
+        var max = new float[FeatureCount];
+        Array.Fill(min, float.PositiveInfinity);
+        Array.Fill(max, float.NegativeInfinity);
+        for (int i = 0; i < Count; i++)
+            for (int f = 0; f < FeatureCount; f++)
+            {
+                float v = Features[i * FeatureCount + f];
+                min[f] = Math.Min(min[f], v);
+                max[f] = Math.Max(max[f], v);
+            }
+        return (min, max);
+    }
+
+    /// <summary>A copy with every feature scaled to [0, 1] by the given ranges (a constant feature becomes 0).</summary>
+    public ClassificationData ScaleToUnitRange(float[] minimum, float[] maximum)
+    {
+        if (minimum.Length != FeatureCount || maximum.Length != FeatureCount)
+            throw new ArgumentException($"minimum and maximum need {FeatureCount} values, one per feature.");
+        var features = new float[Features.Length];
+        for (int i = 0; i < Count; i++)
+            for (int f = 0; f < FeatureCount; f++)
+            {
+                float range = maximum[f] - minimum[f];
+                features[i * FeatureCount + f] = range > 0f ? (Features[i * FeatureCount + f] - minimum[f]) / range : 0f;
+            }
+        return new ClassificationData(features, (int[])Labels.Clone(), FeatureCount, ClassCount);
     }
 
     /// <summary>Splits into a training and a test set, stratified by class, shuffled with <paramref name="seed"/>.</summary>

@@ -1,0 +1,103 @@
+// optimizers.cuh: the parameter updates, as the C# Optimizers/*.cs (PyTorch's conventions).
+//
+// One thread per parameter, each reading its gradient and state once and writing them back
+// once; the operations are those of the C# scalar loops, in the same order. Learning rate and
+// constants are arguments (the learning rate changes with a schedule); Adam's bias corrections
+// are computed on the host once per step, in double, exactly as Adam.cs does.
+//
+// Launch (all): grid ⌈Count/Threads⌉, block Threads (any size; 256 is a good default), shared 0.
+#pragma once
+
+namespace cn {
+
+__device__ __forceinline__ int parameter_index() { return blockIdx.x * blockDim.x + threadIdx.x; }
+
+// p ← p − η g.
+template <int Count>
+__device__ void sgd(float* __restrict__ p, const float* __restrict__ g, float lr)
+{
+    const int i = parameter_index();
+    if (i < Count) p[i] -= lr * g[i];
+}
+
+// b ← μ b + g (b starts at 0, so the first step gives PyTorch's b = g); d = g + μ b with
+// Nesterov, else b; p ← p − η d. `buffer` is the Count-float momentum state.
+template <int Count, bool Nesterov>
+__device__ void sgd_momentum(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ buffer,
+    float lr, float momentum)
+{
+    const int i = parameter_index();
+    if (i >= Count) return;
+    const float gi = g[i];
+    const float b = momentum * buffer[i] + gi;
+    buffer[i] = b;
+    const float d = Nesterov ? gi + momentum * b : b;
+    p[i] -= lr * d;
+}
+
+// s ← s + g², p ← p − η g / (√s + ε). `sum` is the Count-float accumulator.
+template <int Count>
+__device__ void adagrad(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ sum, float lr, float epsilon)
+{
+    const int i = parameter_index();
+    if (i >= Count) return;
+    const float gi = g[i];
+    const float s = sum[i] + gi * gi;
+    sum[i] = s;
+    p[i] -= lr * gi / (sqrtf(s) + epsilon);
+}
+
+// v ← α v + (1 − α) g², p ← p − η g / (√v + ε). `average` is the Count-float state.
+template <int Count>
+__device__ void rmsprop(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ average,
+    float lr, float alpha, float epsilon)
+{
+    const int i = parameter_index();
+    if (i >= Count) return;
+    const float gi = g[i];
+    const float v = alpha * average[i] + (1.0f - alpha) * gi * gi;
+    average[i] = v;
+    p[i] -= lr * gi / (sqrtf(v) + epsilon);
+}
+
+// v ← ρ v + (1 − ρ) g², δ = √(u + ε) / √(v + ε) · g, u ← ρ u + (1 − ρ) δ², p ← p − η δ.
+// `state` is [v | u], Count floats each, as AdaDelta.cs lays out its arena.
+template <int Count>
+__device__ void adadelta(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ state,
+    float lr, float rho, float epsilon)
+{
+    const int i = parameter_index();
+    if (i >= Count) return;
+    float* __restrict__ squareAverage = state;
+    float* __restrict__ deltaAverage = state + Count;
+    const float gi = g[i];
+    const float oneMinusRho = 1.0f - rho;
+    const float v = rho * squareAverage[i] + oneMinusRho * gi * gi;
+    squareAverage[i] = v;
+    const float u = deltaAverage[i];
+    const float delta = sqrtf(u + epsilon) / sqrtf(v + epsilon) * gi;
+    deltaAverage[i] = rho * u + oneMinusRho * delta * delta;
+    p[i] -= lr * delta;
+}
+
+// m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g², p ← p − stepSize · m / (√v / c₂ + ε), with, at
+// step t (from 1), stepSize = η / (1 − β₁ᵗ) and c₂ = √(1 − β₂ᵗ), both computed on the host in
+// double and rounded to float. `state` is [m | v], Count floats each, as Adam.cs lays it out.
+template <int Count>
+__device__ void adam(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ state,
+    float stepSize, float correction2Sqrt, float beta1, float beta2, float epsilon)
+{
+    const int i = parameter_index();
+    if (i >= Count) return;
+    float* __restrict__ first = state;
+    float* __restrict__ second = state + Count;
+    const float gi = g[i];
+    const float m = beta1 * first[i] + (1.0f - beta1) * gi;
+    const float v = beta2 * second[i] + (1.0f - beta2) * gi * gi;
+    first[i] = m;
+    second[i] = v;
+    const float denominator = sqrtf(v) / correction2Sqrt + epsilon;
+    p[i] -= stepSize * m / denominator;
+}
+
+}  // namespace cn

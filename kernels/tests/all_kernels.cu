@@ -1,0 +1,165 @@
+// all_kernels.cu: one translation unit instantiating every building block for two ragged shapes,
+// the way the generator will emit a network's kernels: `extern "C" __global__` wrappers with the
+// shapes, activation ids and activation parameters as constants, each followed by CN_ENTRY.
+//
+// The same file is compiled three ways (see run.sh): to PTX by clang with -include cn_prelude.h,
+// and for the CPU by g++ with -include cn_emulation.h (plain, TSan, ASan+UBSan). Nothing here is
+// host code and nothing includes an SDK header, so it is NVRTC-clean too (with cn_nvrtc.h).
+//
+// Shapes: A = batch 5, 37 → 29, 16×16 tiles; B = batch 19, 50 → 33, 8×8 tiles.
+// Constants the test must agree with: logistic slope 1.5, leaky ReLU α 0.1 (see emulated_test.cpp).
+#include "../activations.cuh"
+#include "../dense.cuh"
+#include "../layers.cuh"
+#include "../losses.cuh"
+#include "../optimizers.cuh"
+#include "../reduce.cuh"
+#include "../softmax.cuh"
+
+// ---- Dense forward: y = f(x Wᵀ + b); grid (⌈Out/T⌉, ⌈Batch/T⌉), block (T, T) ----
+#define CN_DENSE_FORWARD_A(name, act, slope)                                                                \
+    extern "C" __global__ void __launch_bounds__(256)                                                       \
+    name(const float* x, const float* w, const float* b, float* y) { cn::dense_forward<5, 37, 29, act, 16>(x, w, b, y, slope); } \
+    CN_ENTRY(name)
+CN_DENSE_FORWARD_A(dense_forward_linear_a, cn::kLinear, 0.0f)
+CN_DENSE_FORWARD_A(dense_forward_heaviside_a, cn::kHeaviside, 0.0f)
+CN_DENSE_FORWARD_A(dense_forward_sign_a, cn::kSign, 0.0f)
+CN_DENSE_FORWARD_A(dense_forward_logistic_a, cn::kLogistic, 1.5f)
+CN_DENSE_FORWARD_A(dense_forward_tanh_a, cn::kTanh, 0.0f)
+CN_DENSE_FORWARD_A(dense_forward_relu_a, cn::kReLU, 0.0f)
+CN_DENSE_FORWARD_A(dense_forward_leaky_a, cn::kLeakyReLU, 0.1f)
+CN_DENSE_FORWARD_A(dense_forward_softplus_a, cn::kSoftplus, 0.0f)
+
+extern "C" __global__ void dense_forward_tanh_b(const float* x, const float* w, const float* b, float* y)
+{ cn::dense_forward<19, 50, 33, cn::kTanh, 8>(x, w, b, y, 0.0f); }
+CN_ENTRY(dense_forward_tanh_b)
+
+// ---- Dense weight gradient: dW = dzᵀ x, db = Σ dz; grid (⌈In/T⌉, ⌈Out/T⌉), block (T, T) ----
+extern "C" __global__ void dense_weight_gradient_a(const float* dz, const float* x, float* dw, float* db)
+{ cn::dense_weight_gradient<5, 37, 29, 16>(dz, x, dw, db); }
+CN_ENTRY(dense_weight_gradient_a)
+
+extern "C" __global__ void dense_weight_gradient_b(const float* dz, const float* x, float* dw, float* db)
+{ cn::dense_weight_gradient<19, 50, 33, 8>(dz, x, dw, db); }
+CN_ENTRY(dense_weight_gradient_b)
+
+// ---- Dense input gradient: dzPrev = f′_prev(yPrev) ⊙ (dz W); grid (⌈In/T⌉, ⌈Batch/T⌉), block (T, T) ----
+#define CN_DENSE_INPUT_GRADIENT_A(name, act, slope)                                                         \
+    extern "C" __global__ void name(const float* dz, const float* w, const float* yPrev, float* dzPrev)    \
+    { cn::dense_input_gradient<5, 37, 29, act, 16>(dz, w, yPrev, dzPrev, slope); }                          \
+    CN_ENTRY(name)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_linear_a, cn::kLinear, 0.0f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_heaviside_a, cn::kHeaviside, 0.0f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_sign_a, cn::kSign, 0.0f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_logistic_a, cn::kLogistic, 1.5f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_tanh_a, cn::kTanh, 0.0f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_relu_a, cn::kReLU, 0.0f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_leaky_a, cn::kLeakyReLU, 0.1f)
+CN_DENSE_INPUT_GRADIENT_A(dense_input_gradient_softplus_a, cn::kSoftplus, 0.0f)
+
+extern "C" __global__ void dense_input_gradient_logistic_b(const float* dz, const float* w, const float* yPrev, float* dzPrev)
+{ cn::dense_input_gradient<19, 50, 33, cn::kLogistic, 8>(dz, w, yPrev, dzPrev, 1.5f); }
+CN_ENTRY(dense_input_gradient_logistic_b)
+
+// ---- Softmax: grid rows, block Threads; forward with Width·4 bytes of dynamic shared memory ----
+extern "C" __global__ void softmax_forward_a(const float* x, float* y) { cn::softmax_forward<29, 32>(x, y); }
+CN_ENTRY(softmax_forward_a)
+extern "C" __global__ void softmax_forward_b(const float* x, float* y) { cn::softmax_forward<70, 64>(x, y); }
+CN_ENTRY(softmax_forward_b)
+extern "C" __global__ void softmax_backward_a(const float* y, float* gradient) { cn::softmax_backward<29, 32>(y, gradient); }
+CN_ENTRY(softmax_backward_a)
+extern "C" __global__ void softmax_backward_b(const float* y, float* gradient) { cn::softmax_backward<70, 64>(y, gradient); }
+CN_ENTRY(softmax_backward_b)
+
+// ---- Losses: grid Batch, block Threads; loss_mean: grid 1 ----
+extern "C" __global__ void mse_loss_logistic_a(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::mse_loss<5, 29, cn::kLogistic, 32>(y, t, w, dz, losses, 1.5f); }
+CN_ENTRY(mse_loss_logistic_a)
+extern "C" __global__ void mse_loss_linear_b(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::mse_loss<19, 33, cn::kLinear, 64>(y, t, w, dz, losses, 0.0f); }
+CN_ENTRY(mse_loss_linear_b)
+extern "C" __global__ void bce_loss_logistic_a(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::bce_loss<5, 29, cn::kLogistic, 32>(y, t, w, dz, losses, 1.5f); }
+CN_ENTRY(bce_loss_logistic_a)
+extern "C" __global__ void bce_logistic_loss_a(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::bce_logistic_loss<5, 29, 32>(y, t, w, dz, losses, 1.5f); }
+CN_ENTRY(bce_logistic_loss_a)
+extern "C" __global__ void softmax_ce_probabilities_loss_a(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::softmax_ce_probabilities_loss<5, 29, 32>(y, t, w, dz, losses); }
+CN_ENTRY(softmax_ce_probabilities_loss_a)
+extern "C" __global__ void softmax_ce_logits_loss_tanh_a(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::softmax_ce_logits_loss<5, 29, cn::kTanh, 32>(y, t, w, dz, losses, 0.0f); }
+CN_ENTRY(softmax_ce_logits_loss_tanh_a)
+extern "C" __global__ void softmax_ce_logits_loss_linear_b(const float* y, const float* t, const float* w, float* dz, float* losses)
+{ cn::softmax_ce_logits_loss<19, 33, cn::kLinear, 64>(y, t, w, dz, losses, 0.0f); }
+CN_ENTRY(softmax_ce_logits_loss_linear_b)
+extern "C" __global__ void loss_mean_a(const float* losses, const float* w, float* out) { cn::loss_mean<5, 32>(losses, w, out); }
+CN_ENTRY(loss_mean_a)
+extern "C" __global__ void loss_mean_b(const float* losses, const float* w, float* out) { cn::loss_mean<19, 32>(losses, w, out); }
+CN_ENTRY(loss_mean_b)
+
+// ---- Optimizers over shape A's 37·29 + 29 = 1102 parameters: grid ⌈1102/256⌉, block 256 ----
+extern "C" __global__ void sgd_a(float* p, const float* g, float lr) { cn::sgd<1102>(p, g, lr); }
+CN_ENTRY(sgd_a)
+extern "C" __global__ void sgd_momentum_a(float* p, const float* g, float* buffer, float lr, float momentum)
+{ cn::sgd_momentum<1102, false>(p, g, buffer, lr, momentum); }
+CN_ENTRY(sgd_momentum_a)
+extern "C" __global__ void sgd_nesterov_a(float* p, const float* g, float* buffer, float lr, float momentum)
+{ cn::sgd_momentum<1102, true>(p, g, buffer, lr, momentum); }
+CN_ENTRY(sgd_nesterov_a)
+extern "C" __global__ void adagrad_a(float* p, const float* g, float* sum, float lr, float epsilon)
+{ cn::adagrad<1102>(p, g, sum, lr, epsilon); }
+CN_ENTRY(adagrad_a)
+extern "C" __global__ void rmsprop_a(float* p, const float* g, float* average, float lr, float alpha, float epsilon)
+{ cn::rmsprop<1102>(p, g, average, lr, alpha, epsilon); }
+CN_ENTRY(rmsprop_a)
+extern "C" __global__ void adadelta_a(float* p, const float* g, float* state, float lr, float rho, float epsilon)
+{ cn::adadelta<1102>(p, g, state, lr, rho, epsilon); }
+CN_ENTRY(adadelta_a)
+extern "C" __global__ void adam_a(float* p, const float* g, float* state, float stepSize, float correction2Sqrt,
+    float beta1, float beta2, float epsilon)
+{ cn::adam<1102>(p, g, state, stepSize, correction2Sqrt, beta1, beta2, epsilon); }
+CN_ENTRY(adam_a)
+
+// ---- Layers on shape A's 5 × 37 input (Count 185) ----
+extern "C" __global__ void dropout_forward_a(const float* x, const float* mask, float* y) { cn::dropout_forward<185>(x, mask, y); }
+CN_ENTRY(dropout_forward_a)
+extern "C" __global__ void dropout_backward_relu_a(const float* dy, const float* mask, const float* yPrev, float* dPrev)
+{ cn::dropout_backward<185, cn::kReLU>(dy, mask, yPrev, dPrev, 0.0f); }
+CN_ENTRY(dropout_backward_relu_a)
+extern "C" __global__ void prelu_forward_a(const float* x, float* y, const float* slope) { cn::prelu_forward<185>(x, y, slope); }
+CN_ENTRY(prelu_forward_a)
+// 64 threads: three blocks, three partials, then reduce_sum_3.
+extern "C" __global__ void prelu_backward_tanh_a(const float* dy, const float* x, const float* slope, float* partials, float* dPrev)
+{ cn::prelu_backward<185, 64, cn::kTanh, true>(dy, x, slope, partials, dPrev, 0.0f); }
+CN_ENTRY(prelu_backward_tanh_a)
+// 256 threads: one block, so the partial is the slope gradient itself; no dPrev (first layer).
+extern "C" __global__ void prelu_backward_first_a(const float* dy, const float* x, const float* slope, float* slopeGradient, float* dPrev)
+{ cn::prelu_backward<185, 256, cn::kLinear, false>(dy, x, slope, slopeGradient, dPrev, 0.0f); }
+CN_ENTRY(prelu_backward_first_a)
+extern "C" __global__ void reduce_sum_3(const float* in, float* out) { cn::reduce_sum<3, 32>(in, out); }
+CN_ENTRY(reduce_sum_3)
+extern "C" __global__ void batchnorm_forward_training_relu_a(const float* x, float* y, float* normalized, const float* gamma,
+    const float* beta, float* runningMean, float* runningVariance, float* invStd)
+{ cn::batchnorm_forward_training<5, 37, cn::kReLU>(x, y, normalized, gamma, beta, runningMean, runningVariance, invStd, 0.1f, 1e-5f, 0.0f); }
+CN_ENTRY(batchnorm_forward_training_relu_a)
+extern "C" __global__ void batchnorm_forward_inference_relu_a(const float* x, float* y, const float* gamma, const float* beta,
+    const float* runningMean, const float* runningVariance)
+{ cn::batchnorm_forward_inference<5, 37, cn::kReLU>(x, y, gamma, beta, runningMean, runningVariance, 1e-5f, 0.0f); }
+CN_ENTRY(batchnorm_forward_inference_relu_a)
+extern "C" __global__ void batchnorm_backward_relu_tanh_a(float* dy, const float* y, const float* normalized, const float* gamma,
+    const float* invStd, float* gammaGradient, float* betaGradient, const float* yPrev, float* dPrev)
+{ cn::batchnorm_backward<5, 37, cn::kReLU, cn::kTanh, true>(dy, y, normalized, gamma, invStd, gammaGradient, betaGradient, yPrev, dPrev, 0.0f, 0.0f); }
+CN_ENTRY(batchnorm_backward_relu_tanh_a)
+
+// ---- Self-check of the emulation's warp shuffles and atomics (and of the prelude's wrappers) ----
+extern "C" __global__ void selftest_warp(const float* x, float* down, float* idx, float* bfly, float* sum)
+{
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    const float v = x[i];
+    down[i] = __shfl_down_sync(0xffffffffu, v, 3);
+    idx[i] = __shfl_sync(0xffffffffu, v, 5, 16);
+    bfly[i] = static_cast<float>(__shfl_xor_sync(0xffffffffu, i, 6, 8));
+    atomicAdd(sum, v);
+}
+CN_ENTRY(selftest_warp)
