@@ -61,8 +61,8 @@ public static class Program
                     task.Value = p.Epoch - 1 + (double)p.Batch / p.Batches;
                     task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}";
                     if (p.Completed is { } e)
-                        AnsiConsole.MarkupLine($"epoch {e.Epoch,2}: loss {e.TrainingLoss:F4}, validation {e.ValidationLoss:F4} " +
-                                               $"[green]{e.ValidationAccuracy:P2}[/], lr {e.LearningRate:G3}, {e.Elapsed.TotalSeconds:F1} s");
+                        AnsiConsole.MarkupLine($"epoch {e.Epoch,2}: train loss {e.TrainingLoss:F4} | test loss {e.ValidationLoss:F4}, " +
+                                               $"accuracy [green]{e.ValidationAccuracy:P2}[/] | lr {e.LearningRate:G3}, {e.Elapsed.TotalSeconds:F1} s");
                 });
                 // The test split is reported after every epoch; nothing is chosen on it (fixed epochs, no early stopping).
                 history = net.Fit(train, fit, test, progress);
