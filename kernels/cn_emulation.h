@@ -22,7 +22,8 @@
 //    exchange buffer between two waits on a per-warp barrier, so every lane of the warp must
 //    reach every shuffle (masks are ignored); warps are not lockstep: warp-synchronous code
 //    needs __syncwarp() here as on Volta and later;
-//  - atomics are std::atomic_ref; math is <math.h>.
+//  - atomics are std::atomic_ref; math is <math.h>;
+//  - launches are serialised (one stream): concurrent cn_launch calls wait for each other.
 // Not emulated: ballot/vote, half/bf16, vector types, cooperative groups, textures, streams.
 // A thread returning early while others still call __syncthreads() deadlocks here (undefined
 // behaviour on a GPU): run the harness under a timeout.
@@ -36,6 +37,7 @@
 #include <latch>
 #include <math.h>
 #include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <type_traits>
@@ -181,6 +183,9 @@ __attribute__((used, visibility("default"))) inline int cn_launch(cn_kernel_entr
         || threads == 0 || threads > 1024 || blockX > 1024 || blockY > 1024 || blockZ > 64 || sharedBytes > 48 * 1024)
         return 1;
 
+    // One launch at a time, as on one stream: `static` shared memory is one object per program.
+    static std::mutex serial;
+    const std::lock_guard<std::mutex> lock(serial);
     cn_emu::Block block(static_cast<unsigned>(threads), sharedBytes);
     std::latch start(1);               // no thread enters the kernel until all exist
     std::atomic<bool> cancelled{false};

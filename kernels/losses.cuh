@@ -126,12 +126,12 @@ __device__ void softmax_ce_logits_loss(const float* __restrict__ y, const float*
     const int b = blockIdx.x;
     const float scale = sample_weight(weights, b) / total_weight<Batch, Threads>(weights);
     const float* row = y + b * Width;
-    float max = lowest();
-    for (int j = threadIdx.x; j < Width; j += Threads) max = fmaxf(max, row[j]);
-    max = block_reduce<Threads>(max, MaxOp());
+    float rowMax = lowest();
+    for (int j = threadIdx.x; j < Width; j += Threads) rowMax = fmaxf(rowMax, row[j]);
+    rowMax = block_reduce<Threads>(rowMax, MaxOp());
     float expSum = 0.0f;
-    for (int j = threadIdx.x; j < Width; j += Threads) expSum += expf(row[j] - max);
-    const float logSumExp = max + logf(block_reduce<Threads>(expSum, SumOp()));
+    for (int j = threadIdx.x; j < Width; j += Threads) expSum += expf(row[j] - rowMax);
+    const float logSumExp = rowMax + logf(block_reduce<Threads>(expSum, SumOp()));
     float sum = 0.0f;
     for (int j = threadIdx.x; j < Width; j += Threads)
     {

@@ -16,17 +16,17 @@ __device__ void softmax_forward(const float* x, float* y)
     CN_DYNAMIC_SHARED(float, row);
     const float* xr = x + blockIdx.x * Width;
     float* yr = y + blockIdx.x * Width;
-    float max = lowest();
+    float rowMax = lowest();
     for (int j = threadIdx.x; j < Width; j += Threads)
     {
         row[j] = xr[j];
-        max = fmaxf(max, row[j]);
+        rowMax = fmaxf(rowMax, row[j]);
     }
-    max = block_reduce<Threads>(max, MaxOp());
+    rowMax = block_reduce<Threads>(rowMax, MaxOp());
     float sum = 0.0f;
     for (int j = threadIdx.x; j < Width; j += Threads)
     {
-        row[j] = expf(row[j] - max);
+        row[j] = expf(row[j] - rowMax);
         sum += row[j];
     }
     const float inverse = 1.0f / block_reduce<Threads>(sum, SumOp());

@@ -76,7 +76,7 @@ void launch(const char* what, cn_kernel_entry entry, Dim grid, Dim block, unsign
     int rc = cn_launch(entry, grid.x, grid.y, grid.z, block.x, block.y, block.z, sharedBytes, params);
     if (rc != 0)
     {
-        std::printf("FAIL  %-40s launch returned %d\n", what, rc);
+        std::printf("FAIL  %-50s launch returned %d\n", what, rc);
         failed = true;
     }
 }
@@ -102,7 +102,7 @@ void check(const std::string& name, const Floats& got, const Doubles& want, int 
         maxAbs = std::max(maxAbs, err);
         maxRel = std::max(maxRel, err / std::max(std::fabs(want[i]), 1e-3 * scale));
     }
-    std::printf("%s  %-40s max rel %.2e  max abs %.2e  (K=%d)", bad ? "FAIL" : "ok  ", name.c_str(), maxRel, maxAbs, reduction);
+    std::printf("%s  %-50s max rel %.2e  max abs %.2e  (K=%d)", bad ? "FAIL" : "ok  ", name.c_str(), maxRel, maxAbs, reduction);
     if (bad) std::printf("  %zu bad, first [%zu] got %.9g want %.9g", bad, firstBad, got[firstBad], want[firstBad]);
     std::printf("\n");
     failed |= bad != 0;
@@ -577,7 +577,7 @@ void test_selftest()
     void* none[] = {nullptr};
     const bool rejects = cn_launch(selftest_warp_entry, 1, 1, 1, 2048, 1, 1, 0, none) == 1
         && cn_launch(selftest_warp_entry, 1, 1, 1, 32, 1, 1, 64 * 1024, none) == 1;
-    std::printf("%s  %-40s 2048 threads and 64 KiB dynamic shared rejected\n", rejects ? "ok  " : "FAIL", "cn_launch limits");
+    std::printf("%s  %-50s 2048 threads and 64 KiB dynamic shared rejected\n", rejects ? "ok  " : "FAIL", "cn_launch limits");
     failed |= !rejects;
 }
 
