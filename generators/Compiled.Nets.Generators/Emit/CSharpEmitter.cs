@@ -47,6 +47,7 @@ internal static class CSharpEmitter
             WriteBackwardPass(w, plan);
         }
         WriteSummary(w, plan);
+        WriteCuda(w, plan);
         w.Close();
 
         foreach (var _ in plan.Type.ContainingTypes) w.Close();
@@ -571,6 +572,38 @@ internal static class CSharpEmitter
         w.Line("/// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>");
         w.Line(GeneratedCode);
         w.Line($"public string Summary() => {Literal(SummaryText(plan))};");
+    }
+
+    private static void WriteCuda(SourceWriter w, NetworkPlan plan)
+    {
+        var program = CudaEmitter.Emit(plan);
+        const string Launch = "global::Compiled.Nets.Cuda.CudaLaunch";
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// This network's CUDA C translation unit: one kernel per fused op, shapes as constants. Compile it with");
+        w.Line("/// CN_BATCH defined as the batch capacity (NVRTC: <c>-DCN_BATCH=64</c>); docs/gpu.md describes the arenas and launches.");
+        w.Line("/// </summary>");
+        w.Line($"public const string CudaSource = {Literal(program.Source)};");
+        w.Line();
+        w.Line("/// <summary>Floats per sample in the CUDA activation and delta arenas (the same layout as the CPU's).</summary>");
+        w.Line("public const int CudaActivationsPerSample = ActivationsPerSample;");
+        w.Line($"/// <summary>Floats in the CUDA state arena (BatchNorm running statistics).</summary>");
+        w.Line($"public const int CudaStateLength = {plan.StateCount};");
+        w.Line("/// <summary>Floats in the CUDA scratch arena for a batch capacity.</summary>");
+        w.Line($"public static int CudaScratchLength(int batch) => {program.ScratchLength};");
+        WriteLaunches(w, "CudaInferenceLaunches", "The forward pass at inference, in launch order.", program.InferenceForward, Launch);
+        WriteLaunches(w, "CudaTrainingForwardLaunches", "The forward pass while training (dropout masks, batch statistics), in launch order.", program.TrainingForward, Launch);
+        WriteLaunches(w, "CudaLossLaunches", "The loss: per-sample losses, the output delta, the batch mean at L[batch].", program.Loss, Launch);
+        WriteLaunches(w, "CudaBackwardLaunches", "The backward pass, last layer first, filling the gradient arena.", program.Backward, Launch);
+    }
+
+    private static void WriteLaunches(SourceWriter w, string name, string summary, System.Collections.Generic.IReadOnlyList<CudaLaunchSpec> launches, string type)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Open($"public static {type}[] {name}(int batch) => new {type}[]");
+        foreach (var l in launches)
+            w.Line($"new {type}(\"{l.Kernel}\", {l.GridX}, {l.GridY}, {l.BlockX}, {l.BlockY}, {l.SharedBytes}),");
+        w.Close(";");
     }
 
     // ---------------------------------------------------------------- helpers
