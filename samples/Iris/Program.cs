@@ -18,6 +18,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new System.Collections.Generic.Dictionary<string, string> { [nameof(IrisNet)] = IrisNet.CudaSource }))
+            return 0;
         string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "iris.csv");
         var data = ClassificationData.LoadCsv(path);
         var (train, test) = data.Split(testFraction: 0.3, seed: 42);

@@ -31,6 +31,8 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new Dictionary<string, string> { [nameof(MnistMlp)] = MnistMlp.CudaSource }))
+            return 0;
         var options = CommandLine.Parse(args);
         if (options is null) return 2;
         var total = Stopwatch.StartNew();
@@ -104,9 +106,10 @@ internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, 
                 case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], out seed): i++; break;
                 case "--data" when i + 1 < args.Length: data = args[++i]; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
+                case "--dump-kernels" when i + 1 < args.Length: i++; break; // handled before parsing
                 default:
                     Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR]");
+                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR] [--dump-kernels DIR]");
                     return null;
             }
         }

@@ -21,15 +21,20 @@ public class CudaKernelTests
     private readonly ITestOutputHelper _output;
     public CudaKernelTests(ITestOutputHelper output) => _output = output;
 
-    public static IEnumerable<object[]> Networks() =>
-        typeof(CudaKernelTests).Assembly.GetTypes()
-            .Where(t => t.GetField("CudaSource", BindingFlags.Public | BindingFlags.Static) is not null)
-            .OrderBy(t => t.Name)
-            .Select(t => new object[] { t.Name });
+    /// <summary>The assemblies whose networks are checked: these tests' and the samples'.</summary>
+    private static readonly Assembly[] Assemblies =
+    {
+        typeof(CudaKernelTests).Assembly, typeof(Compiled.Nets.Samples.Mnist.MnistMlp).Assembly,
+        typeof(Compiled.Nets.Samples.Xor.XorNet).Assembly, typeof(Compiled.Nets.Samples.Iris.IrisNet).Assembly,
+    };
+
+    private static IEnumerable<Type> NetworkTypes() =>
+        Assemblies.SelectMany(a => a.GetTypes()).Where(t => t.GetField("CudaSource", BindingFlags.Public | BindingFlags.Static) is not null);
+
+    public static IEnumerable<object[]> Networks() => NetworkTypes().Select(t => t.FullName!).OrderBy(n => n).Select(n => new object[] { n });
 
     private static string SourceOf(string network) =>
-        (string)typeof(CudaKernelTests).Assembly.GetTypes().Single(t => t.Name == network)
-            .GetField("CudaSource", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        (string)NetworkTypes().Single(t => t.FullName == network).GetField("CudaSource", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
     [ToolTheory(CudaToolchain.Clang)]
     [MemberData(nameof(Networks))]
