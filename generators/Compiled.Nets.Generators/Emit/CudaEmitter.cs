@@ -230,6 +230,26 @@ internal static class CudaEmitter
             }
         }
 
+        if (!plan.Regularization.IsEmpty)
+        {
+            // L1/L2: the penalty joins the mean loss in L[batch]; its gradient joins G after the backward pass.
+            var value = new StringBuilder("float v = 0.0f;\n");
+            foreach (var range in plan.Regularization)
+                value.Append($"    for (int i = threadIdx.x; i < {range.Count}; i += {ElementThreads}) {{ const float w = P[{range.Offset} + i]; v += {Float(range.L1)} * fabsf(w) + {Float(0.5f * range.L2)} * w * w; }} // {range.Layer}\n");
+            value.Append($"    v = cn::block_reduce<{ElementThreads}>(v, cn::SumOp());\n    if (threadIdx.x == 0) L[CN_BATCH] += v;");
+            Kernel("penalty_value", $"λ₁ Σ|w| + (λ₂/2) Σ w² over the penalised ranges, added to the mean loss; grid 1, block {ElementThreads}", value.ToString());
+            loss.Add(new CudaLaunchSpec("penalty_value", "1", "1", ElementThreads, 1, "0"));
+            for (int r = 0; r < plan.Regularization.Count; r++)
+            {
+                var range = plan.Regularization[r];
+                string name = $"penalty_gradient_{r}";
+                Kernel(name, $"{range.Layer}: g += λ₁ sign(w) + λ₂ w over {range.Count} parameters; grid ⌈{range.Count}/{ElementThreads}⌉, block {ElementThreads}",
+                    $"const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i >= {range.Count}) return;\n" +
+                    $"    const float w = P[{range.Offset} + i];\n    G[{range.Offset} + i] += {Float(range.L1)} * static_cast<float>((w > 0.0f) - (w < 0.0f)) + {Float(range.L2)} * w;");
+                backward.Add(new CudaLaunchSpec(name, Ceil(range.Count, ElementThreads), "1", ElementThreads, 1, "0"));
+            }
+        }
+
         if (plan.Training == TrainingRuleKind.GradientDescent)
         {
             int count = plan.ParameterCount;
