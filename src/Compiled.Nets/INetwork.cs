@@ -6,8 +6,18 @@ using Compiled.Nets.Optimizers;
 namespace Compiled.Nets;
 
 /// <summary>What every generated network offers. Instances are not thread-safe: they own their work buffers.</summary>
-public interface INetwork
+public interface INetwork : IDisposable
 {
+    /// <summary>Where the network runs now.</summary>
+    Device Device { get; }
+
+    /// <summary>
+    /// Moves the network to a device and returns why that device was chosen ("CUDA: NVIDIA H100 …", or for
+    /// <see cref="Device.Auto"/> without a GPU "CPU: libcuda.so.1 not found …"). Parameters move with it;
+    /// the API is the same on both. <see cref="Device.Cuda"/> without a usable GPU throws <see cref="Cuda.CudaUnavailableException"/>.
+    /// </summary>
+    string UseDevice(Device device);
+
     /// <summary>Values in one input sample.</summary>
     int InputLength { get; }
 

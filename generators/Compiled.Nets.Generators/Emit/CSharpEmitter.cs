@@ -33,7 +33,7 @@ internal static class CSharpEmitter
 
         bool perceptron = plan.Training == TrainingRuleKind.Perceptron;
         WriteClassDocs(w, plan);
-        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.{(perceptron ? "IPerceptronNetwork" : "ITrainableNetwork")}");
+        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.{(perceptron ? "IPerceptronNetwork" : "ITrainableNetwork")}, global::Compiled.Nets.Cuda.ICudaKernels");
         WriteFields(w, plan, perceptron);
         WriteConstruction(w, plan);
         WriteLayers(w, plan);
@@ -120,6 +120,8 @@ internal static class CSharpEmitter
         w.Line("private int _seed;");
         w.Line("private global::Compiled.Nets.Layer[]? _layers;");
         w.Line("private global::Compiled.Nets.IO.NamedTensor[]? _tensors;");
+        w.Line("/// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>");
+        w.Line("private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;");
         w.Line();
     }
 
@@ -167,7 +169,8 @@ internal static class CSharpEmitter
         w.Line();
         w.Line("public int InputLength => InputSize;");
         w.Line("public int OutputLength => OutputSize;");
-        w.Line("public global::System.Span<float> Parameters => _parameters;");
+        w.Line("/// <summary>The parameters (on a GPU, brought back first; writes are sent to the device before its next step).</summary>");
+        w.Line("public global::System.Span<float> Parameters { get { _cuda?.MarkHostChanged(); return _parameters; } }");
         w.Line();
         w.Line("/// <summary>The step size; must be positive and finite.</summary>");
         w.Open("public float LearningRate");
@@ -183,7 +186,9 @@ internal static class CSharpEmitter
         }
         w.Close();
         w.Line();
-        w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]");
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors { get { _cuda?.MarkHostChanged(); return TensorArray; } }");
+        w.Line();
+        w.Line("private global::Compiled.Nets.IO.NamedTensor[] TensorArray => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]");
         w.Open();
         foreach (var tensor in plan.Tensors)
             w.Line($"new global::Compiled.Nets.IO.NamedTensor(\"{tensor.Name}\", new int[] {{ {string.Join(", ", tensor.Shape)} }}, {(tensor.InStateArena ? "_state" : "_parameters")}, {tensor.Offset}),");
@@ -205,7 +210,7 @@ internal static class CSharpEmitter
 
     private static void WriteLayers(SourceWriter w, NetworkPlan plan)
     {
-        w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers => _layers ??= CreateLayers();");
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }");
         w.Line();
         w.Open("private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]");
         foreach (var layer in plan.Layers)
@@ -222,7 +227,7 @@ internal static class CSharpEmitter
             if (!layer.IsPartial) continue;
             string modifiers = layer.Modifiers.Length > 0 ? layer.Modifiers + " " : "";
             w.Line($"/// <summary>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}].</summary>");
-            w.Line($"{modifiers}partial global::Compiled.Nets.Layer {layer.Name} => (_layers ??= CreateLayers())[{i}];");
+            w.Line($"{modifiers}partial global::Compiled.Nets.Layer {layer.Name} => Layers[{i}];");
         }
         w.Line();
     }
@@ -233,6 +238,7 @@ internal static class CSharpEmitter
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
         w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
         w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
+        w.Line("if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }");
         w.Line("RunForward(input, 1, training: false);");
         w.Line($"ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, 1).CopyTo(output);");
         w.Close();
@@ -240,6 +246,7 @@ internal static class CSharpEmitter
         w.Line(GeneratedCode);
         w.Open($"public void Predict({ReadOnlySpan} inputs, {Span} outputs)");
         w.Line("int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
+        w.Line("if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }");
         w.Line("EnsureCapacity(global::System.Math.Min(count, PredictChunk));");
         w.Open("for (int start = 0; start < count; start += _capacity)");
         w.Line("int batch = global::System.Math.Min(_capacity, count - start);");
@@ -269,6 +276,7 @@ internal static class CSharpEmitter
         w.Line(GeneratedCode);
         w.Open($"public float EvaluateLoss({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, bool training = false)");
         w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);");
         w.Line("EnsureCapacity(batchSize);");
         w.Line("RunForward(inputs, batchSize, training);");
         w.Line("return RunLoss(targets, batchSize, default);");
@@ -277,6 +285,11 @@ internal static class CSharpEmitter
         w.Line(GeneratedCode);
         w.Open($"public float ComputeGradients({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
         w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Open("if (_cuda is not null)");
+        w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
+        w.Line("_cuda.DownloadGradients(_gradients);");
+        w.Line("return deviceLoss;");
+        w.Close();
         w.Line("EnsureCapacity(batchSize);");
         w.Line("RunForward(inputs, batchSize, training: true);");
         w.Line("float loss = RunLoss(targets, batchSize, sampleWeights);");
@@ -288,6 +301,14 @@ internal static class CSharpEmitter
         w.Line(GeneratedCode);
         w.Open($"public float TrainStep({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
         w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Open("if (_cuda is not null)");
+        w.Line("// The captured graph runs forward, loss and backward; the update waits for the loss to be checked.");
+        w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
+        w.Line("if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);");
+        w.Line("_cuda.Update(_optimizer, _maxGradientNorm, _gradients);");
+        w.Line("_stepCount++;");
+        w.Line("return deviceLoss;");
+        w.Close();
         w.Line("EnsureCapacity(batchSize);");
         w.Line("RunForward(inputs, batchSize, training: true);");
         w.Line("float loss = RunLoss(targets, batchSize, sampleWeights);");
@@ -589,12 +610,54 @@ internal static class CSharpEmitter
         w.Line("public const int CudaActivationsPerSample = ActivationsPerSample;");
         w.Line($"/// <summary>Floats in the CUDA state arena (BatchNorm running statistics).</summary>");
         w.Line($"public const int CudaStateLength = {plan.StateCount};");
+        w.Line("/// <summary>Offset (floats per sample) of the output buffer in the activation arena.</summary>");
+        w.Line($"public const int CudaOutputOffset = {plan.OutputBuffer.Offset};");
         w.Line("/// <summary>Floats in the CUDA scratch arena for a batch capacity.</summary>");
         w.Line($"public static int CudaScratchLength(int batch) => {program.ScratchLength};");
         WriteLaunches(w, "CudaInferenceLaunches", "The forward pass at inference, in launch order.", program.InferenceForward, Launch);
         WriteLaunches(w, "CudaTrainingForwardLaunches", "The forward pass while training (dropout masks, batch statistics), in launch order.", program.TrainingForward, Launch);
         WriteLaunches(w, "CudaLossLaunches", "The loss: per-sample losses, the output delta, the batch mean at L[batch].", program.Loss, Launch);
         WriteLaunches(w, "CudaBackwardLaunches", "The backward pass, last layer first, filling the gradient arena.", program.Backward, Launch);
+        WriteDevice(w, plan);
+    }
+
+    private static void WriteDevice(SourceWriter w, NetworkPlan plan)
+    {
+        const string Cuda = "global::Compiled.Nets.Cuda.";
+        bool perceptron = plan.Training == TrainingRuleKind.Perceptron;
+        w.Line();
+        w.Line("public global::Compiled.Nets.Device Device => _cuda is null ? global::Compiled.Nets.Device.Cpu : global::Compiled.Nets.Device.Cuda;");
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Open("public string UseDevice(global::Compiled.Nets.Device device)");
+        if (perceptron)
+        {
+            w.Line("// The perceptron rule updates one sample at a time: it stays on the CPU.");
+            w.Line($"if (device == global::Compiled.Nets.Device.Cuda) throw new global::System.NotSupportedException(\"{plan.Type.Name} is trained with the perceptron rule, which runs on the CPU; use Device.Cpu or Device.Auto.\");");
+            w.Line("return \"CPU: the perceptron rule runs on the CPU\";");
+        }
+        else
+        {
+            w.Line($"var (chosen, reason) = {Cuda}DeviceSelection.Resolve(device);");
+            w.Line($"if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new {Cuda}CudaNetworkRunner(this, _parameters, {(plan.StateCount > 0 ? "_state" : "global::System.Array.Empty<float>()")}, InputSize, OutputSize);");
+            w.Line("else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }");
+            w.Line("return reason;");
+        }
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Releases the GPU memory when the network runs on CUDA (it falls back to the CPU); nothing to do on the CPU.</summary>");
+        w.Line("public void Dispose() { if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; } }");
+        w.Line();
+        w.Line($"string {Cuda}ICudaKernels.NetworkName => \"{plan.Type.Name}\";");
+        w.Line($"string {Cuda}ICudaKernels.CudaSource => CudaSource;");
+        w.Line($"int {Cuda}ICudaKernels.ActivationsPerSample => ActivationsPerSample;");
+        w.Line($"int {Cuda}ICudaKernels.StateLength => CudaStateLength;");
+        w.Line($"int {Cuda}ICudaKernels.OutputOffset => CudaOutputOffset;");
+        w.Line($"int {Cuda}ICudaKernels.ScratchLength(int batch) => CudaScratchLength(batch);");
+        w.Line($"{Cuda}CudaLaunch[] {Cuda}ICudaKernels.InferenceLaunches(int batch) => CudaInferenceLaunches(batch);");
+        w.Line($"{Cuda}CudaLaunch[] {Cuda}ICudaKernels.TrainingForwardLaunches(int batch) => CudaTrainingForwardLaunches(batch);");
+        w.Line($"{Cuda}CudaLaunch[] {Cuda}ICudaKernels.LossLaunches(int batch) => CudaLossLaunches(batch);");
+        w.Line($"{Cuda}CudaLaunch[] {Cuda}ICudaKernels.BackwardLaunches(int batch) => CudaBackwardLaunches(batch);");
     }
 
     private static void WriteLaunches(SourceWriter w, string name, string summary, System.Collections.Generic.IReadOnlyList<CudaLaunchSpec> launches, string type)

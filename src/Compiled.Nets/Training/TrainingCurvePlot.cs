@@ -125,8 +125,12 @@ public static class TrainingCurvePlot
         if (!any)
             svg.AppendLine($"    <text x=\"{F((x0 + x1) / 2)}\" y=\"{F(yMid)}\" text-anchor=\"middle\" fill=\"#808080\">no data</text>");
 
-        // Legend, top right of the plot area.
+        // Legend, top right of the plot area, on a translucent white box so lines that pass under it stay readable.
         double legendY = y1 + 8;
+        int entries = 0;
+        foreach (Series s in series) if (s.Points.Count > 0) entries++;
+        if (entries > 0)
+            svg.AppendLine($"    <rect x=\"{F(x1 - 156)}\" y=\"{F(legendY - 4)}\" width=\"152\" height=\"{F(18 * entries + 4)}\" fill=\"white\" fill-opacity=\"0.85\"/>");
         foreach (Series s in series)
         {
             if (s.Points.Count == 0) continue;

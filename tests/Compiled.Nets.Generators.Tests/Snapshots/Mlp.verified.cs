@@ -19,7 +19,7 @@ namespace Demo
     /// </list>
     /// Parameters, 109386 in all, are stored per layer as weight [out, in] row-major, then bias (PyTorch's order).
     /// </remarks>
-    partial class Mlp : global::Compiled.Nets.ITrainableNetwork
+    partial class Mlp : global::Compiled.Nets.ITrainableNetwork, global::Compiled.Nets.Cuda.ICudaKernels
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 784;
@@ -45,6 +45,8 @@ namespace Demo
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
+        /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
+        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -71,7 +73,8 @@ namespace Demo
 
         public int InputLength => InputSize;
         public int OutputLength => OutputSize;
-        public global::System.Span<float> Parameters => _parameters;
+        /// <summary>The parameters (on a GPU, brought back first; writes are sent to the device before its next step).</summary>
+        public global::System.Span<float> Parameters { get { _cuda?.MarkHostChanged(); return _parameters; } }
 
         /// <summary>The step size; must be positive and finite.</summary>
         public float LearningRate
@@ -80,7 +83,9 @@ namespace Demo
             set => _optimizer.LearningRate = value;
         }
 
-        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]
+        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors { get { _cuda?.MarkHostChanged(); return TensorArray; } }
+
+        private global::Compiled.Nets.IO.NamedTensor[] TensorArray => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]
         {
             new global::Compiled.Nets.IO.NamedTensor("Hidden1.weight", new int[] { 128, 784 }, _parameters, 0),
             new global::Compiled.Nets.IO.NamedTensor("Hidden1.bias", new int[] { 128 }, _parameters, 100352),
@@ -102,7 +107,7 @@ namespace Demo
         private global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(_activations, offset * _capacity, width * batch);
         private global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(_deltas, offset * _capacity, width * batch);
 
-        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers => _layers ??= CreateLayers();
+        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
@@ -113,19 +118,20 @@ namespace Demo
         };
 
         /// <summary>input → [784].</summary>
-        public partial global::Compiled.Nets.Layer Image => (_layers ??= CreateLayers())[0];
+        public partial global::Compiled.Nets.Layer Image => Layers[0];
         /// <summary>dense 784 → 128, ReLU → [128].</summary>
-        public partial global::Compiled.Nets.Layer Hidden1 => (_layers ??= CreateLayers())[1];
+        public partial global::Compiled.Nets.Layer Hidden1 => Layers[1];
         /// <summary>dense 128 → 64, ReLU → [64].</summary>
-        public partial global::Compiled.Nets.Layer Hidden2 => (_layers ??= CreateLayers())[2];
+        public partial global::Compiled.Nets.Layer Hidden2 => Layers[2];
         /// <summary>dense 64 → 10, softmax → [10].</summary>
-        public partial global::Compiled.Nets.Layer Probabilities => (_layers ??= CreateLayers())[3];
+        public partial global::Compiled.Nets.Layer Probabilities => Layers[3];
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             RunForward(input, 1, training: false);
             ActivationsOf(192, OutputSize, 1).CopyTo(output);
         }
@@ -134,6 +140,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             EnsureCapacity(global::System.Math.Min(count, PredictChunk));
             for (int start = 0; start < count; start += _capacity)
             {
@@ -162,6 +169,7 @@ namespace Demo
         public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
             global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
             EnsureCapacity(batchSize);
             RunForward(inputs, batchSize, training);
             return RunLoss(targets, batchSize, default);
@@ -171,6 +179,12 @@ namespace Demo
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
             global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            if (_cuda is not null)
+            {
+                float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                _cuda.DownloadGradients(_gradients);
+                return deviceLoss;
+            }
             EnsureCapacity(batchSize);
             RunForward(inputs, batchSize, training: true);
             float loss = RunLoss(targets, batchSize, sampleWeights);
@@ -182,6 +196,15 @@ namespace Demo
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
             global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            if (_cuda is not null)
+            {
+                // The captured graph runs forward, loss and backward; the update waits for the loss to be checked.
+                float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);
+                _cuda.Update(_optimizer, _maxGradientNorm, _gradients);
+                _stepCount++;
+                return deviceLoss;
+            }
             EnsureCapacity(batchSize);
             RunForward(inputs, batchSize, training: true);
             float loss = RunLoss(targets, batchSize, sampleWeights);
@@ -247,6 +270,8 @@ namespace Demo
         public const int CudaActivationsPerSample = ActivationsPerSample;
         /// <summary>Floats in the CUDA state arena (BatchNorm running statistics).</summary>
         public const int CudaStateLength = 0;
+        /// <summary>Offset (floats per sample) of the output buffer in the activation arena.</summary>
+        public const int CudaOutputOffset = 192;
         /// <summary>Floats in the CUDA scratch arena for a batch capacity.</summary>
         public static int CudaScratchLength(int batch) => 0;
         /// <summary>The forward pass at inference, in launch order.</summary>
@@ -280,5 +305,30 @@ namespace Demo
             new global::Compiled.Nets.Cuda.CudaLaunch("Hidden2_input_gradient", 8, (batch + 15) / 16, 16, 16, 0),
             new global::Compiled.Nets.Cuda.CudaLaunch("Hidden1_weight_gradient", 49, 8, 16, 16, 0),
         };
+
+        public global::Compiled.Nets.Device Device => _cuda is null ? global::Compiled.Nets.Device.Cpu : global::Compiled.Nets.Device.Cuda;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public string UseDevice(global::Compiled.Nets.Device device)
+        {
+            var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
+            return reason;
+        }
+
+        /// <summary>Releases the GPU memory when the network runs on CUDA (it falls back to the CPU); nothing to do on the CPU.</summary>
+        public void Dispose() { if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; } }
+
+        string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "Mlp";
+        string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
+        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => ActivationsPerSample;
+        int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => CudaStateLength;
+        int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => CudaOutputOffset;
+        int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => CudaScratchLength(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.InferenceLaunches(int batch) => CudaInferenceLaunches(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.TrainingForwardLaunches(int batch) => CudaTrainingForwardLaunches(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.LossLaunches(int batch) => CudaLossLaunches(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.BackwardLaunches(int batch) => CudaBackwardLaunches(batch);
     }
 }

@@ -18,7 +18,7 @@ namespace Demo
     /// </list>
     /// Parameters, 17 in all, are stored per layer as weight [out, in] row-major, then bias (PyTorch's order).
     /// </remarks>
-    partial class Xor : global::Compiled.Nets.ITrainableNetwork
+    partial class Xor : global::Compiled.Nets.ITrainableNetwork, global::Compiled.Nets.Cuda.ICudaKernels
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 2;
@@ -44,6 +44,8 @@ namespace Demo
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
+        /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
+        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -68,7 +70,8 @@ namespace Demo
 
         public int InputLength => InputSize;
         public int OutputLength => OutputSize;
-        public global::System.Span<float> Parameters => _parameters;
+        /// <summary>The parameters (on a GPU, brought back first; writes are sent to the device before its next step).</summary>
+        public global::System.Span<float> Parameters { get { _cuda?.MarkHostChanged(); return _parameters; } }
 
         /// <summary>The step size; must be positive and finite.</summary>
         public float LearningRate
@@ -77,7 +80,9 @@ namespace Demo
             set => _optimizer.LearningRate = value;
         }
 
-        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]
+        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.IO.NamedTensor> Tensors { get { _cuda?.MarkHostChanged(); return TensorArray; } }
+
+        private global::Compiled.Nets.IO.NamedTensor[] TensorArray => _tensors ??= new global::Compiled.Nets.IO.NamedTensor[]
         {
             new global::Compiled.Nets.IO.NamedTensor("Hidden.weight", new int[] { 4, 2 }, _parameters, 0),
             new global::Compiled.Nets.IO.NamedTensor("Hidden.bias", new int[] { 4 }, _parameters, 8),
@@ -97,7 +102,7 @@ namespace Demo
         private global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(_activations, offset * _capacity, width * batch);
         private global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(_deltas, offset * _capacity, width * batch);
 
-        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers => _layers ??= CreateLayers();
+        public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
@@ -107,17 +112,18 @@ namespace Demo
         };
 
         /// <summary>input → [2].</summary>
-        public partial global::Compiled.Nets.Layer X => (_layers ??= CreateLayers())[0];
+        public partial global::Compiled.Nets.Layer X => Layers[0];
         /// <summary>dense 2 → 4, tanh → [4].</summary>
-        public partial global::Compiled.Nets.Layer Hidden => (_layers ??= CreateLayers())[1];
+        public partial global::Compiled.Nets.Layer Hidden => Layers[1];
         /// <summary>dense 4 → 1, logistic → [1].</summary>
-        public partial global::Compiled.Nets.Layer Y => (_layers ??= CreateLayers())[2];
+        public partial global::Compiled.Nets.Layer Y => Layers[2];
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             RunForward(input, 1, training: false);
             ActivationsOf(4, OutputSize, 1).CopyTo(output);
         }
@@ -126,6 +132,7 @@ namespace Demo
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             EnsureCapacity(global::System.Math.Min(count, PredictChunk));
             for (int start = 0; start < count; start += _capacity)
             {
@@ -154,6 +161,7 @@ namespace Demo
         public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
             global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
             EnsureCapacity(batchSize);
             RunForward(inputs, batchSize, training);
             return RunLoss(targets, batchSize, default);
@@ -163,6 +171,12 @@ namespace Demo
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
             global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            if (_cuda is not null)
+            {
+                float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                _cuda.DownloadGradients(_gradients);
+                return deviceLoss;
+            }
             EnsureCapacity(batchSize);
             RunForward(inputs, batchSize, training: true);
             float loss = RunLoss(targets, batchSize, sampleWeights);
@@ -174,6 +188,15 @@ namespace Demo
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
             global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            if (_cuda is not null)
+            {
+                // The captured graph runs forward, loss and backward; the update waits for the loss to be checked.
+                float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);
+                _cuda.Update(_optimizer, _maxGradientNorm, _gradients);
+                _stepCount++;
+                return deviceLoss;
+            }
             EnsureCapacity(batchSize);
             RunForward(inputs, batchSize, training: true);
             float loss = RunLoss(targets, batchSize, sampleWeights);
@@ -294,6 +317,8 @@ namespace Demo
         public const int CudaActivationsPerSample = ActivationsPerSample;
         /// <summary>Floats in the CUDA state arena (BatchNorm running statistics).</summary>
         public const int CudaStateLength = 0;
+        /// <summary>Offset (floats per sample) of the output buffer in the activation arena.</summary>
+        public const int CudaOutputOffset = 4;
         /// <summary>Floats in the CUDA scratch arena for a batch capacity.</summary>
         public static int CudaScratchLength(int batch) => 0;
         /// <summary>The forward pass at inference, in launch order.</summary>
@@ -321,5 +346,30 @@ namespace Demo
             new global::Compiled.Nets.Cuda.CudaLaunch("Y_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
             new global::Compiled.Nets.Cuda.CudaLaunch("Hidden_weight_gradient", 1, 1, 16, 16, 0),
         };
+
+        public global::Compiled.Nets.Device Device => _cuda is null ? global::Compiled.Nets.Device.Cpu : global::Compiled.Nets.Device.Cuda;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public string UseDevice(global::Compiled.Nets.Device device)
+        {
+            var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
+            return reason;
+        }
+
+        /// <summary>Releases the GPU memory when the network runs on CUDA (it falls back to the CPU); nothing to do on the CPU.</summary>
+        public void Dispose() { if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; } }
+
+        string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "Xor";
+        string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
+        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => ActivationsPerSample;
+        int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => CudaStateLength;
+        int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => CudaOutputOffset;
+        int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => CudaScratchLength(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.InferenceLaunches(int batch) => CudaInferenceLaunches(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.TrainingForwardLaunches(int batch) => CudaTrainingForwardLaunches(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.LossLaunches(int batch) => CudaLossLaunches(batch);
+        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.BackwardLaunches(int batch) => CudaBackwardLaunches(batch);
     }
 }

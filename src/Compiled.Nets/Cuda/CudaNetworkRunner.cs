@@ -1,0 +1,350 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Nets.Optimizers;
+
+namespace Compiled.Nets.Cuda;
+
+/// <summary>
+/// Runs a generated network's CUDA program on the GPU: device arenas for parameters, gradients, running
+/// statistics, optimizer state and, per batch capacity, activations and deltas; NVRTC modules from
+/// <see cref="KernelCompiler"/>; a training step's forward, loss and backward launches captured once as a CUDA
+/// graph and replayed. The network's host arrays stay the reference the user sees: the runner uploads them when
+/// the host changed them and downloads when the device did, so the same network object works on both devices.
+/// </summary>
+public sealed unsafe class CudaNetworkRunner : IDisposable
+{
+    private const int ArenaCount = 12; // P, G, A, D, S, Z, X, T, W, L, O, K — the order of CN_ARENAS
+    private const int P = 0, G = 1, A = 2, D = 3, S = 4, Z = 5, X = 6, T = 7, W = 8, L = 9, O = 10, K = 11;
+
+    private readonly ICudaKernels _kernels;
+    private readonly float[] _parameters;
+    private readonly float[] _state;
+    private readonly int _outputLength;
+    private readonly CudaStatus _status;
+    private readonly IntPtr _context;
+    private readonly IntPtr _stream;
+    private readonly ulong[] _shared = new ulong[ArenaCount];
+    private readonly Dictionary<int, BatchProgram> _programs = new();
+    private readonly float[] _scalars = new float[8];
+    private bool _hostIsNewer = true;
+    private bool _deviceIsNewer;
+    private Optimizer? _optimizer;
+    private long _optimizerSteps;
+    private bool _disposed;
+
+    public CudaNetworkRunner(ICudaKernels kernels, float[] parameters, float[] state, int inputLength, int outputLength)
+    {
+        InputLength = inputLength;
+        _status = CudaAvailability.Current;
+        if (!_status.Available) throw new CudaUnavailableException(_status.Description);
+        _kernels = kernels;
+        _parameters = parameters;
+        _state = state;
+        _outputLength = outputLength;
+        CudaDriver.Check(CudaDriver.cuDeviceGet(out int device, 0), "cuDeviceGet");
+        CudaDriver.Check(CudaDriver.cuDevicePrimaryCtxRetain(out _context, device), "cuDevicePrimaryCtxRetain");
+        CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_context), "cuCtxSetCurrent");
+        CudaDriver.Check(CudaDriver.cuStreamCreate(out _stream, 1 /* non-blocking */), "cuStreamCreate");
+        _shared[P] = Allocate(parameters.Length);
+        _shared[G] = Allocate(parameters.Length);
+        _shared[S] = Allocate(Math.Max(1, state.Length));
+        _shared[O] = Allocate(2 * parameters.Length);
+        _shared[K] = Allocate(_scalars.Length);
+    }
+
+    /// <summary>Bytes of device memory held now.</summary>
+    public long DeviceBytes { get; private set; }
+
+    /// <summary>The device, e.g. "NVIDIA H100 80GB HBM3 (sm_90), NVRTC 12.4".</summary>
+    public string Description => _status.Description;
+
+    /// <summary>Call before the host reads parameters or running statistics: downloads them if the device changed them.</summary>
+    public void EnsureHostCurrent()
+    {
+        if (!_deviceIsNewer) return;
+        Activate();
+        Download(_shared[P], _parameters);
+        if (_state.Length > 0) Download(_shared[S], _state);
+        Synchronize();
+        _deviceIsNewer = false;
+    }
+
+    /// <summary>Call when the host may have changed parameters or running statistics: they are uploaded before the next device step.</summary>
+    public void MarkHostChanged()
+    {
+        EnsureHostCurrent();
+        _hostIsNewer = true;
+    }
+
+    /// <summary>Outputs of <paramref name="count"/> samples at inference (chunks of at most 256 samples).</summary>
+    public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int count)
+    {
+        int inputLength = inputs.Length / Math.Max(count, 1);
+        for (int start = 0; start < count; start += 256)
+        {
+            int batch = Math.Min(256, count - start);
+            var program = Prepare(batch);
+            Upload(program.Arenas[X], inputs.Slice(start * inputLength, batch * inputLength));
+            Run(program, program.Inference);
+            Download(program.Arenas[A] + (ulong)(_kernels.OutputOffset * batch * sizeof(float)), outputs.Slice(start * _outputLength, batch * _outputLength));
+            Synchronize();
+        }
+    }
+
+    /// <summary>
+    /// The batch's mean loss (penalties included). <paramref name="training"/> runs the training forward pass
+    /// (dropout masks from <paramref name="seed"/> and <paramref name="step"/>, batch statistics); <paramref name="backward"/>
+    /// also fills the device gradients, replaying the captured graph.
+    /// </summary>
+    public float Loss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch,
+        bool training, bool backward, int seed, long step)
+    {
+        var program = Prepare(batch);
+        Upload(program.Arenas[X], inputs);
+        Upload(program.Arenas[T], targets);
+        // Without weights every sample weighs 1: Σ w = batch, the unweighted mean (one graph serves both cases).
+        if (sampleWeights.IsEmpty) Upload(program.Arenas[W], program.Ones);
+        else Upload(program.Arenas[W], sampleWeights);
+        _scalars[6] = (uint)seed & 0xFFFFFF;
+        _scalars[7] = (ulong)step & 0xFFFFFF;
+        Upload(_shared[K], _scalars);
+        if (backward)
+        {
+            if (program.TrainingGraph == IntPtr.Zero) program.TrainingGraph = Capture(program);
+            CudaDriver.Check(CudaDriver.cuGraphLaunch(program.TrainingGraph, _stream), "cuGraphLaunch");
+        }
+        else
+        {
+            Run(program, training ? program.TrainingForward : program.Inference);
+            Run(program, program.Loss);
+        }
+        if (training && _state.Length > 0) _deviceIsNewer = true; // BatchNorm's running statistics moved
+        Span<float> loss = stackalloc float[1];
+        Download(program.Arenas[L] + (ulong)(batch * sizeof(float)), loss);
+        Synchronize();
+        return loss[0];
+    }
+
+    /// <summary>Copies the device gradients (of the last <see cref="Loss"/> with backward) to <paramref name="gradients"/>.</summary>
+    public void DownloadGradients(Span<float> gradients)
+    {
+        Activate();
+        Download(_shared[G], gradients);
+        Synchronize();
+    }
+
+    /// <summary>One optimizer step on the device: the same rule and constants as <paramref name="optimizer"/> on the CPU.</summary>
+    public void Update(Optimizer optimizer, float maxGradientNorm, float[] gradientScratch)
+    {
+        Activate();
+        if (!ReferenceEquals(optimizer, _optimizer))
+        {
+            // A new rule starts from zero state, as Optimizer does on its first step.
+            CudaDriver.Check(CudaDriver.cuMemsetD32Async(_shared[O], 0, (nuint)(2 * _parameters.Length), _stream), "cuMemsetD32Async");
+            _optimizer = optimizer;
+            _optimizerSteps = 0;
+        }
+        if (maxGradientNorm > 0f)
+        {
+            // Clipping needs the global norm: a round trip through the host keeps it exactly the CPU's rule.
+            Download(_shared[G], gradientScratch);
+            Synchronize();
+            GradientClipping.ClipByGlobalNorm(gradientScratch, maxGradientNorm);
+            Upload(_shared[G], gradientScratch);
+        }
+        _optimizerSteps++;
+        string kernel;
+        _scalars[0] = optimizer.LearningRate;
+        switch (optimizer)
+        {
+            case Sgd { Momentum: 0f }:
+                kernel = "update_sgd";
+                break;
+            case Sgd sgd:
+                kernel = sgd.Nesterov ? "update_nesterov" : "update_momentum";
+                _scalars[1] = sgd.Momentum;
+                break;
+            case AdaGrad adagrad:
+                kernel = "update_adagrad";
+                _scalars[2] = adagrad.Epsilon;
+                break;
+            case RmsProp rmsprop:
+                kernel = "update_rmsprop";
+                _scalars[1] = rmsprop.Alpha;
+                _scalars[2] = rmsprop.Epsilon;
+                break;
+            case AdaDelta adadelta:
+                kernel = "update_adadelta";
+                _scalars[1] = adadelta.Rho;
+                _scalars[2] = adadelta.Epsilon;
+                break;
+            case Adam adam:
+                kernel = "update_adam";
+                _scalars[1] = adam.Beta1;
+                _scalars[2] = adam.Beta2;
+                _scalars[3] = adam.Epsilon;
+                _scalars[4] = (float)(adam.LearningRate / (1 - Math.Pow(adam.Beta1, _optimizerSteps)));
+                _scalars[5] = (float)Math.Sqrt(1 - Math.Pow(adam.Beta2, _optimizerSteps));
+                break;
+            default:
+                throw new NotSupportedException($"The optimizer {optimizer.GetType().Name} has no CUDA kernel; use Sgd, AdaGrad, RmsProp, AdaDelta or Adam, or Device.Cpu.");
+        }
+        Upload(_shared[K], _scalars);
+        var program = AnyProgram();
+        var function = program.Function(kernel);
+        uint blocks = (uint)((_parameters.Length + 255) / 256);
+        CudaDriver.Check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, 256, 1, 1, 0, _stream, program.Parameters, null), $"cuLaunchKernel({kernel})");
+        Synchronize();
+        _deviceIsNewer = true;
+    }
+
+    private BatchProgram AnyProgram()
+    {
+        foreach (var program in _programs.Values) return program;
+        return Prepare(1);
+    }
+
+    private BatchProgram Prepare(int batch)
+    {
+        Activate();
+        if (_hostIsNewer)
+        {
+            Upload(_shared[P], _parameters);
+            if (_state.Length > 0) Upload(_shared[S], _state);
+            _hostIsNewer = false;
+        }
+        if (_programs.TryGetValue(batch, out var program)) return program;
+        byte[] cubin = KernelCompiler.Compile(_kernels.NetworkName, _kernels.CudaSource, _status.Architecture, batch, _status.NvrtcVersion);
+        program = new BatchProgram(this, batch, cubin);
+        _programs.Add(batch, program);
+        return program;
+    }
+
+    private IntPtr Capture(BatchProgram program)
+    {
+        CudaDriver.Check(CudaDriver.cuStreamBeginCapture(_stream, CudaDriver.StreamCaptureModeThreadLocal), "cuStreamBeginCapture");
+        Run(program, program.TrainingForward);
+        Run(program, program.Loss);
+        Run(program, program.Backward);
+        CudaDriver.Check(CudaDriver.cuStreamEndCapture(_stream, out IntPtr graph), "cuStreamEndCapture");
+        CudaDriver.Check(CudaDriver.cuGraphInstantiateWithFlags(out IntPtr executable, graph, 0), "cuGraphInstantiateWithFlags");
+        CudaDriver.Check(CudaDriver.cuGraphDestroy(graph), "cuGraphDestroy");
+        return executable;
+    }
+
+    private void Run(BatchProgram program, CudaLaunch[] launches)
+    {
+        foreach (var launch in launches)
+            CudaDriver.Check(CudaDriver.cuLaunchKernel(program.Function(launch.Kernel), (uint)launch.GridX, (uint)launch.GridY, 1,
+                (uint)launch.BlockX, (uint)launch.BlockY, 1, (uint)launch.SharedBytes, _stream, program.Parameters, null), $"cuLaunchKernel({launch.Kernel})");
+    }
+
+    private void Activate()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_context), "cuCtxSetCurrent");
+    }
+
+    private ulong Allocate(int floats)
+    {
+        CudaDriver.Check(CudaDriver.cuMemAlloc(out ulong pointer, (nuint)(Math.Max(1, floats) * sizeof(float))), "cuMemAlloc");
+        DeviceBytes += Math.Max(1, floats) * sizeof(float);
+        return pointer;
+    }
+
+    private void Upload(ulong destination, ReadOnlySpan<float> source)
+    {
+        // Pageable host memory: the copy is staged before the call returns, and the stream is synchronised before
+        // the span's memory can move (every public method ends with Synchronize).
+        fixed (float* pointer = source)
+            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync(destination, pointer, (nuint)(source.Length * sizeof(float)), _stream), "cuMemcpyHtoDAsync");
+        Synchronize();
+    }
+
+    private void Download(ulong source, Span<float> destination)
+    {
+        fixed (float* pointer = destination)
+        {
+            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync(pointer, source, (nuint)(destination.Length * sizeof(float)), _stream), "cuMemcpyDtoHAsync");
+            Synchronize();
+        }
+    }
+
+    private void Synchronize() => CudaDriver.Check(CudaDriver.cuStreamSynchronize(_stream), "cuStreamSynchronize");
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        CudaDriver.cuCtxSetCurrent(_context);
+        foreach (var program in _programs.Values) program.Dispose();
+        _programs.Clear();
+        foreach (ulong pointer in _shared) if (pointer != 0) CudaDriver.cuMemFree(pointer);
+        CudaDriver.cuStreamDestroy(_stream);
+        _disposed = true;
+    }
+
+    /// <summary>A module compiled for one batch capacity, with its own activation-sized arenas and argument array.</summary>
+    private sealed class BatchProgram : IDisposable
+    {
+        private readonly IntPtr _module;
+        private readonly Dictionary<string, IntPtr> _functions = new();
+        private readonly ulong* _slots;
+        public readonly ulong[] Arenas = new ulong[ArenaCount];
+        public readonly void** Parameters;
+        public readonly CudaLaunch[] Inference, TrainingForward, Loss, Backward;
+        public readonly float[] Ones;
+        public IntPtr TrainingGraph;
+
+        public BatchProgram(CudaNetworkRunner runner, int batch, byte[] cubin)
+        {
+            var kernels = runner._kernels;
+            fixed (byte* image = cubin) CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData");
+            Arenas[P] = runner._shared[P];
+            Arenas[G] = runner._shared[G];
+            Arenas[S] = runner._shared[S];
+            Arenas[O] = runner._shared[O];
+            Arenas[K] = runner._shared[K];
+            Arenas[A] = runner.Allocate(kernels.ActivationsPerSample * batch);
+            Arenas[D] = runner.Allocate(kernels.ActivationsPerSample * batch);
+            Arenas[Z] = runner.Allocate(kernels.ScratchLength(batch));
+            Arenas[X] = runner.Allocate(batch * runner.InputLength);
+            Arenas[T] = runner.Allocate(batch * runner._outputLength);
+            Arenas[W] = runner.Allocate(batch);
+            Arenas[L] = runner.Allocate(batch + 1);
+            // cuLaunchKernel takes pointers to each argument: the slots hold the device pointers.
+            _slots = (ulong*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(ArenaCount, sizeof(ulong));
+            Parameters = (void**)System.Runtime.InteropServices.NativeMemory.AllocZeroed(ArenaCount, (nuint)sizeof(void*));
+            for (int i = 0; i < ArenaCount; i++)
+            {
+                _slots[i] = Arenas[i];
+                Parameters[i] = &_slots[i];
+            }
+            Inference = kernels.InferenceLaunches(batch);
+            TrainingForward = kernels.TrainingForwardLaunches(batch);
+            Loss = kernels.LossLaunches(batch);
+            Backward = kernels.BackwardLaunches(batch);
+            Ones = new float[batch];
+            Array.Fill(Ones, 1f);
+        }
+
+        public IntPtr Function(string name)
+        {
+            if (_functions.TryGetValue(name, out IntPtr function)) return function;
+            CudaDriver.Check(CudaDriver.cuModuleGetFunction(out function, _module, name), $"cuModuleGetFunction({name})");
+            _functions.Add(name, function);
+            return function;
+        }
+
+        public void Dispose()
+        {
+            if (TrainingGraph != IntPtr.Zero) CudaDriver.cuGraphExecDestroy(TrainingGraph);
+            foreach (int arena in new[] { A, D, Z, X, T, W, L }) CudaDriver.cuMemFree(Arenas[arena]);
+            CudaDriver.cuModuleUnload(_module);
+            System.Runtime.InteropServices.NativeMemory.Free(_slots);
+            System.Runtime.InteropServices.NativeMemory.Free(Parameters);
+        }
+    }
+
+    /// <summary>Values per input sample.</summary>
+    public int InputLength { get; }
+}

@@ -1,0 +1,20 @@
+namespace Compiled.Nets.Cuda;
+
+/// <summary>
+/// A generated network's CUDA program: its translation unit, arena sizes and launch sequences. Generated networks
+/// implement it; <see cref="CudaNetworkRunner"/> runs it on a GPU, the tests run it under the CPU emulation.
+/// </summary>
+public interface ICudaKernels
+{
+    string NetworkName { get; }
+    string CudaSource { get; }
+    int ActivationsPerSample { get; }
+    int StateLength { get; }
+    /// <summary>Offset (floats per sample) of the output buffer in the activation arena.</summary>
+    int OutputOffset { get; }
+    int ScratchLength(int batch);
+    CudaLaunch[] InferenceLaunches(int batch);
+    CudaLaunch[] TrainingForwardLaunches(int batch);
+    CudaLaunch[] LossLaunches(int batch);
+    CudaLaunch[] BackwardLaunches(int batch);
+}
