@@ -119,7 +119,7 @@ public class CudaKernelTests
         }
     }
 
-    private sealed record Case(ITrainableNetwork Network, string Source, int ActivationsPerSample, int StateLength,
+    private sealed record Case(ITrainableNetwork Network, string Source, int ActivationsPerSample, int StateLength, int OutputOffset,
         Func<int, int> Scratch, Func<int, CudaLaunch[]> Inference, Func<int, CudaLaunch[]> TrainingForward,
         Func<int, CudaLaunch[]> Loss, Func<int, CudaLaunch[]> Backward, Func<int, float[]> Targets);
 
@@ -128,7 +128,7 @@ public class CudaKernelTests
         var type = typeof(TNet);
         T Get<T>(string name) => (T)type.GetField(name, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
         Func<int, TResult> Method<TResult>(string name) => batch => (TResult)type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, new object[] { batch })!;
-        return new Case(net, Get<string>("CudaSource"), Get<int>("CudaActivationsPerSample"), Get<int>("CudaStateLength"),
+        return new Case(net, Get<string>("CudaSource"), Get<int>("CudaActivationsPerSample"), Get<int>("CudaStateLength"), Get<int>("CudaOutputOffset"),
             Method<int>("CudaScratchLength"), Method<CudaLaunch[]>("CudaInferenceLaunches"), Method<CudaLaunch[]>("CudaTrainingForwardLaunches"),
             Method<CudaLaunch[]>("CudaLossLaunches"), Method<CudaLaunch[]>("CudaBackwardLaunches"), targets);
     }
@@ -194,6 +194,7 @@ public class CudaKernelTests
         var expectedOutputs = new float[batch * outputs];
         net.Predict(inputs, expectedOutputs);
         int outputOffset = (c.ActivationsPerSample - OutputWidthOffset(net)) * batch;
+        Assert.Equal(outputOffset, c.OutputOffset * batch);
         float[] emulatedOutputs = device.Arena(EmulatedNetwork.A).Slice(outputOffset, batch * outputs).ToArray();
         double outputError = GoldenTests.MaxError(emulatedOutputs, expectedOutputs);
 
@@ -223,6 +224,59 @@ public class CudaKernelTests
         Assert.True(lossError < 1e-5, $"loss {emulatedLoss} vs {expectedLoss}");
         Assert.True(gradientError < 1e-5, $"gradients differ by {gradientError:E2}");
         Assert.True(stepError < 1e-5, $"parameters after an Adam step differ by {stepError:E2}");
+    }
+
+    [ToolFact(CudaToolchain.Gxx)]
+    public void Emulated_dropout_draws_a_seeded_mask_of_about_its_rate()
+    {
+        const int batch = 64;
+        var c = For(new DropoutNet(1), b => TestData.OneHot(b, 4, 5));
+        var lengths = new int[12];
+        int parameters = c.Network.Parameters.Length;
+        lengths[EmulatedNetwork.P] = parameters;
+        lengths[EmulatedNetwork.G] = parameters;
+        lengths[EmulatedNetwork.A] = lengths[EmulatedNetwork.D] = c.ActivationsPerSample * batch;
+        lengths[EmulatedNetwork.Z] = 1;
+        lengths[EmulatedNetwork.X] = batch * 6;
+        lengths[EmulatedNetwork.T] = batch * 4;
+        lengths[EmulatedNetwork.L] = batch + 1;
+        lengths[EmulatedNetwork.O] = 2 * parameters;
+        lengths[EmulatedNetwork.K] = 8;
+        using var device = new EmulatedNetwork(c.Source, batch, lengths);
+        c.Network.Parameters.CopyTo(device.Arena(EmulatedNetwork.P));
+        TestData.Random(batch * 6, 3).CopyTo(device.Arena(EmulatedNetwork.X));
+        var k = device.Arena(EmulatedNetwork.K);
+        k[6] = 1; k[7] = 0; // seed, step
+        device.Run(c.TrainingForward(batch));
+        // Per sample: Hidden [10], Drop [10], Y [4], then Drop's mask [10].
+        float[] hidden = device.Arena(EmulatedNetwork.A).Slice(0, batch * 10).ToArray();
+        float[] dropped = device.Arena(EmulatedNetwork.A).Slice(10 * batch, batch * 10).ToArray();
+        float[] mask = device.Arena(EmulatedNetwork.A).Slice(24 * batch, batch * 10).ToArray();
+        const float keep = 1f / (1f - 0.3f);
+        Assert.All(mask, m => Assert.True(m == 0f || Math.Abs(m - keep) < 1e-6f, $"mask value {m}"));
+        double dropFraction = mask.Count(m => m == 0f) / (double)mask.Length;
+        _output.WriteLine($"emulated dropout: {dropFraction:P1} of {mask.Length} values dropped (rate 30%)");
+        Assert.InRange(dropFraction, 0.25, 0.35);
+        for (int i = 0; i < mask.Length; i++) Assert.Equal(hidden[i] * mask[i], dropped[i], 6);
+        // Another step draws another mask; the same step the same one.
+        k[7] = 1;
+        device.Run(c.TrainingForward(batch));
+        Assert.NotEqual(mask, device.Arena(EmulatedNetwork.A).Slice(24 * batch, batch * 10).ToArray());
+        k[7] = 0;
+        device.Run(c.TrainingForward(batch));
+        Assert.Equal(mask, device.Arena(EmulatedNetwork.A).Slice(24 * batch, batch * 10).ToArray());
+    }
+
+    [ToolFact(CudaToolchain.Clang, CudaToolchain.Gxx)]
+    public void Building_blocks_pass_the_standalone_checks_per_kernel()
+    {
+        // kernels/tests/run.sh: PTX for sm_80/sm_86, every block against reference loops under the CPU emulation
+        // (per-kernel errors printed below), and the same harness under ThreadSanitizer and AddressSanitizer.
+        string script = Path.Combine(CudaToolchain.KernelsDirectory(), "tests", "run.sh");
+        var (code, output, errors, elapsed) = CudaToolchain.Run("bash", $"\"{script}\"", CudaToolchain.KernelsDirectory());
+        _output.WriteLine(output);
+        _output.WriteLine($"run.sh took {elapsed.TotalSeconds:F1} s");
+        Assert.True(code == 0, output + errors);
     }
 
     /// <summary>The output buffer is the last layer's, which ends the per-layer part of the arena before the extra buffers.</summary>
