@@ -207,23 +207,38 @@ public class CudaKernelTests
         double lossError = Math.Abs(emulatedLoss - expectedLoss) / Math.Max(1, Math.Abs(expectedLoss));
         double gradientError = GoldenTests.MaxError(device.Arena(EmulatedNetwork.G).ToArray(), net.Gradients.ToArray());
 
-        // One Adam step against the C# Adam, from the same gradients (Adam's first step is ±η wherever g ≠ 0, so a
-        // near-zero gradient that differs in its last bits between the two paths would flip a whole step).
-        const float rate = 0.01f, beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
-        var k = device.Arena(EmulatedNetwork.K);
-        k[0] = rate; k[1] = beta1; k[2] = beta2; k[3] = epsilon;
-        k[4] = (float)(rate / (1 - Math.Pow(beta1, 1))); k[5] = (float)Math.Sqrt(1 - Math.Pow(beta2, 1));
-        device.Run(new[] { new CudaLaunch("update_adam", (parameters + 255) / 256, 1, 256, 1, 0) });
-        net.Optimizer = new Adam(rate, beta1, beta2, epsilon);
-        var optimizerInput = device.Arena(EmulatedNetwork.G).ToArray();
-        net.Optimizer.Step(net.Parameters, optimizerInput);
-        double stepError = GoldenTests.MaxError(device.Arena(EmulatedNetwork.P).ToArray(), net.Parameters.ToArray());
+        // One step of every update kernel against the C# optimizer, from the same start and the same gradients
+        // (Adam's first step is ±η wherever g ≠ 0, so the two paths must share the gradient's last bits).
+        float[] gradients = device.Arena(EmulatedNetwork.G).ToArray();
+        float[] start = net.Parameters.ToArray();
+        double stepError = 0;
+        var updates = new (string Kernel, Optimizer Optimizer, float[] Scalars)[]
+        {
+            ("update_sgd", new Sgd(0.1f), new[] { 0.1f }),
+            ("update_momentum", new Sgd(0.1f, momentum: 0.9f), new[] { 0.1f, 0.9f }),
+            ("update_nesterov", new Sgd(0.1f, momentum: 0.9f, nesterov: true), new[] { 0.1f, 0.9f }),
+            ("update_adagrad", new AdaGrad(0.1f), new[] { 0.1f, 0f, 1e-10f }),
+            ("update_rmsprop", new RmsProp(0.01f), new[] { 0.01f, 0.99f, 1e-8f }),
+            ("update_adadelta", new AdaDelta(1f), new[] { 1f, 0.9f, 1e-6f }),
+            ("update_adam", new Adam(0.01f), new[] { 0.01f, 0.9f, 0.999f, 1e-8f, (float)(0.01 / (1 - 0.9)), (float)Math.Sqrt(1 - 0.999) }),
+        };
+        foreach (var (kernel, optimizer, scalars) in updates)
+        {
+            start.CopyTo(device.Arena(EmulatedNetwork.P));
+            device.Arena(EmulatedNetwork.O).Clear();
+            device.Arena(EmulatedNetwork.K).Clear();
+            scalars.CopyTo(device.Arena(EmulatedNetwork.K));
+            device.Run(new[] { new CudaLaunch(kernel, (parameters + 255) / 256, 1, 256, 1, 0) });
+            float[] expected = (float[])start.Clone();
+            optimizer.Step(expected, gradients);
+            stepError = Math.Max(stepError, GoldenTests.MaxError(device.Arena(EmulatedNetwork.P).ToArray(), expected));
+        }
 
-        _output.WriteLine($"{name}: outputs {outputError:E2}, loss {lossError:E2}, gradients {gradientError:E2}, Adam step {stepError:E2} (max error relative to max(1, |value|))");
+        _output.WriteLine($"{name}: outputs {outputError:E2}, loss {lossError:E2}, gradients {gradientError:E2}, optimizer steps (7 rules) {stepError:E2} (max error relative to max(1, |value|))");
         Assert.True(outputError < 1e-5, $"outputs differ by {outputError:E2}");
         Assert.True(lossError < 1e-5, $"loss {emulatedLoss} vs {expectedLoss}");
         Assert.True(gradientError < 1e-5, $"gradients differ by {gradientError:E2}");
-        Assert.True(stepError < 1e-5, $"parameters after an Adam step differ by {stepError:E2}");
+        Assert.True(stepError < 1e-5, $"parameters after an optimizer step differ by {stepError:E2}");
     }
 
     [ToolFact(CudaToolchain.Gxx)]
