@@ -294,6 +294,63 @@ public class CudaKernelTests
         Assert.True(code == 0, output + errors);
     }
 
+    public static IEnumerable<object[]> SanitizerCases() => new[]
+    {
+        new object[] { nameof(EveryActivationSimd), "address,undefined" }, new object[] { nameof(EveryActivationSimd), "thread" },
+        new object[] { nameof(InputBatchNormNet), "address,undefined" }, new object[] { nameof(InputBatchNormNet), "thread" },
+        new object[] { nameof(PReLUNet), "address,undefined" }, new object[] { nameof(RegularizedNet), "address,undefined" },
+        new object[] { nameof(DropoutNet), "address,undefined" }, new object[] { nameof(DropoutNet), "thread" },
+    };
+
+    /// <summary>
+    /// A generated network's every launch (inference, training forward, loss, backward, all update kernels) run by a
+    /// standalone executable under a sanitizer: exact-size arenas expose any out-of-bounds access, TSan any race.
+    /// </summary>
+    [ToolTheory(CudaToolchain.Gxx)]
+    [MemberData(nameof(SanitizerCases))]
+    public void Generated_kernels_run_clean_under_sanitizers(string name, string sanitizer)
+    {
+        const int batch = 5;
+        var c = name == nameof(DropoutNet) ? For(new DropoutNet(1), b => TestData.OneHot(b, 4, 5)) : CaseFor(name);
+        int parameters = c.Network.Parameters.Length;
+        long[] lengths =
+        {
+            parameters, parameters, c.ActivationsPerSample * batch, c.ActivationsPerSample * batch, c.StateLength, c.Scratch(batch),
+            batch * c.Network.InputLength, batch * c.Network.OutputLength, batch, batch + 1, 2 * parameters, 8,
+        };
+        var launches = c.Inference(batch).Concat(c.TrainingForward(batch)).Concat(c.Loss(batch)).Concat(c.Backward(batch))
+            .Concat(new[] { "update_sgd", "update_momentum", "update_nesterov", "update_adagrad", "update_rmsprop", "update_adadelta", "update_adam" }
+                .Select(k => new CudaLaunch(k, (parameters + 255) / 256, 1, 256, 1, 0)))
+            .ToList();
+        string directory = Directory.CreateTempSubdirectory("cn-san-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "net.cu"), c.Source);
+            File.WriteAllLines(Path.Combine(directory, "launches.txt"),
+                new[] { string.Join(" ", lengths) }.Concat(launches.Select(l => $"{l.Kernel} {l.GridX} {l.GridY} {l.BlockX} {l.BlockY} {l.SharedBytes}")));
+            string kernels = CudaToolchain.KernelsDirectory();
+            var build = CudaToolchain.Run(CudaToolchain.Gxx,
+                $"-std=c++20 -O1 -g -pthread -rdynamic -fsanitize={sanitizer} -fno-sanitize-recover=all -x c++ -include \"{Path.Combine(kernels, "cn_emulation.h")}\" " +
+                $"-DCN_BATCH={batch} net.cu \"{Path.Combine(kernels, "tests", "generated_harness.cpp")}\" -o harness -ldl", directory);
+            Assert.True(build.ExitCode == 0, build.Errors);
+            var run = CudaToolchain.Run(Path.Combine(directory, "harness"), "launches.txt", directory);
+            _output.WriteLine($"{name} under -fsanitize={sanitizer}: {run.Output.Trim()} in {run.Elapsed.TotalSeconds:F1} s");
+            Assert.True(run.ExitCode == 0 && !run.Errors.Contains("Sanitizer"), run.Output + run.Errors);
+            Assert.Contains($"{launches.Count} launches ran", run.Output);
+            if (sanitizer.StartsWith("address", StringComparison.Ordinal))
+            {
+                // The check is live: one float less of activation arena and AddressSanitizer reports the overflow.
+                lengths[2] -= 1;
+                File.WriteAllLines(Path.Combine(directory, "short.txt"),
+                    new[] { string.Join(" ", lengths) }.Concat(launches.Select(l => $"{l.Kernel} {l.GridX} {l.GridY} {l.BlockX} {l.BlockY} {l.SharedBytes}")));
+                var broken = CudaToolchain.Run(Path.Combine(directory, "harness"), "short.txt", directory);
+                Assert.NotEqual(0, broken.ExitCode);
+                Assert.Contains("heap-buffer-overflow", broken.Errors);
+            }
+        }
+        finally { Directory.Delete(directory, recursive: true); }
+    }
+
     /// <summary>The output buffer is the last layer's, which ends the per-layer part of the arena before the extra buffers.</summary>
     private static int OutputWidthOffset(ITrainableNetwork net)
     {
