@@ -222,6 +222,10 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
 
     private IntPtr Capture(BatchProgram program)
     {
+        // Resolve every function first: capture records stream work only, so keep other driver calls out of it.
+        foreach (var launch in program.TrainingForward) program.Function(launch.Kernel);
+        foreach (var launch in program.Loss) program.Function(launch.Kernel);
+        foreach (var launch in program.Backward) program.Function(launch.Kernel);
         CudaDriver.Check(CudaDriver.cuStreamBeginCapture(_stream, CudaDriver.StreamCaptureModeThreadLocal), "cuStreamBeginCapture");
         Run(program, program.TrainingForward);
         Run(program, program.Loss);
