@@ -17,6 +17,7 @@ public sealed class GpuFactAttribute : FactAttribute
     }
 }
 
+[Collection("CUDA backend")]
 public class DeviceTests
 {
     private readonly ITestOutputHelper _output;

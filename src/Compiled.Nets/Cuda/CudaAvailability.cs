@@ -15,7 +15,7 @@ public static class CudaAvailability
     private static readonly Lazy<CudaStatus> Status = new(Probe);
 
     /// <summary>The result of the probe (run on first use).</summary>
-    public static CudaStatus Current => Status.Value;
+    public static CudaStatus Current => CudaBackends.TestStatus ?? Status.Value;
 
     private static unsafe CudaStatus Probe()
     {

@@ -20,9 +20,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     private readonly float[] _parameters;
     private readonly float[] _state;
     private readonly int _outputLength;
-    private readonly CudaStatus _status;
-    private readonly IntPtr _context;
-    private readonly IntPtr _stream;
+    private readonly ICudaBackend _backend;
     private readonly ulong[] _shared = new ulong[ArenaCount];
     private readonly Dictionary<int, BatchProgram> _programs = new();
     private readonly float[] _scalars = new float[8];
@@ -35,16 +33,11 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     public CudaNetworkRunner(ICudaKernels kernels, float[] parameters, float[] state, int inputLength, int outputLength)
     {
         InputLength = inputLength;
-        _status = CudaAvailability.Current;
-        if (!_status.Available) throw new CudaUnavailableException(_status.Description);
+        _backend = CudaBackends.Create();
         _kernels = kernels;
         _parameters = parameters;
         _state = state;
         _outputLength = outputLength;
-        CudaDriver.Check(CudaDriver.cuDeviceGet(out int device, 0), "cuDeviceGet");
-        CudaDriver.Check(CudaDriver.cuDevicePrimaryCtxRetain(out _context, device), "cuDevicePrimaryCtxRetain");
-        CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_context), "cuCtxSetCurrent");
-        CudaDriver.Check(CudaDriver.cuStreamCreate(out _stream, 1 /* non-blocking */), "cuStreamCreate");
         _shared[P] = Allocate(parameters.Length);
         _shared[G] = Allocate(parameters.Length);
         _shared[S] = Allocate(Math.Max(1, state.Length));
@@ -56,7 +49,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     public long DeviceBytes { get; private set; }
 
     /// <summary>The device, e.g. "NVIDIA H100 80GB HBM3 (sm_90), NVRTC 12.4".</summary>
-    public string Description => _status.Description;
+    public string Description => _backend.Status.Description;
 
     /// <summary>Call before the host reads parameters or running statistics: downloads them if the device changed them.</summary>
     public void EnsureHostCurrent()
@@ -111,7 +104,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         if (backward)
         {
             if (program.TrainingGraph == IntPtr.Zero) program.TrainingGraph = Capture(program);
-            CudaDriver.Check(CudaDriver.cuGraphLaunch(program.TrainingGraph, _stream), "cuGraphLaunch");
+            _backend.LaunchGraph(program.TrainingGraph);
         }
         else
         {
@@ -140,7 +133,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         if (!ReferenceEquals(optimizer, _optimizer))
         {
             // A new rule starts from zero state, as Optimizer does on its first step.
-            CudaDriver.Check(CudaDriver.cuMemsetD32Async(_shared[O], 0, (nuint)(2 * _parameters.Length), _stream), "cuMemsetD32Async");
+            _backend.Zero(_shared[O], 2L * _parameters.Length);
             _optimizer = optimizer;
             _optimizerSteps = 0;
         }
@@ -191,9 +184,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         }
         Upload(_shared[K], _scalars);
         var program = AnyProgram();
-        var function = program.Function(kernel);
-        uint blocks = (uint)((_parameters.Length + 255) / 256);
-        CudaDriver.Check(CudaDriver.cuLaunchKernel(function, blocks, 1, 1, 256, 1, 1, 0, _stream, program.Parameters, null), $"cuLaunchKernel({kernel})");
+        _backend.Launch(program.Function(kernel), new CudaLaunch(kernel, (_parameters.Length + 255) / 256, 1, 256, 1, 0), program.Parameters);
         Synchronize();
         _deviceIsNewer = true;
     }
@@ -214,8 +205,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
             _hostIsNewer = false;
         }
         if (_programs.TryGetValue(batch, out var program)) return program;
-        byte[] cubin = KernelCompiler.Compile(_kernels.NetworkName, _kernels.CudaSource, _status.Architecture, batch, _status.NvrtcVersion);
-        program = new BatchProgram(this, batch, cubin);
+        program = new BatchProgram(this, batch, _backend.LoadModule(_kernels.NetworkName, _kernels.CudaSource, batch));
         _programs.Add(batch, program);
         return program;
     }
@@ -226,70 +216,54 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         foreach (var launch in program.TrainingForward) program.Function(launch.Kernel);
         foreach (var launch in program.Loss) program.Function(launch.Kernel);
         foreach (var launch in program.Backward) program.Function(launch.Kernel);
-        CudaDriver.Check(CudaDriver.cuStreamBeginCapture(_stream, CudaDriver.StreamCaptureModeThreadLocal), "cuStreamBeginCapture");
+        _backend.BeginCapture();
         Run(program, program.TrainingForward);
         Run(program, program.Loss);
         Run(program, program.Backward);
-        CudaDriver.Check(CudaDriver.cuStreamEndCapture(_stream, out IntPtr graph), "cuStreamEndCapture");
-        CudaDriver.Check(CudaDriver.cuGraphInstantiateWithFlags(out IntPtr executable, graph, 0), "cuGraphInstantiateWithFlags");
-        CudaDriver.Check(CudaDriver.cuGraphDestroy(graph), "cuGraphDestroy");
-        return executable;
+        return _backend.EndCapture();
     }
 
     private void Run(BatchProgram program, CudaLaunch[] launches)
     {
-        foreach (var launch in launches)
-            CudaDriver.Check(CudaDriver.cuLaunchKernel(program.Function(launch.Kernel), (uint)launch.GridX, (uint)launch.GridY, 1,
-                (uint)launch.BlockX, (uint)launch.BlockY, 1, (uint)launch.SharedBytes, _stream, program.Parameters, null), $"cuLaunchKernel({launch.Kernel})");
+        foreach (var launch in launches) _backend.Launch(program.Function(launch.Kernel), launch, program.Parameters);
     }
 
-    private void Activate()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_context), "cuCtxSetCurrent");
-    }
+    private void Activate() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private ulong Allocate(int floats)
     {
-        CudaDriver.Check(CudaDriver.cuMemAlloc(out ulong pointer, (nuint)(Math.Max(1, floats) * sizeof(float))), "cuMemAlloc");
-        DeviceBytes += Math.Max(1, floats) * sizeof(float);
+        long bytes = Math.Max(1, floats) * (long)sizeof(float);
+        ulong pointer = _backend.Allocate(bytes);
+        DeviceBytes += bytes;
         return pointer;
     }
 
     private void Upload(ulong destination, ReadOnlySpan<float> source)
     {
-        // Pageable host memory: the copy is staged before the call returns, and the stream is synchronised before
-        // the span's memory can move (every public method ends with Synchronize).
-        fixed (float* pointer = source)
-            CudaDriver.Check(CudaDriver.cuMemcpyHtoDAsync(destination, pointer, (nuint)(source.Length * sizeof(float)), _stream), "cuMemcpyHtoDAsync");
-        Synchronize();
+        fixed (float* pointer = source) _backend.CopyToDevice(destination, pointer, source.Length * (long)sizeof(float));
     }
 
     private void Download(ulong source, Span<float> destination)
     {
-        fixed (float* pointer = destination)
-        {
-            CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync(pointer, source, (nuint)(destination.Length * sizeof(float)), _stream), "cuMemcpyDtoHAsync");
-            Synchronize();
-        }
+        fixed (float* pointer = destination) _backend.CopyToHost(pointer, source, destination.Length * (long)sizeof(float));
     }
 
-    private void Synchronize() => CudaDriver.Check(CudaDriver.cuStreamSynchronize(_stream), "cuStreamSynchronize");
+    private void Synchronize() => _backend.Synchronize();
 
     public void Dispose()
     {
         if (_disposed) return;
-        CudaDriver.cuCtxSetCurrent(_context);
         foreach (var program in _programs.Values) program.Dispose();
         _programs.Clear();
-        foreach (ulong pointer in _shared) if (pointer != 0) CudaDriver.cuMemFree(pointer);
-        CudaDriver.cuStreamDestroy(_stream);
+        foreach (ulong pointer in _shared) if (pointer != 0) _backend.Free(pointer);
+        _backend.Dispose();
         _disposed = true;
     }
 
     /// <summary>A module compiled for one batch capacity, with its own activation-sized arenas and argument array.</summary>
     private sealed class BatchProgram : IDisposable
     {
+        private readonly CudaNetworkRunner _runner;
         private readonly IntPtr _module;
         private readonly Dictionary<string, IntPtr> _functions = new();
         private readonly ulong* _slots;
@@ -299,10 +273,11 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         public readonly float[] Ones;
         public IntPtr TrainingGraph;
 
-        public BatchProgram(CudaNetworkRunner runner, int batch, byte[] cubin)
+        public BatchProgram(CudaNetworkRunner runner, int batch, IntPtr module)
         {
+            _runner = runner;
+            _module = module;
             var kernels = runner._kernels;
-            fixed (byte* image = cubin) CudaDriver.Check(CudaDriver.cuModuleLoadData(out _module, image), "cuModuleLoadData");
             Arenas[P] = runner._shared[P];
             Arenas[G] = runner._shared[G];
             Arenas[S] = runner._shared[S];
@@ -334,16 +309,17 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         public IntPtr Function(string name)
         {
             if (_functions.TryGetValue(name, out IntPtr function)) return function;
-            CudaDriver.Check(CudaDriver.cuModuleGetFunction(out function, _module, name), $"cuModuleGetFunction({name})");
+            function = _runner._backend.GetFunction(_module, name);
             _functions.Add(name, function);
             return function;
         }
 
         public void Dispose()
         {
-            if (TrainingGraph != IntPtr.Zero) CudaDriver.cuGraphExecDestroy(TrainingGraph);
-            foreach (int arena in new[] { A, D, Z, X, T, W, L }) CudaDriver.cuMemFree(Arenas[arena]);
-            CudaDriver.cuModuleUnload(_module);
+            var backend = _runner._backend;
+            if (TrainingGraph != IntPtr.Zero) backend.DestroyGraph(TrainingGraph);
+            foreach (int arena in new[] { A, D, Z, X, T, W, L }) backend.Free(Arenas[arena]);
+            backend.UnloadModule(_module);
             System.Runtime.InteropServices.NativeMemory.Free(_slots);
             System.Runtime.InteropServices.NativeMemory.Free(Parameters);
         }
