@@ -41,8 +41,17 @@ public static class Program
         var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(dataDirectory);
         AnsiConsole.MarkupLine($"MNIST from [blue]{Markup.Escape(dataDirectory)}[/]: {train.Count:N0} training and {test.Count:N0} test images");
 
-        var net = new MnistMlp(options.Seed);
+        using var net = new MnistMlp(options.Seed);
         net.Optimizer = new Adam(learningRate: 1e-3f);
+        try
+        {
+            AnsiConsole.MarkupLine(Markup.Escape(net.UseDevice(options.Device)));
+        }
+        catch (Compiled.Nets.Cuda.CudaUnavailableException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
         AnsiConsole.WriteLine(net.Summary());
 
         var fit = new FitOptions
@@ -91,13 +100,14 @@ internal sealed class ImmediateProgress<T>(Action<T> report) : IProgress<T>
     public void Report(T value) => report(value);
 }
 
-internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, string OutputDirectory)
+internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, string OutputDirectory, Device Device)
 {
     public static CommandLine? Parse(string[] args)
     {
         int epochs = 20, seed = MnistMlp.DefaultSeed;
         string? data = null;
         string output = "mnist-output";
+        var device = Device.Cpu;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -107,12 +117,13 @@ internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, 
                 case "--data" when i + 1 < args.Length: data = args[++i]; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
                 case "--dump-kernels" when i + 1 < args.Length: i++; break; // handled before parsing
+                case "--device" when i + 1 < args.Length && Enum.TryParse(args[i + 1], ignoreCase: true, out device): i++; break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR] [--dump-kernels DIR]");
+                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR] [--device cpu|cuda|auto] [--dump-kernels DIR]");
                     return null;
             }
         }
-        return new CommandLine(epochs, seed, data, output);
+        return new CommandLine(epochs, seed, data, output, device);
     }
 }
