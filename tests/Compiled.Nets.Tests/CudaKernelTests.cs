@@ -62,38 +62,30 @@ public class CudaKernelTests
         finally { Directory.Delete(directory, recursive: true); }
     }
 
-    /// <summary>A network's kernels built for the CPU: the generated launch sequences run on host arenas.</summary>
+    /// <summary>A network's kernels built for the CPU (through <see cref="EmulatedCudaBackend"/>): the generated launch sequences run on host arenas.</summary>
     private sealed unsafe class EmulatedNetwork : IDisposable
     {
-        private readonly IntPtr _library;
-        private readonly delegate* unmanaged<IntPtr, uint, uint, uint, uint, uint, uint, uint, IntPtr*, int> _launch;
-        private readonly IntPtr[] _arenas = new IntPtr[12];
+        private readonly EmulatedCudaBackend _backend = new();
+        private readonly IntPtr _module;
+        private readonly ulong[] _arenas = new ulong[12];
         private readonly int[] _lengths = new int[12];
-        private readonly IntPtr* _slots;
-        private readonly IntPtr* _parameters;
-        public readonly string Directory;
+        private readonly ulong* _slots;
+        private readonly void** _parameters;
 
         // Arena order of CN_ARENAS: P, G, A, D, S, Z, X, T, W, L, O, K.
         public const int P = 0, G = 1, A = 2, D = 3, S = 4, Z = 5, X = 6, T = 7, W = 8, L = 9, O = 10, K = 11;
 
         public EmulatedNetwork(string source, int batch, int[] lengths)
         {
-            Directory = System.IO.Directory.CreateTempSubdirectory("cn-emu-").FullName;
-            File.WriteAllText(Path.Combine(Directory, "net.cu"), source);
-            string header = Path.Combine(CudaToolchain.KernelsDirectory(), "cn_emulation.h");
-            var (code, _, errors, _) = CudaToolchain.Run(CudaToolchain.Gxx,
-                $"-std=c++20 -O1 -pthread -shared -fPIC -x c++ -include \"{header}\" -DCN_BATCH={batch} -o net.so net.cu", Directory);
-            if (code != 0) throw new InvalidOperationException("g++ failed:\n" + errors);
-            _library = NativeLibrary.Load(Path.Combine(Directory, "net.so"));
-            _launch = (delegate* unmanaged<IntPtr, uint, uint, uint, uint, uint, uint, uint, IntPtr*, int>)NativeLibrary.GetExport(_library, "cn_launch");
-            _slots = (IntPtr*)NativeMemory.AllocZeroed(12, (nuint)sizeof(IntPtr));
-            _parameters = (IntPtr*)NativeMemory.AllocZeroed(12, (nuint)sizeof(IntPtr));
+            _module = _backend.LoadModule("test", source, batch);
+            _slots = (ulong*)NativeMemory.AllocZeroed(12, sizeof(ulong));
+            _parameters = (void**)NativeMemory.AllocZeroed(12, (nuint)sizeof(void*));
             for (int i = 0; i < 12; i++)
             {
                 _lengths[i] = lengths[i];
-                _arenas[i] = lengths[i] == 0 ? IntPtr.Zero : (IntPtr)NativeMemory.AllocZeroed((nuint)lengths[i], sizeof(float));
+                _arenas[i] = lengths[i] == 0 ? 0 : _backend.Allocate(lengths[i] * (long)sizeof(float));
                 _slots[i] = _arenas[i];
-                _parameters[i] = (IntPtr)(&_slots[i]); // cuLaunchKernel's params: pointers to each argument
+                _parameters[i] = &_slots[i]; // cuLaunchKernel's params: pointers to each argument
             }
         }
 
@@ -101,21 +93,14 @@ public class CudaKernelTests
 
         public void Run(IEnumerable<CudaLaunch> launches)
         {
-            foreach (var launch in launches)
-            {
-                IntPtr entry = NativeLibrary.GetExport(_library, launch.Kernel + "_entry");
-                int result = _launch(entry, (uint)launch.GridX, (uint)launch.GridY, 1, (uint)launch.BlockX, (uint)launch.BlockY, 1, (uint)launch.SharedBytes, _parameters);
-                if (result != 0) throw new InvalidOperationException($"cn_launch({launch.Kernel}) returned {result}");
-            }
+            foreach (var launch in launches) _backend.Launch(_backend.GetFunction(_module, launch.Kernel), launch, _parameters);
         }
 
         public void Dispose()
         {
-            foreach (var arena in _arenas) if (arena != IntPtr.Zero) NativeMemory.Free((void*)arena);
+            foreach (var arena in _arenas) if (arena != 0) _backend.Free(arena);
             NativeMemory.Free(_slots);
             NativeMemory.Free(_parameters);
-            NativeLibrary.Free(_library);
-            System.IO.Directory.Delete(Directory, recursive: true);
         }
     }
 
