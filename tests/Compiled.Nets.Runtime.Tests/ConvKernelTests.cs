@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Nets.Kernels;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Compiled.Nets.Runtime.Tests;
+
+/// <summary>The CPU convolution and pooling kernels (groundwork for CNN layers) against direct loops and central differences.</summary>
+public class ConvKernelTests
+{
+    private readonly ITestOutputHelper _output;
+    public ConvKernelTests(ITestOutputHelper output) => _output = output;
+
+    public static IEnumerable<object[]> Shapes() => new[]
+    {
+        new object[] { "3×9×7, 4 filters 3×2, stride 2×1, pad 1×0", new Conv2DShape(3, 9, 7, 4, 3, 2, 2, 1, 1, 0) },
+        new object[] { "2×5×5, 3 filters 5×5, pad 2 ('same')", new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2) },
+        new object[] { "4×6×6 → 6, 1×1", new Conv2DShape(4, 6, 6, 6, 1, 1) },
+        new object[] { "depthwise 3×8×8, 3×3, stride 2, pad 1", new Conv2DShape(3, 8, 8, 3, 3, 3, 2, 2, 1, 1, Groups: 3) },
+        new object[] { "1-D: 2×1×20, 5 filters 1×4, stride 3", new Conv2DShape(2, 1, 20, 5, 1, 4, 1, 3) },
+        new object[] { "grouped 4×5×5 → 6, 2 groups, 3×3 'full' (pad 2)", new Conv2DShape(4, 5, 5, 6, 3, 3, 1, 1, 2, 2, Groups: 2) },
+    };
+
+    private static float[] Random(int count, int seed)
+    {
+        var random = new SeededRandom(seed);
+        return Enumerable.Range(0, count).Select(_ => random.NextGaussian()).ToArray();
+    }
+
+    /// <summary>Direct convolution in double: the definition.</summary>
+    private static double[] Reference(float[] x, float[] w, float[] b, int batch, Conv2DShape s)
+    {
+        var y = new double[batch * s.OutputSize];
+        int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups;
+        for (int n = 0; n < batch; n++)
+            for (int o = 0; o < s.OutChannels; o++)
+            {
+                int g = o / groupOut;
+                for (int oy = 0; oy < s.OutHeight; oy++)
+                    for (int ox = 0; ox < s.OutWidth; ox++)
+                    {
+                        double sum = b[o];
+                        for (int c = 0; c < groupIn; c++)
+                            for (int ky = 0; ky < s.KernelHeight; ky++)
+                                for (int kx = 0; kx < s.KernelWidth; kx++)
+                                {
+                                    int iy = oy * s.StrideHeight - s.PadHeight + ky, ix = ox * s.StrideWidth - s.PadWidth + kx;
+                                    if (iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth) continue;
+                                    sum += (double)w[((o * groupIn + c) * s.KernelHeight + ky) * s.KernelWidth + kx]
+                                         * x[((n * s.InChannels + g * groupIn + c) * s.InHeight + iy) * s.InWidth + ix];
+                                }
+                        y[((n * s.OutChannels + o) * s.OutHeight + oy) * s.OutWidth + ox] = sum;
+                    }
+            }
+        return y;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_matches_direct_convolution(string description, Conv2DShape s)
+    {
+        const int batch = 2;
+        float[] x = Random(batch * s.InputSize, 1), w = Random(s.WeightCount, 2), b = Random(s.OutChannels, 3);
+        var y = new float[batch * s.OutputSize];
+        ConvKernels.Forward(x, w, b, y, batch, s, new float[s.ScratchLength], default(ReLUActivation));
+        double[] expected = Reference(x, w, b, batch, s);
+        double error = y.Zip(expected, (a, e) => Math.Abs(a - Math.Max(e, 0)) / Math.Max(1, Math.Abs(e))).Max();
+        _output.WriteLine($"{description}: output [{s.OutChannels}, {s.OutHeight}, {s.OutWidth}], max error {error:E2}");
+        Assert.True(error < 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Gradients_match_central_differences(string description, Conv2DShape s)
+    {
+        // L = Σ c·y with a linear activation: L is linear in w, b and x, so central differences are exact up to rounding.
+        const int batch = 2;
+        float[] x = Random(batch * s.InputSize, 4), w = Random(s.WeightCount, 5), b = Random(s.OutChannels, 6), c = Random(batch * s.OutputSize, 7);
+        var scratch = new float[s.ScratchLength];
+        double Loss()
+        {
+            var y = new float[batch * s.OutputSize];
+            ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(LinearActivation));
+            return y.Zip(c, (a, d) => (double)a * d).Sum();
+        }
+        var dw = new float[w.Length];
+        var db = new float[b.Length];
+        var dx = new float[x.Length];
+        ConvKernels.WeightGradient(c, x, dw, db, batch, s, scratch);
+        ConvKernels.InputGradient(c, w, x, dx, batch, s, scratch, default(LinearActivation));
+        double worst = 0;
+        foreach (var (values, analytic) in new[] { (w, dw), (b, db), (x, dx) })
+        {
+            for (int i = 0; i < values.Length; i += Math.Max(1, values.Length / 40))
+            {
+                float saved = values[i];
+                values[i] = saved + 0.5f; double plus = Loss();
+                values[i] = saved - 0.5f; double minus = Loss();
+                values[i] = saved;
+                double numeric = plus - minus; // (L(+h) − L(−h)) / 2h with h = 0.5
+                worst = Math.Max(worst, Math.Abs(numeric - analytic[i]) / Math.Max(1, Math.Abs(numeric)));
+            }
+        }
+        _output.WriteLine($"{description}: worst gradient error {worst:E2}");
+        Assert.True(worst < 1e-4);
+    }
+
+    [Fact]
+    public void Input_gradient_applies_the_previous_activation_derivative()
+    {
+        var s = new Conv2DShape(2, 4, 4, 3, 3, 3, 1, 1, 1, 1);
+        float[] dz = Random(s.OutputSize, 8), w = Random(s.WeightCount, 9), yPrev = Random(s.InputSize, 10).Select(v => MathF.Tanh(v)).ToArray();
+        var linear = new float[s.InputSize];
+        var tanh = new float[s.InputSize];
+        var scratch = new float[s.ScratchLength];
+        ConvKernels.InputGradient(dz, w, yPrev, linear, 1, s, scratch, default(LinearActivation));
+        ConvKernels.InputGradient(dz, w, yPrev, tanh, 1, s, scratch, default(TanhActivation));
+        for (int i = 0; i < linear.Length; i++) Assert.Equal(linear[i] * (1 - yPrev[i] * yPrev[i]), tanh[i], 5);
+    }
+
+    [Fact]
+    public void Shapes_that_do_not_fit_are_refused()
+    {
+        var tooBig = new Conv2DShape(1, 3, 3, 1, 5, 5);
+        var e = Assert.Throws<ArgumentException>(() => ConvKernels.Forward(new float[9], new float[25], new float[1], new float[1], 1, tooBig, new float[100], default(LinearActivation)));
+        Assert.Contains("does not fit", e.Message);
+        Assert.Throws<ArgumentException>(() => new Conv2DShape(3, 4, 4, 4, 1, 1, Groups: 2).Validate());
+        var s = new Conv2DShape(1, 4, 4, 1, 3, 3);
+        Assert.Throws<ArgumentException>(() => ConvKernels.Forward(new float[15], new float[9], new float[1], new float[4], 1, s, new float[s.ScratchLength], default(LinearActivation)));
+    }
+
+    [Fact]
+    public void Max_pooling_routes_the_gradient_to_the_winner_and_unpools_through_the_switches()
+    {
+        var s = new Pool2DShape(2, 5, 5, 3, 3, 2, 2, 1, 1);
+        float[] x = Random(2 * s.InputSize, 11);
+        var y = new float[2 * s.OutputSize];
+        var switches = new int[y.Length];
+        PoolKernels.MaxForward(x, y, switches, 2, s);
+        int plane = 25, outPlane = s.OutHeight * s.OutWidth;
+        for (int bc = 0; bc < 4; bc++)
+            for (int oy = 0; oy < s.OutHeight; oy++)
+                for (int ox = 0; ox < s.OutWidth; ox++)
+                {
+                    float best = float.NegativeInfinity;
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                        {
+                            int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+                            if (iy >= 0 && iy < 5 && ix >= 0 && ix < 5) best = Math.Max(best, x[bc * plane + iy * 5 + ix]);
+                        }
+                    int o = bc * outPlane + oy * s.OutWidth + ox;
+                    Assert.Equal(best, y[o]);
+                    Assert.Equal(best, x[bc * plane + switches[o]]);
+                }
+        var dy = Random(y.Length, 12);
+        var dx = new float[x.Length];
+        PoolKernels.MaxBackward(dy, switches, dx, 2, s);
+        Assert.Equal(dy.Sum(), dx.Sum(), 4);
+        var unpooled = new float[x.Length];
+        PoolKernels.MaxUnpool(y, switches, unpooled, 2, s);
+        Assert.All(Enumerable.Range(0, x.Length), i => Assert.True(unpooled[i] == 0f || switches.Contains(i % plane)));
+    }
+
+    [Fact]
+    public void Average_and_global_pooling_gradients_match_central_differences()
+    {
+        var s = new Pool2DShape(3, 6, 5, 2, 3, 2, 1, 0, 1);
+        float[] x = Random(s.InputSize, 13), c = Random(s.OutputSize, 14);
+        double Loss()
+        {
+            var y = new float[s.OutputSize];
+            PoolKernels.AverageForward(x, y, 1, s);
+            return y.Zip(c, (a, d) => (double)a * d).Sum();
+        }
+        var dx = new float[x.Length];
+        PoolKernels.AverageBackward(c, dx, 1, s);
+        for (int i = 0; i < x.Length; i++)
+        {
+            float saved = x[i];
+            x[i] = saved + 0.5f; double plus = Loss();
+            x[i] = saved - 0.5f; double minus = Loss();
+            x[i] = saved;
+            Assert.Equal(plus - minus, dx[i], 4);
+        }
+        var means = new float[3];
+        PoolKernels.GlobalAverageForward(x, means, 1, 3, 30);
+        Assert.Equal(x.Take(30).Average(), means[0], 5);
+        var spread = new float[x.Length];
+        PoolKernels.GlobalAverageBackward(new float[] { 3f, 6f, 30f }, spread, 1, 3, 30);
+        Assert.Equal(0.1f, spread[0], 6);
+        Assert.Equal(1f, spread[89], 6);
+    }
+}
