@@ -19,8 +19,8 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     public int PatchLength => InChannels / Groups * KernelHeight * KernelWidth;
     public int WeightCount => OutChannels * PatchLength;
 
-    /// <summary>Floats of scratch the kernels need: one sample's patches and one group's output rows.</summary>
-    public int ScratchLength => Positions * PatchLength + Positions * (OutChannels / Groups) + OutChannels / Groups * PatchLength;
+    /// <summary>Floats of scratch the kernels need: one sample's patches, one group's output rows, one group's weight and bias gradients.</summary>
+    public int ScratchLength => Positions * PatchLength + Positions * (OutChannels / Groups) + OutChannels / Groups * (PatchLength + 1);
 
     public void Validate()
     {
@@ -83,6 +83,7 @@ public static class ConvKernels
         var columns = scratch.Slice(0, positions * patch);
         var rows = scratch.Slice(positions * patch, positions * groupOut);
         var partial = scratch.Slice(positions * patch + positions * groupOut, groupOut * patch);
+        var partialBias = scratch.Slice(positions * patch + positions * groupOut + groupOut * patch, groupOut);
         dw.Clear();
         db.Clear();
         for (int b = 0; b < batch; b++)
@@ -95,21 +96,12 @@ public static class ConvKernels
                 for (int p = 0; p < positions; p++)
                     for (int o = 0; o < groupOut; o++)
                         rows[p * groupOut + o] = gradient[(g * groupOut + o) * positions + p];
-                // partial[o, k] = Σ_position rows[position, o] columns[position, k]; the bias part is discarded here.
-                DenseKernels.WeightGradient(rows, columns, partial, db.Slice(g * groupOut, groupOut), positions, patch, groupOut);
+                // partial[o, k] = Σ_position rows[position, o] columns[position, k]; partialBias[o] = Σ_position rows[position, o].
+                DenseKernels.WeightGradient(rows, columns, partial, partialBias, positions, patch, groupOut);
                 DenseKernels.Add(dw.Slice(g * groupOut * patch, groupOut * patch), partial);
+                DenseKernels.Add(db.Slice(g * groupOut, groupOut), partialBias);
             }
         }
-        // db = Σ over samples and positions, computed on its own so it is not overwritten per sample.
-        db.Clear();
-        for (int b = 0; b < batch; b++)
-            for (int o = 0; o < shape.OutChannels; o++)
-            {
-                var channel = dz.Slice(b * shape.OutputSize + o * positions, positions);
-                float sum = 0f;
-                foreach (float v in channel) sum += v;
-                db[o] += sum;
-            }
     }
 
     /// <summary>
