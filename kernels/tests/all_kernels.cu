@@ -6,13 +6,16 @@
 // and for the CPU by g++ with -include cn_emulation.h (plain, TSan, ASan+UBSan). Nothing here is
 // host code and nothing includes an SDK header, so it is NVRTC-clean too (with cn_nvrtc.h).
 //
-// Shapes: A = batch 5, 37 → 29, 16×16 tiles; B = batch 19, 50 → 33, 8×8 tiles.
+// Shapes: A = batch 5, 37 → 29, 16×16 tiles; B = batch 19, 50 → 33, 8×8 tiles. Convolution and
+// pooling shapes are given with their wrappers below.
 // Constants the test must agree with: logistic slope 1.5, leaky ReLU α 0.1 (see emulated_test.cpp).
 #include "../activations.cuh"
+#include "../conv.cuh"
 #include "../dense.cuh"
 #include "../layers.cuh"
 #include "../losses.cuh"
 #include "../optimizers.cuh"
+#include "../pool.cuh"
 #include "../reduce.cuh"
 #include "../softmax.cuh"
 
@@ -151,6 +154,124 @@ extern "C" __global__ void batchnorm_backward_relu_tanh_a(float* dy, const float
     const float* invStd, float* gammaGradient, float* betaGradient, const float* yPrev, float* dPrev)
 { cn::batchnorm_backward<5, 37, cn::kReLU, cn::kTanh, true>(dy, y, normalized, gamma, invStd, gammaGradient, betaGradient, yPrev, dPrev, 0.0f, 0.0f); }
 CN_ENTRY(batchnorm_backward_relu_tanh_a)
+
+// ---- Convolution, NCHW; template order Batch, InC, InH, InW, OutC, KH, KW, StrideH, StrideW, PadH, PadW, Groups ----
+// Forward and input gradient: grid ⌈Count/Threads⌉ (outputs, resp. inputs), block Threads (any);
+// weight gradient: grid (InC/Groups·KH·KW + 1, OutC), block Threads (the last template argument).
+// a  = batch 2, 3 × 9×7 → 4 × 5×6, kernel 3×2, stride 2×1, padding 1×0.
+#define CN_CONV_A 2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1
+// dw = depthwise with channel multiplier 2: batch 2, 3 × 7×6 → 6 × 4×3, kernel 3×3, stride 2×2, padding 1×1, groups 3.
+#define CN_CONV_DW 2, 3, 7, 6, 6, 3, 3, 2, 2, 1, 1, 3
+// pw = pointwise 1×1: batch 2, 5 × 4×3 → 7 × 4×3.
+#define CN_CONV_PW 2, 5, 4, 3, 7, 1, 1, 1, 1, 0, 0, 1
+// e  = Conv1d, grouped, with a tail no window reaches: batch 3, 4 × 11 → 6 × 3, kernel 3, stride 3, groups 2.
+#define CN_CONV_E 3, 4, 1, 11, 6, 1, 3, 1, 3, 0, 0, 2
+
+extern "C" __global__ void conv2d_forward_tanh_a(const float* x, const float* w, const float* b, float* y)
+{ cn::conv2d_forward<CN_CONV_A, cn::kTanh>(x, w, b, y, 0.0f); }
+CN_ENTRY(conv2d_forward_tanh_a)
+extern "C" __global__ void conv2d_forward_leaky_a(const float* x, const float* w, const float* b, float* y)
+{ cn::conv2d_forward<CN_CONV_A, cn::kLeakyReLU>(x, w, b, y, 0.1f); }
+CN_ENTRY(conv2d_forward_leaky_a)
+extern "C" __global__ void conv2d_forward_logistic_a(const float* x, const float* w, const float* b, float* y)
+{ cn::conv2d_forward<CN_CONV_A, cn::kLogistic>(x, w, b, y, 1.5f); }
+CN_ENTRY(conv2d_forward_logistic_a)
+extern "C" __global__ void conv2d_weight_gradient_a(const float* dz, const float* x, float* dw, float* db)
+{ cn::conv2d_weight_gradient<CN_CONV_A, 32>(dz, x, dw, db); }
+CN_ENTRY(conv2d_weight_gradient_a)
+extern "C" __global__ void conv2d_input_gradient_tanh_a(const float* dz, const float* w, const float* yPrev, float* dzPrev)
+{ cn::conv2d_input_gradient<CN_CONV_A, cn::kTanh>(dz, w, yPrev, dzPrev, 0.0f); }
+CN_ENTRY(conv2d_input_gradient_tanh_a)
+extern "C" __global__ void conv2d_input_gradient_linear_a(const float* dz, const float* w, const float* yPrev, float* dzPrev)
+{ cn::conv2d_input_gradient<CN_CONV_A, cn::kLinear>(dz, w, yPrev, dzPrev, 0.0f); }
+CN_ENTRY(conv2d_input_gradient_linear_a)
+
+extern "C" __global__ void conv2d_forward_relu_dw(const float* x, const float* w, const float* b, float* y)
+{ cn::conv2d_forward<CN_CONV_DW, cn::kReLU>(x, w, b, y, 0.0f); }
+CN_ENTRY(conv2d_forward_relu_dw)
+extern "C" __global__ void conv2d_weight_gradient_dw(const float* dz, const float* x, float* dw, float* db)
+{ cn::conv2d_weight_gradient<CN_CONV_DW, 64>(dz, x, dw, db); }
+CN_ENTRY(conv2d_weight_gradient_dw)
+extern "C" __global__ void conv2d_input_gradient_relu_dw(const float* dz, const float* w, const float* yPrev, float* dzPrev)
+{ cn::conv2d_input_gradient<CN_CONV_DW, cn::kReLU>(dz, w, yPrev, dzPrev, 0.0f); }
+CN_ENTRY(conv2d_input_gradient_relu_dw)
+
+extern "C" __global__ void conv2d_forward_linear_pw(const float* x, const float* w, const float* b, float* y)
+{ cn::conv2d_forward<CN_CONV_PW, cn::kLinear>(x, w, b, y, 0.0f); }
+CN_ENTRY(conv2d_forward_linear_pw)
+extern "C" __global__ void conv2d_weight_gradient_pw(const float* dz, const float* x, float* dw, float* db)
+{ cn::conv2d_weight_gradient<CN_CONV_PW, 32>(dz, x, dw, db); }
+CN_ENTRY(conv2d_weight_gradient_pw)
+extern "C" __global__ void conv2d_input_gradient_logistic_pw(const float* dz, const float* w, const float* yPrev, float* dzPrev)
+{ cn::conv2d_input_gradient<CN_CONV_PW, cn::kLogistic>(dz, w, yPrev, dzPrev, 1.5f); }
+CN_ENTRY(conv2d_input_gradient_logistic_pw)
+
+extern "C" __global__ void conv1d_forward_softplus_e(const float* x, const float* w, const float* b, float* y)
+{ cn::conv2d_forward<CN_CONV_E, cn::kSoftplus>(x, w, b, y, 0.0f); }
+CN_ENTRY(conv1d_forward_softplus_e)
+extern "C" __global__ void conv1d_weight_gradient_e(const float* dz, const float* x, float* dw, float* db)
+{ cn::conv2d_weight_gradient<CN_CONV_E, 32>(dz, x, dw, db); }
+CN_ENTRY(conv1d_weight_gradient_e)
+extern "C" __global__ void conv1d_input_gradient_leaky_e(const float* dz, const float* w, const float* yPrev, float* dzPrev)
+{ cn::conv2d_input_gradient<CN_CONV_E, cn::kLeakyReLU>(dz, w, yPrev, dzPrev, 0.1f); }
+CN_ENTRY(conv1d_input_gradient_leaky_e)
+
+// ---- Pooling on batch 2, 3 × 9×7; template order Batch, C, InH, InW, KH, KW, StrideH, StrideW, PadH, PadW ----
+// All grid ⌈Count/Threads⌉, block Threads (any), except global_avgpool_forward: grid Batch·C, block Threads.
+// k2 = 2×2 stride 2 (→ 4×3: the last row and column reach no window); k3 = 3×3 stride 2 padding 1
+// (→ 5×4, overlapping windows); k32 = 3×2, stride 1×2, padding 1×1 (→ 9×4).
+#define CN_POOL_K2 2, 3, 9, 7, 2, 2, 2, 2, 0, 0
+#define CN_POOL_K3 2, 3, 9, 7, 3, 3, 2, 2, 1, 1
+#define CN_POOL_K32 2, 3, 9, 7, 3, 2, 1, 2, 1, 1
+
+extern "C" __global__ void maxpool2d_forward_k2(const float* x, float* y, int* switches)
+{ cn::maxpool2d_forward<CN_POOL_K2>(x, y, switches); }
+CN_ENTRY(maxpool2d_forward_k2)
+extern "C" __global__ void maxpool2d_backward_relu_k2(const float* dy, const int* switches, const float* yPrev, float* dPrev)
+{ cn::maxpool2d_backward<CN_POOL_K2, cn::kReLU>(dy, switches, yPrev, dPrev, 0.0f); }
+CN_ENTRY(maxpool2d_backward_relu_k2)
+extern "C" __global__ void maxpool2d_forward_k3(const float* x, float* y, int* switches)
+{ cn::maxpool2d_forward<CN_POOL_K3>(x, y, switches); }
+CN_ENTRY(maxpool2d_forward_k3)
+extern "C" __global__ void maxpool2d_backward_tanh_k3(const float* dy, const int* switches, const float* yPrev, float* dPrev)
+{ cn::maxpool2d_backward<CN_POOL_K3, cn::kTanh>(dy, switches, yPrev, dPrev, 0.0f); }
+CN_ENTRY(maxpool2d_backward_tanh_k3)
+extern "C" __global__ void maxpool2d_forward_k32(const float* x, float* y, int* switches)
+{ cn::maxpool2d_forward<CN_POOL_K32>(x, y, switches); }
+CN_ENTRY(maxpool2d_forward_k32)
+extern "C" __global__ void maxpool2d_backward_linear_k32(const float* dy, const int* switches, const float* yPrev, float* dPrev)
+{ cn::maxpool2d_backward<CN_POOL_K32, cn::kLinear>(dy, switches, yPrev, dPrev, 0.0f); }
+CN_ENTRY(maxpool2d_backward_linear_k32)
+
+extern "C" __global__ void avgpool2d_forward_k2(const float* x, float* y) { cn::avgpool2d_forward<CN_POOL_K2>(x, y); }
+CN_ENTRY(avgpool2d_forward_k2)
+extern "C" __global__ void avgpool2d_backward_linear_k2(const float* dy, const float* yPrev, float* dPrev)
+{ cn::avgpool2d_backward<CN_POOL_K2, cn::kLinear>(dy, yPrev, dPrev, 0.0f); }
+CN_ENTRY(avgpool2d_backward_linear_k2)
+extern "C" __global__ void avgpool2d_forward_k3(const float* x, float* y) { cn::avgpool2d_forward<CN_POOL_K3>(x, y); }
+CN_ENTRY(avgpool2d_forward_k3)
+extern "C" __global__ void avgpool2d_backward_relu_k3(const float* dy, const float* yPrev, float* dPrev)
+{ cn::avgpool2d_backward<CN_POOL_K3, cn::kReLU>(dy, yPrev, dPrev, 0.0f); }
+CN_ENTRY(avgpool2d_backward_relu_k3)
+
+extern "C" __global__ void global_avgpool_forward_a(const float* x, float* y) { cn::global_avgpool_forward<2, 3, 9, 7, 32>(x, y); }
+CN_ENTRY(global_avgpool_forward_a)
+extern "C" __global__ void global_avgpool_backward_relu_a(const float* dy, const float* yPrev, float* dPrev)
+{ cn::global_avgpool_backward<2, 3, 9, 7, cn::kReLU>(dy, yPrev, dPrev, 0.0f); }
+CN_ENTRY(global_avgpool_backward_relu_a)
+
+extern "C" __global__ void max_unpool2d_forward_k2(const float* x, const int* switches, float* y)
+{ cn::max_unpool2d_forward<CN_POOL_K2>(x, switches, y); }
+CN_ENTRY(max_unpool2d_forward_k2)
+extern "C" __global__ void max_unpool2d_backward_linear_k2(const float* dy, const int* switches, const float* yPrev, float* dPrev)
+{ cn::max_unpool2d_backward<CN_POOL_K2, cn::kLinear>(dy, switches, yPrev, dPrev, 0.0f); }
+CN_ENTRY(max_unpool2d_backward_linear_k2)
+extern "C" __global__ void max_unpool2d_forward_k3(const float* x, const int* switches, float* y)
+{ cn::max_unpool2d_forward<CN_POOL_K3>(x, switches, y); }
+CN_ENTRY(max_unpool2d_forward_k3)
+extern "C" __global__ void max_unpool2d_backward_tanh_k3(const float* dy, const int* switches, const float* yPrev, float* dPrev)
+{ cn::max_unpool2d_backward<CN_POOL_K3, cn::kTanh>(dy, switches, yPrev, dPrev, 0.0f); }
+CN_ENTRY(max_unpool2d_backward_tanh_k3)
 
 // ---- Self-check of the emulation's warp shuffles and atomics (and of the prelude's wrappers) ----
 extern "C" __global__ void selftest_warp(const float* x, float* down, float* idx, float* bfly, float* sum)

@@ -40,6 +40,17 @@ CN_DECLARE(adadelta_a) CN_DECLARE(adam_a)
 CN_DECLARE(dropout_forward_a) CN_DECLARE(dropout_backward_relu_a) CN_DECLARE(prelu_forward_a) CN_DECLARE(prelu_backward_tanh_a)
 CN_DECLARE(prelu_backward_first_a) CN_DECLARE(reduce_sum_3)
 CN_DECLARE(batchnorm_forward_training_relu_a) CN_DECLARE(batchnorm_forward_inference_relu_a) CN_DECLARE(batchnorm_backward_relu_tanh_a)
+CN_DECLARE(conv2d_forward_tanh_a) CN_DECLARE(conv2d_forward_leaky_a) CN_DECLARE(conv2d_forward_logistic_a)
+CN_DECLARE(conv2d_weight_gradient_a) CN_DECLARE(conv2d_input_gradient_tanh_a) CN_DECLARE(conv2d_input_gradient_linear_a)
+CN_DECLARE(conv2d_forward_relu_dw) CN_DECLARE(conv2d_weight_gradient_dw) CN_DECLARE(conv2d_input_gradient_relu_dw)
+CN_DECLARE(conv2d_forward_linear_pw) CN_DECLARE(conv2d_weight_gradient_pw) CN_DECLARE(conv2d_input_gradient_logistic_pw)
+CN_DECLARE(conv1d_forward_softplus_e) CN_DECLARE(conv1d_weight_gradient_e) CN_DECLARE(conv1d_input_gradient_leaky_e)
+CN_DECLARE(maxpool2d_forward_k2) CN_DECLARE(maxpool2d_backward_relu_k2) CN_DECLARE(maxpool2d_forward_k3)
+CN_DECLARE(maxpool2d_backward_tanh_k3) CN_DECLARE(maxpool2d_forward_k32) CN_DECLARE(maxpool2d_backward_linear_k32)
+CN_DECLARE(avgpool2d_forward_k2) CN_DECLARE(avgpool2d_backward_linear_k2) CN_DECLARE(avgpool2d_forward_k3)
+CN_DECLARE(avgpool2d_backward_relu_k3) CN_DECLARE(global_avgpool_forward_a) CN_DECLARE(global_avgpool_backward_relu_a)
+CN_DECLARE(max_unpool2d_forward_k2) CN_DECLARE(max_unpool2d_backward_linear_k2) CN_DECLARE(max_unpool2d_forward_k3)
+CN_DECLARE(max_unpool2d_backward_tanh_k3)
 CN_DECLARE(selftest_warp)
 }
 
@@ -553,6 +564,290 @@ void test_batchnorm()
     check("batchnorm_backward_relu_tanh_a dPrev", dPrev, wantPrev, 2 * kBatch);
 }
 
+// ---- Convolution (PyTorch's Conv2d/Conv1d: NCHW, weight [OutC, InC/Groups, KH, KW], zero padding) ----
+// References are the textbook loops over every (output, tap) pair in double; the backward ones
+// scatter from each output into its window, where the kernels gather per input.
+struct ConvShape
+{
+    int batch, inC, inH, inW, outC, kh, kw, sh, sw, ph, pw, groups;
+    int outH() const { return (inH + 2 * ph - kh) / sh + 1; }
+    int outW() const { return (inW + 2 * pw - kw) / sw + 1; }
+    int inputs() const { return batch * inC * inH * inW; }
+    int outputs() const { return batch * outC * outH() * outW(); }
+    int weights() const { return outC * (inC / groups) * kh * kw; }
+    int xAt(int n, int c, int h, int w) const { return ((n * inC + c) * inH + h) * inW + w; }
+    int yAt(int n, int c, int h, int w) const { return ((n * outC + c) * outH() + h) * outW() + w; }
+    int wAt(int oc, int c, int h, int w) const { return ((oc * (inC / groups) + c) * kh + h) * kw + w; }
+
+    // Calls f(n, oc, oh, ow, ic, c, r, s, ih, iw) for every tap inside the input (padding skipped).
+    template <class F>
+    void for_each_tap(F f) const
+    {
+        const int gi = inC / groups, go = outC / groups;
+        for (int n = 0; n < batch; ++n)
+            for (int oc = 0; oc < outC; ++oc)
+                for (int oh = 0; oh < outH(); ++oh)
+                    for (int ow = 0; ow < outW(); ++ow)
+                        for (int c = 0; c < gi; ++c)
+                            for (int r = 0; r < kh; ++r)
+                                for (int s = 0; s < kw; ++s)
+                                {
+                                    const int ih = oh * sh - ph + r, iw = ow * sw - pw + s;
+                                    if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) f(n, oc, oh, ow, (oc / go) * gi + c, c, r, s, ih, iw);
+                                }
+    }
+};
+
+// Shapes as the CN_CONV_* of all_kernels.cu.
+constexpr ConvShape kConvA{2, 3, 9, 7, 4, 3, 2, 2, 1, 1, 0, 1};
+constexpr ConvShape kConvDw{2, 3, 7, 6, 6, 3, 3, 2, 2, 1, 1, 3};
+constexpr ConvShape kConvPw{2, 5, 4, 3, 7, 1, 1, 1, 1, 0, 0, 1};
+constexpr ConvShape kConvE{3, 4, 1, 11, 6, 1, 3, 1, 3, 0, 0, 2};
+
+void test_conv_forward(const char* name, cn_kernel_entry entry, const ConvShape& c, int act)
+{
+    Floats x = random_floats(c.inputs()), w = random_floats(c.weights()), b = random_floats(c.outC), y(c.outputs(), NAN);
+    launch(name, entry, {blocks(c.outputs(), 64)}, {64}, 0, x.data(), w.data(), b.data(), y.data());
+    Doubles z(c.outputs());
+    for (int n = 0; n < c.batch; ++n)
+        for (int oc = 0; oc < c.outC; ++oc)
+            for (int oh = 0; oh < c.outH(); ++oh)
+                for (int ow = 0; ow < c.outW(); ++ow) z[c.yAt(n, oc, oh, ow)] = b[oc];
+    c.for_each_tap([&](int n, int oc, int oh, int ow, int ic, int ci, int r, int s, int ih, int iw) {
+        z[c.yAt(n, oc, oh, ow)] += double(x[c.xAt(n, ic, ih, iw)]) * w[c.wAt(oc, ci, r, s)];
+    });
+    for (double& v : z) v = ref_apply(act, v);
+    check(name, y, z, c.inC / c.groups * c.kh * c.kw);
+}
+
+void test_conv_weight_gradient(const char* name, cn_kernel_entry entry, const ConvShape& c, int threads)
+{
+    Floats dz = random_floats(c.outputs()), x = random_floats(c.inputs()), dw(c.weights(), NAN), db(c.outC, NAN);
+    launch(name, entry, {unsigned(c.weights() / c.outC + 1), unsigned(c.outC)}, {unsigned(threads)}, 0, dz.data(), x.data(), dw.data(), db.data());
+    Doubles wantW(c.weights(), 0.0), wantB(c.outC, 0.0);
+    for (int n = 0; n < c.batch; ++n)
+        for (int oc = 0; oc < c.outC; ++oc)
+            for (int oh = 0; oh < c.outH(); ++oh)
+                for (int ow = 0; ow < c.outW(); ++ow) wantB[oc] += dz[c.yAt(n, oc, oh, ow)];
+    c.for_each_tap([&](int n, int oc, int oh, int ow, int ic, int ci, int r, int s, int ih, int iw) {
+        wantW[c.wAt(oc, ci, r, s)] += double(dz[c.yAt(n, oc, oh, ow)]) * x[c.xAt(n, ic, ih, iw)];
+    });
+    const int positions = c.batch * c.outH() * c.outW();
+    check(std::string(name) + " dW", dw, wantW, positions);
+    check(std::string(name) + " db", db, wantB, positions);
+}
+
+void test_conv_input_gradient(const char* name, cn_kernel_entry entry, const ConvShape& c, int actPrev)
+{
+    Floats dz = random_floats(c.outputs()), w = random_floats(c.weights()), yPrev = activation_outputs(actPrev, c.inputs());
+    Floats dzPrev(c.inputs(), NAN);
+    const float* yPrevArg = actPrev == Linear ? nullptr : yPrev.data();  // a linear ActPrev must not read it
+    launch(name, entry, {blocks(c.inputs(), 64)}, {64}, 0, dz.data(), w.data(), yPrevArg, dzPrev.data());
+    Doubles want(c.inputs(), 0.0);
+    c.for_each_tap([&](int n, int oc, int oh, int ow, int ic, int ci, int r, int s, int ih, int iw) {
+        want[c.xAt(n, ic, ih, iw)] += double(dz[c.yAt(n, oc, oh, ow)]) * w[c.wAt(oc, ci, r, s)];
+    });
+    for (int i = 0; i < c.inputs(); ++i) want[i] *= ref_derivative(actPrev, yPrev[i]);
+    check(name, dzPrev, want, c.outC / c.groups * c.kh * c.kw);
+}
+
+// ---- Pooling (PyTorch's MaxPool2d with indices, AvgPool2d count_include_pad, AdaptiveAvgPool2d(1), MaxUnpool2d) ----
+struct PoolShape
+{
+    int batch, channels, inH, inW, kh, kw, sh, sw, ph, pw;
+    int outH() const { return (inH + 2 * ph - kh) / sh + 1; }
+    int outW() const { return (inW + 2 * pw - kw) / sw + 1; }
+    int planes() const { return batch * channels; }
+    int inputs() const { return planes() * inH * inW; }
+    int outputs() const { return planes() * outH() * outW(); }
+    int overlap() const { return ((kh + sh - 1) / sh) * ((kw + sw - 1) / sw); }  // windows per input, at most
+};
+
+// Shapes as the CN_POOL_* of all_kernels.cu.
+constexpr PoolShape kPoolK2{2, 3, 9, 7, 2, 2, 2, 2, 0, 0};
+constexpr PoolShape kPoolK3{2, 3, 9, 7, 3, 3, 2, 2, 1, 1};
+constexpr PoolShape kPoolK32{2, 3, 9, 7, 3, 2, 1, 2, 1, 1};
+
+// Max over each window's real values, scanning rows then columns; strict > (the first maximum wins)
+// or a NaN. Returns the switches (position in the plane) and fills y.
+std::vector<int> ref_maxpool(const PoolShape& p, const Floats& x, Doubles& y)
+{
+    std::vector<int> switches(p.outputs());
+    y.assign(p.outputs(), 0.0);
+    for (int q = 0; q < p.planes(); ++q)
+        for (int oh = 0; oh < p.outH(); ++oh)
+            for (int ow = 0; ow < p.outW(); ++ow)
+            {
+                int best = -1;
+                float bestValue = 0;
+                for (int r = 0; r < p.kh; ++r)
+                    for (int s = 0; s < p.kw; ++s)
+                    {
+                        const int ih = oh * p.sh - p.ph + r, iw = ow * p.sw - p.pw + s;
+                        if (ih < 0 || ih >= p.inH || iw < 0 || iw >= p.inW) continue;
+                        const float v = x[q * p.inH * p.inW + ih * p.inW + iw];
+                        if (best < 0 || v > bestValue || std::isnan(v)) { best = ih * p.inW + iw; bestValue = v; }
+                    }
+                const int o = (q * p.outH() + oh) * p.outW() + ow;
+                y[o] = bestValue;
+                switches[o] = best;
+            }
+    return switches;
+}
+
+Floats to_floats(const std::vector<int>& v) { return Floats(v.begin(), v.end()); }
+
+// Adds each pooled value at its switch: maxpool's backward and max unpooling alike.
+Doubles ref_scatter_switched(const PoolShape& p, const Floats& pooled, const std::vector<int>& switches)
+{
+    Doubles out(p.inputs(), 0.0);
+    for (int o = 0; o < p.outputs(); ++o) out[o / (p.outH() * p.outW()) * p.inH * p.inW + switches[o]] += pooled[o];
+    return out;
+}
+
+void test_maxpool(const char* forwardName, cn_kernel_entry forward, const char* backwardName, cn_kernel_entry backward,
+    const PoolShape& p, int actPrev)
+{
+    // A ReLU layer's outputs: many zeros, so whole windows tie and the first-maximum rule is exercised.
+    Floats x = activation_outputs(actPrev == Linear ? ReLU : actPrev, p.inputs()), y(p.outputs(), NAN);
+    std::vector<int> switches(p.outputs(), -1);
+    launch(forwardName, forward, {blocks(p.outputs(), 64)}, {64}, 0, x.data(), y.data(), switches.data());
+    Doubles wantY;
+    std::vector<int> wantSwitches = ref_maxpool(p, x, wantY);
+    check(std::string(forwardName) + " y", y, wantY, 1);
+    check(std::string(forwardName) + " switches", to_floats(switches), to_doubles(to_floats(wantSwitches)), 0);
+
+    Floats dy = random_floats(p.outputs()), dPrev(p.inputs(), NAN);
+    const float* yPrevArg = actPrev == Linear ? nullptr : x.data();
+    launch(backwardName, backward, {blocks(p.inputs(), 64)}, {64}, 0, dy.data(), static_cast<const int*>(wantSwitches.data()), yPrevArg, dPrev.data());
+    Doubles want = ref_scatter_switched(p, dy, wantSwitches);
+    for (int i = 0; i < p.inputs(); ++i) want[i] *= ref_derivative(actPrev, x[i]);
+    check(backwardName, dPrev, want, p.overlap());
+
+    // NaN propagates: a NaN input is the maximum (and the switch) of every window holding it.
+    Floats xNan = x, yNan(p.outputs(), NAN);
+    const int plane = p.planes() - 1, nanAt = (p.inH / 2) * p.inW + p.inW / 2;
+    xNan[plane * p.inH * p.inW + nanAt] = NAN;
+    launch(forwardName, forward, {blocks(p.outputs(), 64)}, {64}, 0, xNan.data(), yNan.data(), switches.data());
+    Doubles wantNan;
+    wantSwitches = ref_maxpool(p, xNan, wantNan);
+    int nanWindows = 0;
+    bool ok = true;
+    for (int o = 0; o < p.outputs(); ++o)
+    {
+        const bool isNan = std::isnan(wantNan[o]);
+        nanWindows += isNan;
+        ok &= switches[o] == wantSwitches[o] && (isNan ? std::isnan(yNan[o]) : double(yNan[o]) == wantNan[o]);
+    }
+    ok &= nanWindows > 0;
+    std::printf("%s  %-50s %d windows hold the NaN: NaN and its switch there, the rest unchanged\n", ok ? "ok  " : "FAIL",
+        (std::string(forwardName) + " NaN").c_str(), nanWindows);
+    failed |= !ok;
+}
+
+void test_avgpool(const char* forwardName, cn_kernel_entry forward, const char* backwardName, cn_kernel_entry backward,
+    const PoolShape& p, int actPrev)
+{
+    Floats x = random_floats(p.inputs()), y(p.outputs(), NAN);
+    launch(forwardName, forward, {blocks(p.outputs(), 64)}, {64}, 0, x.data(), y.data());
+    Doubles want(p.outputs(), 0.0), wantPrev(p.inputs(), 0.0);
+    Floats dy = random_floats(p.outputs());
+    for (int q = 0; q < p.planes(); ++q)
+        for (int oh = 0; oh < p.outH(); ++oh)
+            for (int ow = 0; ow < p.outW(); ++ow)
+            {
+                const int o = (q * p.outH() + oh) * p.outW() + ow;
+                for (int r = 0; r < p.kh; ++r)
+                    for (int s = 0; s < p.kw; ++s)
+                    {
+                        const int ih = oh * p.sh - p.ph + r, iw = ow * p.sw - p.pw + s;
+                        if (ih < 0 || ih >= p.inH || iw < 0 || iw >= p.inW) continue;  // padding: zeros, still counted
+                        want[o] += x[(q * p.inH + ih) * p.inW + iw] / double(p.kh * p.kw);
+                        wantPrev[(q * p.inH + ih) * p.inW + iw] += dy[o] / double(p.kh * p.kw);
+                    }
+            }
+    check(forwardName, y, want, p.kh * p.kw);
+
+    Floats yPrev = activation_outputs(actPrev, p.inputs()), dPrev(p.inputs(), NAN);
+    const float* yPrevArg = actPrev == Linear ? nullptr : yPrev.data();
+    launch(backwardName, backward, {blocks(p.inputs(), 64)}, {64}, 0, dy.data(), yPrevArg, dPrev.data());
+    for (int i = 0; i < p.inputs(); ++i) wantPrev[i] *= ref_derivative(actPrev, yPrev[i]);
+    check(backwardName, dPrev, wantPrev, p.overlap());
+}
+
+void test_global_avgpool()
+{
+    const int planes = 2 * 3, size = 9 * 7;
+    Floats x = random_floats(planes * size), y(planes, NAN);
+    launch("global_avgpool_forward_a", global_avgpool_forward_a_entry, {unsigned(planes)}, {32}, 0, x.data(), y.data());
+    Doubles want(planes, 0.0);
+    for (int i = 0; i < planes * size; ++i) want[i / size] += x[i] / double(size);
+    check("global_avgpool_forward_a", y, want, size);
+
+    Floats dy = random_floats(planes), yPrev = activation_outputs(ReLU, planes * size), dPrev(planes * size, NAN);
+    launch("global_avgpool_backward_relu_a", global_avgpool_backward_relu_a_entry, {blocks(planes * size, 64)}, {64}, 0,
+        dy.data(), yPrev.data(), dPrev.data());
+    Doubles wantPrev(planes * size);
+    for (int i = 0; i < planes * size; ++i) wantPrev[i] = dy[i / size] / double(size) * ref_derivative(ReLU, yPrev[i]);
+    check("global_avgpool_backward_relu_a", dPrev, wantPrev, 1);
+}
+
+// Unpooling with the switches of a max pooling (overlapping windows for k3: shared switches add up).
+void test_max_unpool(const char* forwardName, cn_kernel_entry forward, const char* backwardName, cn_kernel_entry backward,
+    const PoolShape& p, int actPrev)
+{
+    Floats x = activation_outputs(ReLU, p.inputs());
+    Doubles pooledUnused;
+    const std::vector<int> switches = ref_maxpool(p, x, pooledUnused);
+    int shared = 0;  // switches chosen by more than one window
+    {
+        std::vector<int> uses(p.inputs(), 0);
+        for (int o = 0; o < p.outputs(); ++o) shared += ++uses[o / (p.outH() * p.outW()) * p.inH * p.inW + switches[o]] == 2;
+    }
+    Floats pooled = random_floats(p.outputs()), y(p.inputs(), NAN);
+    launch(forwardName, forward, {blocks(p.inputs(), 64)}, {64}, 0, pooled.data(), switches.data(), y.data());
+    check(std::string(forwardName) + " (" + std::to_string(shared) + " shared switches)", y, ref_scatter_switched(p, pooled, switches), p.overlap());
+
+    Floats dy = random_floats(p.inputs()), yPrev = activation_outputs(actPrev, p.outputs()), dPrev(p.outputs(), NAN);
+    const float* yPrevArg = actPrev == Linear ? nullptr : yPrev.data();
+    launch(backwardName, backward, {blocks(p.outputs(), 64)}, {64}, 0, dy.data(), switches.data(), yPrevArg, dPrev.data());
+    Doubles want(p.outputs());
+    for (int o = 0; o < p.outputs(); ++o)
+        want[o] = dy[o / (p.outH() * p.outW()) * p.inH * p.inW + switches[o]] * ref_derivative(actPrev, yPrev[o]);
+    check(backwardName, dPrev, want, 1);
+}
+
+void test_conv_and_pool()
+{
+    test_conv_forward("conv2d_forward_tanh_a", conv2d_forward_tanh_a_entry, kConvA, Tanh);
+    test_conv_forward("conv2d_forward_leaky_a", conv2d_forward_leaky_a_entry, kConvA, LeakyReLU);
+    test_conv_forward("conv2d_forward_logistic_a", conv2d_forward_logistic_a_entry, kConvA, Logistic);
+    test_conv_weight_gradient("conv2d_weight_gradient_a", conv2d_weight_gradient_a_entry, kConvA, 32);
+    test_conv_input_gradient("conv2d_input_gradient_tanh_a", conv2d_input_gradient_tanh_a_entry, kConvA, Tanh);
+    test_conv_input_gradient("conv2d_input_gradient_linear_a", conv2d_input_gradient_linear_a_entry, kConvA, Linear);
+    test_conv_forward("conv2d_forward_relu_dw", conv2d_forward_relu_dw_entry, kConvDw, ReLU);
+    test_conv_weight_gradient("conv2d_weight_gradient_dw", conv2d_weight_gradient_dw_entry, kConvDw, 64);
+    test_conv_input_gradient("conv2d_input_gradient_relu_dw", conv2d_input_gradient_relu_dw_entry, kConvDw, ReLU);
+    test_conv_forward("conv2d_forward_linear_pw", conv2d_forward_linear_pw_entry, kConvPw, Linear);
+    test_conv_weight_gradient("conv2d_weight_gradient_pw", conv2d_weight_gradient_pw_entry, kConvPw, 32);
+    test_conv_input_gradient("conv2d_input_gradient_logistic_pw", conv2d_input_gradient_logistic_pw_entry, kConvPw, Logistic);
+    test_conv_forward("conv1d_forward_softplus_e", conv1d_forward_softplus_e_entry, kConvE, Softplus);
+    test_conv_weight_gradient("conv1d_weight_gradient_e", conv1d_weight_gradient_e_entry, kConvE, 32);
+    test_conv_input_gradient("conv1d_input_gradient_leaky_e", conv1d_input_gradient_leaky_e_entry, kConvE, LeakyReLU);
+
+    test_maxpool("maxpool2d_forward_k2", maxpool2d_forward_k2_entry, "maxpool2d_backward_relu_k2", maxpool2d_backward_relu_k2_entry, kPoolK2, ReLU);
+    test_maxpool("maxpool2d_forward_k3", maxpool2d_forward_k3_entry, "maxpool2d_backward_tanh_k3", maxpool2d_backward_tanh_k3_entry, kPoolK3, Tanh);
+    test_maxpool("maxpool2d_forward_k32", maxpool2d_forward_k32_entry, "maxpool2d_backward_linear_k32", maxpool2d_backward_linear_k32_entry,
+        kPoolK32, Linear);
+    test_avgpool("avgpool2d_forward_k2", avgpool2d_forward_k2_entry, "avgpool2d_backward_linear_k2", avgpool2d_backward_linear_k2_entry, kPoolK2, Linear);
+    test_avgpool("avgpool2d_forward_k3", avgpool2d_forward_k3_entry, "avgpool2d_backward_relu_k3", avgpool2d_backward_relu_k3_entry, kPoolK3, ReLU);
+    test_global_avgpool();
+    test_max_unpool("max_unpool2d_forward_k2", max_unpool2d_forward_k2_entry, "max_unpool2d_backward_linear_k2", max_unpool2d_backward_linear_k2_entry,
+        kPoolK2, Linear);
+    test_max_unpool("max_unpool2d_forward_k3", max_unpool2d_forward_k3_entry, "max_unpool2d_backward_tanh_k3", max_unpool2d_backward_tanh_k3_entry,
+        kPoolK3, Tanh);
+}
+
 // ---- The emulation's own shuffles, atomics and launch checks ----
 void test_selftest()
 {
@@ -617,6 +912,7 @@ int main()
     test_dropout();
     test_prelu();
     test_batchnorm();
+    test_conv_and_pool();
 
     std::printf(failed ? "FAILED\n" : "all kernels match the reference\n");
     return failed ? 1 : 0;

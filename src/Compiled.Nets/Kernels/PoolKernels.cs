@@ -42,7 +42,8 @@ public static class PoolKernels
                             int ix = ox * s.StrideWidth - s.PadWidth + kx;
                             if ((uint)ix >= (uint)s.InWidth) continue;
                             float v = input[iy * s.InWidth + ix];
-                            if (v > best || bestIndex < 0) { best = v; bestIndex = iy * s.InWidth + ix; }
+                            // A NaN wins, as in PyTorch and the CUDA block (pool.cuh).
+                            if (v > best || bestIndex < 0 || float.IsNaN(v)) { best = v; bestIndex = iy * s.InWidth + ix; }
                         }
                     }
                     int o = bc * outPlane + oy * s.OutWidth + ox;
