@@ -143,47 +143,56 @@ public static class ConvKernels
     /// <summary>One sample's receptive fields for group <paramref name="group"/> as rows: columns[position, (c, kh, kw)], zeros in the padding.</summary>
     private static void Im2Col(ReadOnlySpan<float> sample, Span<float> columns, Conv2DShape s, int group)
     {
-        int groupIn = s.InChannels / s.Groups, patch = s.PatchLength, ow = s.OutWidth;
-        for (int oy = 0; oy < s.OutHeight; oy++)
-            for (int ox = 0; ox < ow; ox++)
-            {
-                var row = columns.Slice((oy * ow + ox) * patch, patch);
-                int k = 0;
-                for (int c = 0; c < groupIn; c++)
-                {
-                    var channel = sample.Slice((group * groupIn + c) * s.InHeight * s.InWidth, s.InHeight * s.InWidth);
-                    for (int ky = 0; ky < s.KernelHeight; ky++)
-                    {
-                        int iy = oy * s.StrideHeight - s.PadHeight + ky;
-                        for (int kx = 0; kx < s.KernelWidth; kx++, k++)
-                        {
-                            int ix = ox * s.StrideWidth - s.PadWidth + kx;
-                            row[k] = (uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth ? channel[iy * s.InWidth + ix] : 0f;
-                        }
-                    }
-                }
-            }
+        columns.Clear(); // the padding stays 0
+        var gather = new Gather(sample, columns);
+        VisitPatches(s, group, ref gather);
     }
 
-    /// <summary>The inverse gather of <see cref="Im2Col"/>: each patch value is added back to its input pixel (padding dropped).</summary>
+    /// <summary>The inverse of <see cref="Im2Col"/>: each patch value is added back to its input pixel (padding dropped).</summary>
     private static void Col2ImAdd(ReadOnlySpan<float> columns, Span<float> sample, Conv2DShape s, int group)
     {
-        int groupIn = s.InChannels / s.Groups, patch = s.PatchLength, ow = s.OutWidth;
+        var scatter = new ScatterAdd(columns, sample);
+        VisitPatches(s, group, ref scatter);
+    }
+
+    private interface IPatchVisitor
+    {
+        /// <summary>Column index in the patch rows, pixel index in the sample (only for pixels inside the input).</summary>
+        void Visit(int column, int pixel);
+    }
+
+    private ref struct Gather(ReadOnlySpan<float> sample, Span<float> columns) : IPatchVisitor
+    {
+        private readonly ReadOnlySpan<float> _sample = sample;
+        private readonly Span<float> _columns = columns;
+        public void Visit(int column, int pixel) => _columns[column] = _sample[pixel];
+    }
+
+    private ref struct ScatterAdd(ReadOnlySpan<float> columns, Span<float> sample) : IPatchVisitor
+    {
+        private readonly ReadOnlySpan<float> _columns = columns;
+        private readonly Span<float> _sample = sample;
+        public void Visit(int column, int pixel) => _sample[pixel] += _columns[column];
+    }
+
+    /// <summary>Walks every (output position, channel, kernel offset) of one group once, skipping the padding.</summary>
+    private static void VisitPatches<TVisitor>(Conv2DShape s, int group, ref TVisitor visitor) where TVisitor : IPatchVisitor, allows ref struct
+    {
+        int groupIn = s.InChannels / s.Groups, patch = s.PatchLength, ow = s.OutWidth, plane = s.InHeight * s.InWidth;
         for (int oy = 0; oy < s.OutHeight; oy++)
             for (int ox = 0; ox < ow; ox++)
             {
-                var row = columns.Slice((oy * ow + ox) * patch, patch);
-                int k = 0;
+                int column = (oy * ow + ox) * patch;
                 for (int c = 0; c < groupIn; c++)
                 {
-                    var channel = sample.Slice((group * groupIn + c) * s.InHeight * s.InWidth, s.InHeight * s.InWidth);
+                    int channel = (group * groupIn + c) * plane;
                     for (int ky = 0; ky < s.KernelHeight; ky++)
                     {
                         int iy = oy * s.StrideHeight - s.PadHeight + ky;
-                        for (int kx = 0; kx < s.KernelWidth; kx++, k++)
+                        for (int kx = 0; kx < s.KernelWidth; kx++, column++)
                         {
                             int ix = ox * s.StrideWidth - s.PadWidth + kx;
-                            if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth) channel[iy * s.InWidth + ix] += row[k];
+                            if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth) visitor.Visit(column, channel + iy * s.InWidth + ix);
                         }
                     }
                 }
