@@ -76,8 +76,9 @@ __device__ __forceinline__ void conv_shape_checks()
 // One thread per output value, ow fastest: a warp writes consecutive outputs, reads neighbouring
 // inputs and mostly one output channel's weights (the same address: a broadcast).
 // Launch: grid ⌈Batch·OutC·OutH·OutW/Threads⌉, block Threads (any), shared 0.
+// HasBias = false skips the bias (bias may then be null): a transposed convolution's data gradient.
 template <int Batch, int InC, int InH, int InW, int OutC, int KH, int KW, int StrideH, int StrideW, int PadH, int PadW,
-    int Groups, int Act>
+    int Groups, int Act, bool HasBias = true>
 __device__ void conv2d_forward(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
     float* __restrict__ y, float slope)
 {
@@ -100,7 +101,8 @@ __device__ void conv2d_forward(const float* __restrict__ x, const float* __restr
         for (int kh = khLo; kh < khHi; ++kh)
             for (int kw = kwLo; kw < kwHi; ++kw) acc += x[xAt + kh * InW + kw] * w[wAt + kh * KW + kw];
     }
-    y[i] = activate<Act>(acc + bias[oc], slope);
+    if constexpr (HasBias) acc += bias[oc];
+    y[i] = activate<Act>(acc, slope);
 }
 
 // dW[oc, c, kh, kw] = Σ_{n, oh, ow} dz[n, oc, oh, ow] · x[n, g·InC/G + c, oh·Sh − Ph + kh, ow·Sw − Pw + kw]

@@ -70,85 +70,97 @@ __device__ void prelu_backward(const float* __restrict__ dy, const float* __rest
 // activation after it. One thread per feature walks the batch: consecutive threads read
 // consecutive features of a row, so every load coalesces, and each sum runs in the C# order.
 
-// Training: batch mean and biased variance; invStd = 1/√(var + ε); the running averages take the
-// unbiased variance; normalized = x̂; y = f(γ x̂ + β).
+// Batch normalisation over [Batch, Features, Plane]: value (b, f, p) at (b·Features + f)·Plane + p.
+// Plane 1 is BatchNorm1d on [Batch, Features]; Plane H·W is BatchNorm2d, per-channel statistics over
+// the batch and the positions (as BatchNormKernels in LayerKernels.cs).
+//
+// Training: batch mean and biased variance over the Batch·Plane values; invStd = 1/√(var + ε); the
+// running averages take the unbiased variance; normalized = x̂; y = f(γ x̂ + β).
 // Launch: grid ⌈Features/Threads⌉, block Threads (any), shared 0.
-template <int Batch, int Features, int Act>
+template <int Batch, int Features, int Act, int Plane = 1>
 __device__ void batchnorm_forward_training(const float* __restrict__ x, float* __restrict__ y, float* __restrict__ normalized,
     const float* __restrict__ gamma, const float* __restrict__ beta, float* __restrict__ runningMean,
     float* __restrict__ runningVariance, float* __restrict__ invStd, float momentum, float epsilon, float slope)
 {
-    static_assert(Batch >= 2, "a single sample has no variance");
+    constexpr int N = Batch * Plane;
+    static_assert(N >= 2, "a single value has no variance");
     const int f = element_index();
     if (f >= Features) return;
     float sum = 0.0f;
-    for (int b = 0; b < Batch; ++b) sum += x[b * Features + f];
-    const float mean = sum / Batch;
+    for (int b = 0; b < Batch; ++b)
+        for (int p = 0; p < Plane; ++p) sum += x[(b * Features + f) * Plane + p];
+    const float mean = sum / N;
     float squares = 0.0f;  // two passes: no cancellation between Σx² and (Σx)²
     for (int b = 0; b < Batch; ++b)
-    {
-        const float d = x[b * Features + f] - mean;
-        squares += d * d;
-    }
-    const float inv = 1.0f / sqrtf(squares / Batch + epsilon);
+        for (int p = 0; p < Plane; ++p)
+        {
+            const float d = x[(b * Features + f) * Plane + p] - mean;
+            squares += d * d;
+        }
+    const float inv = 1.0f / sqrtf(squares / N + epsilon);
     invStd[f] = inv;
     runningMean[f] = (1.0f - momentum) * runningMean[f] + momentum * mean;
-    runningVariance[f] = (1.0f - momentum) * runningVariance[f] + momentum * (squares / (Batch - 1));
+    runningVariance[f] = (1.0f - momentum) * runningVariance[f] + momentum * (squares / (N - 1));
     const float g = gamma[f], be = beta[f];
     for (int b = 0; b < Batch; ++b)
-    {
-        const int i = b * Features + f;
-        const float n = (x[i] - mean) * inv;
-        normalized[i] = n;
-        y[i] = activate<Act>(g * n + be, slope);
-    }
+        for (int p = 0; p < Plane; ++p)
+        {
+            const int i = (b * Features + f) * Plane + p;
+            const float n = (x[i] - mean) * inv;
+            normalized[i] = n;
+            y[i] = activate<Act>(g * n + be, slope);
+        }
 }
 
 // Inference: y = f(x · s + (β − μ_run s)) with s = γ / √(σ²_run + ε), one thread per value.
-// Launch: grid ⌈Batch·Features/Threads⌉, block Threads (any), shared 0.
-template <int Batch, int Features, int Act>
+// Launch: grid ⌈Batch·Features·Plane/Threads⌉, block Threads (any), shared 0.
+template <int Batch, int Features, int Act, int Plane = 1>
 __device__ void batchnorm_forward_inference(const float* __restrict__ x, float* __restrict__ y,
     const float* __restrict__ gamma, const float* __restrict__ beta, const float* __restrict__ runningMean,
     const float* __restrict__ runningVariance, float epsilon, float slope)
 {
     const int i = element_index();
-    if (i >= Batch * Features) return;
-    const int f = i % Features;
+    if (i >= Batch * Features * Plane) return;
+    const int f = (i / Plane) % Features;
     const float scale = gamma[f] / sqrtf(runningVariance[f] + epsilon);
     const float shift = beta[f] - runningMean[f] * scale;
     y[i] = activate<Act>(x[i] * scale + shift, slope);
 }
 
-// From dy, the gradient at this layer's output (overwritten with dz = dy ⊙ f′(y)): dβ = Σ_b dz,
-// dγ = Σ_b dz x̂ and, with Propagate, dPrev = f′_prev(yPrev) · γ/σ · (dz − mean(dz) − x̂ mean(dz x̂)).
+// From dy, the gradient at this layer's output (overwritten with dz = dy ⊙ f′(y)): dβ = Σ dz,
+// dγ = Σ dz x̂ and, with Propagate, dPrev = f′_prev(yPrev) · γ/σ · (dz − mean(dz) − x̂ mean(dz x̂)),
+// sums and means over the Batch·Plane values of each feature.
 // Launch: grid ⌈Features/Threads⌉, block Threads (any), shared 0.
-template <int Batch, int Features, int Act, int ActPrev, bool Propagate>
+template <int Batch, int Features, int Act, int ActPrev, bool Propagate, int Plane = 1>
 __device__ void batchnorm_backward(float* __restrict__ dy, const float* __restrict__ y, const float* __restrict__ normalized,
     const float* __restrict__ gamma, const float* __restrict__ invStd, float* __restrict__ gammaGradient,
     float* __restrict__ betaGradient, const float* __restrict__ yPrev, float* __restrict__ dPrev, float slope, float slopePrev)
 {
+    constexpr int N = Batch * Plane;
     const int f = element_index();
     if (f >= Features) return;
     float sumDz = 0.0f, sumDzNormalized = 0.0f;
     for (int b = 0; b < Batch; ++b)
-    {
-        const int i = b * Features + f;
-        const float dz = dy[i] * derivative<Act>(y[i], slope);
-        dy[i] = dz;
-        sumDz += dz;
-        sumDzNormalized += dz * normalized[i];
-    }
+        for (int p = 0; p < Plane; ++p)
+        {
+            const int i = (b * Features + f) * Plane + p;
+            const float dz = dy[i] * derivative<Act>(y[i], slope);
+            dy[i] = dz;
+            sumDz += dz;
+            sumDzNormalized += dz * normalized[i];
+        }
     betaGradient[f] = sumDz;
     gammaGradient[f] = sumDzNormalized;
     if constexpr (Propagate)
     {
         const float scale = gamma[f] * invStd[f];
-        const float meanDz = sumDz / Batch, meanDzNormalized = sumDzNormalized / Batch;
+        const float meanDz = sumDz / N, meanDzNormalized = sumDzNormalized / N;
         for (int b = 0; b < Batch; ++b)
-        {
-            const int i = b * Features + f;
-            dPrev[i] = scale * (dy[i] - meanDz - normalized[i] * meanDzNormalized) * derivative<ActPrev>(yPrev[i], slopePrev);
-        }
+            for (int p = 0; p < Plane; ++p)
+            {
+                const int i = (b * Features + f) * Plane + p;
+                dPrev[i] = scale * (dy[i] - meanDz - normalized[i] * meanDzNormalized) * derivative<ActPrev>(yPrev[i], slopePrev);
+            }
     }
 }
 

@@ -75,12 +75,40 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' sets Slope, but the {1} activation has no slope; only Logistic and LeakyReLU use it");
 
     public static readonly DiagnosticDescriptor OutputNotDense = Error("CN0016",
-        "Output layer must be Dense",
-        "Layer '{0}' is a {1} layer but the last one; the loss is computed on a Dense output layer, so end the network with [Dense]");
+        "Output layer cannot be a Dropout, BatchNorm, PReLU or Flatten layer",
+        "Layer '{0}' is a {1} layer but the last one; the loss is computed on a layer that maps its input, so end the network with [Dense] (or a convolution, Add, pooling or Maxout layer)");
 
     public static readonly DiagnosticDescriptor InvalidLayerSetting = Error("CN0017",
         "Invalid layer setting",
         "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidInputReference = Error("CN0018",
+        "Unknown or invalid input reference",
+        "Layer '{0}' reads '{1}', {2}");
+
+    public static readonly DiagnosticDescriptor CyclicInputReference = Error("CN0019",
+        "Layers read each other in a cycle",
+        "Layers of network '{0}' read each other in a cycle ({1}); a network is computed from its input forward, so every reference must lead back to the input");
+
+    public static readonly DiagnosticDescriptor KernelLargerThanInput = Error("CN0020",
+        "Kernel larger than its padded input",
+        "Layer '{0}': its {1} kernel is larger than its padded input {2} (input {3}, padding {4}); use a smaller kernel, more padding or remove a pooling layer before it");
+
+    public static readonly DiagnosticDescriptor StrideDoesNotFit = Warning("CN0021",
+        "Stride does not fit the input",
+        "Layer '{0}': (N − F + 2P) / S = ({1} − {2} + 2·{3}) / {4} is not a whole number, so the last {5} of the input are never read (PyTorch floors the same way); sizes that fit: {6}");
+
+    public static readonly DiagnosticDescriptor AddShapeMismatch = Error("CN0022",
+        "Add of differently shaped inputs",
+        "Layer '{0}' adds '{1}' of shape {2} and '{3}' of shape {4}; a residual connection needs equal shapes (add a 1×1 convolution or pooling to match them)");
+
+    public static readonly DiagnosticDescriptor EmptyOutput = Error("CN0023",
+        "Layer output would be empty",
+        "Layer '{0}' would output shape {1}, which holds no values; {2}");
+
+    public static readonly DiagnosticDescriptor InputShapeMismatch = Error("CN0024",
+        "Layer cannot read its input's shape",
+        "Layer '{0}' cannot read '{1}' of shape {2}: {3}");
 
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",

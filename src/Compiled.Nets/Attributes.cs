@@ -41,7 +41,17 @@ public sealed class NetworkAttribute : Attribute
     public bool RegularizeBiases { get; set; }
 }
 
-/// <summary>The network's input: its shape per sample (one dimension for dense networks).</summary>
+/// <summary>
+/// The base of every layer attribute except <see cref="InputAttribute"/>: a layer reads the layer declared just
+/// before it unless <see cref="Input"/> names another (<c>Input = nameof(Block1)</c>), which makes the network a graph.
+/// </summary>
+public abstract class LayerAttribute : Attribute
+{
+    /// <summary>The layer this one reads (use <c>nameof</c>); null reads the layer declared just before.</summary>
+    public string? Input { get; set; }
+}
+
+/// <summary>The network's input: its shape per sample: [features] for dense networks, [channels, length] for 1-D and [channels, height, width] for 2-D convolutions.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class InputAttribute : Attribute
 {
@@ -53,7 +63,7 @@ public sealed class InputAttribute : Attribute
 
 /// <summary>A fully connected layer: <c>y = f(W x + b)</c>, with <c>W</c> stored <c>[out, in]</c> row-major.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class DenseAttribute : Attribute
+public sealed class DenseAttribute : LayerAttribute
 {
     public DenseAttribute(int units, Activation activation = Activation.Linear)
     {
@@ -91,7 +101,7 @@ public sealed class DenseAttribute : Attribute
 /// survivors are scaled by 1 / (1 − rate); at inference it is the identity. Masks are seeded.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class DropoutAttribute : Attribute
+public sealed class DropoutAttribute : LayerAttribute
 {
     public DropoutAttribute(float rate) => Rate = rate;
 
@@ -100,12 +110,13 @@ public sealed class DropoutAttribute : Attribute
 }
 
 /// <summary>
-/// Batch normalisation over the previous layer's units (PyTorch's BatchNorm1d): batch statistics while
+/// Batch normalisation over the previous layer's units (PyTorch's BatchNorm1d) or, after a convolution, per channel
+/// over the batch and every position of its feature maps (BatchNorm2d / BatchNorm1d on [N, C, L]): batch statistics while
 /// training, running averages at inference, learned scale γ (<c>weight</c>) and shift β (<c>bias</c>),
 /// followed by an optional activation.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class BatchNormAttribute : Attribute
+public sealed class BatchNormAttribute : LayerAttribute
 {
     public BatchNormAttribute(Activation activation = Activation.Linear) => Activation = activation;
 
@@ -121,7 +132,7 @@ public sealed class BatchNormAttribute : Attribute
 
 /// <summary>Parametric ReLU: x for x &gt; 0, a x otherwise, with one learned slope a (PyTorch's PReLU()).</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class PReLUAttribute : Attribute
+public sealed class PReLUAttribute : LayerAttribute
 {
     /// <summary>The slope's starting value (PyTorch's default 0.25).</summary>
     public float InitialSlope { get; set; } = 0.25f;

@@ -64,11 +64,11 @@ internal static class CSharpEmitter
         w.Line($"/// </summary>");
         w.Line("/// <remarks>");
         w.Line("/// <list type=\"table\">");
-        w.Line("/// <listheader><term>Layer</term><description>Output shape, parameters</description></listheader>");
+        w.Line("/// <listheader><term>Layer</term><description>Output shape, parameters, FLOPs per sample</description></listheader>");
         foreach (var layer in plan.Layers)
-            w.Line($"/// <item><term>{layer.Name}</term><description>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}], {layer.ParameterCount} parameters</description></item>");
+            w.Line($"/// <item><term>{layer.Name}</term><description>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}], {layer.ParameterCount} parameters, {layer.Flops:N0} FLOPs</description></item>");
         w.Line("/// </list>");
-        w.Line($"/// Parameters, {plan.ParameterCount} in all, are stored per layer as weight [out, in] row-major, then bias (PyTorch's order).");
+        w.Line($"/// Parameters, {plan.ParameterCount} in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.");
         w.Line("/// </remarks>");
     }
 
@@ -97,6 +97,12 @@ internal static class CSharpEmitter
         {
             w.Line("/// <summary>Per-feature values kept from the forward to the backward pass (BatchNorm's 1/σ).</summary>");
             w.Line($"private readonly float[] _scratch = new float[{plan.ScratchCount}];");
+        }
+        int convScratch = ConvScratchLength(plan);
+        if (convScratch > 0)
+        {
+            w.Line("/// <summary>Convolution workspace: one sample's receptive fields (im2col) and one group's products.</summary>");
+            w.Line($"private readonly float[] _convScratch = new float[{convScratch}];");
         }
         if (!perceptron)
         {
@@ -155,13 +161,32 @@ internal static class CSharpEmitter
                 case LayerKind.BatchNorm:
                     w.Line($"// {layer.Name}: γ = 1, β = 0, running mean 0, running variance 1 (PyTorch's start).");
                     w.Line($"new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}).Fill(1f);");
-                    w.Line($"new {Span}(_state, {layer.StateOffset}, {layer.OutputSize}).Clear();");
-                    w.Line($"new {Span}(_state, {layer.StateOffset + layer.OutputSize}, {layer.OutputSize}).Fill(1f);");
+                    w.Line($"new {Span}(_state, {layer.StateOffset}, {layer.Channels}).Clear();");
+                    w.Line($"new {Span}(_state, {layer.StateOffset + layer.Channels}, {layer.Channels}).Fill(1f);");
                     break;
                 case LayerKind.PReLU:
                     w.Line($"// {layer.Name}: the slope starts at {Number(layer.Activation.Slope)}.");
                     w.Line($"_parameters[{layer.WeightOffset}] = {Float(layer.Activation.Slope)};");
                     break;
+                case LayerKind.Maxout:
+                    WriteFill(w, layer, layer.WeightOffset, layer.WeightCount, layer.InputSize, layer.OutputSize * layer.Pieces, layer.BiasOffset, layer.BiasCount);
+                    break;
+                case LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D:
+                {
+                    // PyTorch's fans: weight [a, b, k…] has fan in b·k… and fan out a·k….
+                    var cw = layer.Window!;
+                    int taps = cw.KernelHeight * cw.KernelWidth;
+                    WriteFill(w, layer, layer.WeightOffset, layer.WeightCount, cw.PatchLength, cw.OutChannels * taps, layer.BiasOffset, layer.BiasCount);
+                    break;
+                }
+                case LayerKind.SeparableConv2D:
+                {
+                    var dw = layer.Window!;
+                    int taps = dw.KernelHeight * dw.KernelWidth, filters = layer.OutputShape[0];
+                    WriteFill(w, layer, layer.WeightOffset, dw.WeightCount, taps, dw.OutChannels * taps, layer.BiasOffset, dw.OutChannels);
+                    WriteFill(w, layer, layer.WeightOffset + dw.WeightCount, filters * dw.OutChannels, dw.OutChannels, filters, layer.BiasOffset + dw.OutChannels, filters);
+                    break;
+                }
             }
         }
         if (plan.Training != TrainingRuleKind.Perceptron) w.Line("_optimizer.Reset();");
@@ -207,6 +232,38 @@ internal static class CSharpEmitter
             w.Line($"private {Span} DeltasOf(int offset, int width, int batch) => new {Span}(_deltas, offset * _capacity, width * batch);");
         w.Line();
     }
+
+    private static void WriteFill(SourceWriter w, LayerPlan layer, int weightOffset, int weightCount, int fanIn, int fanOut, int biasOffset, int biasCount)
+    {
+        w.Line($"// {layer.Name}: {Describe(layer.Initialization)} weights (fan in {fanIn}, fan out {fanOut}); biases {Number(layer.BiasInitialValue)}.");
+        w.Line($"global::Compiled.Nets.Initializers.Fill(new {Span}(_parameters, {weightOffset}, {weightCount}), " +
+               $"global::Compiled.Nets.Initialization.{layer.Initialization}, {fanIn}, {fanOut}, random);");
+        if (layer.BiasInitialValue != 0f)
+            w.Line($"new {Span}(_parameters, {biasOffset}, {biasCount}).Fill({Float(layer.BiasInitialValue)});");
+    }
+
+    /// <summary>The largest convolution workspace any op needs (0 without convolutions).</summary>
+    private static int ConvScratchLength(NetworkPlan plan)
+    {
+        static int Length(Window2D c) =>
+            c.OutHeight * c.OutWidth * c.PatchLength + c.OutHeight * c.OutWidth * (c.OutChannels / c.Groups) + c.OutChannels / c.Groups * (c.PatchLength + 1) + c.OutChannels;
+        return plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op switch
+        {
+            ConvForwardOp c => Length(c.Window),
+            ConvBackwardOp c => Length(c.Window),
+            ConvTransposeForwardOp c => Length(c.Window),
+            ConvTransposeBackwardOp c => Length(c.Window),
+            _ => 0,
+        }).DefaultIfEmpty(0).Max();
+    }
+
+    private static string ConvShape(Window2D c) =>
+        $"new {Kernels}Conv2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.OutChannels}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth}, {c.Groups})";
+
+    private static string PoolShape(Window2D c) =>
+        $"new {Kernels}Pool2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth})";
+
+    private static string Switches(BufferRef buffer) => $"MemoryMarshal.Cast<float, int>({Activations(buffer)})";
 
     private static void WriteLayers(SourceWriter w, NetworkPlan plan)
     {
@@ -398,21 +455,87 @@ internal static class CSharpEmitter
                     w.Line($"{Kernels}PReLUKernels.Forward({ActivationSource(prelu.Input, "inputs")}, {Activations(prelu.Output)}, _parameters[{prelu.SlopeOffset}]);");
                     break;
                 case BatchNormForwardOp norm:
-                    int f = norm.Output.Width;
-                    w.Line($"// {norm.Layer}: batch normalisation over {f} features, then {Describe(norm.Activation)}.");
+                    int f = norm.Channels;
+                    w.Line($"// {norm.Layer}: batch normalisation over {f} {(norm.Plane == 1 ? "features" : $"channels of {norm.Plane} values")}, then {Describe(norm.Activation)}.");
                     w.Line($"if (training) {Kernels}BatchNormKernels.ForwardTraining({ActivationSource(norm.Input, "inputs")}, {Activations(norm.Output)}, {Activations(norm.Normalized)}, " +
                            $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {norm.BetaOffset}, {f}), " +
                            $"new {Span}(_state, {norm.StateOffset}, {f}), new {Span}(_state, {norm.StateOffset + f}, {f}), new {Span}(_scratch, {norm.ScratchOffset}, {f}), " +
-                           $"batch, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)});");
+                           $"batch, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)}{PlaneArgument(norm.Plane)});");
                     w.Line($"else {Kernels}BatchNormKernels.ForwardInference({ActivationSource(norm.Input, "inputs")}, {Activations(norm.Output)}, " +
                            $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {norm.BetaOffset}, {f}), " +
-                           $"new {ReadOnlySpan}(_state, {norm.StateOffset}, {f}), new {ReadOnlySpan}(_state, {norm.StateOffset + f}, {f}), batch, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)});");
+                           $"new {ReadOnlySpan}(_state, {norm.StateOffset}, {f}), new {ReadOnlySpan}(_state, {norm.StateOffset + f}, {f}), batch, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)}{PlaneArgument(norm.Plane)});");
                     break;
+                case ConvForwardOp conv:
+                {
+                    var c = conv.Window;
+                    w.Line($"// {conv.Layer}: {DescribeConv(c)}, {Describe(conv.Epilogue)}; im2col + the SIMD GEMM, bias and activation in its epilogue.");
+                    w.Line($"{Kernels}ConvKernels.Forward({ActivationSource(conv.Input, "inputs")}, new {ReadOnlySpan}(_parameters, {conv.WeightOffset}, {c.WeightCount}), " +
+                           $"new {ReadOnlySpan}(_parameters, {conv.BiasOffset}, {c.OutChannels}), {Activations(conv.Output)}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(conv.Epilogue)});");
+                    break;
+                }
+                case ConvTransposeForwardOp convT:
+                {
+                    var c = convT.Window;
+                    w.Line($"// {convT.Layer}: transposed convolution [{c.OutChannels}, {c.OutHeight}, {c.OutWidth}] → [{c.InChannels}, {c.InHeight}, {c.InWidth}], {Describe(convT.Epilogue)}.");
+                    w.Line($"{Kernels}ConvKernels.TransposedForward({ActivationSource(convT.Input, "inputs")}, new {ReadOnlySpan}(_parameters, {convT.WeightOffset}, {c.WeightCount}), " +
+                           $"new {ReadOnlySpan}(_parameters, {convT.BiasOffset}, {c.InChannels}), {Activations(convT.Output)}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(convT.Epilogue)});");
+                    break;
+                }
+                case PoolForwardOp pool:
+                {
+                    var c = pool.Window;
+                    string x = ActivationSource(pool.Input, "inputs");
+                    switch (pool.Kind)
+                    {
+                        case PoolKind.Max:
+                            w.Line($"// {pool.Layer}: max pooling {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}; the winners' positions kept for the backward pass.");
+                            w.Line($"{Kernels}PoolKernels.MaxForward({x}, {Activations(pool.Output)}, {Switches(pool.Switches!)}, batch, {PoolShape(c)});");
+                            break;
+                        case PoolKind.Average:
+                            w.Line($"// {pool.Layer}: average pooling {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}.");
+                            w.Line($"{Kernels}PoolKernels.AverageForward({x}, {Activations(pool.Output)}, batch, {PoolShape(c)});");
+                            break;
+                        default:
+                            w.Line($"// {pool.Layer}: global average over each of {c.InChannels} channels' {c.InHeight * c.InWidth} values.");
+                            w.Line($"{Kernels}PoolKernels.GlobalAverageForward({x}, {Activations(pool.Output)}, batch, {c.InChannels}, {c.InHeight * c.InWidth});");
+                            break;
+                    }
+                    break;
+                }
+                case UnpoolForwardOp unpool:
+                    w.Line($"// {unpool.Layer}: max-unpooling to [{unpool.Window.InChannels}, {unpool.Window.InHeight}, {unpool.Window.InWidth}] with the pooling's switches.");
+                    w.Line($"{Kernels}PoolKernels.MaxUnpool({ActivationSource(unpool.Input, "inputs")}, {Switches(unpool.Switches)}, {Activations(unpool.Output)}, batch, {PoolShape(unpool.Window)});");
+                    break;
+                case AddForwardOp add:
+                    w.Line($"// {add.Layer}: the sum of {add.Inputs.Count} inputs, then {Describe(add.Activation)}.");
+                    w.Line($"{Kernels}GraphKernels.Add({ActivationSource(add.Inputs[0], "inputs")}, {ActivationSource(add.Inputs[1], "inputs")}, {Activations(add.Output)});");
+                    for (int k = 2; k < add.Inputs.Count; k++)
+                        w.Line($"{Kernels}DenseKernels.Add({Activations(add.Output)}, {ActivationSource(add.Inputs[k], "inputs")});");
+                    if (add.Activation.Kind != ActivationKind.Linear)
+                        w.Line($"{Kernels}DenseKernels.ApplyActivation({Activations(add.Output)}, {ActivationStruct(add.Activation)});");
+                    break;
+                case ConcatForwardOp concat:
+                {
+                    w.Line($"// {concat.Layer}: {concat.Inputs.Count} inputs joined along the channels.");
+                    int offset = 0;
+                    foreach (var part in concat.Inputs)
+                    {
+                        w.Line($"{Kernels}GraphKernels.ConcatPart({ActivationSource(part, "inputs")}, {part.Width}, {Activations(concat.Output)}, {concat.Output.Width}, {offset}, batch);");
+                        offset += part.Width;
+                    }
+                    break;
+                }
             }
         }
         w.Close();
         w.Line();
     }
+
+    private static string DescribeConv(Window2D c) =>
+        $"convolution [{c.InChannels}, {c.InHeight}, {c.InWidth}] → [{c.OutChannels}, {c.OutHeight}, {c.OutWidth}], kernel {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}, padding {c.PadWidth}" +
+        (c.Groups > 1 ? $", {c.Groups} groups" : "") + $"; {c.MultiplyAdds:N0} multiply-adds per sample";
+
+    private static string PlaneArgument(int plane) => plane == 1 ? "" : $", {plane}";
 
     private static void WriteKernelDenseForward(SourceWriter w, DenseForwardOp op)
     {
@@ -510,26 +633,99 @@ internal static class CSharpEmitter
                 case DenseBackwardOp dense: WriteKernelDenseBackward(w, dense); break;
                 case DropoutBackwardOp dropout:
                     w.Line($"// {dropout.Layer}: back through the dropout mask{DerivativeNote(dropout.InputDerivative)}.");
-                    w.Line($"{Kernels}DropoutKernels.Backward({Deltas(dropout.Output)}, {Activations(dropout.Mask)}, {Activations(dropout.Input)}, {Deltas(dropout.Input)}, {ActivationStruct(dropout.InputDerivative)});");
+                    w.Line($"{Kernels}DropoutKernels.Backward({Deltas(dropout.Output)}, {Activations(dropout.Mask)}, {Activations(dropout.Input)}, {Deltas(dropout.InputDelta)}, {ActivationStruct(dropout.InputDerivative)});");
                     break;
                 case PReLUBackwardOp prelu:
                     w.Line($"// {prelu.Layer}: ∂L/∂a = Σ dy · min(x, 0){(prelu.PropagateToInput ? ", and back to the previous layer" + DerivativeNote(prelu.InputDerivative) : "")}.");
                     w.Line($"_gradients[{prelu.SlopeOffset}] = {Kernels}PReLUKernels.Backward({Deltas(prelu.Output)}, {ActivationSource(prelu.Input, "inputs")}, _parameters[{prelu.SlopeOffset}], " +
-                           $"{(prelu.PropagateToInput ? Deltas(prelu.Input) : "default")}, {ActivationStruct(prelu.InputDerivative)});");
+                           $"{(prelu.PropagateToInput ? Deltas(prelu.InputDelta) : "default")}, {ActivationStruct(prelu.InputDerivative)});");
                     break;
                 case BatchNormBackwardOp norm:
-                    int f = norm.Output.Width;
+                    int f = norm.Channels;
                     w.Line($"// {norm.Layer}: dγ = Σ dz x̂, dβ = Σ dz{(norm.PropagateToInput ? ", dx = γ/σ (dz − mean dz − x̂ mean(dz x̂))" + DerivativeNote(norm.InputDerivative) : "")}.");
                     w.Line($"{Kernels}BatchNormKernels.Backward({Deltas(norm.Output)}, {Activations(norm.Output)}, {Activations(norm.Normalized)}, " +
                            $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_scratch, {norm.ScratchOffset}, {f}), " +
                            $"new {Span}(_gradients, {norm.GammaOffset}, {f}), new {Span}(_gradients, {norm.BetaOffset}, {f}), " +
-                           $"{(norm.PropagateToInput ? Activations(norm.Input) : "default")}, {(norm.PropagateToInput ? Deltas(norm.Input) : "default")}, batch, " +
-                           $"{ActivationStruct(norm.Activation)}, {ActivationStruct(norm.InputDerivative)});");
+                           $"{(norm.PropagateToInput ? Activations(norm.Input) : "default")}, {(norm.PropagateToInput ? Deltas(norm.InputDelta) : "default")}, batch, " +
+                           $"{ActivationStruct(norm.Activation)}, {ActivationStruct(norm.InputDerivative)}{PlaneArgument(norm.Plane)});");
                     break;
                 case SoftmaxBackwardOp softmax:
                     w.Line($"// {softmax.Layer}: through the softmax, dz = y ⊙ (dy − (dy · y)).");
                     w.Line($"{Kernels}SoftmaxKernels.Backward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), " +
                            $"DeltasOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
+                    break;
+                case ConvBackwardOp conv:
+                {
+                    var c = conv.Window;
+                    w.Line($"// {conv.Layer}: dW = Σ dz ⊗ patches, db = Σ dz{(conv.InputDelta is null ? "" : ", dx = convᵀ(dz)" + DerivativeNote(conv.InputDerivative))}.");
+                    w.Line($"{Kernels}ConvKernels.WeightGradient({Deltas(conv.Output)}, {ActivationSource(conv.Input, "inputs")}, new {Span}(_gradients, {conv.WeightOffset}, {c.WeightCount}), " +
+                           $"new {Span}(_gradients, {conv.BiasOffset}, {c.OutChannels}), batch, {ConvShape(c)}, _convScratch);");
+                    if (conv.InputDelta is { } target)
+                        w.Line($"{Kernels}ConvKernels.InputGradient({Deltas(conv.Output)}, new {ReadOnlySpan}(_parameters, {conv.WeightOffset}, {c.WeightCount}), " +
+                               $"{Activations(conv.Input)}, {Deltas(target)}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(conv.InputDerivative)});");
+                    break;
+                }
+                case ConvTransposeBackwardOp convT:
+                {
+                    var c = convT.Window;
+                    bool propagate = convT.InputDelta is not null;
+                    w.Line($"// {convT.Layer}: transposed convolution's dW, db{(propagate ? ", dx = conv(dz)" + DerivativeNote(convT.InputDerivative) : "")}.");
+                    w.Line($"{Kernels}ConvKernels.TransposedBackward({Deltas(convT.Output)}, {ActivationSource(convT.Input, "inputs")}, new {ReadOnlySpan}(_parameters, {convT.WeightOffset}, {c.WeightCount}), " +
+                           $"new {Span}(_gradients, {convT.WeightOffset}, {c.WeightCount}), new {Span}(_gradients, {convT.BiasOffset}, {c.InChannels}), " +
+                           $"{(propagate ? Activations(convT.Input) : "default")}, {(propagate ? Deltas(convT.InputDelta!) : "default")}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(convT.InputDerivative)});");
+                    break;
+                }
+                case PoolBackwardOp pool:
+                {
+                    var c = pool.Window;
+                    var dx = Deltas(pool.InputDelta);
+                    switch (pool.Kind)
+                    {
+                        case PoolKind.Max:
+                            w.Line($"// {pool.Layer}: each window's gradient to the position that won{DerivativeNote(pool.InputDerivative)}.");
+                            w.Line($"{Kernels}PoolKernels.MaxBackward({Deltas(pool.Output)}, {Switches(pool.Switches!)}, {dx}, batch, {PoolShape(c)});");
+                            break;
+                        case PoolKind.Average:
+                            w.Line($"// {pool.Layer}: each window's gradient spread evenly{DerivativeNote(pool.InputDerivative)}.");
+                            w.Line($"{Kernels}PoolKernels.AverageBackward({Deltas(pool.Output)}, {dx}, batch, {PoolShape(c)});");
+                            break;
+                        default:
+                            w.Line($"// {pool.Layer}: each channel's gradient spread over its values{DerivativeNote(pool.InputDerivative)}.");
+                            w.Line($"{Kernels}PoolKernels.GlobalAverageBackward({Deltas(pool.Output)}, {dx}, batch, {c.InChannels}, {c.InHeight * c.InWidth});");
+                            break;
+                    }
+                    if (pool.InputDerivative.Kind != ActivationKind.Linear)
+                        w.Line($"{Kernels}GraphKernels.MultiplyByDerivative({dx}, {Activations(pool.Input)}, {ActivationStruct(pool.InputDerivative)});");
+                    break;
+                }
+                case UnpoolBackwardOp unpool:
+                    w.Line($"// {unpool.Layer}: the gradient where each value was placed{DerivativeNote(unpool.InputDerivative)}.");
+                    w.Line($"{Kernels}PoolKernels.MaxUnpoolBackward({Deltas(unpool.Output)}, {Switches(unpool.Switches)}, {Deltas(unpool.InputDelta)}, batch, {PoolShape(unpool.Window)});");
+                    if (unpool.InputDerivative.Kind != ActivationKind.Linear)
+                        w.Line($"{Kernels}GraphKernels.MultiplyByDerivative({Deltas(unpool.InputDelta)}, {Activations(unpool.Input)}, {ActivationStruct(unpool.InputDerivative)});");
+                    break;
+                case AddBackwardOp add:
+                    w.Line($"// {add.Layer}: the sum's delta flows to every input unchanged (times each producer's derivative).");
+                    foreach (var part in add.Inputs)
+                        if (part.InputDelta is { } target)
+                            w.Line($"{Kernels}GraphKernels.CopyTimesDerivative({Deltas(add.Output)}, {Activations(part.Input)}, {Deltas(target)}, {ActivationStruct(part.InputDerivative)});");
+                    break;
+                case ConcatBackwardOp concat:
+                {
+                    w.Line($"// {concat.Layer}: the delta split back into its inputs' channels.");
+                    int offset = 0;
+                    foreach (var part in concat.Inputs)
+                    {
+                        if (part.InputDelta is { } target)
+                            w.Line($"{Kernels}GraphKernels.SplitPart({Deltas(concat.Output)}, {concat.Output.Width}, {offset}, {Activations(part.Input)}, {Deltas(target)}, {part.Input.Width}, batch, {ActivationStruct(part.InputDerivative)});");
+                        offset += part.Input.Width;
+                    }
+                    break;
+                }
+                case GradientSumOp sum:
+                    w.Line($"// {sum.Layer}: read by {sum.Contributions.Count + 1} layers, so their gradients add up.");
+                    foreach (var part in sum.Contributions)
+                        w.Line($"{Kernels}DenseKernels.Add({Deltas(sum.Target)}, {Deltas(part)});");
                     break;
             }
         }
@@ -546,7 +742,7 @@ internal static class CSharpEmitter
         if (!op.PropagateToInput) return;
         w.Line($"// {op.Layer} → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative ({Describe(op.InputDerivative)}) fused in the epilogue.");
         w.Line($"{Kernels}DenseKernels.InputGradient(DeltasOf({op.Output.Offset}, {m}, batch), new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"ActivationsOf({op.Input.Offset}, {n}, batch), DeltasOf({op.Input.Offset}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+               $"ActivationsOf({op.Input.Offset}, {n}, batch), DeltasOf({op.InputDelta.Offset}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
     }
 
     private static void WriteUnrolledDenseBackward(SourceWriter w, DenseBackwardOp op)
@@ -559,7 +755,7 @@ internal static class CSharpEmitter
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);");
         w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
         w.Line($"ref float dzFirst = ref {RowBase(op.Output, "_deltas", "inputs")};");
-        if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.Input, "_deltas", "inputs")};");
+        if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.InputDelta, "_deltas", "inputs")};");
         w.Open("for (int s = 0; s < batch; s++)");
         w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
         w.Line($"ref float dz = ref Unsafe.Add(ref dzFirst, s * {m});");
@@ -747,11 +943,30 @@ internal static class CSharpEmitter
     {
         LayerKind.Input => "input",
         LayerKind.Dense => $"dense {layer.InputSize} → {layer.OutputSize}, {Describe(layer.Activation)}",
-        LayerKind.BatchNorm => $"batch normalisation of {layer.OutputSize} features, {Describe(layer.Activation)}",
+        LayerKind.BatchNorm => $"batch normalisation of {layer.Channels} {(layer.OutputShape.Count > 1 ? "channels" : "features")}, {Describe(layer.Activation)}",
         LayerKind.Dropout => "dropout",
         LayerKind.PReLU => "PReLU",
+        LayerKind.Conv1D or LayerKind.Conv2D => $"{(layer.Kind == LayerKind.Conv1D ? "1-D" : "2-D")} convolution, {layer.Window!.OutChannels} filters of {KernelText(layer)}{StrideText(layer.Window)}{(layer.Window.Groups > 1 ? $", {layer.Window.Groups} groups" : "")}, {Describe(layer.Activation)}",
+        LayerKind.ConvTranspose2D => $"transposed convolution, {layer.Window!.InChannels} filters of {KernelText(layer)}{StrideText(layer.Window)}, {Describe(layer.Activation)}",
+        LayerKind.SeparableConv2D => $"depthwise-separable convolution, {KernelText(layer)} depthwise then {layer.OutputShape[0]} 1×1 filters{StrideText(layer.Window!)}, {Describe(layer.Activation)}",
+        LayerKind.MaxPool => $"max pooling {KernelText(layer)}{StrideText(layer.Window!)}",
+        LayerKind.AvgPool => $"average pooling {KernelText(layer)}{StrideText(layer.Window!)}",
+        LayerKind.GlobalAveragePool => "global average pooling",
+        LayerKind.Flatten => "flatten",
+        LayerKind.MaxUnpool => "max-unpooling",
+        LayerKind.Add => $"sum of {layer.Inputs.Count} inputs, {Describe(layer.Activation)}",
+        LayerKind.Concat => $"concatenation of {layer.Inputs.Count} inputs along the channels",
+        LayerKind.Maxout => $"maxout {layer.InputSize} → {layer.OutputSize} × {layer.Pieces} pieces",
         _ => layer.Kind.ToString(),
     };
+
+    private static string KernelText(LayerPlan layer) =>
+        layer.Window!.KernelHeight == 1 && layer.Kind is LayerKind.Conv1D or LayerKind.MaxPool or LayerKind.AvgPool && layer.OutputShape.Count == 2
+            ? $"{layer.Window.KernelWidth}"
+            : $"{layer.Window.KernelHeight}×{layer.Window.KernelWidth}";
+
+    private static string StrideText(Window2D window) =>
+        (window.StrideWidth == 1 ? "" : $", stride {window.StrideWidth}") + (window.PadWidth == 0 ? "" : $", padding {window.PadWidth}");
 
     private static string Describe(InitializationKind kind) => kind switch
     {
@@ -776,26 +991,39 @@ internal static class CSharpEmitter
 
     private static string SummaryText(NetworkPlan plan)
     {
+        // A "Connected to" column, as in Keras, when some layer does not simply read the one listed before it.
+        bool graph = plan.Layers.Select((l, i) => l.Kind != LayerKind.Input && (l.Inputs.Count != 1 || l.Inputs[0] != i - 1)).Any(b => b);
         var rows = plan.Layers.Select(l => (
             Layer: $"{l.Name} ({l.Kind})",
             Shape: "[" + string.Join(", ", l.OutputShape) + "]",
             Parameters: l.ParameterCount.ToString("N0", CultureInfo.InvariantCulture),
-            Activation: l.Kind is LayerKind.Dense or LayerKind.BatchNorm ? Describe(l.Activation) : "")).ToList();
+            Flops: l.Flops.ToString("N0", CultureInfo.InvariantCulture),
+            Inputs: string.Join(", ", l.Inputs.Select(i => plan.Layers[i].Name)),
+            Activation: l.Kind.HasFusedActivation() || l.Kind == LayerKind.BatchNorm ? Describe(l.Activation) : "")).ToList();
         int c1 = Math.Max("Layer (type)".Length, rows.Max(r => r.Layer.Length)) + 2;
         int c2 = Math.Max("Output shape".Length, rows.Max(r => r.Shape.Length)) + 2;
         int c3 = Math.Max("Param #".Length, rows.Max(r => r.Parameters.Length));
-        int width = c1 + c2 + c3 + 2 + Math.Max("Activation".Length, rows.Max(r => r.Activation.Length));
+        int c4 = Math.Max("FLOPs".Length, rows.Max(r => r.Flops.Length)) + 2;
+        int c5 = graph ? Math.Max("Connected to".Length, rows.Max(r => r.Inputs.Length)) + 2 : 0;
+        int width = c1 + c2 + c3 + c4 + c5 + 2 + Math.Max("Activation".Length, rows.Max(r => r.Activation.Length));
         var text = new StringBuilder();
         string training = plan.Training == TrainingRuleKind.Perceptron ? "perceptron rule" : $"loss: {plan.Loss.Describe()}";
         text.Append($"Network \"{plan.Type.Name}\" ({training})\n");
         text.Append(new string('_', width)).Append('\n');
-        text.Append("Layer (type)".PadRight(c1)).Append("Output shape".PadRight(c2)).Append("Param #".PadLeft(c3)).Append("  Activation\n");
+        text.Append("Layer (type)".PadRight(c1)).Append("Output shape".PadRight(c2)).Append("Param #".PadLeft(c3)).Append("FLOPs".PadLeft(c4));
+        if (graph) text.Append("  ").Append("Connected to".PadRight(c5 - 2));
+        text.Append("  Activation\n");
         text.Append(new string('=', width)).Append('\n');
         foreach (var row in rows)
-            text.Append(row.Layer.PadRight(c1)).Append(row.Shape.PadRight(c2)).Append(row.Parameters.PadLeft(c3)).Append(row.Activation.Length > 0 ? "  " + row.Activation : "").Append('\n');
+        {
+            text.Append(row.Layer.PadRight(c1)).Append(row.Shape.PadRight(c2)).Append(row.Parameters.PadLeft(c3)).Append(row.Flops.PadLeft(c4));
+            if (graph) text.Append("  ").Append(row.Inputs.PadRight(c5 - 2));
+            text.Append(row.Activation.Length > 0 ? "  " + row.Activation : "").Append('\n');
+        }
         text.Append(new string('=', width)).Append('\n');
         text.Append($"Total parameters: {plan.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)}\n");
-        return text.ToString();
+        text.Append($"FLOPs per sample (forward): {plan.Layers.Sum(l => l.Flops).ToString("N0", CultureInfo.InvariantCulture)}\n");
+        return string.Join("\n", text.ToString().Split('\n').Select(line => line.TrimEnd()));
     }
 
     private static string Literal(string text)

@@ -45,7 +45,10 @@ internal sealed record TensorPlan(string Name, EquatableArray<int> Shape, bool I
 /// <summary>An L1/L2 penalty on a range of the parameter arena.</summary>
 internal sealed record RegularizationPlan(string Layer, int Offset, int Count, float L1, float L2);
 
-/// <summary>A layer's place in the parameter arena, for the Layer properties, the initialiser and the summary.</summary>
+/// <summary>
+/// A layer's place in the parameter arena, for the Layer properties, the initialiser and the summary. <see cref="Inputs"/>
+/// index the layers it reads; <see cref="Flops"/> counts its forward pass per sample (a multiply-add is 2).
+/// </summary>
 internal sealed record LayerPlan(
     string Name,
     LayerKind Kind,
@@ -62,7 +65,12 @@ internal sealed record LayerPlan(
     int StateOffset,
     int StateCount,
     string Modifiers,
-    bool IsPartial)
+    bool IsPartial,
+    EquatableArray<int> Inputs,
+    Window2D? Window,
+    int Pieces,
+    int Channels,
+    long Flops)
 {
     public int ParameterCount => WeightCount + BiasCount;
 }
@@ -96,7 +104,7 @@ internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan
 /// dzPrev = f′_prev(x) ⊙ (dz W), with f′_prev fused into the product's epilogue.
 /// </summary>
 internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
-    bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled) : OpPlan(Layer);
+    bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled, BufferRef InputDelta) : OpPlan(Layer);
 
 /// <summary>Training: y = x ⊙ mask with a fresh seeded mask (0 or 1/(1 − rate)); inference: y = x.</summary>
 internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask, float Rate) : OpPlan(Layer);
@@ -109,19 +117,80 @@ internal sealed record PReLUForwardOp(string Layer, BufferRef Input, BufferRef O
 /// running mean and variance at <see cref="StateOffset"/> updated), running statistics at inference.
 /// </summary>
 internal sealed record BatchNormForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Normalized,
-    int GammaOffset, int BetaOffset, int StateOffset, int ScratchOffset, float Momentum, float Epsilon, ActivationPlan Activation) : OpPlan(Layer);
+    int GammaOffset, int BetaOffset, int StateOffset, int ScratchOffset, float Momentum, float Epsilon, ActivationPlan Activation, int Channels) : OpPlan(Layer)
+{
+    /// <summary>Values per channel per sample: 1 after a Dense layer, height·width after a convolution.</summary>
+    public int Plane => Output.Width / Channels;
+}
 
 /// <summary>dPrev = dy ⊙ mask ⊙ f′_prev(x).</summary>
 internal sealed record DropoutBackwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask,
-    ActivationPlan InputDerivative) : OpPlan(Layer);
+    ActivationPlan InputDerivative, BufferRef InputDelta) : OpPlan(Layer);
 
 /// <summary>∂L/∂a = Σ dy · min(x, 0); dPrev = dy ⊙ (x &gt; 0 ? 1 : a) ⊙ f′_prev(x) when it propagates.</summary>
 internal sealed record PReLUBackwardOp(string Layer, BufferRef Input, BufferRef Output, int SlopeOffset,
-    bool PropagateToInput, ActivationPlan InputDerivative) : OpPlan(Layer);
+    bool PropagateToInput, ActivationPlan InputDerivative, BufferRef InputDelta) : OpPlan(Layer);
 
 /// <summary>dγ, dβ and (when it propagates) dPrev from the batch-statistics forward pass.</summary>
 internal sealed record BatchNormBackwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Normalized,
-    int GammaOffset, int BetaOffset, int ScratchOffset, ActivationPlan Activation, bool PropagateToInput, ActivationPlan InputDerivative) : OpPlan(Layer);
+    int GammaOffset, int BetaOffset, int ScratchOffset, ActivationPlan Activation, bool PropagateToInput, ActivationPlan InputDerivative,
+    int Channels, BufferRef InputDelta) : OpPlan(Layer)
+{
+    public int Plane => Output.Width / Channels;
+}
+
+/// <summary>y = f(conv(x) + b): a convolution (groups included) with the bias and activation in its epilogue.</summary>
+internal sealed record ConvForwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    Window2D Window, ActivationPlan Epilogue) : OpPlan(Layer);
+
+/// <summary>dW, db from dz (the delta at the pre-activation) and x; with an <see cref="InputDelta"/>, dx = f′_prev ⊙ convᵀ(dz).</summary>
+internal sealed record ConvBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    Window2D Window, BufferRef? InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer);
+
+/// <summary>
+/// A transposed convolution: y = f(convᵀ(x) + b), where <see cref="Window"/> is the convolution it transposes (from this
+/// layer's output shape to its input shape); the bias is per output channel (Window.InChannels).
+/// </summary>
+internal sealed record ConvTransposeForwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    Window2D Window, ActivationPlan Epilogue) : OpPlan(Layer);
+
+/// <summary>dW = the convolution's weight gradient with the roles swapped, db = Σ dz per channel, dx = f′_prev ⊙ conv(dz).</summary>
+internal sealed record ConvTransposeBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    Window2D Window, BufferRef? InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer);
+
+internal enum PoolKind { Max, Average, GlobalAverage }
+
+/// <summary>Pooling per channel; max pooling records each output's winning position in <see cref="Switches"/> (ints in a float buffer).</summary>
+internal sealed record PoolForwardOp(string Layer, PoolKind Kind, BufferRef Input, BufferRef Output, BufferRef? Switches, Window2D Window) : OpPlan(Layer);
+
+/// <summary>dx = the gradient routed to each window's winner (max) or spread over it (average), times f′_prev.</summary>
+internal sealed record PoolBackwardOp(string Layer, PoolKind Kind, BufferRef Input, BufferRef Output, BufferRef? Switches, Window2D Window,
+    BufferRef InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer);
+
+/// <summary>Max-unpooling with a pooling's switches: <see cref="Window"/> is that pooling's (its output is this op's input).</summary>
+internal sealed record UnpoolForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Switches, Window2D Window) : OpPlan(Layer);
+
+/// <summary>dx[o] = dy[switch[o]] ⊙ f′_prev.</summary>
+internal sealed record UnpoolBackwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Switches, Window2D Window,
+    BufferRef InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer);
+
+/// <summary>One input of an Add or Concat on the way back: where its gradient goes and its producer's derivative.</summary>
+internal sealed record JoinedInput(BufferRef Input, BufferRef? InputDelta, ActivationPlan InputDerivative);
+
+/// <summary>y = f(Σ inputs), element-wise (a residual connection).</summary>
+internal sealed record AddForwardOp(string Layer, EquatableArray<BufferRef> Inputs, BufferRef Output, ActivationPlan Activation) : OpPlan(Layer);
+
+/// <summary>Each input's gradient is the sum's delta times its producer's derivative.</summary>
+internal sealed record AddBackwardOp(string Layer, BufferRef Output, EquatableArray<JoinedInput> Inputs) : OpPlan(Layer);
+
+/// <summary>Per sample, the inputs one after another (NCHW: concatenation along the channels).</summary>
+internal sealed record ConcatForwardOp(string Layer, EquatableArray<BufferRef> Inputs, BufferRef Output) : OpPlan(Layer);
+
+/// <summary>Splits the delta back into the inputs' parts, times their producers' derivatives.</summary>
+internal sealed record ConcatBackwardOp(string Layer, BufferRef Output, EquatableArray<JoinedInput> Inputs) : OpPlan(Layer);
+
+/// <summary>A buffer read by several layers: its delta (written by one) plus the others' contributions, before its producer runs backwards.</summary>
+internal sealed record GradientSumOp(string Layer, BufferRef Target, EquatableArray<BufferRef> Contributions) : OpPlan(Layer);
 
 /// <summary>Turns the gradient at a softmax output into the gradient at its input, in the delta arena, in place.</summary>
 internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer);

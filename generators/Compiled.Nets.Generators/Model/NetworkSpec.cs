@@ -24,6 +24,8 @@ internal sealed record TypeDeclarationInfo(string Namespace, string Name, Equata
 /// <summary>
 /// One layer member. <see cref="Slope"/> (also PReLU's initial slope), <see cref="L1"/> and <see cref="L2"/> are NaN
 /// when the user did not set them. <see cref="Rate"/> is Dropout's; <see cref="Momentum"/> and <see cref="Epsilon"/> BatchNorm's.
+/// <see cref="Units"/> is also a convolution's filter count. <see cref="InputNames"/> are the layers it reads (empty: the one
+/// declared before); <see cref="Reference"/> is MaxUnpool's pooling layer; <see cref="Pieces"/> Maxout's.
 /// </summary>
 internal sealed record LayerSpec(
     string Name,
@@ -41,7 +43,20 @@ internal sealed record LayerSpec(
     float Epsilon,
     string Modifiers,
     bool IsPartial,
-    LocationInfo? Location);
+    LocationInfo? Location,
+    EquatableArray<string> InputNames,
+    WindowSpec Window,
+    int Pieces,
+    string Reference);
+
+/// <summary>
+/// A convolution's or pooling's window as declared: kernel (window) size, stride (0 = the pooling default, the size),
+/// padding rule and explicit padding (−1 = use the rule), groups and a transposed convolution's output padding.
+/// </summary>
+internal sealed record WindowSpec(int Kernel, int Stride, PaddingKind Padding, int PaddingSize, int Groups, int OutputPadding)
+{
+    public static readonly WindowSpec None = new(0, 1, PaddingKind.Valid, -1, 1, 0);
+}
 
 /// <summary>A pipeline stage's output together with every diagnostic reported so far.</summary>
 internal sealed record StageResult<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics) where T : class;

@@ -19,6 +19,28 @@ internal static class NetworkParser
     public const string NetworkAttributeName = "Compiled.Nets.NetworkAttribute";
     private const string AttributeNamespace = "Compiled.Nets";
 
+    /// <summary>The layer attributes the generator reads, by class name.</summary>
+    private static readonly Dictionary<string, LayerKind> LayerKinds = new()
+    {
+        ["InputAttribute"] = LayerKind.Input,
+        ["DenseAttribute"] = LayerKind.Dense,
+        ["DropoutAttribute"] = LayerKind.Dropout,
+        ["BatchNormAttribute"] = LayerKind.BatchNorm,
+        ["PReLUAttribute"] = LayerKind.PReLU,
+        ["Conv1DAttribute"] = LayerKind.Conv1D,
+        ["Conv2DAttribute"] = LayerKind.Conv2D,
+        ["ConvTranspose2DAttribute"] = LayerKind.ConvTranspose2D,
+        ["SeparableConv2DAttribute"] = LayerKind.SeparableConv2D,
+        ["MaxPoolAttribute"] = LayerKind.MaxPool,
+        ["AvgPoolAttribute"] = LayerKind.AvgPool,
+        ["GlobalAveragePoolAttribute"] = LayerKind.GlobalAveragePool,
+        ["FlattenAttribute"] = LayerKind.Flatten,
+        ["MaxUnpoolAttribute"] = LayerKind.MaxUnpool,
+        ["AddAttribute"] = LayerKind.Add,
+        ["ConcatAttribute"] = LayerKind.Concat,
+        ["MaxoutAttribute"] = LayerKind.Maxout,
+    };
+
     public static StageResult<NetworkSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
@@ -111,7 +133,7 @@ internal static class NetworkParser
                     return null;
                 }
                 if (attributeClass.ContainingNamespace?.ToDisplayString() != AttributeNamespace) continue;
-                if (attributeClass.Name is not ("InputAttribute" or "DenseAttribute" or "DropoutAttribute" or "BatchNormAttribute" or "PReLUAttribute")) continue;
+                if (!LayerKinds.ContainsKey(attributeClass.Name)) continue;
                 if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                     return null;
 
@@ -151,19 +173,17 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, location, property.Name));
 
         var args = attribute.ConstructorArguments;
-        var kind = attribute.AttributeClass!.Name switch
-        {
-            "InputAttribute" => LayerKind.Input,
-            "DropoutAttribute" => LayerKind.Dropout,
-            "BatchNormAttribute" => LayerKind.BatchNorm,
-            "PReLUAttribute" => LayerKind.PReLU,
-            _ => LayerKind.Dense,
-        };
+        var kind = LayerKinds[attribute.AttributeClass!.Name];
         var shape = new List<int>();
-        int units = 0;
+        var inputNames = new List<string>();
+        int units = 0, kernel = 0, stride = 1, paddingSize = -1, groups = 1, outputPadding = 0, pieces = 0;
+        var padding = PaddingKind.Valid;
+        string reference = "";
         var activation = ActivationKind.Linear;
         float slope = float.NaN, biasInitialValue = 0f, l1 = float.NaN, l2 = float.NaN, rate = 0f, momentum = 0.1f, epsilon = 1e-5f;
         var initialization = InitializationKind.Default;
+        int Int(int index) => Convert.ToInt32(args[index].Value);
+        bool Has(int index) => args.Length > index && args[index].Value is not null;
         switch (kind)
         {
             case LayerKind.Input:
@@ -181,24 +201,69 @@ internal static class NetworkParser
                 }
                 break;
             case LayerKind.Dense:
-                if (args.Length < 1 || args[0].Value is null) return null;
-                units = Convert.ToInt32(args[0].Value);
-                if (args.Length > 1 && args[1].Value is not null) activation = (ActivationKind)Convert.ToInt32(args[1].Value);
+                if (!Has(0)) return null;
+                units = Int(0);
+                if (Has(1)) activation = (ActivationKind)Int(1);
                 break;
             case LayerKind.Dropout:
-                if (args.Length < 1 || args[0].Value is null) return null;
+                if (!Has(0)) return null;
                 rate = Convert.ToSingle(args[0].Value);
                 break;
             case LayerKind.BatchNorm:
-                if (args.Length > 0 && args[0].Value is not null) activation = (ActivationKind)Convert.ToInt32(args[0].Value);
+                if (Has(0)) activation = (ActivationKind)Int(0);
                 break;
             case LayerKind.PReLU:
                 slope = 0.25f;
                 break;
+            case LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D or LayerKind.SeparableConv2D:
+                if (!Has(0) || !Has(1)) return null;
+                units = Int(0);
+                kernel = Int(1);
+                if (Has(2)) activation = (ActivationKind)Int(2);
+                if (kind == LayerKind.ConvTranspose2D) paddingSize = 0;
+                break;
+            case LayerKind.MaxPool or LayerKind.AvgPool:
+                if (!Has(0)) return null;
+                kernel = Int(0);
+                stride = 0;
+                paddingSize = 0;
+                break;
+            case LayerKind.MaxUnpool:
+                if (!Has(0)) return null;
+                reference = (string)args[0].Value!;
+                break;
+            case LayerKind.Add or LayerKind.Concat:
+                foreach (var arg in args)
+                {
+                    if (arg.Kind == TypedConstantKind.Array)
+                    {
+                        if (arg.IsNull) return null;
+                        foreach (var value in arg.Values)
+                        {
+                            if (value.Value is not string name) return null;
+                            inputNames.Add(name);
+                        }
+                    }
+                    else if (arg.Value is string name)
+                    {
+                        inputNames.Add(name);
+                    }
+                }
+                break;
+            case LayerKind.Maxout:
+                if (!Has(0) || !Has(1)) return null;
+                units = Int(0);
+                pieces = Int(1);
+                break;
         }
         foreach (var named in attribute.NamedArguments)
         {
-            if (named.Value.Kind == TypedConstantKind.Error || named.Value.Value is null) return null;
+            if (named.Value.Kind == TypedConstantKind.Error) return null;
+            if (named.Value.Value is null)
+            {
+                if (named.Key == "Input") continue; // Input = null: the layer declared before
+                return null;
+            }
             switch (named.Key)
             {
                 case "Slope": slope = Convert.ToSingle(named.Value.Value); break;
@@ -209,10 +274,18 @@ internal static class NetworkParser
                 case "L2": l2 = Convert.ToSingle(named.Value.Value); break;
                 case "Momentum": momentum = Convert.ToSingle(named.Value.Value); break;
                 case "Epsilon": epsilon = Convert.ToSingle(named.Value.Value); break;
+                case "Activation": activation = (ActivationKind)Convert.ToInt32(named.Value.Value); break;
+                case "Stride": stride = Convert.ToInt32(named.Value.Value); break;
+                case "Padding": padding = (PaddingKind)Convert.ToInt32(named.Value.Value); break;
+                case "PaddingSize": paddingSize = Convert.ToInt32(named.Value.Value); break;
+                case "Groups": groups = Convert.ToInt32(named.Value.Value); break;
+                case "OutputPadding": outputPadding = Convert.ToInt32(named.Value.Value); break;
+                case "Input" when kind is not (LayerKind.Add or LayerKind.Concat): inputNames.Add((string)named.Value.Value!); break;
             }
         }
         return new LayerSpec(property.Name, kind, shape.ToEquatableArray(), units, activation, slope, initialization,
-            biasInitialValue, l1, l2, rate, momentum, epsilon, modifiers, isPartial, location);
+            biasInitialValue, l1, l2, rate, momentum, epsilon, modifiers, isPartial, location, inputNames.ToEquatableArray(),
+            new WindowSpec(kernel, stride, padding, paddingSize, groups, outputPadding), pieces, reference);
     }
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>

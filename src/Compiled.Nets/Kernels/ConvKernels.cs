@@ -140,6 +140,59 @@ public static class ConvKernels
             for (int i = 0; i < dx.Length; i++) dx[i] *= previousActivation.Derivative(yPrev[i]);
     }
 
+    /// <summary>
+    /// A transposed convolution's forward pass, y = f(convᵀ(x) + b): <paramref name="shape"/> is the convolution it transposes
+    /// (x has its output's shape, y its input's), the bias is per channel of y.
+    /// </summary>
+    public static void TransposedForward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int batch, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
+    {
+        Check(bias.Length, shape.InChannels, nameof(bias));
+        InputGradient(x, w, y, y, batch, shape, scratch, default(LinearActivation));
+        int plane = shape.InHeight * shape.InWidth;
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < shape.InChannels; c++)
+            {
+                var map = y.Slice((b * shape.InChannels + c) * plane, plane);
+                float add = bias[c];
+                for (int i = 0; i < map.Length; i++) map[i] = activation.Apply(map[i] + add);
+            }
+    }
+
+    /// <summary>
+    /// A transposed convolution's backward pass from dz (the gradient at its pre-activation, shaped like the transposed
+    /// convolution's input): dW, db (overwritten) and, when <paramref name="dx"/> is not empty, dx = f′_prev(yPrev) ⊙ conv(dz).
+    /// </summary>
+    public static void TransposedBackward<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> dw, Span<float> db,
+        ReadOnlySpan<float> yPrev, Span<float> dx, int batch, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
+    {
+        Check(db.Length, shape.InChannels, nameof(db));
+        Check(scratch.Length, shape.ScratchLength + shape.OutChannels, nameof(scratch), atLeast: true);
+        // Its weight gradient is the convolution's with the roles swapped (the convolution's "bias gradient" Σ x is discarded).
+        var discarded = scratch.Slice(shape.ScratchLength, shape.OutChannels);
+        WeightGradient(x, dz, dw, discarded, batch, shape, scratch);
+        ChannelSums(dz, db, batch, shape.InChannels, shape.InHeight * shape.InWidth);
+        if (dx.IsEmpty) return;
+        discarded.Clear();
+        Forward(dz, w, discarded, dx, batch, shape, scratch, default(LinearActivation));
+        GraphKernels.MultiplyByDerivative(dx, yPrev, previousActivation);
+    }
+
+    /// <summary>sums[c] = Σ over the batch and the plane of channel c (a per-channel bias gradient).</summary>
+    public static void ChannelSums(ReadOnlySpan<float> values, Span<float> sums, int batch, int channels, int plane)
+    {
+        Check(values.Length, batch * channels * plane, nameof(values));
+        Check(sums.Length, channels, nameof(sums));
+        sums.Clear();
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < channels; c++)
+            {
+                float sum = 0f;
+                foreach (float v in values.Slice((b * channels + c) * plane, plane)) sum += v;
+                sums[c] += sum;
+            }
+    }
+
     /// <summary>One sample's receptive fields for group <paramref name="group"/> as rows: columns[position, (c, kh, kw)], zeros in the padding.</summary>
     private static void Im2Col(ReadOnlySpan<float> sample, Span<float> columns, Conv2DShape s, int group)
     {

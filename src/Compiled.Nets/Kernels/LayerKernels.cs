@@ -65,45 +65,58 @@ public static class PReLUKernels
 /// </summary>
 public static class BatchNormKernels
 {
+    // Value (b, f, p) of a [batch, features, plane] layout sits at (b·features + f)·plane + p; plane 1 is BatchNorm1d on
+    // [batch, features], plane H·W is BatchNorm2d with per-channel statistics over the batch and the positions.
+
     public static void ForwardTraining<TAct>(ReadOnlySpan<float> x, Span<float> y, Span<float> normalized,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance,
-        Span<float> inverseStd, int batch, float momentum, float epsilon, TAct activation) where TAct : struct, IActivation
+        Span<float> inverseStd, int batch, float momentum, float epsilon, TAct activation, int plane = 1) where TAct : struct, IActivation
     {
         int features = gamma.Length;
-        if (batch < 2)
-            throw new ArgumentException($"BatchNorm needs more than one sample per batch while training (got {batch}): a single sample has no variance.", nameof(batch));
-        DropoutKernels.CheckSame(x.Length, y.Length, batch * features);
+        long n = (long)batch * plane;
+        if (n < 2)
+            throw new ArgumentException($"BatchNorm needs more than one value per feature while training (got a batch of {batch}): a single sample has no variance.", nameof(batch));
+        DropoutKernels.CheckSame(x.Length, y.Length, batch * features * plane);
         for (int f = 0; f < features; f++)
         {
             double sum = 0, squares = 0;
-            for (int b = 0; b < batch; b++) { double v = x[b * features + f]; sum += v; }
-            double mean = sum / batch;
-            for (int b = 0; b < batch; b++) { double d = x[b * features + f] - mean; squares += d * d; }
-            double variance = squares / batch;
+            for (int b = 0; b < batch; b++)
+                foreach (float v in x.Slice((b * features + f) * plane, plane)) sum += v;
+            double mean = sum / n;
+            for (int b = 0; b < batch; b++)
+                foreach (float v in x.Slice((b * features + f) * plane, plane)) { double d = v - mean; squares += d * d; }
+            double variance = squares / n;
             float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
             inverseStd[f] = inv;
             runningMean[f] = (1f - momentum) * runningMean[f] + momentum * (float)mean;
-            runningVariance[f] = (1f - momentum) * runningVariance[f] + momentum * (float)(squares / (batch - 1));
+            runningVariance[f] = (1f - momentum) * runningVariance[f] + momentum * (float)(squares / (n - 1));
             for (int b = 0; b < batch; b++)
             {
-                int i = b * features + f;
-                float n = (float)((x[i] - mean) * inv);
-                normalized[i] = n;
-                y[i] = activation.Apply(gamma[f] * n + beta[f]);
+                int start = (b * features + f) * plane;
+                for (int i = start; i < start + plane; i++)
+                {
+                    float v = (float)((x[i] - mean) * inv);
+                    normalized[i] = v;
+                    y[i] = activation.Apply(gamma[f] * v + beta[f]);
+                }
             }
         }
     }
 
     public static void ForwardInference<TAct>(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, int batch, float epsilon, TAct activation) where TAct : struct, IActivation
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, int batch, float epsilon, TAct activation, int plane = 1) where TAct : struct, IActivation
     {
         int features = gamma.Length;
-        DropoutKernels.CheckSame(x.Length, y.Length, batch * features);
+        DropoutKernels.CheckSame(x.Length, y.Length, batch * features * plane);
         for (int f = 0; f < features; f++)
         {
             float scale = gamma[f] / MathF.Sqrt(runningVariance[f] + epsilon);
             float shift = beta[f] - runningMean[f] * scale;
-            for (int b = 0; b < batch; b++) y[b * features + f] = activation.Apply(x[b * features + f] * scale + shift);
+            for (int b = 0; b < batch; b++)
+            {
+                int start = (b * features + f) * plane;
+                for (int i = start; i < start + plane; i++) y[i] = activation.Apply(x[i] * scale + shift);
+            }
         }
     }
 
@@ -113,31 +126,36 @@ public static class BatchNormKernels
     /// </summary>
     public static void Backward<TAct, TPrev>(Span<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> normalized,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd, Span<float> gammaGradient, Span<float> betaGradient,
-        ReadOnlySpan<float> yPrev, Span<float> dPrev, int batch, TAct activation, TPrev previousActivation)
+        ReadOnlySpan<float> yPrev, Span<float> dPrev, int batch, TAct activation, TPrev previousActivation, int plane = 1)
         where TAct : struct, IActivation where TPrev : struct, IActivation
     {
         int features = gamma.Length;
-        DropoutKernels.CheckSame(dy.Length, y.Length, batch * features);
+        long n = (long)batch * plane;
+        DropoutKernels.CheckSame(dy.Length, y.Length, batch * features * plane);
         for (int f = 0; f < features; f++)
         {
             double sumDz = 0, sumDzNormalized = 0;
             for (int b = 0; b < batch; b++)
             {
-                int i = b * features + f;
-                float dz = dy[i] * activation.Derivative(y[i]);
-                dy[i] = dz;
-                sumDz += dz;
-                sumDzNormalized += dz * normalized[i];
+                int start = (b * features + f) * plane;
+                for (int i = start; i < start + plane; i++)
+                {
+                    float dz = dy[i] * activation.Derivative(y[i]);
+                    dy[i] = dz;
+                    sumDz += dz;
+                    sumDzNormalized += dz * normalized[i];
+                }
             }
             betaGradient[f] = (float)sumDz;
             gammaGradient[f] = (float)sumDzNormalized;
             if (dPrev.IsEmpty) continue;
             float scale = gamma[f] * inverseStd[f];
-            float meanDz = (float)(sumDz / batch), meanDzNormalized = (float)(sumDzNormalized / batch);
+            float meanDz = (float)(sumDz / n), meanDzNormalized = (float)(sumDzNormalized / n);
             for (int b = 0; b < batch; b++)
             {
-                int i = b * features + f;
-                dPrev[i] = scale * (dy[i] - meanDz - normalized[i] * meanDzNormalized) * previousActivation.Derivative(yPrev[i]);
+                int start = (b * features + f) * plane;
+                for (int i = start; i < start + plane; i++)
+                    dPrev[i] = scale * (dy[i] - meanDz - normalized[i] * meanDzNormalized) * previousActivation.Derivative(yPrev[i]);
             }
         }
     }

@@ -73,6 +73,21 @@ public static class PoolKernels
     public static void MaxUnpool(ReadOnlySpan<float> y, ReadOnlySpan<int> switches, Span<float> x, int batch, Pool2DShape s) =>
         MaxBackward(y, switches, x, batch, s);
 
+    /// <summary>Max-unpooling's backward pass: dx[o] = dy[switch[o]] (the gradient at the position each value was placed).</summary>
+    public static void MaxUnpoolBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> switches, Span<float> dx, int batch, Pool2DShape s)
+    {
+        Check(dy.Length, batch * s.InputSize, nameof(dy));
+        Check(switches.Length, batch * s.OutputSize, nameof(switches));
+        Check(dx.Length, batch * s.OutputSize, nameof(dx));
+        int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
+        for (int bc = 0; bc < batch * s.Channels; bc++)
+            for (int o = 0; o < outPlane; o++)
+            {
+                int winner = switches[bc * outPlane + o];
+                dx[bc * outPlane + o] = winner >= 0 ? dy[bc * plane + winner] : 0f;
+            }
+    }
+
     /// <summary>Average pooling, padding counted in the divisor (PyTorch's count_include_pad = true).</summary>
     public static void AverageForward(ReadOnlySpan<float> x, Span<float> y, int batch, Pool2DShape s)
     {
