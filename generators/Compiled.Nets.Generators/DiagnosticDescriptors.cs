@@ -88,7 +88,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor CyclicInputReference = Error("CN0019",
         "Layers read each other in a cycle",
-        "Layers of network '{0}' read each other in a cycle ({1}); a network is computed from its input forward, so every reference must lead back to the input");
+        "Layers of network '{0}' read each other in a cycle ({1}, each reading the next); a network is computed from its input forward, so every reference must lead back to the input");
 
     public static readonly DiagnosticDescriptor KernelLargerThanInput = Error("CN0020",
         "Kernel larger than its padded input",

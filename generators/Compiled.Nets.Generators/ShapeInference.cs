@@ -244,9 +244,12 @@ internal static class ShapeInference
             path.Add(at);
             at = dependencies[at].First(d => !done[d]);
         }
-        var cycle = path.Skip(path.IndexOf(at)).Reverse().Select(i => spec.Layers[i].Name).ToList();
+        // The cycle in reading order (each layer reads the next), from its earliest-declared layer.
+        var members = path.Skip(path.IndexOf(at)).ToList();
+        int start = members.IndexOf(members.Min());
+        var cycle = members.Skip(start).Concat(members.Take(start)).Select(i => spec.Layers[i].Name).ToList();
         cycle.Add(cycle[0]);
-        var first = spec.Layers[path[path.IndexOf(at)]];
+        var first = spec.Layers[members.Min()];
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CyclicInputReference, first.Location, spec.Type.Name, string.Join(" → ", cycle)));
         return null;
     }

@@ -27,11 +27,29 @@ public partial class MnistMlp
     [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
 }
 
+/// <summary>
+/// LeNet-5 as in the course's table: 5×5 convolution to 6 maps (padding 2), 2×2 pooling, 5×5 convolution to 16 maps,
+/// 2×2 pooling, then 120, 84 and 10 units. ReLU and max pooling, the modern reading of the original's scaled tanh and
+/// subsampling; the Dense layer after the second pooling flattens its 16×5×5 maps implicitly.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 1, Initialization = Initialization.HeUniform)]
+public partial class LeNet5
+{
+    [Input(1, 28, 28)] public partial Layer Image { get; }
+    [Conv2D(6, 5, Activation.ReLU, PaddingSize = 2)] public partial Layer C1 { get; }
+    [MaxPool(2)] public partial Layer S2 { get; }
+    [Conv2D(16, 5, Activation.ReLU)] public partial Layer C3 { get; }
+    [MaxPool(2)] public partial Layer S4 { get; }
+    [Dense(120, Activation.ReLU)] public partial Layer F5 { get; }
+    [Dense(84, Activation.ReLU)] public partial Layer F6 { get; }
+    [Dense(10, Activation.Softmax, Initialization = Initialization.GlorotUniform)] public partial Layer Digit { get; }
+}
+
 public static class Program
 {
     public static int Main(string[] args)
     {
-        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new Dictionary<string, string> { [nameof(MnistMlp)] = MnistMlp.CudaSource }))
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new Dictionary<string, string> { [nameof(MnistMlp)] = MnistMlp.CudaSource, [nameof(LeNet5)] = LeNet5.CudaSource }))
             return 0;
         var options = CommandLine.Parse(args);
         if (options is null) return 2;
@@ -41,7 +59,11 @@ public static class Program
         var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(dataDirectory);
         AnsiConsole.MarkupLine($"MNIST from [blue]{Markup.Escape(dataDirectory)}[/]: {train.Count:N0} training and {test.Count:N0} test images");
 
-        using var net = new MnistMlp(options.Seed);
+        bool lenet = options.Model == "lenet";
+        int epochs = options.Epochs ?? (lenet ? 15 : 20);
+        using ITrainableNetwork net = lenet ? new LeNet5(options.Seed) : new MnistMlp(options.Seed);
+        string title = lenet ? "LeNet-5" : "MLP 784-128-64-10";
+        string fileStem = lenet ? "mnist-lenet5" : "mnist-mlp";
         net.Optimizer = new Adam(learningRate: 1e-3f);
         try
         {
@@ -56,17 +78,19 @@ public static class Program
 
         var fit = new FitOptions
         {
-            Epochs = options.Epochs,
+            Epochs = epochs,
             BatchSize = 64,
             Seed = options.Seed,
-            Schedule = new CosineAnnealing(options.Epochs, minRate: 1e-5f),
+            Schedule = new CosineAnnealing(epochs, minRate: 1e-5f),
+            // The CNN sees every digit moved by up to 2 pixels: 10,000 images go a long way further (the MLP keeps its dropout instead).
+            Augmentation = lenet ? Augmentation.RandomShift(1, 28, 28, maxShift: 2) : null,
         };
         TrainingHistory history = null!;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var task = context.AddTask("epoch 1", maxValue: options.Epochs);
+                var task = context.AddTask("epoch 1", maxValue: epochs);
                 var progress = new ImmediateProgress<TrainingProgress>(p =>
                 {
                     task.Value = p.Epoch - 1 + (double)p.Batch / p.Batches;
@@ -84,13 +108,13 @@ public static class Program
         AnsiConsole.MarkupLine($"test accuracy: [bold green]{testAccuracy:P2}[/] (loss {testLoss:F4}) on {test.Count:N0} images");
 
         Directory.CreateDirectory(options.OutputDirectory);
-        string weights = Path.Combine(options.OutputDirectory, "mnist-mlp.safetensors");
+        string weights = Path.Combine(options.OutputDirectory, fileStem + ".safetensors");
         net.Save(weights);
-        string plot = Path.Combine(options.OutputDirectory, "mnist-mlp-training.svg");
-        TrainingCurvePlot.WriteSvg(plot, history.Epochs, $"MNIST MLP 784-128-64-10: test accuracy {testAccuracy:P2}");
+        string plot = Path.Combine(options.OutputDirectory, fileStem + "-training.svg");
+        TrainingCurvePlot.WriteSvg(plot, history.Epochs, $"MNIST {title}: test accuracy {testAccuracy:P2}");
         AnsiConsole.MarkupLine($"saved weights to [blue]{Markup.Escape(weights)}[/] and the training curve to [blue]{Markup.Escape(plot)}[/]");
         AnsiConsole.MarkupLine($"done in {total.Elapsed.TotalSeconds:F1} s");
-        return testAccuracy >= 0.95 ? 0 : 1;
+        return testAccuracy >= (lenet ? 0.98 : 0.95) ? 0 : 1;
     }
 }
 
@@ -100,11 +124,13 @@ internal sealed class ImmediateProgress<T>(Action<T> report) : IProgress<T>
     public void Report(T value) => report(value);
 }
 
-internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, string OutputDirectory, Device Device)
+internal sealed record CommandLine(int? Epochs, int Seed, string? DataDirectory, string OutputDirectory, Device Device, string Model)
 {
     public static CommandLine? Parse(string[] args)
     {
-        int epochs = 20, seed = MnistMlp.DefaultSeed;
+        int? epochs = null;
+        int seed = LeNet5.DefaultSeed;
+        string model = "lenet";
         string? data = null;
         string output = "mnist-output";
         var device = Device.Cpu;
@@ -112,7 +138,8 @@ internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, 
         {
             switch (args[i])
             {
-                case "--epochs" when i + 1 < args.Length && int.TryParse(args[i + 1], out epochs) && epochs > 0: i++; break;
+                case "--epochs" when i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n > 0: epochs = n; i++; break;
+                case "--model" when i + 1 < args.Length && args[i + 1] is "lenet" or "mlp": model = args[++i]; break;
                 case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], out seed): i++; break;
                 case "--data" when i + 1 < args.Length: data = args[++i]; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
@@ -120,10 +147,10 @@ internal sealed record CommandLine(int Epochs, int Seed, string? DataDirectory, 
                 case "--device" when i + 1 < args.Length && Enum.TryParse(args[i + 1], ignoreCase: true, out device): i++; break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR] [--device cpu|cuda|auto] [--dump-kernels DIR]");
+                    Console.Error.WriteLine("usage: dotnet run --project samples/Mnist -- [--model lenet|mlp] [--epochs N] [--seed N] [--data DIR with MNIST IDX files] [--out DIR] [--device cpu|cuda|auto] [--dump-kernels DIR]");
                     return null;
             }
         }
-        return new CommandLine(epochs, seed, data, output, device);
+        return new CommandLine(epochs, seed, data, output, device, model);
     }
 }

@@ -66,7 +66,7 @@ internal static class CSharpEmitter
         w.Line("/// <list type=\"table\">");
         w.Line("/// <listheader><term>Layer</term><description>Output shape, parameters, FLOPs per sample</description></listheader>");
         foreach (var layer in plan.Layers)
-            w.Line($"/// <item><term>{layer.Name}</term><description>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}], {layer.ParameterCount} parameters, {layer.Flops:N0} FLOPs</description></item>");
+            w.Line($"/// <item><term>{layer.Name}</term><description>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}], {layer.ParameterCount} parameters, {layer.Flops.ToString("N0", CultureInfo.InvariantCulture)} FLOPs</description></item>");
         w.Line("/// </list>");
         w.Line($"/// Parameters, {plan.ParameterCount} in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.");
         w.Line("/// </remarks>");
@@ -533,14 +533,14 @@ internal static class CSharpEmitter
 
     private static string DescribeConv(Window2D c) =>
         $"convolution [{c.InChannels}, {c.InHeight}, {c.InWidth}] → [{c.OutChannels}, {c.OutHeight}, {c.OutWidth}], kernel {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}, padding {c.PadWidth}" +
-        (c.Groups > 1 ? $", {c.Groups} groups" : "") + $"; {c.MultiplyAdds:N0} multiply-adds per sample";
+        (c.Groups > 1 ? $", {c.Groups} groups" : "") + $"; {c.MultiplyAdds.ToString("N0", CultureInfo.InvariantCulture)} multiply-adds per sample";
 
     private static string PlaneArgument(int plane) => plane == 1 ? "" : $", {plane}";
 
     private static void WriteKernelDenseForward(SourceWriter w, DenseForwardOp op)
     {
         int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {n * m:N0} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
+        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {(n * m).ToString("N0", CultureInfo.InvariantCulture)} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
         w.Line($"{Kernels}DenseKernels.Forward({ActivationSource(op.Input, "inputs")}, " +
                $"new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), " +
                $"ActivationsOf({op.Output.Offset}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");

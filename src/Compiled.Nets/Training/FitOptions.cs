@@ -30,6 +30,12 @@ public sealed record FitOptions
     /// <summary>One weight per class for the loss (e.g. <see cref="Compiled.Nets.Data.ClassWeights.Balanced"/>); null weighs every sample alike.</summary>
     public float[]? ClassWeights { get; init; }
 
+    /// <summary>
+    /// Changes each training sample after it is copied into its batch (data augmentation, e.g.
+    /// <see cref="Compiled.Nets.Data.Augmentation.RandomShift"/>); the stored data set is never modified, and validation
+    /// samples are not augmented. Draws come from a generator seeded by <see cref="Seed"/>, so runs repeat.
+    /// </summary>
+    public SampleAugmentation? Augmentation { get; init; }
     /// <summary>Training progress is reported about this many times per epoch (besides the end of each epoch).</summary>
     public int ProgressReportsPerEpoch { get; init; } = 50;
 
@@ -41,6 +47,9 @@ public sealed record FitOptions
         if (ProgressReportsPerEpoch <= 0) throw new ArgumentOutOfRangeException(nameof(ProgressReportsPerEpoch), ProgressReportsPerEpoch, "must be positive");
     }
 }
+
+/// <summary>Changes one training sample in place; <paramref name="random"/> is the training run's seeded generator.</summary>
+public delegate void SampleAugmentation(Span<float> sample, SeededRandom random);
 
 /// <summary>
 /// Where training is: within an epoch (<see cref="Completed"/> is null, <see cref="Loss"/> is the epoch's running mean),

@@ -75,6 +75,7 @@ public static class Trainer
         var batchTargets = new float[batchSize * outputLength];
         var batchWeights = options.ClassWeights is null ? null : new float[batchSize];
         var random = new SeededRandom(options.Seed);
+        var augmentationRandom = new SeededRandom(unchecked(options.Seed * 7919 + 17));
         float initialRate = network.LearningRate;
         var history = new List<EpochResult>();
         float bestLoss = float.PositiveInfinity;
@@ -99,6 +100,7 @@ public static class Trainer
                 {
                     int sample = order[start + b];
                     train.Inputs.AsSpan(sample * inputLength, inputLength).CopyTo(batchInputs.AsSpan(b * inputLength));
+                    options.Augmentation?.Invoke(batchInputs.AsSpan(b * inputLength, inputLength), augmentationRandom);
                     train.Targets.AsSpan(sample * outputLength, outputLength).CopyTo(batchTargets.AsSpan(b * outputLength));
                     if (batchWeights is not null) batchWeights[b] = options.ClassWeights![train.Labels![sample]];
                 }
