@@ -32,3 +32,17 @@ public partial class Mlp
 [Network(UnrollLimit = 0)] public partial class Square32Simd { [Input(32)] public partial Layer X { get; } [Dense(32, Activation.Tanh)] public partial Layer H { get; } [Dense(32)] public partial Layer Y { get; } }
 [Network(UnrollLimit = int.MaxValue)] public partial class Square64Unrolled { [Input(64)] public partial Layer X { get; } [Dense(64, Activation.Tanh)] public partial Layer H { get; } [Dense(64)] public partial Layer Y { get; } }
 [Network(UnrollLimit = 0)] public partial class Square64Simd { [Input(64)] public partial Layer X { get; } [Dense(64, Activation.Tanh)] public partial Layer H { get; } [Dense(64)] public partial Layer Y { get; } }
+
+/// <summary>LeNet-5 as in the course's table and pytorch_bench.py's: ReLU, max pooling, 120-84-10, logits into cross-entropy.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, LearningRate = 0.01f)]
+public partial class LeNet5
+{
+    [Input(1, 28, 28)] public partial Layer Image { get; }
+    [Conv2D(6, 5, Activation.ReLU, PaddingSize = 2)] public partial Layer C1 { get; }
+    [MaxPool(2)] public partial Layer S2 { get; }
+    [Conv2D(16, 5, Activation.ReLU)] public partial Layer C3 { get; }
+    [MaxPool(2)] public partial Layer S4 { get; }
+    [Dense(120, Activation.ReLU)] public partial Layer F5 { get; }
+    [Dense(84, Activation.ReLU)] public partial Layer F6 { get; }
+    [Dense(10)] public partial Layer Logits { get; }
+}

@@ -245,8 +245,8 @@ internal static class CSharpEmitter
     /// <summary>The largest convolution workspace any op needs (0 without convolutions).</summary>
     private static int ConvScratchLength(NetworkPlan plan)
     {
-        static int Length(Window2D c) =>
-            c.OutHeight * c.OutWidth * c.PatchLength + c.OutHeight * c.OutWidth * (c.OutChannels / c.Groups) + c.OutChannels / c.Groups * (c.PatchLength + 1) + c.OutChannels;
+        // Conv2DShape.ScratchLength (one group's patch rows), plus a transposed convolution's discarded channel sums.
+        static int Length(Window2D c) => c.OutHeight * c.OutWidth * c.PatchLength + c.OutChannels;
         return plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op switch
         {
             ConvForwardOp c => Length(c.Window),

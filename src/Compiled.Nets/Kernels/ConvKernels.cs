@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Nets.Kernels;
 
@@ -19,8 +22,11 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     public int PatchLength => InChannels / Groups * KernelHeight * KernelWidth;
     public int WeightCount => OutChannels * PatchLength;
 
-    /// <summary>Floats of scratch the kernels need: one sample's patches, one group's output rows, one group's weight and bias gradients.</summary>
-    public int ScratchLength => Positions * PatchLength + Positions * (OutChannels / Groups) + OutChannels / Groups * (PatchLength + 1);
+    /// <summary>Floats of scratch the kernels need: one sample's receptive fields of one group, a row per tap (im2col).</summary>
+    public int ScratchLength => Positions * PatchLength;
+
+    /// <summary>A 1×1 convolution with stride 1 and no padding reads its input as the patch rows themselves (no im2col).</summary>
+    internal bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PadHeight == 0 && PadWidth == 0;
 
     public void Validate()
     {
@@ -34,8 +40,10 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
 }
 
 /// <summary>
-/// 2-D convolution on the CPU as im2col plus the dense layer's register-blocked SIMD kernels: each output position's
-/// receptive field becomes a row, so a convolution is a dense layer applied to every position at once.
+/// 2-D convolution on the CPU as im2col plus a matrix product shaped for convolutions (<see cref="ConvGemm"/>): each
+/// tap of the kernel becomes a row of the sample's receptive fields, one value per output position, so a group's
+/// output maps are its weights times those rows, written straight into NCHW with the SIMD lanes along the positions.
+/// A 1×1 convolution with stride 1 skips im2col (its input already is those rows).
 /// </summary>
 public static class ConvKernels
 {
@@ -50,22 +58,19 @@ public static class ConvKernels
         Check(y.Length, batch * shape.OutputSize, nameof(y));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
-        var columns = scratch.Slice(0, positions * patch);
-        var rows = scratch.Slice(positions * patch, positions * groupOut);
         for (int b = 0; b < batch; b++)
         {
             var sample = x.Slice(b * shape.InputSize, shape.InputSize);
             var output = y.Slice(b * shape.OutputSize, shape.OutputSize);
             for (int g = 0; g < shape.Groups; g++)
             {
-                Im2Col(sample, columns, shape, g);
-                // rows[position, o] = f(b[o] + Σ_k columns[position, k] w[o, k]) for the group's output channels.
-                DenseKernels.Forward(columns, w.Slice(g * groupOut * patch, groupOut * patch), bias.Slice(g * groupOut, groupOut), rows,
-                    positions, patch, groupOut, activation);
-                for (int p = 0; p < positions; p++)
-                    for (int o = 0; o < groupOut; o++)
-                        output[(g * groupOut + o) * positions + p] = rows[p * groupOut + o];
+                ref float rows = ref PatchRows(sample, scratch, shape, g);
+                // y[o, :] = Σ_k w[o, k] · rows[k, :] for the group's output channels.
+                ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), patch, 1, ref rows,
+                    ref output[g * groupOut * positions], groupOut, patch, positions, accumulate: false);
             }
+            for (int o = 0; o < shape.OutChannels; o++)
+                BiasActivation(output.Slice(o * positions, positions), bias[o], activation);
         }
     }
 
@@ -80,10 +85,6 @@ public static class ConvKernels
         Check(db.Length, shape.OutChannels, nameof(db));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
-        var columns = scratch.Slice(0, positions * patch);
-        var rows = scratch.Slice(positions * patch, positions * groupOut);
-        var partial = scratch.Slice(positions * patch + positions * groupOut, groupOut * patch);
-        var partialBias = scratch.Slice(positions * patch + positions * groupOut + groupOut * patch, groupOut);
         dw.Clear();
         db.Clear();
         for (int b = 0; b < batch; b++)
@@ -92,15 +93,13 @@ public static class ConvKernels
             var gradient = dz.Slice(b * shape.OutputSize, shape.OutputSize);
             for (int g = 0; g < shape.Groups; g++)
             {
-                Im2Col(sample, columns, shape, g);
-                for (int p = 0; p < positions; p++)
-                    for (int o = 0; o < groupOut; o++)
-                        rows[p * groupOut + o] = gradient[(g * groupOut + o) * positions + p];
-                // partial[o, k] = Σ_position rows[position, o] columns[position, k]; partialBias[o] = Σ_position rows[position, o].
-                DenseKernels.WeightGradient(rows, columns, partial, partialBias, positions, patch, groupOut);
-                DenseKernels.Add(dw.Slice(g * groupOut * patch, groupOut * patch), partial);
-                DenseKernels.Add(db.Slice(g * groupOut, groupOut), partialBias);
+                ref float rows = ref PatchRows(sample, scratch, shape, g);
+                // dW[o, k] += Σ_position dz[o, position] · rows[k, position].
+                ConvGemm.DotRows(ref Unsafe.AsRef(in gradient[g * groupOut * positions]), ref rows, ref dw[g * groupOut * patch],
+                    groupOut, patch, positions, accumulate: true);
             }
+            for (int o = 0; o < shape.OutChannels; o++)
+                db[o] += ConvGemm.Sum(ref Unsafe.AsRef(in gradient[o * positions]), positions);
         }
     }
 
@@ -118,26 +117,41 @@ public static class ConvKernels
         Check(dx.Length, batch * shape.InputSize, nameof(dx));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
-        var columns = scratch.Slice(0, positions * patch);
-        var rows = scratch.Slice(positions * patch, positions * groupOut);
-        dx.Clear();
+        int groupInput = shape.InputSize / shape.Groups;
+        if (!shape.IsPointwise) dx.Clear();
         for (int b = 0; b < batch; b++)
         {
             var gradient = dz.Slice(b * shape.OutputSize, shape.OutputSize);
             var sample = dx.Slice(b * shape.InputSize, shape.InputSize);
             for (int g = 0; g < shape.Groups; g++)
             {
-                for (int p = 0; p < positions; p++)
-                    for (int o = 0; o < groupOut; o++)
-                        rows[p * groupOut + o] = gradient[(g * groupOut + o) * positions + p];
-                // columns[position, k] = Σ_o rows[position, o] w[o, k], then each column adds back to its input pixel.
-                DenseKernels.InputGradient(rows, w.Slice(g * groupOut * patch, groupOut * patch), columns, columns, positions, patch, groupOut,
-                    default(LinearActivation));
-                Col2ImAdd(columns, sample, shape, g);
+                // rows[k, :] = Σ_o w[o, k] · dz[o, :] (wᵀ: element (k, o) at o·patch + k), then each row adds back to its pixels.
+                ref float rows = ref shape.IsPointwise ? ref sample[g * groupInput] : ref scratch[0];
+                ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), 1, patch, ref Unsafe.AsRef(in gradient[g * groupOut * positions]),
+                    ref rows, patch, groupOut, positions, accumulate: false);
+                if (!shape.IsPointwise) Col2ImAdd(scratch, sample, shape, g);
             }
         }
-        if (typeof(TAct) != typeof(LinearActivation))
-            for (int i = 0; i < dx.Length; i++) dx[i] *= previousActivation.Derivative(yPrev[i]);
+        GraphKernels.MultiplyByDerivative(dx, yPrev, previousActivation);
+    }
+
+    /// <summary>y = f(y + b) along one output map.</summary>
+    private static void BiasActivation<TAct>(Span<float> map, float bias, TAct activation) where TAct : struct, IActivation
+    {
+        ref float m0 = ref MemoryMarshal.GetReference(map);
+        var b = Vector256.Create(bias);
+        int i = 0;
+        for (; i + 8 <= map.Length; i += 8)
+            activation.Apply(Vector256.LoadUnsafe(ref m0, (nuint)i) + b).StoreUnsafe(ref m0, (nuint)i);
+        for (; i < map.Length; i++) Unsafe.Add(ref m0, i) = activation.Apply(Unsafe.Add(ref m0, i) + bias);
+    }
+
+    /// <summary>The group's patch rows [taps, positions]: the input itself for a pointwise convolution, else im2col into scratch.</summary>
+    private static ref float PatchRows(ReadOnlySpan<float> sample, Span<float> scratch, Conv2DShape s, int group)
+    {
+        if (s.IsPointwise) return ref Unsafe.AsRef(in sample[group * (s.InputSize / s.Groups)]);
+        Im2Col(sample, scratch, s, group);
+        return ref scratch[0];
     }
 
     /// <summary>
@@ -193,63 +207,76 @@ public static class ConvKernels
             }
     }
 
-    /// <summary>One sample's receptive fields for group <paramref name="group"/> as rows: columns[position, (c, kh, kw)], zeros in the padding.</summary>
-    private static void Im2Col(ReadOnlySpan<float> sample, Span<float> columns, Conv2DShape s, int group)
+    /// <summary>
+    /// One sample's receptive fields for group <paramref name="group"/> as rows, one per tap (c, kh, kw), one value per output
+    /// position: rows[tap, oh·OutWidth + ow] = x[c, oh·S − P + kh, ow·S − P + kw], zero in the padding.
+    /// </summary>
+    private static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group)
     {
-        columns.Clear(); // the padding stays 0
-        var gather = new Gather(sample, columns);
-        VisitPatches(s, group, ref gather);
-    }
-
-    /// <summary>The inverse of <see cref="Im2Col"/>: each patch value is added back to its input pixel (padding dropped).</summary>
-    private static void Col2ImAdd(ReadOnlySpan<float> columns, Span<float> sample, Conv2DShape s, int group)
-    {
-        var scatter = new ScatterAdd(columns, sample);
-        VisitPatches(s, group, ref scatter);
-    }
-
-    private interface IPatchVisitor
-    {
-        /// <summary>Column index in the patch rows, pixel index in the sample (only for pixels inside the input).</summary>
-        void Visit(int column, int pixel);
-    }
-
-    private ref struct Gather(ReadOnlySpan<float> sample, Span<float> columns) : IPatchVisitor
-    {
-        private readonly ReadOnlySpan<float> _sample = sample;
-        private readonly Span<float> _columns = columns;
-        public void Visit(int column, int pixel) => _columns[column] = _sample[pixel];
-    }
-
-    private ref struct ScatterAdd(ReadOnlySpan<float> columns, Span<float> sample) : IPatchVisitor
-    {
-        private readonly ReadOnlySpan<float> _columns = columns;
-        private readonly Span<float> _sample = sample;
-        public void Visit(int column, int pixel) => _sample[pixel] += _columns[column];
-    }
-
-    /// <summary>Walks every (output position, channel, kernel offset) of one group once, skipping the padding.</summary>
-    private static void VisitPatches<TVisitor>(Conv2DShape s, int group, ref TVisitor visitor) where TVisitor : IPatchVisitor, allows ref struct
-    {
-        int groupIn = s.InChannels / s.Groups, patch = s.PatchLength, ow = s.OutWidth, plane = s.InHeight * s.InWidth;
-        for (int oy = 0; oy < s.OutHeight; oy++)
-            for (int ox = 0; ox < ow; ox++)
-            {
-                int column = (oy * ow + ox) * patch;
-                for (int c = 0; c < groupIn; c++)
+        int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
+        int tap = 0;
+        for (int c = 0; c < groupIn; c++)
+        {
+            var channel = sample.Slice((group * groupIn + c) * plane, plane);
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+                for (int kx = 0; kx < s.KernelWidth; kx++, tap++)
                 {
-                    int channel = (group * groupIn + c) * plane;
-                    for (int ky = 0; ky < s.KernelHeight; ky++)
+                    var row = rows.Slice(tap * positions, positions);
+                    var (first, last) = InsideColumns(kx, s);
+                    for (int oy = 0; oy < s.OutHeight; oy++)
                     {
+                        var line = row.Slice(oy * ow, ow);
                         int iy = oy * s.StrideHeight - s.PadHeight + ky;
-                        for (int kx = 0; kx < s.KernelWidth; kx++, column++)
-                        {
-                            int ix = ox * s.StrideWidth - s.PadWidth + kx;
-                            if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth) visitor.Visit(column, channel + iy * s.InWidth + ix);
-                        }
+                        if ((uint)iy >= (uint)s.InHeight || first >= last) { line.Clear(); continue; }
+                        line.Slice(0, first).Clear();
+                        line.Slice(last).Clear();
+                        int ix = first * s.StrideWidth - s.PadWidth + kx;
+                        var source = channel.Slice(iy * s.InWidth);
+                        if (s.StrideWidth == 1) source.Slice(ix, last - first).CopyTo(line.Slice(first));
+                        else
+                            for (int o = first; o < last; o++, ix += s.StrideWidth) line[o] = source[ix];
                     }
                 }
-            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Im2Col"/>: each row value is added back to its input pixel (padding dropped).</summary>
+    private static void Col2ImAdd(ReadOnlySpan<float> rows, Span<float> sample, Conv2DShape s, int group)
+    {
+        int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
+        int tap = 0;
+        for (int c = 0; c < groupIn; c++)
+        {
+            var channel = sample.Slice((group * groupIn + c) * plane, plane);
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+                for (int kx = 0; kx < s.KernelWidth; kx++, tap++)
+                {
+                    var row = rows.Slice(tap * positions, positions);
+                    var (first, last) = InsideColumns(kx, s);
+                    if (first >= last) continue;
+                    for (int oy = 0; oy < s.OutHeight; oy++)
+                    {
+                        int iy = oy * s.StrideHeight - s.PadHeight + ky;
+                        if ((uint)iy >= (uint)s.InHeight) continue;
+                        var line = row.Slice(oy * ow, ow);
+                        var target = channel.Slice(iy * s.InWidth);
+                        int ix = first * s.StrideWidth - s.PadWidth + kx;
+                        if (s.StrideWidth == 1) DenseKernels.Add(target.Slice(ix, last - first), line.Slice(first, last - first));
+                        else
+                            for (int o = first; o < last; o++, ix += s.StrideWidth) target[ix] += line[o];
+                    }
+                }
+        }
+    }
+
+    /// <summary>The output columns [first, last) whose tap <paramref name="kx"/> lands inside the input (not in the padding).</summary>
+    private static (int First, int Last) InsideColumns(int kx, Conv2DShape s)
+    {
+        // ix = ow·S − P + kx ∈ [0, InWidth) ⇔ ow ∈ [⌈(P − kx)/S⌉, ⌊(InWidth − 1 + P − kx)/S⌋].
+        int low = s.PadWidth - kx, high = s.InWidth - 1 + s.PadWidth - kx;
+        int first = low <= 0 ? 0 : (low + s.StrideWidth - 1) / s.StrideWidth;
+        int last = high < 0 ? 0 : Math.Min(s.OutWidth, high / s.StrideWidth + 1);
+        return (first, Math.Max(first, last));
     }
 
     private static void Check(int actual, int expected, string name, bool atLeast = false)

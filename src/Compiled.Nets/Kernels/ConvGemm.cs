@@ -1,0 +1,209 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Kernels;
+
+/// <summary>
+/// The two matrix products a convolution needs, shaped for its long dimension (the output positions, hundreds per
+/// sample) rather than its short ones (channels and taps, a few to a few hundred): vectors always run along the
+/// positions, so a layer with 6 filters and 25 taps still fills every SIMD lane. Callers check the spans; these loops
+/// trust their sizes.
+/// </summary>
+internal static class ConvGemm
+{
+    /// <summary>
+    /// C[i, :] (+)= Σ_p A[i, p] · B[p, :] for i &lt; m: each row of C a combination of B's k rows of length n. A's element
+    /// (i, p) sits at i·aRow + p·aColumn, so A may be a weight matrix or its transpose. Blocks of 4 rows × 16 columns keep
+    /// 8 accumulators in registers while each B row is loaded once per block.
+    /// </summary>
+    public static void CombineRows(ref float a, int aRow, int aColumn, ref float b, ref float c, int m, int k, int n, bool accumulate)
+    {
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref float a0 = ref Unsafe.Add(ref a, i * aRow);
+            ref float a1 = ref Unsafe.Add(ref a0, aRow);
+            ref float a2 = ref Unsafe.Add(ref a1, aRow);
+            ref float a3 = ref Unsafe.Add(ref a2, aRow);
+            ref float c0 = ref Unsafe.Add(ref c, i * n);
+            ref float c1 = ref Unsafe.Add(ref c0, n);
+            ref float c2 = ref Unsafe.Add(ref c1, n);
+            ref float c3 = ref Unsafe.Add(ref c2, n);
+            int j = 0;
+            for (; j + 16 <= n; j += 16)
+            {
+                Vector256<float> s00, s01, s10, s11, s20, s21, s30, s31;
+                if (accumulate)
+                {
+                    s00 = Load(ref c0, j); s01 = Load(ref c0, j + 8); s10 = Load(ref c1, j); s11 = Load(ref c1, j + 8);
+                    s20 = Load(ref c2, j); s21 = Load(ref c2, j + 8); s30 = Load(ref c3, j); s31 = Load(ref c3, j + 8);
+                }
+                else
+                {
+                    s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = Vector256<float>.Zero;
+                }
+                ref float bj = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++)
+                {
+                    ref float row = ref Unsafe.Add(ref bj, p * n);
+                    var b0 = Vector256.LoadUnsafe(ref row);
+                    var b1 = Vector256.LoadUnsafe(ref row, 8);
+                    int at = p * aColumn;
+                    var w = Vector256.Create(Unsafe.Add(ref a0, at));
+                    s00 = Vector256.FusedMultiplyAdd(w, b0, s00); s01 = Vector256.FusedMultiplyAdd(w, b1, s01);
+                    w = Vector256.Create(Unsafe.Add(ref a1, at));
+                    s10 = Vector256.FusedMultiplyAdd(w, b0, s10); s11 = Vector256.FusedMultiplyAdd(w, b1, s11);
+                    w = Vector256.Create(Unsafe.Add(ref a2, at));
+                    s20 = Vector256.FusedMultiplyAdd(w, b0, s20); s21 = Vector256.FusedMultiplyAdd(w, b1, s21);
+                    w = Vector256.Create(Unsafe.Add(ref a3, at));
+                    s30 = Vector256.FusedMultiplyAdd(w, b0, s30); s31 = Vector256.FusedMultiplyAdd(w, b1, s31);
+                }
+                Store(s00, ref c0, j); Store(s01, ref c0, j + 8); Store(s10, ref c1, j); Store(s11, ref c1, j + 8);
+                Store(s20, ref c2, j); Store(s21, ref c2, j + 8); Store(s30, ref c3, j); Store(s31, ref c3, j + 8);
+            }
+            for (; j < n; j++)
+            {
+                float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate ? Unsafe.Add(ref c1, j) : 0f;
+                float s2 = accumulate ? Unsafe.Add(ref c2, j) : 0f, s3 = accumulate ? Unsafe.Add(ref c3, j) : 0f;
+                for (int p = 0; p < k; p++)
+                {
+                    float v = Unsafe.Add(ref b, p * n + j);
+                    int at = p * aColumn;
+                    s0 += Unsafe.Add(ref a0, at) * v; s1 += Unsafe.Add(ref a1, at) * v;
+                    s2 += Unsafe.Add(ref a2, at) * v; s3 += Unsafe.Add(ref a3, at) * v;
+                }
+                Unsafe.Add(ref c0, j) = s0; Unsafe.Add(ref c1, j) = s1; Unsafe.Add(ref c2, j) = s2; Unsafe.Add(ref c3, j) = s3;
+            }
+        }
+        for (; i < m; i++)
+        {
+            ref float ai = ref Unsafe.Add(ref a, i * aRow);
+            ref float ci = ref Unsafe.Add(ref c, i * n);
+            int j = 0;
+            for (; j + 16 <= n; j += 16)
+            {
+                var s0 = accumulate ? Load(ref ci, j) : Vector256<float>.Zero;
+                var s1 = accumulate ? Load(ref ci, j + 8) : Vector256<float>.Zero;
+                ref float bj = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++)
+                {
+                    ref float row = ref Unsafe.Add(ref bj, p * n);
+                    var w = Vector256.Create(Unsafe.Add(ref ai, p * aColumn));
+                    s0 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row), s0);
+                    s1 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row, 8), s1);
+                }
+                Store(s0, ref ci, j);
+                Store(s1, ref ci, j + 8);
+            }
+            for (; j < n; j++)
+            {
+                float s = accumulate ? Unsafe.Add(ref ci, j) : 0f;
+                for (int p = 0; p < k; p++) s += Unsafe.Add(ref ai, p * aColumn) * Unsafe.Add(ref b, p * n + j);
+                Unsafe.Add(ref ci, j) = s;
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[i, j] (+)= Σ_p A[i, p] · B[j, p] for i &lt; m, j &lt; rows: dot products of long rows (a weight gradient,
+    /// dW = dZ · Colsᵀ). Blocks of 2 × 4 rows share their loads across 8 vector accumulators.
+    /// </summary>
+    public static void DotRows(ref float a, ref float b, ref float c, int m, int rows, int n, bool accumulate)
+    {
+        int i = 0;
+        for (; i + 2 <= m; i += 2)
+        {
+            ref float a0 = ref Unsafe.Add(ref a, i * n);
+            ref float a1 = ref Unsafe.Add(ref a0, n);
+            int j = 0;
+            for (; j + 4 <= rows; j += 4)
+            {
+                ref float b0 = ref Unsafe.Add(ref b, j * n);
+                ref float b1 = ref Unsafe.Add(ref b0, n);
+                ref float b2 = ref Unsafe.Add(ref b1, n);
+                ref float b3 = ref Unsafe.Add(ref b2, n);
+                var s00 = Vector256<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
+                var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
+                int p = 0;
+                for (; p + 8 <= n; p += 8)
+                {
+                    var x0 = Load(ref a0, p);
+                    var x1 = Load(ref a1, p);
+                    var y = Load(ref b0, p);
+                    s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
+                    y = Load(ref b1, p);
+                    s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
+                    y = Load(ref b2, p);
+                    s02 = Vector256.FusedMultiplyAdd(x0, y, s02); s12 = Vector256.FusedMultiplyAdd(x1, y, s12);
+                    y = Load(ref b3, p);
+                    s03 = Vector256.FusedMultiplyAdd(x0, y, s03); s13 = Vector256.FusedMultiplyAdd(x1, y, s13);
+                }
+                float t00 = Vector256.Sum(s00), t01 = Vector256.Sum(s01), t02 = Vector256.Sum(s02), t03 = Vector256.Sum(s03);
+                float t10 = Vector256.Sum(s10), t11 = Vector256.Sum(s11), t12 = Vector256.Sum(s12), t13 = Vector256.Sum(s13);
+                for (; p < n; p++)
+                {
+                    float x0 = Unsafe.Add(ref a0, p), x1 = Unsafe.Add(ref a1, p);
+                    float y0 = Unsafe.Add(ref b0, p), y1 = Unsafe.Add(ref b1, p), y2 = Unsafe.Add(ref b2, p), y3 = Unsafe.Add(ref b3, p);
+                    t00 += x0 * y0; t01 += x0 * y1; t02 += x0 * y2; t03 += x0 * y3;
+                    t10 += x1 * y0; t11 += x1 * y1; t12 += x1 * y2; t13 += x1 * y3;
+                }
+                ref float c0 = ref Unsafe.Add(ref c, i * rows + j);
+                ref float c1 = ref Unsafe.Add(ref c0, rows);
+                Put(ref c0, 0, t00, accumulate); Put(ref c0, 1, t01, accumulate); Put(ref c0, 2, t02, accumulate); Put(ref c0, 3, t03, accumulate);
+                Put(ref c1, 0, t10, accumulate); Put(ref c1, 1, t11, accumulate); Put(ref c1, 2, t12, accumulate); Put(ref c1, 3, t13, accumulate);
+            }
+            for (; j < rows; j++)
+            {
+                ref float bj = ref Unsafe.Add(ref b, j * n);
+                Put(ref c, i * rows + j, Dot(ref a0, ref bj, n), accumulate);
+                Put(ref c, (i + 1) * rows + j, Dot(ref a1, ref bj, n), accumulate);
+            }
+        }
+        for (; i < m; i++)
+        {
+            ref float ai = ref Unsafe.Add(ref a, i * n);
+            for (int j = 0; j < rows; j++) Put(ref c, i * rows + j, Dot(ref ai, ref Unsafe.Add(ref b, j * n), n), accumulate);
+        }
+    }
+
+    public static float Dot(ref float x, ref float y, int n)
+    {
+        var s0 = Vector256<float>.Zero;
+        var s1 = Vector256<float>.Zero;
+        int p = 0;
+        for (; p + 16 <= n; p += 16)
+        {
+            s0 = Vector256.FusedMultiplyAdd(Load(ref x, p), Load(ref y, p), s0);
+            s1 = Vector256.FusedMultiplyAdd(Load(ref x, p + 8), Load(ref y, p + 8), s1);
+        }
+        for (; p + 8 <= n; p += 8) s0 = Vector256.FusedMultiplyAdd(Load(ref x, p), Load(ref y, p), s0);
+        float sum = Vector256.Sum(s0 + s1);
+        for (; p < n; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref y, p);
+        return sum;
+    }
+
+    /// <summary>Σ of n values (a bias gradient's row).</summary>
+    public static float Sum(ref float x, int n)
+    {
+        var s = Vector256<float>.Zero;
+        int p = 0;
+        for (; p + 8 <= n; p += 8) s += Load(ref x, p);
+        float sum = Vector256.Sum(s);
+        for (; p < n; p++) sum += Unsafe.Add(ref x, p);
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load(ref float at, int offset) => Vector256.LoadUnsafe(ref at, (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> value, ref float at, int offset) => value.StoreUnsafe(ref at, (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref float at, int offset, float value, bool accumulate)
+    {
+        if (accumulate) Unsafe.Add(ref at, offset) += value;
+        else Unsafe.Add(ref at, offset) = value;
+    }
+}

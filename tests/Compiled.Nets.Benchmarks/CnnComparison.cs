@@ -1,0 +1,109 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using Compiled.Nets.Kernels;
+
+namespace Compiled.Nets.Benchmarks;
+
+/// <summary>
+/// LeNet-5 training at batch 64 (pytorch_bench.py times the same model: train_lenet5_b64) and the convolution kernels'
+/// throughput at batch 64, for GFLOP/s against the machine's SGEMM rate (numpy/OpenBLAS, timed by the same script).
+/// compare.py reads these methods by name.
+/// </summary>
+[MemoryDiagnoser]
+public class CnnComparison
+{
+    /// <summary>The convolution shapes timed: LeNet-5's two layers and a wider 3×3 layer typical of later CNNs.</summary>
+    public static readonly (string Name, Conv2DShape Shape)[] Shapes =
+    {
+        ("LeNet C1 1→6 5×5 pad 2 on 28×28", new Conv2DShape(1, 28, 28, 6, 5, 5, PadHeight: 2, PadWidth: 2)),
+        ("LeNet C3 6→16 5×5 on 14×14", new Conv2DShape(6, 14, 14, 16, 5, 5)),
+        ("3×3 32→64 pad 1 on 16×16", new Conv2DShape(32, 16, 16, 64, 3, 3, PadHeight: 1, PadWidth: 1)),
+    };
+
+    public const int Batch = 64;
+    private readonly LeNet5 _lenet = new();
+    private float[] _images = Array.Empty<float>();
+    private float[] _targets = Array.Empty<float>();
+    private ConvBuffers[] _conv = Array.Empty<ConvBuffers>();
+
+    private sealed class ConvBuffers(Conv2DShape shape, SeededRandom random)
+    {
+        public readonly Conv2DShape Shape = shape;
+        public readonly float[] X = Fill(Batch * shape.InputSize, random);
+        public readonly float[] W = Fill(shape.WeightCount, random);
+        public readonly float[] B = Fill(shape.OutChannels, random);
+        public readonly float[] Y = new float[Batch * shape.OutputSize];
+        public readonly float[] Dz = Fill(Batch * shape.OutputSize, random);
+        public readonly float[] Dw = new float[shape.WeightCount];
+        public readonly float[] Db = new float[shape.OutChannels];
+        public readonly float[] Dx = new float[Batch * shape.InputSize];
+        public readonly float[] Scratch = new float[shape.ScratchLength + shape.OutChannels];
+    }
+
+    private static float[] Fill(int length, SeededRandom random)
+    {
+        var values = new float[length];
+        for (int i = 0; i < values.Length; i++) values[i] = random.NextFloat() - 0.5f;
+        return values;
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new SeededRandom(2);
+        _images = Fill(Batch * 784, random);
+        _targets = new float[Batch * 10];
+        for (int b = 0; b < Batch; b++) _targets[b * 10 + random.NextInt(10)] = 1f;
+        _conv = Array.ConvertAll(Shapes, s => new ConvBuffers(s.Shape, random));
+    }
+
+    [Benchmark(Description = "Train step, LeNet-5, batch 64, SGD")]
+    public float TrainLeNet5Batch64() => _lenet.TrainStep(_images, _targets, Batch);
+
+    [Benchmark(Description = "Conv forward + weight gradient + input gradient, LeNet C1, batch 64")]
+    public void ConvLeNetC1() => RunConv(_conv[0]);
+
+    [Benchmark(Description = "Conv forward + weight gradient + input gradient, LeNet C3, batch 64")]
+    public void ConvLeNetC3() => RunConv(_conv[1]);
+
+    [Benchmark(Description = "Conv forward + weight gradient + input gradient, 3×3 32→64 on 16×16, batch 64")]
+    public void Conv3x3Wide() => RunConv(_conv[2]);
+
+    /// <summary>The three passes of one training step of one layer: 3 × 2 × MACs × batch floating-point operations.</summary>
+    private static void RunConv(ConvBuffers c)
+    {
+        ConvKernels.Forward(c.X, c.W, c.B, c.Y, Batch, c.Shape, c.Scratch, default(ReLUActivation));
+        ConvKernels.WeightGradient(c.Dz, c.X, c.Dw, c.Db, Batch, c.Shape, c.Scratch);
+        ConvKernels.InputGradient(c.Dz, c.W, c.X, c.Dx, Batch, c.Shape, c.Scratch, default(LinearActivation));
+    }
+
+    /// <summary>Floating-point operations of <see cref="RunConv"/> for a shape (a multiply-add counts 2).</summary>
+    public static double Flops(Conv2DShape s) => 3.0 * 2.0 * s.OutputSize * (double)s.PatchLength * Batch;
+
+    /// <summary>A quick stopwatch timing (`-- --quick-cnn`), for iterating on the kernels between BenchmarkDotNet runs.</summary>
+    public static void QuickTiming()
+    {
+        var bench = new CnnComparison();
+        bench.Setup();
+        static double Best(Action action, int iterations)
+        {
+            for (int i = 0; i < 3; i++) action();
+            double best = double.MaxValue;
+            for (int r = 0; r < 5; r++)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (int i = 0; i < iterations; i++) action();
+                best = Math.Min(best, clock.Elapsed.TotalSeconds / iterations);
+            }
+            return best;
+        }
+        double step = Best(() => bench.TrainLeNet5Batch64(), 50);
+        Console.WriteLine($"LeNet-5 train step, batch 64: {step * 1e3:F2} ms = {Batch / step:F0} samples/s");
+        for (int i = 0; i < Shapes.Length; i++)
+        {
+            var c = bench._conv[i];
+            double t = Best(() => RunConv(c), 20);
+            Console.WriteLine($"{Shapes[i].Name}: {t * 1e3:F2} ms per fwd+bwd, {Flops(c.Shape) / t / 1e9:F1} GFLOP/s");
+        }
+    }
+}
