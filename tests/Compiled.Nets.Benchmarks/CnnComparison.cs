@@ -98,12 +98,29 @@ public class CnnComparison
             return best;
         }
         double step = Best(() => bench.TrainLeNet5Batch64(), 50);
+        var predictions = new float[Batch * 10];
+        double forward = Best(() => bench._lenet.Predict(bench._images, predictions), 50);
+        Console.WriteLine($"LeNet-5 forward (Predict), batch 64: {forward * 1e3:F2} ms");
+        var pool = new Pool2DShape(6, 28, 28, 2, 2, 2, 2);
+        var px = Fill(Batch * pool.InputSize, new SeededRandom(3));
+        var py = new float[Batch * pool.OutputSize];
+        var sw = new int[Batch * pool.OutputSize];
+        var pdx = new float[Batch * pool.InputSize];
+        double pf = Best(() => PoolKernels.MaxForward(px, py, sw, Batch, pool), 50);
+        double pb = Best(() => PoolKernels.MaxBackward(py, sw, pdx, Batch, pool), 50);
+        double pd = Best(() => GraphKernels.MultiplyByDerivative(pdx, px, default(ReLUActivation)), 50);
+        Console.WriteLine($"S2 max pooling: forward {pf * 1e3:F3} ms, backward {pb * 1e3:F3} ms, ReLU derivative pass {pd * 1e3:F3} ms");
         Console.WriteLine($"LeNet-5 train step, batch 64: {step * 1e3:F2} ms = {Batch / step:F0} samples/s");
         for (int i = 0; i < Shapes.Length; i++)
         {
             var c = bench._conv[i];
             double t = Best(() => RunConv(c), 20);
             Console.WriteLine($"{Shapes[i].Name}: {t * 1e3:F2} ms per fwd+bwd, {Flops(c.Shape) / t / 1e9:F1} GFLOP/s");
+            double f = Best(() => ConvKernels.Forward(c.X, c.W, c.B, c.Y, Batch, c.Shape, c.Scratch, default(ReLUActivation)), 20);
+            double wg = Best(() => ConvKernels.WeightGradient(c.Dz, c.X, c.Dw, c.Db, Batch, c.Shape, c.Scratch), 20);
+            double ig = Best(() => ConvKernels.InputGradient(c.Dz, c.W, c.X, c.Dx, Batch, c.Shape, c.Scratch, default(LinearActivation)), 20);
+            double one = Flops(c.Shape) / 3 / 1e9;
+            Console.WriteLine($"    forward {f * 1e3:F2} ms ({one / f:F1} GFLOP/s), weight gradient {wg * 1e3:F2} ms ({one / wg:F1}), input gradient {ig * 1e3:F2} ms ({one / ig:F1})");
         }
     }
 }

@@ -164,6 +164,49 @@ public class ConvKernelTests
         Assert.All(Enumerable.Range(0, x.Length), i => Assert.True(unpooled[i] == 0f || switches.Contains(i % plane)));
     }
 
+    [Theory]
+    [InlineData(2, 2, 7, 9)]    // 2×2 stride 2, a ragged width: the SIMD path's overlapping last block
+    [InlineData(2, 2, 28, 28)]  // LeNet's S2
+    [InlineData(2, 2, 6, 4)]    // fewer than eight windows a row: the scalar tail
+    [InlineData(3, 3, 12, 13)]  // 3×3 stride 3: the branch-free general path
+    [InlineData(3, 2, 9, 11)]   // overlapping windows
+    public void Unpadded_max_pooling_fast_paths_match_the_reference(int size, int stride, int height, int width)
+    {
+        // The padded path (padding 0 given as a window that cannot reach it) is the reference for the fast ones.
+        var s = new Pool2DShape(3, height, width, size, size, stride, stride);
+        float[] x = Random(2 * s.InputSize, 21);
+        for (int i = 0; i < x.Length; i += 7) x[i] = x[i + 1 < x.Length ? i + 1 : i]; // ties
+        x[5] = float.NaN;
+        var y = new float[2 * s.OutputSize];
+        var switches = new int[y.Length];
+        PoolKernels.MaxForward(x, y, switches, 2, s);
+        int plane = height * width, outPlane = s.OutHeight * s.OutWidth;
+        for (int bc = 0; bc < 6; bc++)
+            for (int oy = 0; oy < s.OutHeight; oy++)
+                for (int ox = 0; ox < s.OutWidth; ox++)
+                {
+                    float best = float.NegativeInfinity;
+                    int winner = -1;
+                    for (int ky = 0; ky < size; ky++)
+                        for (int kx = 0; kx < size; kx++)
+                        {
+                            int at = (oy * stride + ky) * width + ox * stride + kx;
+                            float v = x[bc * plane + at];
+                            if (v > best || winner < 0 || float.IsNaN(v)) { best = v; winner = at; }
+                        }
+                    int o = bc * outPlane + oy * s.OutWidth + ox;
+                    Assert.Equal(best, y[o]);
+                    Assert.Equal(winner, switches[o]);
+                }
+        // The backward pass with the previous layer's derivative fused equals the plain one times the derivative.
+        float[] dy = Random(y.Length, 22), yPrev = Random(x.Length, 23);
+        var fused = new float[x.Length];
+        var plain = new float[x.Length];
+        PoolKernels.MaxBackward(dy, switches, fused, 2, s, yPrev, default(ReLUActivation));
+        PoolKernels.MaxBackward(dy, switches, plain, 2, s);
+        for (int i = 0; i < x.Length; i++) Assert.Equal(plain[i] * (yPrev[i] > 0f ? 1f : 0f), fused[i]);
+    }
+
     [Fact]
     public void Average_and_global_pooling_gradients_match_central_differences()
     {

@@ -683,7 +683,8 @@ internal static class CSharpEmitter
                     {
                         case PoolKind.Max:
                             w.Line($"// {pool.Layer}: each window's gradient to the position that won{DerivativeNote(pool.InputDerivative)}.");
-                            w.Line($"{Kernels}PoolKernels.MaxBackward({Deltas(pool.Output)}, {Switches(pool.Switches!)}, {dx}, batch, {PoolShape(c)});");
+                            w.Line($"{Kernels}PoolKernels.MaxBackward({Deltas(pool.Output)}, {Switches(pool.Switches!)}, {dx}, batch, {PoolShape(c)}, " +
+                                   $"{(pool.InputDerivative.Kind == ActivationKind.Linear ? "default" : Activations(pool.Input))}, {ActivationStruct(pool.InputDerivative)});");
                             break;
                         case PoolKind.Average:
                             w.Line($"// {pool.Layer}: each window's gradient spread evenly{DerivativeNote(pool.InputDerivative)}.");
@@ -694,7 +695,7 @@ internal static class CSharpEmitter
                             w.Line($"{Kernels}PoolKernels.GlobalAverageBackward({Deltas(pool.Output)}, {dx}, batch, {c.InChannels}, {c.InHeight * c.InWidth});");
                             break;
                     }
-                    if (pool.InputDerivative.Kind != ActivationKind.Linear)
+                    if (pool.InputDerivative.Kind != ActivationKind.Linear && pool.Kind != PoolKind.Max)
                         w.Line($"{Kernels}GraphKernels.MultiplyByDerivative({dx}, {Activations(pool.Input)}, {ActivationStruct(pool.InputDerivative)});");
                     break;
                 }

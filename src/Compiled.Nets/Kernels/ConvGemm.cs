@@ -20,88 +20,150 @@ internal static class ConvGemm
     public static void CombineRows(ref float a, int aRow, int aColumn, ref float b, ref float c, int m, int k, int n, bool accumulate)
     {
         int i = 0;
-        for (; i + 4 <= m; i += 4)
+        for (; i + 4 <= m; i += 4) CombineFourRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
+        for (; i + 2 <= m; i += 2) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
+        if (i < m) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate, single: true);
+    }
+
+    private static void CombineFourRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate)
+    {
+        ref float a1 = ref Unsafe.Add(ref a0, aRow);
+        ref float a2 = ref Unsafe.Add(ref a1, aRow);
+        ref float a3 = ref Unsafe.Add(ref a2, aRow);
+        ref float c1 = ref Unsafe.Add(ref c0, n);
+        ref float c2 = ref Unsafe.Add(ref c1, n);
+        ref float c3 = ref Unsafe.Add(ref c2, n);
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
         {
-            ref float a0 = ref Unsafe.Add(ref a, i * aRow);
-            ref float a1 = ref Unsafe.Add(ref a0, aRow);
-            ref float a2 = ref Unsafe.Add(ref a1, aRow);
-            ref float a3 = ref Unsafe.Add(ref a2, aRow);
-            ref float c0 = ref Unsafe.Add(ref c, i * n);
-            ref float c1 = ref Unsafe.Add(ref c0, n);
-            ref float c2 = ref Unsafe.Add(ref c1, n);
-            ref float c3 = ref Unsafe.Add(ref c2, n);
-            int j = 0;
-            for (; j + 16 <= n; j += 16)
+            Vector256<float> s00, s01, s10, s11, s20, s21, s30, s31;
+            if (accumulate)
             {
-                Vector256<float> s00, s01, s10, s11, s20, s21, s30, s31;
-                if (accumulate)
-                {
-                    s00 = Load(ref c0, j); s01 = Load(ref c0, j + 8); s10 = Load(ref c1, j); s11 = Load(ref c1, j + 8);
-                    s20 = Load(ref c2, j); s21 = Load(ref c2, j + 8); s30 = Load(ref c3, j); s31 = Load(ref c3, j + 8);
-                }
-                else
-                {
-                    s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = Vector256<float>.Zero;
-                }
-                ref float bj = ref Unsafe.Add(ref b, j);
-                for (int p = 0; p < k; p++)
-                {
-                    ref float row = ref Unsafe.Add(ref bj, p * n);
-                    var b0 = Vector256.LoadUnsafe(ref row);
-                    var b1 = Vector256.LoadUnsafe(ref row, 8);
-                    int at = p * aColumn;
-                    var w = Vector256.Create(Unsafe.Add(ref a0, at));
-                    s00 = Vector256.FusedMultiplyAdd(w, b0, s00); s01 = Vector256.FusedMultiplyAdd(w, b1, s01);
-                    w = Vector256.Create(Unsafe.Add(ref a1, at));
-                    s10 = Vector256.FusedMultiplyAdd(w, b0, s10); s11 = Vector256.FusedMultiplyAdd(w, b1, s11);
-                    w = Vector256.Create(Unsafe.Add(ref a2, at));
-                    s20 = Vector256.FusedMultiplyAdd(w, b0, s20); s21 = Vector256.FusedMultiplyAdd(w, b1, s21);
-                    w = Vector256.Create(Unsafe.Add(ref a3, at));
-                    s30 = Vector256.FusedMultiplyAdd(w, b0, s30); s31 = Vector256.FusedMultiplyAdd(w, b1, s31);
-                }
-                Store(s00, ref c0, j); Store(s01, ref c0, j + 8); Store(s10, ref c1, j); Store(s11, ref c1, j + 8);
-                Store(s20, ref c2, j); Store(s21, ref c2, j + 8); Store(s30, ref c3, j); Store(s31, ref c3, j + 8);
+                s00 = Load(ref c0, j); s01 = Load(ref c0, j + 8); s10 = Load(ref c1, j); s11 = Load(ref c1, j + 8);
+                s20 = Load(ref c2, j); s21 = Load(ref c2, j + 8); s30 = Load(ref c3, j); s31 = Load(ref c3, j + 8);
             }
-            for (; j < n; j++)
+            else
             {
-                float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate ? Unsafe.Add(ref c1, j) : 0f;
-                float s2 = accumulate ? Unsafe.Add(ref c2, j) : 0f, s3 = accumulate ? Unsafe.Add(ref c3, j) : 0f;
-                for (int p = 0; p < k; p++)
-                {
-                    float v = Unsafe.Add(ref b, p * n + j);
-                    int at = p * aColumn;
-                    s0 += Unsafe.Add(ref a0, at) * v; s1 += Unsafe.Add(ref a1, at) * v;
-                    s2 += Unsafe.Add(ref a2, at) * v; s3 += Unsafe.Add(ref a3, at) * v;
-                }
-                Unsafe.Add(ref c0, j) = s0; Unsafe.Add(ref c1, j) = s1; Unsafe.Add(ref c2, j) = s2; Unsafe.Add(ref c3, j) = s3;
+                s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = Vector256<float>.Zero;
             }
+            ref float bj = ref Unsafe.Add(ref b, j);
+            for (int p = 0; p < k; p++)
+            {
+                ref float row = ref Unsafe.Add(ref bj, p * n);
+                var b0 = Vector256.LoadUnsafe(ref row);
+                var b1 = Vector256.LoadUnsafe(ref row, 8);
+                int at = p * aColumn;
+                var w = Vector256.Create(Unsafe.Add(ref a0, at));
+                s00 = Vector256.FusedMultiplyAdd(w, b0, s00); s01 = Vector256.FusedMultiplyAdd(w, b1, s01);
+                w = Vector256.Create(Unsafe.Add(ref a1, at));
+                s10 = Vector256.FusedMultiplyAdd(w, b0, s10); s11 = Vector256.FusedMultiplyAdd(w, b1, s11);
+                w = Vector256.Create(Unsafe.Add(ref a2, at));
+                s20 = Vector256.FusedMultiplyAdd(w, b0, s20); s21 = Vector256.FusedMultiplyAdd(w, b1, s21);
+                w = Vector256.Create(Unsafe.Add(ref a3, at));
+                s30 = Vector256.FusedMultiplyAdd(w, b0, s30); s31 = Vector256.FusedMultiplyAdd(w, b1, s31);
+            }
+            Store(s00, ref c0, j); Store(s01, ref c0, j + 8); Store(s10, ref c1, j); Store(s11, ref c1, j + 8);
+            Store(s20, ref c2, j); Store(s21, ref c2, j + 8); Store(s30, ref c3, j); Store(s31, ref c3, j + 8);
         }
-        for (; i < m; i++)
+        // The last columns: 8 at a time; a ragged end recomputes the last full 8 when overwriting (same values twice).
+        while (j < n)
         {
-            ref float ai = ref Unsafe.Add(ref a, i * aRow);
-            ref float ci = ref Unsafe.Add(ref c, i * n);
-            int j = 0;
-            for (; j + 16 <= n; j += 16)
+            if (j + 8 > n)
             {
-                var s0 = accumulate ? Load(ref ci, j) : Vector256<float>.Zero;
-                var s1 = accumulate ? Load(ref ci, j + 8) : Vector256<float>.Zero;
-                ref float bj = ref Unsafe.Add(ref b, j);
-                for (int p = 0; p < k; p++)
-                {
-                    ref float row = ref Unsafe.Add(ref bj, p * n);
-                    var w = Vector256.Create(Unsafe.Add(ref ai, p * aColumn));
-                    s0 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row), s0);
-                    s1 = Vector256.FusedMultiplyAdd(w, Vector256.LoadUnsafe(ref row, 8), s1);
-                }
-                Store(s0, ref ci, j);
-                Store(s1, ref ci, j + 8);
+                if (accumulate || n < 8) break;
+                j = n - 8;
             }
-            for (; j < n; j++)
+            var s0 = accumulate ? Load(ref c0, j) : Vector256<float>.Zero;
+            var s1 = accumulate ? Load(ref c1, j) : Vector256<float>.Zero;
+            var s2 = accumulate ? Load(ref c2, j) : Vector256<float>.Zero;
+            var s3 = accumulate ? Load(ref c3, j) : Vector256<float>.Zero;
+            ref float bj = ref Unsafe.Add(ref b, j);
+            for (int p = 0; p < k; p++)
             {
-                float s = accumulate ? Unsafe.Add(ref ci, j) : 0f;
-                for (int p = 0; p < k; p++) s += Unsafe.Add(ref ai, p * aColumn) * Unsafe.Add(ref b, p * n + j);
-                Unsafe.Add(ref ci, j) = s;
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * n));
+                int at = p * aColumn;
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, at)), v, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, at)), v, s3);
             }
+            Store(s0, ref c0, j); Store(s1, ref c1, j); Store(s2, ref c2, j); Store(s3, ref c3, j);
+            j += 8;
+        }
+        for (; j < n; j++)
+        {
+            float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate ? Unsafe.Add(ref c1, j) : 0f;
+            float s2 = accumulate ? Unsafe.Add(ref c2, j) : 0f, s3 = accumulate ? Unsafe.Add(ref c3, j) : 0f;
+            for (int p = 0; p < k; p++)
+            {
+                float v = Unsafe.Add(ref b, p * n + j);
+                int at = p * aColumn;
+                s0 += Unsafe.Add(ref a0, at) * v; s1 += Unsafe.Add(ref a1, at) * v;
+                s2 += Unsafe.Add(ref a2, at) * v; s3 += Unsafe.Add(ref a3, at) * v;
+            }
+            Unsafe.Add(ref c0, j) = s0; Unsafe.Add(ref c1, j) = s1; Unsafe.Add(ref c2, j) = s2; Unsafe.Add(ref c3, j) = s3;
+        }
+    }
+
+    /// <summary>Two rows (or one, with <paramref name="single"/>: the second is computed from row 0 again and not stored).</summary>
+    private static void CombineTwoRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate, bool single = false)
+    {
+        ref float a1 = ref Unsafe.Add(ref a0, aRow);
+        ref float c1 = ref single ? ref c0 : ref Unsafe.Add(ref c0, n);
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+        {
+            var s00 = accumulate ? Load(ref c0, j) : Vector256<float>.Zero;
+            var s01 = accumulate ? Load(ref c0, j + 8) : Vector256<float>.Zero;
+            var s10 = accumulate && !single ? Load(ref c1, j) : Vector256<float>.Zero;
+            var s11 = accumulate && !single ? Load(ref c1, j + 8) : Vector256<float>.Zero;
+            ref float bj = ref Unsafe.Add(ref b, j);
+            for (int p = 0; p < k; p++)
+            {
+                ref float row = ref Unsafe.Add(ref bj, p * n);
+                var b0 = Vector256.LoadUnsafe(ref row);
+                var b1 = Vector256.LoadUnsafe(ref row, 8);
+                int at = p * aColumn;
+                var w = Vector256.Create(Unsafe.Add(ref a0, at));
+                s00 = Vector256.FusedMultiplyAdd(w, b0, s00); s01 = Vector256.FusedMultiplyAdd(w, b1, s01);
+                w = Vector256.Create(Unsafe.Add(ref a1, at));
+                s10 = Vector256.FusedMultiplyAdd(w, b0, s10); s11 = Vector256.FusedMultiplyAdd(w, b1, s11);
+            }
+            if (!single) { Store(s10, ref c1, j); Store(s11, ref c1, j + 8); }
+            Store(s00, ref c0, j); Store(s01, ref c0, j + 8);
+        }
+        while (j < n)
+        {
+            if (j + 8 > n)
+            {
+                if (accumulate || n < 8) break;
+                j = n - 8;
+            }
+            var s0 = accumulate ? Load(ref c0, j) : Vector256<float>.Zero;
+            var s1 = accumulate && !single ? Load(ref c1, j) : Vector256<float>.Zero;
+            ref float bj = ref Unsafe.Add(ref b, j);
+            for (int p = 0; p < k; p++)
+            {
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * n));
+                int at = p * aColumn;
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
+            }
+            if (!single) Store(s1, ref c1, j);
+            Store(s0, ref c0, j);
+            j += 8;
+        }
+        for (; j < n; j++)
+        {
+            float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate && !single ? Unsafe.Add(ref c1, j) : 0f;
+            for (int p = 0; p < k; p++)
+            {
+                float v = Unsafe.Add(ref b, p * n + j);
+                s0 += Unsafe.Add(ref a0, p * aColumn) * v;
+                s1 += Unsafe.Add(ref a1, p * aColumn) * v;
+            }
+            if (!single) Unsafe.Add(ref c1, j) = s1;
+            Unsafe.Add(ref c0, j) = s0;
         }
     }
 

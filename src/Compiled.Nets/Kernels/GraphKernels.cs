@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Nets.Kernels;
 
@@ -28,7 +31,13 @@ public static class GraphKernels
     {
         if (typeof(TAct) == typeof(LinearActivation)) return;
         Check(y.Length, d.Length, nameof(y));
-        for (int i = 0; i < d.Length; i++) d[i] *= activation.Derivative(y[i]);
+        // Vectorised: a scalar ReLU derivative on signs that look random mispredicts every other branch.
+        ref float d0 = ref MemoryMarshal.GetReference(d);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i + 8 <= d.Length; i += 8)
+            (Vector256.LoadUnsafe(ref d0, (nuint)i) * activation.Derivative(Vector256.LoadUnsafe(ref y0, (nuint)i))).StoreUnsafe(ref d0, (nuint)i);
+        for (; i < d.Length; i++) Unsafe.Add(ref d0, i) *= activation.Derivative(Unsafe.Add(ref y0, i));
     }
 
     /// <summary>Copies each sample's <paramref name="width"/> values into columns [offset, offset + width) of rows of <paramref name="outputWidth"/>.</summary>
