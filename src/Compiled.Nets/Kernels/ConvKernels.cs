@@ -223,21 +223,46 @@ public static class ConvKernels
                 {
                     var row = rows.Slice(tap * positions, positions);
                     var (first, last) = InsideColumns(kx, s);
+                    ref float source0 = ref MemoryMarshal.GetReference(channel);
                     for (int oy = 0; oy < s.OutHeight; oy++)
                     {
-                        var line = row.Slice(oy * ow, ow);
+                        // Lines are short (a row of the output): inline copies and fills, not a call per line.
+                        ref float line = ref row[oy * ow];
                         int iy = oy * s.StrideHeight - s.PadHeight + ky;
-                        if ((uint)iy >= (uint)s.InHeight || first >= last) { line.Clear(); continue; }
-                        line.Slice(0, first).Clear();
-                        line.Slice(last).Clear();
+                        if ((uint)iy >= (uint)s.InHeight || first >= last) { Fill(ref line, 0, ow); continue; }
+                        Fill(ref line, 0, first);
+                        Fill(ref line, last, ow);
                         int ix = first * s.StrideWidth - s.PadWidth + kx;
-                        var source = channel.Slice(iy * s.InWidth);
-                        if (s.StrideWidth == 1) source.Slice(ix, last - first).CopyTo(line.Slice(first));
+                        ref float source = ref Unsafe.Add(ref source0, iy * s.InWidth + ix);
+                        if (s.StrideWidth == 1) Copy(ref source, ref Unsafe.Add(ref line, first), last - first);
                         else
-                            for (int o = first; o < last; o++, ix += s.StrideWidth) line[o] = source[ix];
+                            for (int o = first, at = 0; o < last; o++, at += s.StrideWidth) Unsafe.Add(ref line, o) = Unsafe.Add(ref source, at);
                     }
                 }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(ref float source, ref float target, int count)
+    {
+        int i = 0;
+        for (; i + 8 <= count; i += 8)
+            (Vector256.LoadUnsafe(ref target, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+        for (; i < count; i++) Unsafe.Add(ref target, i) += Unsafe.Add(ref source, i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fill(ref float line, int from, int to)
+    {
+        for (int i = from; i < to; i++) Unsafe.Add(ref line, i) = 0f;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref float source, ref float target, int count)
+    {
+        int i = 0;
+        for (; i + 8 <= count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
+        for (; i < count; i++) Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/>: each row value is added back to its input pixel (padding dropped).</summary>
@@ -258,12 +283,12 @@ public static class ConvKernels
                     {
                         int iy = oy * s.StrideHeight - s.PadHeight + ky;
                         if ((uint)iy >= (uint)s.InHeight) continue;
-                        var line = row.Slice(oy * ow, ow);
-                        var target = channel.Slice(iy * s.InWidth);
+                        ref float line = ref Unsafe.AsRef(in row[oy * ow]);
                         int ix = first * s.StrideWidth - s.PadWidth + kx;
-                        if (s.StrideWidth == 1) DenseKernels.Add(target.Slice(ix, last - first), line.Slice(first, last - first));
+                        ref float target = ref channel[iy * s.InWidth + ix];
+                        if (s.StrideWidth == 1) AddTo(ref Unsafe.Add(ref line, first), ref target, last - first);
                         else
-                            for (int o = first; o < last; o++, ix += s.StrideWidth) target[ix] += line[o];
+                            for (int o = first, at = 0; o < last; o++, at += s.StrideWidth) Unsafe.Add(ref target, at) += Unsafe.Add(ref line, o);
                     }
                 }
         }
