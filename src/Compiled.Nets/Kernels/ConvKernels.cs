@@ -47,8 +47,11 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
 /// </summary>
 public static class ConvKernels
 {
-    /// <summary>y = f(conv(x) + b) for a batch (NCHW rows of <see cref="Conv2DShape.InputSize"/> and <see cref="Conv2DShape.OutputSize"/>).</summary>
-    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+    /// <summary>
+    /// y = f(conv(x) + b) for a batch (NCHW rows of <see cref="Conv2DShape.InputSize"/> and <see cref="Conv2DShape.OutputSize"/>).
+    /// A large batch is split across the cores (<see cref="BatchParallel"/>); each part gets its own im2col workspace.
+    /// </summary>
+    public static unsafe void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
     {
         shape.Validate();
@@ -57,8 +60,25 @@ public static class ConvKernels
         Check(bias.Length, shape.OutChannels, nameof(bias));
         Check(y.Length, batch * shape.OutputSize, nameof(y));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
+        int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
+        if (parts == 1)
+        {
+            ForwardRange(x, w, bias, y, 0, batch, shape, scratch, activation);
+            return;
+        }
+        fixed (float* px = x, pw = w, pb = bias, py = y, ps = scratch)
+        {
+            var job = ForwardJob<TAct>.Instance;
+            job.Set(px, pw, pb, py, ps, batch, shape, activation);
+            BatchParallel.Run(job, batch, parts);
+        }
+    }
+
+    private static void ForwardRange<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int start, int end, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
+    {
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
-        for (int b = 0; b < batch; b++)
+        for (int b = start; b < end; b++)
         {
             var sample = x.Slice(b * shape.InputSize, shape.InputSize);
             var output = y.Slice(b * shape.OutputSize, shape.OutputSize);
@@ -74,8 +94,11 @@ public static class ConvKernels
         }
     }
 
-    /// <summary>dW and db (overwritten) from dz, the gradient at the pre-activation (NCHW), and the layer's input x.</summary>
-    public static void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
+    /// <summary>
+    /// dW and db (overwritten) from dz, the gradient at the pre-activation (NCHW), and the layer's input x. Split across
+    /// the cores, each part sums its samples into its own dW and db, and the parts are added in order at the end.
+    /// </summary>
+    public static unsafe void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int batch, Conv2DShape shape, Span<float> scratch)
     {
         shape.Validate();
@@ -84,10 +107,34 @@ public static class ConvKernels
         Check(dw.Length, shape.WeightCount, nameof(dw));
         Check(db.Length, shape.OutChannels, nameof(db));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
-        int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
         dw.Clear();
         db.Clear();
-        for (int b = 0; b < batch; b++)
+        int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
+        if (parts == 1)
+        {
+            WeightGradientRange(dz, x, dw, db, 0, batch, shape, scratch);
+            return;
+        }
+        fixed (float* pdz = dz, px = x, pdw = dw, pdb = db, ps = scratch)
+        {
+            var job = WeightGradientJob.Instance;
+            job.Set(pdz, px, pdw, pdb, ps, batch, shape);
+            BatchParallel.Run(job, batch, parts);
+            for (int part = 1; part < parts; part++)
+            {
+                var partial = WorkerScratch.For(part, shape.ScratchLength + shape.WeightCount + shape.OutChannels);
+                DenseKernels.Add(dw, partial.AsSpan(shape.ScratchLength, shape.WeightCount));
+                DenseKernels.Add(db, partial.AsSpan(shape.ScratchLength + shape.WeightCount, shape.OutChannels));
+            }
+        }
+    }
+
+    /// <summary>Adds samples [start, end)'s dW and db to <paramref name="dw"/> and <paramref name="db"/>.</summary>
+    private static void WeightGradientRange(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
+        int start, int end, Conv2DShape shape, Span<float> scratch)
+    {
+        int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
+        for (int b = start; b < end; b++)
         {
             var sample = x.Slice(b * shape.InputSize, shape.InputSize);
             var gradient = dz.Slice(b * shape.OutputSize, shape.OutputSize);
@@ -105,9 +152,9 @@ public static class ConvKernels
 
     /// <summary>
     /// dx = f′_prev(yPrev) ⊙ convᵀ(dz): the gradient at the previous layer's pre-activation (this is also a transposed
-    /// convolution's forward pass).
+    /// convolution's forward pass). Samples are independent, so a large batch splits across the cores.
     /// </summary>
-    public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, ReadOnlySpan<float> yPrev, Span<float> dx,
+    public static unsafe void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, ReadOnlySpan<float> yPrev, Span<float> dx,
         int batch, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
     {
         shape.Validate();
@@ -116,10 +163,28 @@ public static class ConvKernels
         Check(yPrev.Length, batch * shape.InputSize, nameof(yPrev));
         Check(dx.Length, batch * shape.InputSize, nameof(dx));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
+        int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
+        if (parts == 1)
+        {
+            InputGradientRange(dz, w, yPrev, dx, 0, batch, shape, scratch, previousActivation);
+            return;
+        }
+        fixed (float* pdz = dz, pw = w, py = yPrev, pdx = dx, ps = scratch)
+        {
+            var job = InputGradientJob<TAct>.Instance;
+            job.Set(pdz, pw, py, pdx, ps, batch, shape, previousActivation);
+            BatchParallel.Run(job, batch, parts);
+        }
+    }
+
+    private static void InputGradientRange<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, ReadOnlySpan<float> yPrev, Span<float> dx,
+        int start, int end, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
+    {
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
         int groupInput = shape.InputSize / shape.Groups;
-        if (!shape.IsPointwise) dx.Clear();
-        for (int b = 0; b < batch; b++)
+        var range = dx.Slice(start * shape.InputSize, (end - start) * shape.InputSize);
+        if (!shape.IsPointwise) range.Clear();
+        for (int b = start; b < end; b++)
         {
             var gradient = dz.Slice(b * shape.OutputSize, shape.OutputSize);
             var sample = dx.Slice(b * shape.InputSize, shape.InputSize);
@@ -132,7 +197,92 @@ public static class ConvKernels
                 if (!shape.IsPointwise) Col2ImAdd(scratch, sample, shape, g);
             }
         }
-        GraphKernels.MultiplyByDerivative(dx, yPrev, previousActivation);
+        GraphKernels.MultiplyByDerivative(range, yPrev.Slice(start * shape.InputSize, range.Length), previousActivation);
+    }
+
+    // The jobs that carry a split call's arguments to the workers: spans cannot cross threads, so the caller pins its
+    // arrays (the `fixed` above lasts until every part is done) and the parts rebuild spans over their samples.
+    // One instance per thread and type, reused: a step allocates nothing.
+
+    private sealed unsafe class ForwardJob<TAct> : IBatchJob where TAct : struct, IActivation
+    {
+        [ThreadStatic] private static ForwardJob<TAct>? _instance;
+        public static ForwardJob<TAct> Instance => _instance ??= new ForwardJob<TAct>();
+        private float* _x, _w, _bias, _y, _scratch;
+        private int _batch;
+        private Conv2DShape _shape;
+        private TAct _activation;
+
+        public void Set(float* x, float* w, float* bias, float* y, float* scratch, int batch, Conv2DShape shape, TAct activation)
+        {
+            _x = x; _w = w; _bias = bias; _y = y; _scratch = scratch;
+            _batch = batch; _shape = shape; _activation = activation;
+        }
+
+        public void Run(int start, int end, int worker) =>
+            ForwardRange(new ReadOnlySpan<float>(_x, _batch * _shape.InputSize), new ReadOnlySpan<float>(_w, _shape.WeightCount),
+                new ReadOnlySpan<float>(_bias, _shape.OutChannels), new Span<float>(_y, _batch * _shape.OutputSize), start, end, _shape,
+                worker == 0 ? new Span<float>(_scratch, _shape.ScratchLength) : WorkerScratch.For(worker, _shape.ScratchLength), _activation);
+    }
+
+    private sealed unsafe class WeightGradientJob : IBatchJob
+    {
+        [ThreadStatic] private static WeightGradientJob? _instance;
+        public static WeightGradientJob Instance => _instance ??= new WeightGradientJob();
+        private float* _dz, _x, _dw, _db, _scratch;
+        private int _batch;
+        private Conv2DShape _shape;
+
+        public void Set(float* dz, float* x, float* dw, float* db, float* scratch, int batch, Conv2DShape shape)
+        {
+            _dz = dz; _x = x; _dw = dw; _db = db; _scratch = scratch;
+            _batch = batch; _shape = shape;
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            var s = _shape;
+            Span<float> dw, db, scratch;
+            if (worker == 0)
+            {
+                dw = new Span<float>(_dw, s.WeightCount);
+                db = new Span<float>(_db, s.OutChannels);
+                scratch = new Span<float>(_scratch, s.ScratchLength);
+            }
+            else
+            {
+                // Its own workspace, then its own partial dW and db, added to the caller's in part order afterwards.
+                var own = WorkerScratch.For(worker, s.ScratchLength + s.WeightCount + s.OutChannels).AsSpan();
+                scratch = own.Slice(0, s.ScratchLength);
+                dw = own.Slice(s.ScratchLength, s.WeightCount);
+                db = own.Slice(s.ScratchLength + s.WeightCount, s.OutChannels);
+                dw.Clear();
+                db.Clear();
+            }
+            WeightGradientRange(new ReadOnlySpan<float>(_dz, _batch * s.OutputSize), new ReadOnlySpan<float>(_x, _batch * s.InputSize),
+                dw, db, start, end, s, scratch);
+        }
+    }
+
+    private sealed unsafe class InputGradientJob<TAct> : IBatchJob where TAct : struct, IActivation
+    {
+        [ThreadStatic] private static InputGradientJob<TAct>? _instance;
+        public static InputGradientJob<TAct> Instance => _instance ??= new InputGradientJob<TAct>();
+        private float* _dz, _w, _yPrev, _dx, _scratch;
+        private int _batch;
+        private Conv2DShape _shape;
+        private TAct _activation;
+
+        public void Set(float* dz, float* w, float* yPrev, float* dx, float* scratch, int batch, Conv2DShape shape, TAct activation)
+        {
+            _dz = dz; _w = w; _yPrev = yPrev; _dx = dx; _scratch = scratch;
+            _batch = batch; _shape = shape; _activation = activation;
+        }
+
+        public void Run(int start, int end, int worker) =>
+            InputGradientRange(new ReadOnlySpan<float>(_dz, _batch * _shape.OutputSize), new ReadOnlySpan<float>(_w, _shape.WeightCount),
+                new ReadOnlySpan<float>(_yPrev, _batch * _shape.InputSize), new Span<float>(_dx, _batch * _shape.InputSize), start, end, _shape,
+                worker == 0 ? new Span<float>(_scratch, _shape.ScratchLength) : WorkerScratch.For(worker, _shape.ScratchLength), _activation);
     }
 
     /// <summary>y = f(y + b) along one output map.</summary>

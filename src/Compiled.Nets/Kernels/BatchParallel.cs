@@ -1,0 +1,166 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace Compiled.Nets.Kernels;
+
+/// <summary>A piece of work over samples [start, end) of a batch, run by worker <c>worker</c> (0 is the calling thread).</summary>
+internal interface IBatchJob
+{
+    void Run(int start, int end, int worker);
+}
+
+/// <summary>
+/// Splits a batch across the cores when it pays: persistent worker threads that wait on events, so a training step
+/// allocates nothing and starts no tasks. The caller runs the first part itself and returns when every part is done.
+/// Jobs run one at a time (a lock), so networks on several threads share the workers safely.
+/// </summary>
+internal static class BatchParallel
+{
+    /// <summary>Multiply-adds a part must hold for the hand-off (a few microseconds) to pay for itself.</summary>
+    public const long MinimumWorkPerPart = 250_000;
+
+    /// <summary>Threads that share a batch: the cores, at most 16; COMPILED_NETS_THREADS=1 turns splitting off.</summary>
+    public static readonly int Threads = ChooseThreads();
+
+    private static readonly object Gate = new();
+    private static Worker[]? _workers;
+
+    private static int ChooseThreads()
+    {
+        string? setting = Environment.GetEnvironmentVariable("COMPILED_NETS_THREADS");
+        if (int.TryParse(setting, out int threads) && threads >= 1) return Math.Min(threads, 64);
+        return Math.Clamp(Environment.ProcessorCount, 1, 16);
+    }
+
+    /// <summary>How many parts a batch of <paramref name="batch"/> samples, each worth <paramref name="workPerSample"/> multiply-adds, splits into.</summary>
+    public static int PartsFor(int batch, long workPerSample)
+    {
+        if (Threads == 1 || batch < 2) return 1;
+        long parts = workPerSample * batch / MinimumWorkPerPart;
+        return (int)Math.Clamp(parts, 1, Math.Min(Threads, batch));
+    }
+
+    /// <summary>Runs <paramref name="job"/> on <paramref name="parts"/> contiguous ranges of [0, <paramref name="count"/>).</summary>
+    public static void Run(IBatchJob job, int count, int parts)
+    {
+        if (parts <= 1)
+        {
+            job.Run(0, count, 0);
+            return;
+        }
+        lock (Gate)
+        {
+            var workers = _workers ??= StartWorkers();
+            for (int p = 1; p < parts; p++)
+                workers[p - 1].Start(job, Start(count, parts, p), Start(count, parts, p + 1), p);
+            Exception? failure = null;
+            try
+            {
+                job.Run(0, Start(count, parts, 1), 0);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            for (int p = 1; p < parts; p++) failure ??= workers[p - 1].Wait();
+            if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+    }
+
+    private static int Start(int count, int parts, int part) => (int)((long)count * part / parts);
+
+    private static Worker[] StartWorkers()
+    {
+        var workers = new Worker[Threads - 1];
+        for (int i = 0; i < workers.Length; i++) workers[i] = new Worker(i + 1);
+        return workers;
+    }
+
+    private sealed class Worker
+    {
+        private readonly ManualResetEventSlim _go = new(false);
+        private readonly ManualResetEventSlim _done = new(false);
+        private IBatchJob? _job;
+        private int _start, _end, _part;
+        private Exception? _failure;
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"Compiled.Nets worker {index}" };
+            thread.Start();
+        }
+
+        public void Start(IBatchJob job, int start, int end, int part)
+        {
+            (_job, _start, _end, _part, _failure) = (job, start, end, part, null);
+            _done.Reset();
+            _go.Set();
+        }
+
+        public Exception? Wait()
+        {
+            _done.Wait();
+            _job = null;
+            return _failure;
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _go.Wait();
+                _go.Reset();
+                try
+                {
+                    _job!.Run(_start, _end, _part);
+                }
+                catch (Exception e)
+                {
+                    _failure = e;
+                }
+                _done.Set();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Per-worker workspaces for split kernels (worker 0, the caller, uses the network's own). Each worker only touches its
+/// own array, and jobs run one at a time, so no locking; an array grows the first time a larger layer needs it.
+/// </summary>
+internal static class WorkerScratch
+{
+    private static float[][] _buffers = Array.Empty<float[]>();
+
+    public static float[] For(int worker, int length)
+    {
+        var buffers = Volatile.Read(ref _buffers);
+        if (worker >= buffers.Length)
+        {
+            lock (typeof(WorkerScratch))
+            {
+                if (worker >= _buffers.Length)
+                {
+                    var grown = new float[BatchParallel.Threads][];
+                    Array.Copy(_buffers, grown, _buffers.Length);
+                    for (int i = _buffers.Length; i < grown.Length; i++) grown[i] = Array.Empty<float>();
+                    Volatile.Write(ref _buffers, grown);
+                }
+                buffers = _buffers;
+            }
+        }
+        if (buffers[worker].Length < length) buffers[worker] = new float[length];
+        return buffers[worker];
+    }
+}
+
+/// <summary>How the kernels split batches on this machine (for diagnostics and tests).</summary>
+public static class BatchParallelInfo
+{
+    /// <summary>Threads that share a large batch: the cores (at most 16), or COMPILED_NETS_THREADS.</summary>
+    public static int Threads => BatchParallel.Threads;
+
+    /// <summary>The parts a batch of <paramref name="batch"/> samples of <paramref name="multiplyAddsPerSample"/> each is split into.</summary>
+    public static int PartsFor(int batch, long multiplyAddsPerSample) => BatchParallel.PartsFor(batch, multiplyAddsPerSample);
+}
