@@ -67,6 +67,32 @@ public sealed class EmulatedGpuTests : IDisposable
     }
 
     [ToolFact(CudaToolchain.Gxx)]
+    public void A_residual_cnn_trains_on_the_device_like_on_the_cpu()
+    {
+        // Convolutions, a residual Add with a buffer read three times, Concat, per-channel BatchNorm and global pooling.
+        const int batch = 6;
+        float[] inputs = TestData.Random(batch * ResidualNet.InputSize, 7);
+        float[] targets = TestData.OneHot(batch, 3, 8);
+        using var cpu = new ResidualNet(9) { Optimizer = new Sgd(0.05f, momentum: 0.9f) };
+        using var gpu = new ResidualNet(9) { Optimizer = new Sgd(0.05f, momentum: 0.9f) };
+        gpu.UseDevice(Device.Cuda);
+        for (int step = 0; step < 3; step++)
+            Assert.Equal(cpu.TrainStep(inputs, targets, batch), gpu.TrainStep(inputs, targets, batch), 5);
+        double parameterError = GoldenTests.MaxError(gpu.Parameters.ToArray(), cpu.Parameters.ToArray());
+        var running = (ResidualNet n) => n.Tensors.Where(t => t.Name.Contains("running_")).SelectMany(t => t.Values.ToArray()).ToArray();
+        double statisticsError = GoldenTests.MaxError(running(gpu), running(cpu));
+        var cpuOut = new float[batch * 3];
+        var gpuOut = new float[batch * 3];
+        cpu.Predict(inputs, cpuOut);
+        gpu.Predict(inputs, gpuOut);
+        double outputError = GoldenTests.MaxError(gpuOut, cpuOut);
+        _output.WriteLine($"ResidualNet after 3 momentum steps on the emulated device: parameters {parameterError:E2}, running statistics {statisticsError:E2}, outputs {outputError:E2}; {_backend.Launches} launches");
+        Assert.True(parameterError < 1e-5);
+        Assert.True(statisticsError < 1e-5);
+        Assert.True(outputError < 1e-5);
+    }
+
+    [ToolFact(CudaToolchain.Gxx)]
     public void Host_writes_reach_the_device_and_device_training_reaches_the_host()
     {
         const int batch = 4;

@@ -99,4 +99,13 @@ public class LearningTests
         _output.WriteLine($"Iris: train {trainAccuracy:P1}, held-out test ({test.Count} samples) {testAccuracy:P1}");
         Assert.True(testAccuracy >= 0.95, $"held-out accuracy {testAccuracy:P1}");
     }
+
+    [Fact]
+    public void A_residual_cnn_reaches_95_percent_on_the_uci_digits()
+    {
+        var (train, test, accuracy, history) = Compiled.Nets.Samples.Digits.Program.Train(TestData.PathOf("data", "digits.csv.gz"), epochs: 30);
+        Assert.Equal(1797, train.Count + test.Count);
+        _output.WriteLine($"UCI digits, residual CNN: held-out accuracy {accuracy:P2} on {test.Count} images after {history.Epochs.Count} epochs (train loss {history.Last.TrainingLoss:F4})");
+        Assert.True(accuracy >= 0.95, $"held-out accuracy {accuracy:P2}");
+    }
 }

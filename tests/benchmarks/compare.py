@@ -7,17 +7,26 @@ Usage (from the repository root; run-all.sh calls it last):
 
 Inputs:
   * tests/benchmarks/out/results.jsonl - JSON lines from fann_bench and pytorch_bench.py
-    ({"suite": "fann"|"pytorch", "threads": N (pytorch only), "name", "unit", "value"}).
+    ({"suite": "fann"|"pytorch", "threads": N (pytorch only), "name", "unit", "value"};
+    sgemm_gflops lines also carry "blas", the BLAS numpy used).
   * BenchmarkDotNet JSON reports (*.json) under tests/benchmarks/out/bdn/results/; each entry
     of "Benchmarks" has "Method", "FullName" and "Statistics": {"Mean": ns per op}.
     Methods used: ForwardXor, ForwardMlp (ns per single-sample forward), TrainXor
-    (ns per batch-4 step), TrainMlpBatch64 (ns per batch-64 step). If a method appears
-    more than once (several jobs/parameters/reports) the lowest mean is used.
+    (ns per batch-4 step), TrainMlpBatch64, TrainMlpBatch64Adam, TrainLeNet5Batch64 (ns per
+    batch-64 step) from ReferenceComparison / CnnComparison, and ConvLeNetC1, ConvLeNetC3,
+    Conv3x3Wide (CnnComparison: ns per forward + weight gradient + input gradient of one
+    convolution layer at batch 64). If a method appears more than once (several
+    jobs/parameters/reports) the lowest mean is used.
 
-Output: a table on stdout and the same table as markdown in tests/benchmarks/out/summary.md.
-Ratios are "how many times faster ours is" (>1 means ours wins). For PyTorch the best
-thread setting per metric is used and shown. --strict exits 1 if any target FAILs or is
-missing.
+Output: two tables on stdout and the same tables as markdown in tests/benchmarks/out/summary.md.
+  1. Throughput vs PyTorch/FANN. Ratios are "how many times faster ours is" (>1 means ours
+     wins). For PyTorch the best thread setting per metric is used and shown.
+  2. Convolution GFLOP/s vs SGEMM: each convolution's rate, 3 * 2 * OutputSize * PatchLength
+     * 64 flops / mean ns, as a fraction of numpy/OpenBLAS SGEMM (pytorch_bench.py's
+     sgemm_gflops) measured with threads = os.cpu_count() (the .NET kernels split a batch across
+     all cores); the 1-thread SGEMM is shown for reference. Target: fraction >= 0.40. The
+     LeNet-layer average (mean of the C1 and C3 rates) is shown for information only.
+--strict exits 1 if any target (in either table) FAILs or is missing.
 """
 import argparse
 import glob
@@ -36,16 +45,31 @@ METRICS = [
     ("train_xor_b4", "steps/s", "TrainXor", lambda ns: 1e9 / ns, True, None, 1.0),
     ("train_mlp_b64", "samples/s", "TrainMlpBatch64", lambda ns: 64e9 / ns, True, 1.0, None),
     ("train_mlp_b64_adam", "samples/s", "TrainMlpBatch64Adam", lambda ns: 64e9 / ns, True, 1.0, None),
+    ("train_lenet5_b64", "samples/s", "TrainLeNet5Batch64", lambda ns: 64e9 / ns, True, 1.0, None),
 ]
 
+# Convolution layers timed by CnnComparison (forward + weight gradient + input gradient, batch 64):
+# label, BDN method, OutputSize (out channels * out height * out width), PatchLength (in channels * kh * kw).
+CONV_BATCH = 64
+CONV_LAYERS = [
+    ("LeNet C1 1->6 5x5 pad 2, 28x28", "ConvLeNetC1", 6 * 28 * 28, 1 * 5 * 5),
+    ("LeNet C3 6->16 5x5, 14x14", "ConvLeNetC3", 16 * 10 * 10, 6 * 5 * 5),
+    ("3x3 32->64 pad 1, 16x16", "Conv3x3Wide", 64 * 16 * 16, 32 * 3 * 3),
+]
+LENET_LAYERS = ("ConvLeNetC1", "ConvLeNetC3")
+SGEMM_TARGET = 0.40  # conv GFLOP/s as a fraction of SGEMM GFLOP/s at the same thread count
 
-def load_reference(path):
-    """Return {(suite, name): (value, threads)} keeping the best value per metric."""
-    higher = {m[0]: m[4] for m in METRICS}
-    best = {}
+
+def conv_flops(output_size, patch_length):
+    """Flops of one forward + weight gradient + input gradient (a multiply-add counts 2)."""
+    return 3.0 * 2.0 * output_size * patch_length * CONV_BATCH
+
+
+def read_records(path):
+    """Yield the JSON-line records (dicts with suite, name, value) of a results file."""
     if not os.path.exists(path):
         print(f"warning: {path} not found", file=sys.stderr)
-        return best
+        return
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.strip()
@@ -56,15 +80,34 @@ def load_reference(path):
             except json.JSONDecodeError:
                 print(f"warning: {path}:{lineno}: not JSON, skipped", file=sys.stderr)
                 continue
-            if "suite" not in rec or "name" not in rec or "value" not in rec:
-                continue
-            key = (rec["suite"], rec["name"])
-            val = float(rec["value"])
-            hib = higher.get(rec["name"], False)
-            cur = best.get(key)
-            if cur is None or (val > cur[0] if hib else val < cur[0]):
-                best[key] = (val, rec.get("threads"))
+            if isinstance(rec, dict) and "suite" in rec and "name" in rec and "value" in rec:
+                yield rec
+
+
+def load_reference(path):
+    """Return {(suite, name): (value, threads)} keeping the best value per metric."""
+    higher = {m[0]: m[4] for m in METRICS}
+    best = {}
+    for rec in read_records(path):
+        key = (rec["suite"], rec["name"])
+        val = float(rec["value"])
+        hib = higher.get(rec["name"], False)
+        cur = best.get(key)
+        if cur is None or (val > cur[0] if hib else val < cur[0]):
+            best[key] = (val, rec.get("threads"))
     return best
+
+
+def load_sgemm(path):
+    """Return {threads: (GFLOP/s, blas)} for sgemm_gflops, the highest rate per thread count."""
+    rates = {}
+    for rec in read_records(path):
+        if rec["name"] != "sgemm_gflops" or rec.get("threads") is None:
+            continue
+        threads, val = int(rec["threads"]), float(rec["value"])
+        if threads not in rates or val > rates[threads][0]:
+            rates[threads] = (val, rec.get("blas", "unknown"))
+    return rates
 
 
 def load_bdn(bdn_dir):
@@ -116,6 +159,78 @@ def verdict(ratio, target):
     return "PASS" if ratio >= target else "FAIL"
 
 
+def conv_table(ours_ns, sgemm, cores):
+    """Rows of the convolution-vs-SGEMM table; returns (header, rows, all targets passed, notes)."""
+    n_rate, n_blas = sgemm.get(cores, (None, None))
+    one_rate, one_blas = sgemm.get(1, (None, None))
+    notes = []
+    if n_rate is None:
+        measured = ", ".join(str(t) for t in sorted(sgemm)) or "none"
+        notes.append(f"note: no sgemm_gflops measured with threads = {cores} (this machine's core count; "
+                     f"measured: {measured}) - run pytorch_bench.py with --threads {cores}.")
+    bad_blas = n_rate is not None and n_blas != "openblas"
+    if bad_blas:
+        notes.append(f"note: the {cores}-thread SGEMM was measured with {n_blas} BLAS, not OpenBLAS: "
+                     "no verdict (apt-get install libopenblas0-pthread).")
+
+    def gflops_cell(rate, blas):
+        if rate is None:
+            return "n/a"
+        return f"{rate:,.1f}" + ("" if blas == "openblas" else f" ({blas}!)")
+
+    header = ["layer", "ours", "GFLOP/s", f"SGEMM {cores}t GFLOP/s", "SGEMM 1t GFLOP/s",
+              f"fraction of SGEMM {cores}t", "target"]
+    rows = []
+    ok = True
+    rates = {}
+    for label, method, output_size, patch_length in CONV_LAYERS:
+        mean = ours_ns.get(method)
+        rate = conv_flops(output_size, patch_length) / mean if mean and mean > 0 else None
+        rates[method] = rate
+        frac = rate / n_rate if rate is not None and n_rate else None
+        if bad_blas:
+            v = "INVALID (BLAS)"
+        else:
+            v = verdict(frac, SGEMM_TARGET)
+        ok &= v == "PASS"
+        rows.append([
+            label,
+            f"{mean / 1e6:,.3f} ms" if rate is not None else "n/a",
+            f"{rate:,.1f}" if rate is not None else "n/a",
+            gflops_cell(n_rate, n_blas),
+            gflops_cell(one_rate, one_blas),
+            f"{frac:.2f}" if frac is not None else "n/a",
+            f">={SGEMM_TARGET:.2f}: {v}",
+        ])
+    lenet = [rates[m] for m in LENET_LAYERS]
+    avg = sum(lenet) / len(lenet) if all(r is not None for r in lenet) else None
+    frac = avg / n_rate if avg is not None and n_rate else None
+    rows.append([
+        "LeNet C1+C3 average",
+        "-",
+        f"{avg:,.1f}" if avg is not None else "n/a",
+        gflops_cell(n_rate, n_blas),
+        gflops_cell(one_rate, one_blas),
+        f"{frac:.2f}" if frac is not None else "n/a",
+        "info",
+    ])
+    return header, rows, ok, notes
+
+
+def print_table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for r in rows:
+        print(line(r))
+
+
+def markdown_table(header, rows):
+    return (["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+            + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", default=os.path.join(OUT_DIR, "results.jsonl"))
@@ -154,21 +269,28 @@ def main():
             "; ".join(targets) if targets else "-",
         ])
 
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for r in rows:
-        print(line(r))
+    conv_header, conv_rows, conv_ok, conv_notes = conv_table(ours_ns, load_sgemm(args.results), os.cpu_count() or 1)
+    all_ok &= conv_ok
+
+    print_table(header, rows)
+    print()
+    print("Convolution GFLOP/s vs SGEMM")
+    print_table(conv_header, conv_rows)
+    for note in conv_notes:
+        print(note)
     print()
     print("overall: " + ("PASS" if all_ok else "FAIL (see targets)"))
 
     md = ["# Compiled.Nets benchmark comparison", "",
-          "Ratios: how many times faster ours is (>1 = ours wins). PyTorch: best thread setting per metric.", "",
-          "| " + " | ".join(header) + " |",
-          "|" + "|".join("---" for _ in header) + "|"]
-    md += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    md += ["", "Overall: **" + ("PASS" if all_ok else "FAIL") + "**", ""]
+          "Ratios: how many times faster ours is (>1 = ours wins). PyTorch: best thread setting per metric.", ""]
+    md += markdown_table(header, rows)
+    md += ["", "## Convolution GFLOP/s vs SGEMM", "",
+           "Forward + weight gradient + input gradient of one layer at batch 64 "
+           "(3 × 2 × OutputSize × PatchLength × 64 flops), as a fraction of numpy/OpenBLAS SGEMM "
+           f"(float32, n = 1024) at the .NET run's thread count; target ≥ {SGEMM_TARGET:.2f}.", ""]
+    md += markdown_table(conv_header, conv_rows)
+    md += [""] + conv_notes + ([""] if conv_notes else [])
+    md += ["Overall: **" + ("PASS" if all_ok else "FAIL") + "**", ""]
     os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
     with open(args.summary, "w", encoding="utf-8") as f:
         f.write("\n".join(md))

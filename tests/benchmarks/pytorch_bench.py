@@ -1,23 +1,33 @@
 #!/usr/bin/python3
-"""PyTorch (float32, eager, CPU) reference benchmarks for Compiled.Nets.
+"""PyTorch (float32, eager, CPU) reference benchmarks for Compiled.Nets, plus the machine's SGEMM rate.
 
 Usage (from the repository root):
 
-    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=N /usr/bin/python3 tests/benchmarks/pytorch_bench.py --threads N [--quick]
+    OPENBLAS_NUM_THREADS=N OMP_NUM_THREADS=N /usr/bin/python3 tests/benchmarks/pytorch_bench.py --threads N [--quick]
+    /usr/bin/python3 tests/benchmarks/pytorch_bench.py --check-blas
 
-The caller is expected to set OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=N in the
-environment (before torch is imported); --threads N additionally calls
-torch.set_num_threads(N). --quick cuts iteration counts for a smoke test.
+The caller is expected to set OPENBLAS_NUM_THREADS=N and OMP_NUM_THREADS=N in the
+environment (before torch/numpy are imported): OPENBLAS_NUM_THREADS sizes OpenBLAS's thread
+pool, which numpy's SGEMM (sgemm_gflops) and PyTorch's BLAS calls use; --threads N additionally
+calls torch.set_num_threads(N). --quick cuts iteration counts for a smoke test.
+--check-blas only reports which BLAS numpy uses and exits 0 for OpenBLAS, 2 otherwise.
 
 Prints one JSON object per line:
     {"suite": "pytorch", "threads": N, "name": ..., "unit": ..., "value": ...}
 Metrics: forward_xor_b1 (ns/call), forward_mlp_b1 (ns/call),
-         train_xor_b4 (steps/s), train_mlp_b64 (samples/s), train_mlp_b64_adam (samples/s).
+         train_xor_b4 (steps/s), train_mlp_b64 (samples/s), train_mlp_b64_adam (samples/s),
+         train_lenet5_b64 (samples/s; one SGD step of LeNet-5 at batch 64),
+         sgemm_gflops (GFLOP/s; numpy float32 1024x1024 @ 1024x1024, best of several repeats,
+                       with an extra "blas" field naming the BLAS numpy uses - only meaningful
+                       for "openblas"; anything else draws a warning on stderr).
 """
 import argparse
 import json
+import os
+import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -38,16 +48,85 @@ def best_mean_ns(fn, iters, warmup):
     return best
 
 
-def emit(threads, name, unit, value):
-    print(json.dumps({"suite": "pytorch", "threads": threads, "name": name,
-                      "unit": unit, "value": value}), flush=True)
+def emit(threads, name, unit, value, **extra):
+    rec = {"suite": "pytorch", "threads": threads, "name": name, "unit": unit, "value": value}
+    rec.update(extra)
+    print(json.dumps(rec), flush=True)
+
+
+def _classify_blas(path):
+    p = path.lower()
+    for key, name in (("openblas", "openblas"), ("mkl", "mkl"), ("blis", "blis"), ("atlas", "atlas")):
+        if key in p:
+            return name
+    if "/blas/" in p:  # Debian/Ubuntu reference BLAS: /usr/lib/<triplet>/blas/libblas.so.3
+        return "netlib"
+    return None
+
+
+def numpy_blas():
+    """Name of the BLAS numpy's matmul really uses: "openblas", "netlib", "mkl", "blis", "atlas" or "unknown".
+
+    numpy.show_config() is not enough on Debian/Ubuntu: numpy links the generic libblas.so.3, which the
+    libblas.so.3 alternative points at the reference BLAS or at OpenBLAS. So after a matmul (BLAS loaded)
+    the shared objects mapped into this process are inspected: libblas.so*/libcblas.so* (what Debian's
+    numpy links; torch links libopenblas.so.0 directly, so it does not count) and any BLAS inside
+    numpy's own directories (pip wheels bundle numpy.libs/libopenblas*.so / libscipy_openblas*.so).
+    Where /proc is missing, numpy's build configuration (numpy.__config__) decides.
+    """
+    a = np.ones((64, 64), dtype=np.float32)
+    a @ a
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+            paths = {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
+    except OSError:
+        paths = set()
+    found = []
+    for path in sorted(paths):
+        if not path.startswith("/"):
+            continue
+        base = os.path.basename(path)
+        if base.startswith(("libblas.so", "libcblas.so")) or ("numpy" in path.lower() and "blas" in base.lower()):
+            real = os.path.realpath(path)
+            found.append(_classify_blas(real) or _classify_blas(path) or "unknown")
+    for name in ("openblas", "mkl", "blis", "atlas", "netlib", "unknown"):
+        if name in found:
+            return name
+    # No /proc (or nothing recognisable mapped): fall back on numpy's build configuration.
+    cfg = getattr(np, "__config__", None)
+    conf = getattr(cfg, "CONFIG", None)  # numpy >= 1.26 (meson builds)
+    if isinstance(conf, dict):
+        name = str(conf.get("Build Dependencies", {}).get("blas", {}).get("name", ""))
+        return _classify_blas(name) or "unknown"
+    for attr in ("blas_opt_info", "blas_ilp64_opt_info"):  # older numpy (distutils builds)
+        info = getattr(cfg, attr, None)
+        if isinstance(info, dict) and info.get("libraries"):
+            return _classify_blas(" ".join(info["libraries"])) or "unknown"
+    return "unknown"
+
+
+def check_blas():
+    """--check-blas: 0 if numpy uses OpenBLAS, 2 (with a hint on stderr) otherwise."""
+    name = numpy_blas()
+    print(f"numpy BLAS: {name}")
+    if name == "openblas":
+        return 0
+    print("numpy is not using OpenBLAS, so sgemm_gflops would be meaningless. On Debian/Ubuntu:\n"
+          "    sudo apt-get install libopenblas0-pthread\n"
+          "(it switches the libblas.so.3 alternative to OpenBLAS; check with\n"
+          "    update-alternatives --display libblas.so.3-$(gcc -dumpmachine))", file=sys.stderr)
+    return 2
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
+    ap.add_argument("--check-blas", action="store_true",
+                    help="only check that numpy uses OpenBLAS (exit 0) or not (exit 2)")
     args = ap.parse_args()
+    if args.check_blas:
+        return check_blas()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     q = args.quick
@@ -119,6 +198,42 @@ def main():
     ns = best_mean_ns(step_mlp_adam, 20 if q else 1000, 5 if q else 100)
     emit(n, "train_mlp_b64_adam", "samples/s", 64e9 / ns)
 
+    # --- train_lenet5_b64: one SGD step of LeNet-5 (28x28 inputs, padded C1) ----------
+    lenet = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10)).float()
+    xl = torch.randn(64, 1, 28, 28)
+    yl = torch.randint(0, 10, (64,))
+    opt4 = torch.optim.SGD(lenet.parameters(), lr=0.01)
+
+    def step_lenet():
+        opt4.zero_grad()
+        loss = ce(lenet(xl), yl)
+        loss.backward()
+        opt4.step()
+
+    ns = best_mean_ns(step_lenet, 5 if q else 200, 2 if q else 20)
+    emit(n, "train_lenet5_b64", "samples/s", 64e9 / ns)
+
+    # --- sgemm_gflops: numpy float32 SGEMM, n = 1024 (threads: OPENBLAS_NUM_THREADS) -------
+    blas = numpy_blas()
+    if blas != "openblas":
+        print(f"warning: numpy uses {blas} BLAS, not OpenBLAS: sgemm_gflops is meaningless "
+              "(fix: apt-get install libopenblas0-pthread)", file=sys.stderr)
+    size = 1024
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    c = np.empty((size, size), dtype=np.float32)
+
+    def sgemm():
+        np.matmul(a, b, out=c)
+
+    ns = best_mean_ns(sgemm, 2 if q else 10, 1 if q else 3)
+    emit(n, "sgemm_gflops", "GFLOP/s", 2.0 * size ** 3 / ns, blas=blas)
+    return 0
+
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

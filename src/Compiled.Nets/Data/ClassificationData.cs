@@ -31,7 +31,8 @@ public sealed class ClassificationData
 
     /// <summary>
     /// Reads a CSV file of numeric features with the class index in the last column. A first line that is
-    /// not all numbers is taken as a header (scikit-learn's files start with "150,4,setosa,…").
+    /// not all numbers is taken as a header (scikit-learn's files start with "150,4,setosa,…"). A gzipped file
+    /// (digits.csv.gz) is read as it is.
     /// </summary>
     public static ClassificationData LoadCsv(string path)
     {
@@ -39,7 +40,7 @@ public sealed class ClassificationData
         var features = new List<float>();
         var labels = new List<int>();
         int featureCount = -1, lineNumber = 0;
-        foreach (string raw in File.ReadLines(path))
+        foreach (string raw in ReadLines(path))
         {
             lineNumber++;
             string line = raw.Trim();
@@ -74,6 +75,17 @@ public sealed class ClassificationData
     }
 
     /// <summary>Targets as one-hot rows (<see cref="Count"/> × <see cref="ClassCount"/>).</summary>
+    /// <summary>The file's lines, through a gzip decompressor when it starts with gzip's magic bytes.</summary>
+    private static IEnumerable<string> ReadLines(string path)
+    {
+        using var file = File.OpenRead(path);
+        bool gzipped = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
+        file.Position = 0;
+        using Stream stream = gzipped ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line) yield return line;
+    }
+
     public float[] OneHotTargets() => OneHot(Labels, ClassCount);
 
     /// <summary>Class indices as one-hot rows, for <c>TrainStep</c> with softmax cross-entropy.</summary>
