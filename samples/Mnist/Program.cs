@@ -60,7 +60,7 @@ public static class Program
         AnsiConsole.MarkupLine($"MNIST from [blue]{Markup.Escape(dataDirectory)}[/]: {train.Count:N0} training and {test.Count:N0} test images");
 
         bool lenet = options.Model == "lenet";
-        int epochs = options.Epochs ?? (lenet ? 15 : 20);
+        int epochs = options.Epochs ?? 20;
         using ITrainableNetwork net = lenet ? new LeNet5(options.Seed) : new MnistMlp(options.Seed);
         string title = lenet ? "LeNet-5" : "MLP 784-128-64-10";
         string fileStem = lenet ? "mnist-lenet5" : "mnist-mlp";
