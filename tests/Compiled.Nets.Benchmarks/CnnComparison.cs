@@ -18,6 +18,7 @@ public class CnnComparison
         ("LeNet C1 1→6 5×5 pad 2 on 28×28", new Conv2DShape(1, 28, 28, 6, 5, 5, PadHeight: 2, PadWidth: 2)),
         ("LeNet C3 6→16 5×5 on 14×14", new Conv2DShape(6, 14, 14, 16, 5, 5)),
         ("3×3 32→64 pad 1 on 16×16", new Conv2DShape(32, 16, 16, 64, 3, 3, PadHeight: 1, PadWidth: 1)),
+        ("depthwise 3×3 on 32×16×16, pad 1", new Conv2DShape(32, 16, 16, 32, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 32)),
     };
 
     public const int Batch = 64;
@@ -68,6 +69,17 @@ public class CnnComparison
 
     [Benchmark(Description = "Conv forward + weight gradient + input gradient, 3×3 32→64 on 16×16, batch 64")]
     public void Conv3x3Wide() => RunConv(_conv[2]);
+
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: direct convolution (the library's choice)")]
+    public void DepthwiseDirect() => RunConv(_conv[3]);
+
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: im2col + product (the alternative)")]
+    public void DepthwiseIm2Col()
+    {
+        ConvKernels.DirectDepthwise = false;
+        try { RunConv(_conv[3]); }
+        finally { ConvKernels.DirectDepthwise = true; }
+    }
 
     /// <summary>The three passes of one training step of one layer: 3 × 2 × MACs × batch floating-point operations.</summary>
     private static void RunConv(ConvBuffers c)
@@ -122,5 +134,7 @@ public class CnnComparison
             double one = Flops(c.Shape) / 3 / 1e9;
             Console.WriteLine($"    forward {f * 1e3:F2} ms ({one / f:F1} GFLOP/s), weight gradient {wg * 1e3:F2} ms ({one / wg:F1}), input gradient {ig * 1e3:F2} ms ({one / ig:F1})");
         }
+        double im2col = Best(() => bench.DepthwiseIm2Col(), 20);
+        Console.WriteLine($"depthwise through im2col instead: {im2col * 1e3:F2} ms per fwd+bwd, {Flops(bench._conv[3].Shape) / im2col / 1e9:F1} GFLOP/s");
     }
 }

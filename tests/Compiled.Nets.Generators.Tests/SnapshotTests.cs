@@ -35,6 +35,32 @@ public class SnapshotTests
         }
         """;
 
+    private const string ResidualCnn = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class ResidualCnn
+        {
+            [Input(1, 8, 8)] public partial Layer Image { get; }
+            [Conv2D(4, 3, Activation.ReLU, Padding = Padding.Same)] public partial Layer Stem { get; }
+            [Conv2D(4, 3, Padding = Padding.Same)] public partial Layer Block { get; }
+            [Add(nameof(Stem), nameof(Block), Activation = Activation.ReLU)] public partial Layer Residual { get; }
+            [MaxPool(2)] public partial Layer Pool { get; }
+            [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
+        }
+        """;
+
+    [Fact]
+    public void Residual_cnn_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(ResidualCnn);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.ResidualCnn.g.cs"), "ResidualCnn");
+    }
+
     [Fact]
     public void Xor_network_source_matches_snapshot_and_compiles()
     {

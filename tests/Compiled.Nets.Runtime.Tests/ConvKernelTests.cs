@@ -19,6 +19,7 @@ public class ConvKernelTests
         new object[] { "2×5×5, 3 filters 5×5, pad 2 ('same')", new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2) },
         new object[] { "4×6×6 → 6, 1×1", new Conv2DShape(4, 6, 6, 6, 1, 1) },
         new object[] { "depthwise 3×8×8, 3×3, stride 2, pad 1", new Conv2DShape(3, 8, 8, 3, 3, 3, 2, 2, 1, 1, Groups: 3) },
+        new object[] { "depthwise ×2 3×10×19, 3×3, pad 1 (direct, rows of 19)", new Conv2DShape(3, 10, 19, 6, 3, 3, 1, 1, 1, 1, Groups: 3) },
         new object[] { "1-D: 2×1×20, 5 filters 1×4, stride 3", new Conv2DShape(2, 1, 20, 5, 1, 4, 1, 3) },
         new object[] { "grouped 4×5×5 → 6, 2 groups, 3×3 'full' (pad 2)", new Conv2DShape(4, 5, 5, 6, 3, 3, 1, 1, 2, 2, Groups: 2) },
     };
@@ -143,6 +144,47 @@ public class ConvKernelTests
         // Sums over the batch only differ in their order.
         for (int i = 0; i < dw.Length; i++) Assert.True(Math.Abs(dw[i] - sumW[i]) <= 1e-4 * Math.Max(1, Math.Abs(sumW[i])), $"dW[{i}]");
         for (int i = 0; i < db.Length; i++) Assert.True(Math.Abs(db[i] - sumB[i]) <= 1e-4 * Math.Max(1, Math.Abs(sumB[i])), $"db[{i}]");
+    }
+
+    [Theory]
+    [InlineData(3, 10, 19, 1, 1, 1)]
+    [InlineData(4, 9, 9, 2, 2, 1)]
+    [InlineData(2, 7, 12, 1, 1, 0)]
+    public void Direct_depthwise_convolution_matches_the_im2col_path(int channels, int height, int width, int multiplier, int stride, int pad)
+    {
+        var s = new Conv2DShape(channels, height, width, channels * multiplier, 3, 3, stride, stride, pad, pad, Groups: channels);
+        Assert.True(s.IsDepthwise);
+        const int batch = 3;
+        float[] x = Random(batch * s.InputSize, 41), w = Random(s.WeightCount, 42), b = Random(s.OutChannels, 43), dz = Random(batch * s.OutputSize, 44);
+        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
+        {
+            var scratch = new float[s.ScratchLength];
+            var y = new float[batch * s.OutputSize];
+            var dx = new float[batch * s.InputSize];
+            var dw = new float[s.WeightCount];
+            var db = new float[s.OutChannels];
+            ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(TanhActivation));
+            ConvKernels.InputGradient(dz, w, x, dx, batch, s, scratch, default(ReLUActivation));
+            ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
+            return (y, dx, dw, db);
+        }
+        var direct = Run();
+        ConvKernels.DirectDepthwise = false;
+        try
+        {
+            Assert.False(s.IsDepthwise);
+            var im2col = Run();
+            Assert.Equal(0, Difference(direct.Y, im2col.Y), 5);
+            Assert.Equal(0, Difference(direct.Dx, im2col.Dx), 5);
+            Assert.Equal(0, Difference(direct.Dw, im2col.Dw), 4);
+            Assert.Equal(0, Difference(direct.Db, im2col.Db), 4);
+        }
+        finally
+        {
+            ConvKernels.DirectDepthwise = true;
+        }
+
+        static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
     }
 
     [Fact]

@@ -102,3 +102,15 @@ public partial class TestLeNet5
     [Dense(84, Activation.ReLU)] public partial Layer F6 { get; }
     [Dense(10, Activation.Softmax)] public partial Layer Output { get; }
 }
+
+/// <summary>The README's convolutional example, compiled as written.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+public partial class ReadmeCnn
+{
+    [Input(1, 28, 28)] public partial Layer Image { get; }                              // [channels, height, width]
+    [Conv2D(6, 5, Activation.ReLU, PaddingSize = 2)] public partial Layer C1 { get; }   // Stride, Padding = Same/Full, Groups
+    [MaxPool(2)] public partial Layer S2 { get; }
+    [Conv2D(6, 3, Padding = Padding.Same, Input = nameof(S2))] public partial Layer Branch { get; }
+    [Add(nameof(S2), nameof(Branch), Activation = Activation.ReLU)] public partial Layer Residual { get; }
+    [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }                 // flattens [6, 14, 14] implicitly
+}

@@ -108,4 +108,16 @@ public class LearningTests
         _output.WriteLine($"UCI digits, residual CNN: held-out accuracy {accuracy:P2} on {test.Count} images after {history.Epochs.Count} epochs (train loss {history.Last.TrainingLoss:F4})");
         Assert.True(accuracy >= 0.95, $"held-out accuracy {accuracy:P2}");
     }
+
+    [Fact]
+    public void LeNet5_reaches_98_percent_on_the_mnist_subset_as_the_main_job_trains_it()
+    {
+        var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(TestData.PathOf("data", "mnist"));
+        using var net = new Compiled.Nets.Samples.Mnist.LeNet5() { Optimizer = new Compiled.Nets.Optimizers.Adam(1e-3f) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var history = net.Fit(train, Compiled.Nets.Samples.Mnist.Program.TrainingOptions(lenet: true, epochs: 20, seed: Compiled.Nets.Samples.Mnist.LeNet5.DefaultSeed));
+        var (_, accuracy) = Compiled.Nets.Training.Trainer.Evaluate(net, test);
+        _output.WriteLine($"LeNet-5: {accuracy:P2} on the {test.Count} test images after {history.Epochs.Count} epochs, {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(accuracy >= 0.98, $"test accuracy {accuracy:P2}");
+    }
 }
