@@ -1,5 +1,6 @@
 using System;
 using Compiled.Nets.Data;
+using Compiled.Nets.Training;
 using Xunit;
 using Xunit.Abstractions;
 

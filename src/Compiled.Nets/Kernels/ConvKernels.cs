@@ -92,7 +92,7 @@ public static class ConvKernels
     {
         if (shape.IsDepthwise)
         {
-            DirectConv.Forward(x, w, bias, y, start, end, shape, activation);
+            DirectConv.Forward(x, w, bias, y, start, end, shape, scratch, activation);
             return;
         }
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
@@ -153,7 +153,7 @@ public static class ConvKernels
     {
         if (shape.IsDepthwise)
         {
-            DirectConv.WeightGradient(dz, x, dw, db, start, end, shape);
+            DirectConv.WeightGradient(dz, x, dw, db, start, end, shape, scratch);
             return;
         }
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
@@ -208,7 +208,7 @@ public static class ConvKernels
         var range = dx.Slice(start * shape.InputSize, (end - start) * shape.InputSize);
         if (shape.IsDepthwise)
         {
-            DirectConv.InputGradient(dz, w, dx, start, end, shape);
+            DirectConv.InputGradient(dz, w, dx, start, end, shape, scratch);
             GraphKernels.MultiplyByDerivative(range, yPrev.Slice(start * shape.InputSize, range.Length), previousActivation);
             return;
         }

@@ -12,9 +12,23 @@ namespace Compiled.Nets.Kernels;
 /// </summary>
 internal static class DirectConv
 {
+    /// <summary>
+    /// Stride 1 with a workspace that holds a zero-bordered plane: each plane is copied once with its padding as zeros,
+    /// then every output vector sums its taps in registers (<see cref="Correlate"/>).
+    /// </summary>
+    public static bool UsesPaddedPlane(Conv2DShape s, int scratchLength) =>
+        s.StrideHeight == 1 && s.StrideWidth == 1 && s.PadHeight < s.KernelHeight && s.PadWidth < s.KernelWidth
+        && (s.InHeight + s.KernelHeight - 1) * (s.InWidth + s.KernelWidth - 1) <= scratchLength
+        && (s.InHeight + 2 * s.PadHeight) * (s.InWidth + 2 * s.PadWidth) <= scratchLength;
+
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
-        int start, int end, Conv2DShape s, TAct activation) where TAct : struct, IActivation
+        int start, int end, Conv2DShape s, Span<float> scratch, TAct activation) where TAct : struct, IActivation
     {
+        if (UsesPaddedPlane(s, scratch.Length))
+        {
+            ForwardPadded(x, w, bias, y, start, end, s, scratch, activation);
+            return;
+        }
         int plane = s.InHeight * s.InWidth, outPlane = s.Positions, taps = s.KernelHeight * s.KernelWidth, perGroup = s.OutChannels / s.Groups;
         for (int b = start; b < end; b++)
             for (int o = 0; o < s.OutChannels; o++)
@@ -41,10 +55,155 @@ internal static class DirectConv
             }
     }
 
+    /// <summary>y = f(b + corr(x padded, w)) per output channel, the padding as the workspace's zero border.</summary>
+    private static void ForwardPadded<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int start, int end, Conv2DShape s, Span<float> scratch, TAct activation) where TAct : struct, IActivation
+    {
+        int plane = s.InHeight * s.InWidth, outPlane = s.Positions, perGroup = s.OutChannels / s.Groups, taps = s.KernelHeight * s.KernelWidth;
+        int paddedWidth = s.InWidth + 2 * s.PadWidth, paddedHeight = s.InHeight + 2 * s.PadHeight;
+        var padded = scratch.Slice(0, paddedHeight * paddedWidth);
+        padded.Clear();
+        for (int b = start; b < end; b++)
+            for (int c = 0; c < s.InChannels; c++)
+            {
+                // Only the interior is rewritten per plane; the zero border stays.
+                var input = x.Slice((b * s.InChannels + c) * plane, plane);
+                for (int iy = 0; iy < s.InHeight; iy++)
+                    input.Slice(iy * s.InWidth, s.InWidth).CopyTo(padded.Slice((iy + s.PadHeight) * paddedWidth + s.PadWidth));
+                for (int o = c * perGroup; o < (c + 1) * perGroup; o++)
+                {
+                    var output = y.Slice((b * s.OutChannels + o) * outPlane, outPlane);
+                    output.Fill(bias[o]);
+                    Correlate(ref MemoryMarshal.GetReference(padded), paddedWidth, ref Unsafe.AsRef(in w[o * taps]), s.KernelHeight, s.KernelWidth,
+                        ref MemoryMarshal.GetReference(output), s.OutHeight, s.OutWidth);
+                    DenseKernels.ApplyActivation(output, activation);
+                }
+            }
+    }
+
+    /// <summary>
+    /// dx = Σ over the channel's filters of corr(dz padded by F − 1 − P, w flipped): the transposed convolution at stride 1
+    /// as a forward one, so it runs in the same registers-only loop.
+    /// </summary>
+    private static void InputGradientPadded(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int start, int end, Conv2DShape s, Span<float> scratch)
+    {
+        int plane = s.InHeight * s.InWidth, outPlane = s.Positions, perGroup = s.OutChannels / s.Groups, kh = s.KernelHeight, kw = s.KernelWidth, taps = kh * kw;
+        int borderY = kh - 1 - s.PadHeight, borderX = kw - 1 - s.PadWidth;
+        int paddedWidth = s.OutWidth + 2 * borderX, paddedHeight = s.OutHeight + 2 * borderY;
+        var padded = scratch.Slice(0, paddedHeight * paddedWidth);
+        padded.Clear();
+        Span<float> flipped = stackalloc float[taps];
+        for (int b = start; b < end; b++)
+            for (int c = 0; c < s.InChannels; c++)
+            {
+                var target = dx.Slice((b * s.InChannels + c) * plane, plane);
+                target.Clear();
+                for (int o = c * perGroup; o < (c + 1) * perGroup; o++)
+                {
+                    var gradient = dz.Slice((b * s.OutChannels + o) * outPlane, outPlane);
+                    for (int oy = 0; oy < s.OutHeight; oy++)
+                        gradient.Slice(oy * s.OutWidth, s.OutWidth).CopyTo(padded.Slice((oy + borderY) * paddedWidth + borderX));
+                    for (int t = 0; t < taps; t++) flipped[t] = w[o * taps + taps - 1 - t];
+                    Correlate(ref MemoryMarshal.GetReference(padded), paddedWidth, ref MemoryMarshal.GetReference(flipped), kh, kw,
+                        ref MemoryMarshal.GetReference(target), s.InHeight, s.InWidth);
+                }
+            }
+    }
+
+    /// <summary>dW[o, a, b] += Σ dz[o, oy, ox] · x padded[oy + a, ox + b]: one vector sum per tap, kept across the whole plane.</summary>
+    private static void WeightGradientPadded(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
+        int start, int end, Conv2DShape s, Span<float> scratch)
+    {
+        int plane = s.InHeight * s.InWidth, outPlane = s.Positions, perGroup = s.OutChannels / s.Groups, kh = s.KernelHeight, kw = s.KernelWidth, taps = kh * kw;
+        int paddedWidth = s.InWidth + 2 * s.PadWidth, paddedHeight = s.InHeight + 2 * s.PadHeight, ow = s.OutWidth;
+        var padded = scratch.Slice(0, paddedHeight * paddedWidth);
+        padded.Clear();
+        Span<Vector256<float>> sums = stackalloc Vector256<float>[taps];
+        Span<float> tails = stackalloc float[taps];
+        for (int b = start; b < end; b++)
+            for (int c = 0; c < s.InChannels; c++)
+            {
+                var input = x.Slice((b * s.InChannels + c) * plane, plane);
+                for (int iy = 0; iy < s.InHeight; iy++)
+                    input.Slice(iy * s.InWidth, s.InWidth).CopyTo(padded.Slice((iy + s.PadHeight) * paddedWidth + s.PadWidth));
+                ref float p0 = ref MemoryMarshal.GetReference(padded);
+                for (int o = c * perGroup; o < (c + 1) * perGroup; o++)
+                {
+                    var gradient = dz.Slice((b * s.OutChannels + o) * outPlane, outPlane);
+                    ref float g0 = ref MemoryMarshal.GetReference(gradient);
+                    db[o] += ConvGemm.Sum(ref g0, outPlane);
+                    sums.Clear();
+                    tails.Clear();
+                    for (int oy = 0; oy < s.OutHeight; oy++)
+                    {
+                        ref float row = ref Unsafe.Add(ref p0, oy * paddedWidth);
+                        ref float g = ref Unsafe.Add(ref g0, oy * ow);
+                        int ox = 0;
+                        for (; ox + 8 <= ow; ox += 8)
+                        {
+                            var d = Vector256.LoadUnsafe(ref g, (nuint)ox);
+                            for (int a = 0; a < kh; a++)
+                            {
+                                ref float line = ref Unsafe.Add(ref row, a * paddedWidth + ox);
+                                for (int k = 0; k < kw; k++)
+                                    sums[a * kw + k] = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref line, (nuint)k), sums[a * kw + k]);
+                            }
+                        }
+                        for (; ox < ow; ox++)
+                        {
+                            float d = Unsafe.Add(ref g, ox);
+                            for (int a = 0; a < kh; a++)
+                                for (int k = 0; k < kw; k++)
+                                    tails[a * kw + k] += d * Unsafe.Add(ref row, a * paddedWidth + ox + k);
+                        }
+                    }
+                    for (int t = 0; t < taps; t++) dw[o * taps + t] += Vector256.Sum(sums[t]) + tails[t];
+                }
+            }
+    }
+
+    /// <summary>
+    /// output[oy, ox] += Σ_{a, b} kernel[a·kw + b] · plane[(oy + a)·width + ox + b] over an output of rows × columns:
+    /// eight outputs per vector with every tap summed before the one store, and no bounds to test (the plane is large enough).
+    /// </summary>
+    private static void Correlate(ref float plane, int width, ref float kernel, int kh, int kw, ref float output, int rows, int columns)
+    {
+        for (int oy = 0; oy < rows; oy++)
+        {
+            ref float row = ref Unsafe.Add(ref plane, oy * width);
+            ref float target = ref Unsafe.Add(ref output, oy * columns);
+            int ox = 0;
+            for (; ox + 8 <= columns; ox += 8)
+            {
+                var sum = Vector256.LoadUnsafe(ref target, (nuint)ox);
+                for (int a = 0; a < kh; a++)
+                {
+                    ref float line = ref Unsafe.Add(ref row, a * width + ox);
+                    for (int b = 0; b < kw; b++)
+                        sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref kernel, a * kw + b)), Vector256.LoadUnsafe(ref line, (nuint)b), sum);
+                }
+                sum.StoreUnsafe(ref target, (nuint)ox);
+            }
+            for (; ox < columns; ox++)
+            {
+                float sum = Unsafe.Add(ref target, ox);
+                for (int a = 0; a < kh; a++)
+                    for (int b = 0; b < kw; b++)
+                        sum += Unsafe.Add(ref kernel, a * kw + b) * Unsafe.Add(ref row, a * width + ox + b);
+                Unsafe.Add(ref target, ox) = sum;
+            }
+        }
+    }
+
     /// <summary>Adds samples [start, end)'s dW and db to <paramref name="dw"/> and <paramref name="db"/>.</summary>
     public static void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
-        int start, int end, Conv2DShape s)
+        int start, int end, Conv2DShape s, Span<float> scratch)
     {
+        if (UsesPaddedPlane(s, scratch.Length) && s.KernelHeight * s.KernelWidth <= 64)
+        {
+            WeightGradientPadded(dz, x, dw, db, start, end, s, scratch);
+            return;
+        }
         int plane = s.InHeight * s.InWidth, outPlane = s.Positions, taps = s.KernelHeight * s.KernelWidth, perGroup = s.OutChannels / s.Groups;
         for (int b = start; b < end; b++)
             for (int o = 0; o < s.OutChannels; o++)
@@ -72,8 +231,13 @@ internal static class DirectConv
     }
 
     /// <summary>dx for samples [start, end) (overwritten, before the caller's derivative): every tap adds w · dz back along the rows.</summary>
-    public static void InputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int start, int end, Conv2DShape s)
+    public static void InputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int start, int end, Conv2DShape s, Span<float> scratch)
     {
+        if (UsesPaddedPlane(s, scratch.Length))
+        {
+            InputGradientPadded(dz, w, dx, start, end, s, scratch);
+            return;
+        }
         int plane = s.InHeight * s.InWidth, outPlane = s.Positions, taps = s.KernelHeight * s.KernelWidth, perGroup = s.OutChannels / s.Groups;
         dx.Slice(start * s.InputSize, (end - start) * s.InputSize).Clear();
         for (int b = start; b < end; b++)
