@@ -20,19 +20,76 @@ internal static class ConvGemm
     public static void CombineRows(ref float a, int aRow, int aColumn, ref float b, ref float c, int m, int k, int n, bool accumulate)
     {
         int i = 0;
+        // AVX-512 has 32 registers: six rows × 32 columns keep 12 sums in them and load each B row once per six rows.
+        if (Vector512.IsHardwareAccelerated && n >= 32)
+            for (; i + 6 <= m; i += 6) CombineSixRows512(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
         for (; i + 4 <= m; i += 4) CombineFourRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
         for (; i + 2 <= m; i += 2) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
         if (i < m) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate, single: true);
     }
 
-    private static void CombineFourRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate)
+    /// <summary>Six rows of C, 32 columns at a time with AVX-512; the ragged end goes to the four- and two-row code.</summary>
+    private static void CombineSixRows512(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate)
     {
+        int j = 0;
+        for (; j + 32 <= n; j += 32)
+        {
+            var s00 = Vector512<float>.Zero; var s01 = s00; var s10 = s00; var s11 = s00; var s20 = s00; var s21 = s00;
+            var s30 = s00; var s31 = s00; var s40 = s00; var s41 = s00; var s50 = s00; var s51 = s00;
+            ref float bj = ref Unsafe.Add(ref b, j);
+            for (int p = 0; p < k; p++)
+            {
+                ref float row = ref Unsafe.Add(ref bj, p * n);
+                var b0 = Vector512.LoadUnsafe(ref row);
+                var b1 = Vector512.LoadUnsafe(ref row, 16);
+                ref float ap = ref Unsafe.Add(ref a0, p * aColumn);
+                var w = Vector512.Create(ap);
+                s00 = Vector512.FusedMultiplyAdd(w, b0, s00); s01 = Vector512.FusedMultiplyAdd(w, b1, s01);
+                w = Vector512.Create(Unsafe.Add(ref ap, aRow));
+                s10 = Vector512.FusedMultiplyAdd(w, b0, s10); s11 = Vector512.FusedMultiplyAdd(w, b1, s11);
+                w = Vector512.Create(Unsafe.Add(ref ap, 2 * aRow));
+                s20 = Vector512.FusedMultiplyAdd(w, b0, s20); s21 = Vector512.FusedMultiplyAdd(w, b1, s21);
+                w = Vector512.Create(Unsafe.Add(ref ap, 3 * aRow));
+                s30 = Vector512.FusedMultiplyAdd(w, b0, s30); s31 = Vector512.FusedMultiplyAdd(w, b1, s31);
+                w = Vector512.Create(Unsafe.Add(ref ap, 4 * aRow));
+                s40 = Vector512.FusedMultiplyAdd(w, b0, s40); s41 = Vector512.FusedMultiplyAdd(w, b1, s41);
+                w = Vector512.Create(Unsafe.Add(ref ap, 5 * aRow));
+                s50 = Vector512.FusedMultiplyAdd(w, b0, s50); s51 = Vector512.FusedMultiplyAdd(w, b1, s51);
+            }
+            Put512(s00, s01, ref c0, j, accumulate);
+            Put512(s10, s11, ref Unsafe.Add(ref c0, n), j, accumulate);
+            Put512(s20, s21, ref Unsafe.Add(ref c0, 2 * n), j, accumulate);
+            Put512(s30, s31, ref Unsafe.Add(ref c0, 3 * n), j, accumulate);
+            Put512(s40, s41, ref Unsafe.Add(ref c0, 4 * n), j, accumulate);
+            Put512(s50, s51, ref Unsafe.Add(ref c0, 5 * n), j, accumulate);
+        }
+        if (j == n) return;
+        // The remaining columns [j, n): rows 0–3 and 4–5 through the narrower blocks, on the column range's sub-matrices.
+        CombineFourRows(ref a0, aRow, aColumn, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c0, j), k, n - j, accumulate, rowStride: n);
+        CombineTwoRows(ref Unsafe.Add(ref a0, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c0, 4 * n + j), k, n - j, accumulate, rowStride: n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put512(Vector512<float> low, Vector512<float> high, ref float row, int j, bool accumulate)
+    {
+        if (accumulate)
+        {
+            low += Vector512.LoadUnsafe(ref row, (nuint)j);
+            high += Vector512.LoadUnsafe(ref row, (nuint)(j + 16));
+        }
+        low.StoreUnsafe(ref row, (nuint)j);
+        high.StoreUnsafe(ref row, (nuint)(j + 16));
+    }
+
+    private static void CombineFourRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate, int rowStride = 0)
+    {
+        int stride = rowStride == 0 ? n : rowStride; // B's and C's row length (a column range of wider matrices)
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float a2 = ref Unsafe.Add(ref a1, aRow);
         ref float a3 = ref Unsafe.Add(ref a2, aRow);
-        ref float c1 = ref Unsafe.Add(ref c0, n);
-        ref float c2 = ref Unsafe.Add(ref c1, n);
-        ref float c3 = ref Unsafe.Add(ref c2, n);
+        ref float c1 = ref Unsafe.Add(ref c0, stride);
+        ref float c2 = ref Unsafe.Add(ref c1, stride);
+        ref float c3 = ref Unsafe.Add(ref c2, stride);
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -52,7 +109,7 @@ internal static class ConvGemm
                 ref float bj = ref Unsafe.Add(ref b, j);
                 for (int p = 0; p < k; p++)
                 {
-                    ref float row = ref Unsafe.Add(ref bj, p * n);
+                    ref float row = ref Unsafe.Add(ref bj, p * stride);
                     var b0 = Vector512.LoadUnsafe(ref row);
                     var b1 = Vector512.LoadUnsafe(ref row, 16);
                     int at = p * aColumn;
@@ -84,7 +141,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                ref float row = ref Unsafe.Add(ref bj, p * n);
+                ref float row = ref Unsafe.Add(ref bj, p * stride);
                 var b0 = Vector256.LoadUnsafe(ref row);
                 var b1 = Vector256.LoadUnsafe(ref row, 8);
                 int at = p * aColumn;
@@ -115,7 +172,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * n));
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * stride));
                 int at = p * aColumn;
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
                 s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
@@ -131,7 +188,7 @@ internal static class ConvGemm
             float s2 = accumulate ? Unsafe.Add(ref c2, j) : 0f, s3 = accumulate ? Unsafe.Add(ref c3, j) : 0f;
             for (int p = 0; p < k; p++)
             {
-                float v = Unsafe.Add(ref b, p * n + j);
+                float v = Unsafe.Add(ref b, p * stride + j);
                 int at = p * aColumn;
                 s0 += Unsafe.Add(ref a0, at) * v; s1 += Unsafe.Add(ref a1, at) * v;
                 s2 += Unsafe.Add(ref a2, at) * v; s3 += Unsafe.Add(ref a3, at) * v;
@@ -141,10 +198,11 @@ internal static class ConvGemm
     }
 
     /// <summary>Two rows (or one, with <paramref name="single"/>: the second is computed from row 0 again and not stored).</summary>
-    private static void CombineTwoRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate, bool single = false)
+    private static void CombineTwoRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate, bool single = false, int rowStride = 0)
     {
+        int stride = rowStride == 0 ? n : rowStride; // B's and C's row length (a column range of wider matrices)
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
-        ref float c1 = ref single ? ref c0 : ref Unsafe.Add(ref c0, n);
+        ref float c1 = ref single ? ref c0 : ref Unsafe.Add(ref c0, stride);
         int j = 0;
         for (; j + 16 <= n; j += 16)
         {
@@ -155,7 +213,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                ref float row = ref Unsafe.Add(ref bj, p * n);
+                ref float row = ref Unsafe.Add(ref bj, p * stride);
                 var b0 = Vector256.LoadUnsafe(ref row);
                 var b1 = Vector256.LoadUnsafe(ref row, 8);
                 int at = p * aColumn;
@@ -179,7 +237,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * n));
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * stride));
                 int at = p * aColumn;
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
                 s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
@@ -193,7 +251,7 @@ internal static class ConvGemm
             float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate && !single ? Unsafe.Add(ref c1, j) : 0f;
             for (int p = 0; p < k; p++)
             {
-                float v = Unsafe.Add(ref b, p * n + j);
+                float v = Unsafe.Add(ref b, p * stride + j);
                 s0 += Unsafe.Add(ref a0, p * aColumn) * v;
                 s1 += Unsafe.Add(ref a1, p * aColumn) * v;
             }
