@@ -41,30 +41,9 @@ public class CnnGradientCheckTests
             GradientCheckTests.Targets.Probabilities => TestData.Probabilities(batch * net.OutputLength, seed: 200),
             _ => TestData.Random(batch * net.OutputLength, seed: 200),
         };
-        net.ComputeGradients(inputs, targets, batch);
-        float[] analytic = net.Gradients.ToArray();
-
         // Training mode in both (batch statistics; the same dropout mask, seeded by the unchanged step count).
-        const float h = 1e-3f;
-        double worst = 0, sumSquares = 0, sumSquaresDiff = 0;
-        var parameters = net.Parameters;
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            float saved = parameters[i];
-            parameters[i] = saved + h;
-            double plus = net.EvaluateLoss(inputs, targets, batch, training: true);
-            parameters[i] = saved - h;
-            double minus = net.EvaluateLoss(inputs, targets, batch, training: true);
-            parameters[i] = saved;
-            double numeric = (plus - minus) / (2 * h);
-            double difference = Math.Abs(numeric - analytic[i]);
-            worst = Math.Max(worst, difference / Math.Max(1e-2, Math.Abs(numeric) + Math.Abs(analytic[i])));
-            sumSquares += numeric * numeric;
-            sumSquaresDiff += difference * difference;
-        }
-        double relativeNorm = Math.Sqrt(sumSquaresDiff / Math.Max(sumSquares, 1e-30));
-        _output.WriteLine($"{description}: {parameters.Length} parameters, ‖num − analytic‖/‖num‖ = {relativeNorm:E2}, worst element {worst:E2}");
-        Assert.True(sumSquares > 0, "the loss does not depend on the parameters");
+        var (relativeNorm, worst) = GradientCheckTests.CompareWithCentralDifferences(net, inputs, targets, batch, training: true);
+        _output.WriteLine($"{description}: {net.Parameters.Length} parameters, ‖num − analytic‖/‖num‖ = {relativeNorm:E2}, worst element {worst:E2}");
         Assert.True(relativeNorm < 1e-2, $"relative gradient error {relativeNorm:E2}");
         Assert.True(worst < 5e-2, $"worst element error {worst:E2}");
     }
@@ -72,7 +51,7 @@ public class CnnGradientCheckTests
     [Fact]
     public void LeNet5_summary_shows_shapes_parameters_flops_and_the_implicit_flatten()
     {
-        var net = new TestLeNet5();
+        var net = new Compiled.Nets.Samples.Mnist.LeNet5(); // the main job's network
         string summary = net.Summary();
         _output.WriteLine(summary);
         Assert.Contains("C1 (Conv2D)", summary);
@@ -80,7 +59,7 @@ public class CnnGradientCheckTests
         Assert.Contains("[16, 5, 5]", summary);
         Assert.Contains("F5.flatten (Flatten)", summary);
         Assert.Contains("[400]", summary);
-        Assert.Equal(61_706, TestLeNet5.ParameterCount); // PyTorch's LeNet-5 with these sizes
+        Assert.Equal(61_706, Compiled.Nets.Samples.Mnist.LeNet5.ParameterCount); // PyTorch's LeNet-5 with these sizes
         // C1: 6·28·28 outputs × 25 taps × 2 = 235,200 FLOPs.
         Assert.Contains("235,200", summary);
     }

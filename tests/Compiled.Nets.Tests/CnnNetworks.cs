@@ -89,20 +89,6 @@ public partial class ConvBatchNormDropoutNet
     [Dense(3, Activation.Softmax)] public partial Layer Output { get; }
 }
 
-/// <summary>LeNet-5 as in the course's table (ReLU and max pooling, the modern reading).</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 5, Initialization = Initialization.HeUniform)]
-public partial class TestLeNet5
-{
-    [Input(1, 28, 28)] public partial Layer Image { get; }
-    [Conv2D(6, 5, Activation.ReLU, PaddingSize = 2)] public partial Layer C1 { get; }
-    [MaxPool(2)] public partial Layer S2 { get; }
-    [Conv2D(16, 5, Activation.ReLU)] public partial Layer C3 { get; }
-    [MaxPool(2)] public partial Layer S4 { get; }
-    [Dense(120, Activation.ReLU)] public partial Layer F5 { get; }
-    [Dense(84, Activation.ReLU)] public partial Layer F6 { get; }
-    [Dense(10, Activation.Softmax)] public partial Layer Output { get; }
-}
-
 /// <summary>The README's convolutional example, compiled as written.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 public partial class ReadmeCnn

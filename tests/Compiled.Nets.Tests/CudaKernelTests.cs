@@ -127,7 +127,7 @@ public class CudaKernelTests
         new object[] { nameof(InputBatchNormNet) },
         new object[] { nameof(ConvValidStride2) }, new object[] { nameof(ConvSameFullGroups) }, new object[] { nameof(PoolingNet) },
         new object[] { nameof(Conv1DNet) }, new object[] { nameof(ResidualNet) }, new object[] { nameof(TransposedUnpoolNet) },
-        new object[] { nameof(SeparableMaxoutNet) }, new object[] { nameof(TestLeNet5) },
+        new object[] { nameof(SeparableMaxoutNet) }, new object[] { "LeNet5" },
     };
 
     private static Case CaseFor(string name) => name switch
@@ -149,7 +149,7 @@ public class CudaKernelTests
         nameof(ResidualNet) => For(new ResidualNet(15), b => TestData.OneHot(b, 3, 5)),
         nameof(TransposedUnpoolNet) => For(new TransposedUnpoolNet(16), b => TestData.Random(b * 64, 5)),
         nameof(SeparableMaxoutNet) => For(new SeparableMaxoutNet(17), b => TestData.OneHot(b, 2, 5)),
-        nameof(TestLeNet5) => For(new TestLeNet5(19), b => TestData.OneHot(b, 10, 5)),
+        "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };
 

@@ -47,10 +47,21 @@ public class GradientCheckTests
             Targets.Probabilities => TestData.Probabilities(batch * net.OutputLength, seed: 200),
             _ => TestData.Random(batch * net.OutputLength, seed: 200),
         };
+        var (relativeNorm, worst) = CompareWithCentralDifferences(net, inputs, targets, batch, training: false);
+        _output.WriteLine($"{description}: {net.Parameters.Length} parameters, ‖num − analytic‖/‖num‖ = {relativeNorm:E2}, worst element {worst:E2}");
+        Assert.True(relativeNorm < 1e-2, $"relative gradient error {relativeNorm:E2}");
+        Assert.True(worst < 5e-2, $"worst element error {worst:E2}");
+    }
+
+    /// <summary>
+    /// The analytic gradient of the batch's loss against central differences of the loss (h = 1e-3, in float like the
+    /// network: it balances truncation, h², and rounding, ε/h): the relative norm of the difference and the worst element.
+    /// <paramref name="training"/> evaluates the loss as training does (batch statistics, the step's dropout mask).
+    /// </summary>
+    internal static (double RelativeNorm, double Worst) CompareWithCentralDifferences(ITrainableNetwork net, float[] inputs, float[] targets, int batch, bool training)
+    {
         net.ComputeGradients(inputs, targets, batch);
         float[] analytic = net.Gradients.ToArray();
-
-        // Central differences, evaluated in float like the network: h = 1e-3 balances truncation (h²) and rounding (ε/h).
         const float h = 1e-3f;
         double worst = 0, sumSquares = 0, sumSquaresDiff = 0;
         var parameters = net.Parameters;
@@ -58,9 +69,9 @@ public class GradientCheckTests
         {
             float saved = parameters[i];
             parameters[i] = saved + h;
-            double plus = net.EvaluateLoss(inputs, targets, batch);
+            double plus = net.EvaluateLoss(inputs, targets, batch, training);
             parameters[i] = saved - h;
-            double minus = net.EvaluateLoss(inputs, targets, batch);
+            double minus = net.EvaluateLoss(inputs, targets, batch, training);
             parameters[i] = saved;
             double numeric = (plus - minus) / (2 * h);
             double difference = Math.Abs(numeric - analytic[i]);
@@ -68,10 +79,8 @@ public class GradientCheckTests
             sumSquares += numeric * numeric;
             sumSquaresDiff += difference * difference;
         }
-        double relativeNorm = Math.Sqrt(sumSquaresDiff / Math.Max(sumSquares, 1e-30));
-        _output.WriteLine($"{description}: {parameters.Length} parameters, ‖num − analytic‖/‖num‖ = {relativeNorm:E2}, worst element {worst:E2}");
-        Assert.True(relativeNorm < 1e-2, $"relative gradient error {relativeNorm:E2}");
-        Assert.True(worst < 5e-2, $"worst element error {worst:E2}");
+        Assert.True(sumSquares > 0, "the loss does not depend on the parameters");
+        return (Math.Sqrt(sumSquaresDiff / Math.Max(sumSquares, 1e-30)), worst);
     }
 
     [Fact]
