@@ -245,8 +245,15 @@ internal static class CSharpEmitter
     /// <summary>The largest convolution workspace any op needs (0 without convolutions).</summary>
     private static int ConvScratchLength(NetworkPlan plan)
     {
-        // Conv2DShape.ScratchLength (one group's patch rows), plus a transposed convolution's discarded channel sums.
-        static int Length(Window2D c) => c.OutHeight * c.OutWidth * c.PatchLength + c.OutChannels;
+        // Conv2DShape.ScratchLength (a group's patch rows and dz rows for WeightGradientSamples samples), plus a transposed
+        // convolution's discarded channel sums. Keep in step with Conv2DShape in src/Compiled.Nets/Kernels/ConvKernels.cs.
+        static int Length(Window2D c)
+        {
+            int positions = c.OutHeight * c.OutWidth;
+            bool pointwise = c.KernelHeight == 1 && c.KernelWidth == 1 && c.StrideHeight == 1 && c.StrideWidth == 1 && c.PadHeight == 0 && c.PadWidth == 0;
+            int together = pointwise ? 1 : Math.Max(1, Math.Min(8, (256 + positions - 1) / positions));
+            return positions * c.PatchLength * together + (together > 1 ? c.OutChannels / c.Groups * positions * together : 0) + c.OutChannels;
+        }
         return plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op switch
         {
             ConvForwardOp c => Length(c.Window),

@@ -22,8 +22,18 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     public int PatchLength => InChannels / Groups * KernelHeight * KernelWidth;
     public int WeightCount => OutChannels * PatchLength;
 
-    /// <summary>Floats of scratch the kernels need: one sample's receptive fields of one group, a row per tap (im2col).</summary>
-    public int ScratchLength => Positions * PatchLength;
+    /// <summary>
+    /// Floats of scratch the kernels need: the receptive fields of one group, a row per tap (im2col), for
+    /// <see cref="WeightGradientSamples"/> samples side by side, and those samples' dz rows gathered beside them.
+    /// </summary>
+    public int ScratchLength => Positions * PatchLength * WeightGradientSamples
+        + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0);
+
+    /// <summary>
+    /// Samples whose patch rows the weight gradient puts side by side, so its dot products run over at least 256
+    /// positions (a 10×10 map alone leaves most of each sum to the horizontal add and the scalar tail).
+    /// </summary>
+    public int WeightGradientSamples => IsPointwise ? 1 : Math.Clamp((256 + Positions - 1) / Positions, 1, 8);
 
     /// <summary>A 1×1 convolution with stride 1 and no padding reads its input as the patch rows themselves (no im2col).</summary>
     /// <summary>
@@ -157,6 +167,12 @@ public static class ConvKernels
             return;
         }
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
+        int together = shape.WeightGradientSamples;
+        if (together > 1)
+        {
+            WeightGradientSideBySide(dz, x, dw, db, start, end, shape, scratch);
+            return;
+        }
         for (int b = start; b < end; b++)
         {
             var sample = x.Slice(b * shape.InputSize, shape.InputSize);
@@ -170,6 +186,42 @@ public static class ConvKernels
             }
             for (int o = 0; o < shape.OutChannels; o++)
                 db[o] += ConvGemm.Sum(ref Unsafe.AsRef(in gradient[o * positions]), positions);
+        }
+    }
+
+    /// <summary>
+    /// The weight gradient for small maps: the patch rows and dz rows of up to <see cref="Conv2DShape.WeightGradientSamples"/>
+    /// samples side by side, so each dot product runs over all their positions at once.
+    /// </summary>
+    private static void WeightGradientSideBySide(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
+        int start, int end, Conv2DShape shape, Span<float> scratch)
+    {
+        int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
+        int together = shape.WeightGradientSamples;
+        var rows = scratch.Slice(0, patch * positions * together);
+        var gathered = scratch.Slice(rows.Length, groupOut * positions * together);
+        for (int b = start; b < end; b += together)
+        {
+            int count = Math.Min(together, end - b), width = count * positions;
+            for (int g = 0; g < shape.Groups; g++)
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    var gradient = dz.Slice((b + j) * shape.OutputSize, shape.OutputSize);
+                    Im2Col(x.Slice((b + j) * shape.InputSize, shape.InputSize), rows.Slice(j * positions), shape, g, rowStride: width);
+                    for (int o = 0; o < groupOut; o++)
+                        gradient.Slice((g * groupOut + o) * positions, positions).CopyTo(gathered.Slice(o * width + j * positions));
+                }
+                // dW[o, k] += Σ over the samples' positions of dz[o, ·] · rows[k, ·].
+                ConvGemm.DotRows(ref MemoryMarshal.GetReference(gathered), ref MemoryMarshal.GetReference(rows), ref dw[g * groupOut * patch],
+                    groupOut, patch, width, accumulate: true);
+            }
+            for (int j = 0; j < count; j++)
+            {
+                var gradient = dz.Slice((b + j) * shape.OutputSize, shape.OutputSize);
+                for (int o = 0; o < shape.OutChannels; o++)
+                    db[o] += ConvGemm.Sum(ref Unsafe.AsRef(in gradient[o * positions]), positions);
+            }
         }
     }
 
@@ -390,9 +442,10 @@ public static class ConvKernels
     /// One sample's receptive fields for group <paramref name="group"/> as rows, one per tap (c, kh, kw), one value per output
     /// position: rows[tap, oh·OutWidth + ow] = x[c, oh·S − P + kh, ow·S − P + kw], zero in the padding.
     /// </summary>
-    private static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group)
+    private static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group, int rowStride = 0)
     {
         int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
+        int stride = rowStride == 0 ? positions : rowStride; // several samples' rows may sit side by side
         int tap = 0;
         for (int c = 0; c < groupIn; c++)
         {
@@ -400,7 +453,7 @@ public static class ConvKernels
             for (int ky = 0; ky < s.KernelHeight; ky++)
                 for (int kx = 0; kx < s.KernelWidth; kx++, tap++)
                 {
-                    var row = rows.Slice(tap * positions, positions);
+                    var row = rows.Slice(tap * stride, positions);
                     var (first, last) = InsideColumns(kx, s);
                     ref float source0 = ref MemoryMarshal.GetReference(channel);
                     for (int oy = 0; oy < s.OutHeight; oy++)
@@ -439,9 +492,15 @@ public static class ConvKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(ref float source, ref float target, int count)
     {
+        if (count < 8)
+        {
+            for (int j = 0; j < count; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j);
+            return;
+        }
+        // Whole vectors, the last one overlapping the one before it: a line of 10 is two loads and two stores.
         int i = 0;
-        for (; i + 8 <= count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
-        for (; i < count; i++) Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
+        for (; i + 8 < count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
+        Vector256.LoadUnsafe(ref source, (nuint)(count - 8)).StoreUnsafe(ref target, (nuint)(count - 8));
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/>: each row value is added back to its input pixel (padding dropped).</summary>
