@@ -39,7 +39,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[ParameterCount];
         /// <summary>Convolution workspace: one sample's receptive fields (im2col) and one group's products.</summary>
-        private readonly float[] _convScratch = new float[2308];
+        private readonly float[] _convScratch = new float[10244];
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _deltas = new float[ActivationsPerSample];
         private long _stepCount;
