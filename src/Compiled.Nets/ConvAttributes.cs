@@ -14,75 +14,29 @@ public enum Padding
 }
 
 /// <summary>
-/// A 2-D convolution over [channels, height, width] feature maps (PyTorch's Conv2d): <c>filters</c> kernels of
-/// <c>kernelSize</c>² taps over every input channel of its group, plus a bias per filter, then the activation.
-/// Weight [filters, channels / Groups, k, k], bias [filters]. A 1×1 kernel mixes channels per position; Groups equal
-/// to the channels makes it depthwise.
+/// What every convolution attribute has: the filters, the kernel, the stride, the activation with its parameter, the
+/// weight initialisation, the starting bias and the per-layer penalties.
 /// </summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class Conv2DAttribute : LayerAttribute
+public abstract class ConvolutionAttribute : LayerAttribute
 {
-    public Conv2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear)
+    protected ConvolutionAttribute(int filters, int kernelSize, Activation activation)
     {
         Filters = filters;
         KernelSize = kernelSize;
         Activation = activation;
     }
 
-    /// <summary>Number of output feature maps.</summary>
+    /// <summary>Number of output channels (feature maps).</summary>
     public int Filters { get; }
-    /// <summary>The kernel's height and width.</summary>
+    /// <summary>The kernel's height and width (its length for Conv1D).</summary>
     public int KernelSize { get; }
     /// <summary>The activation applied to every output value.</summary>
     public Activation Activation { get; }
-    /// <summary>Step between windows, in both dimensions (default 1).</summary>
+    /// <summary>Step between windows, in every dimension (default 1); a transposed convolution's upsampling factor.</summary>
     public int Stride { get; set; } = 1;
-    /// <summary>The padding rule; ignored when <see cref="PaddingSize"/> is set.</summary>
-    public Padding Padding { get; set; } = Padding.Valid;
-    /// <summary>An explicit zero padding P on every side; −1 (the default) uses <see cref="Padding"/>.</summary>
-    public int PaddingSize { get; set; } = -1;
-    /// <summary>Splits channels into independent convolutions (PyTorch's groups); the channels count makes it depthwise.</summary>
-    public int Groups { get; set; } = 1;
     /// <summary>The activation's parameter (logistic slope k, leaky ReLU α), as on <see cref="DenseAttribute.Slope"/>.</summary>
     public float Slope { get; set; } = float.NaN;
-    /// <summary>Weight initialisation of this layer; fan in = channels / groups · k², fan out = filters / groups · k².</summary>
-    public Initialization Initialization { get; set; } = Initialization.Default;
-    /// <summary>The constant every bias starts at (default 0).</summary>
-    public float BiasInitialValue { get; set; }
-    /// <summary>This layer's L1 penalty; NaN (the default) uses the network's.</summary>
-    public float L1 { get; set; } = float.NaN;
-    /// <summary>This layer's L2 penalty; NaN (the default) uses the network's.</summary>
-    public float L2 { get; set; } = float.NaN;
-}
-
-/// <summary>A 1-D convolution over [channels, length] sequences (PyTorch's Conv1d); weight [filters, channels / Groups, k].</summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class Conv1DAttribute : LayerAttribute
-{
-    public Conv1DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear)
-    {
-        Filters = filters;
-        KernelSize = kernelSize;
-        Activation = activation;
-    }
-
-    /// <summary>Number of output channels.</summary>
-    public int Filters { get; }
-    /// <summary>The kernel's length.</summary>
-    public int KernelSize { get; }
-    /// <summary>The activation applied to every output value.</summary>
-    public Activation Activation { get; }
-    /// <summary>Step between windows (default 1).</summary>
-    public int Stride { get; set; } = 1;
-    /// <summary>The padding rule; ignored when <see cref="PaddingSize"/> is set.</summary>
-    public Padding Padding { get; set; } = Padding.Valid;
-    /// <summary>An explicit zero padding P at both ends; −1 (the default) uses <see cref="Padding"/>.</summary>
-    public int PaddingSize { get; set; } = -1;
-    /// <summary>Splits channels into independent convolutions (PyTorch's groups).</summary>
-    public int Groups { get; set; } = 1;
-    /// <summary>The activation's parameter (logistic slope k, leaky ReLU α).</summary>
-    public float Slope { get; set; } = float.NaN;
-    /// <summary>Weight initialisation of this layer.</summary>
+    /// <summary>Weight initialisation of this layer; fan in = channels / groups · k², fan out = filters · k² (PyTorch's).</summary>
     public Initialization Initialization { get; set; } = Initialization.Default;
     /// <summary>The constant every bias starts at (default 0).</summary>
     public float BiasInitialValue { get; set; }
@@ -93,41 +47,51 @@ public sealed class Conv1DAttribute : LayerAttribute
 }
 
 /// <summary>
+/// A 2-D convolution over [channels, height, width] feature maps (PyTorch's Conv2d): <c>filters</c> kernels of
+/// <c>kernelSize</c>² taps over every input channel of its group, plus a bias per filter, then the activation.
+/// Weight [filters, channels / Groups, k, k], bias [filters]. A 1×1 kernel mixes channels per position; Groups equal
+/// to the channels makes it depthwise.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class Conv2DAttribute : ConvolutionAttribute
+{
+    public Conv2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
+
+    /// <summary>The padding rule; ignored when <see cref="PaddingSize"/> is set.</summary>
+    public Padding Padding { get; set; } = Padding.Valid;
+    /// <summary>An explicit zero padding P on every side; −1 (the default) uses <see cref="Padding"/>.</summary>
+    public int PaddingSize { get; set; } = -1;
+    /// <summary>Splits channels into independent convolutions (PyTorch's groups); the channels count makes it depthwise.</summary>
+    public int Groups { get; set; } = 1;
+}
+
+/// <summary>A 1-D convolution over [channels, length] sequences (PyTorch's Conv1d); weight [filters, channels / Groups, k].</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class Conv1DAttribute : ConvolutionAttribute
+{
+    public Conv1DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
+
+    /// <summary>The padding rule; ignored when <see cref="PaddingSize"/> is set.</summary>
+    public Padding Padding { get; set; } = Padding.Valid;
+    /// <summary>An explicit zero padding P at both ends; −1 (the default) uses <see cref="Padding"/>.</summary>
+    public int PaddingSize { get; set; } = -1;
+    /// <summary>Splits channels into independent convolutions (PyTorch's groups).</summary>
+    public int Groups { get; set; } = 1;
+}
+
+/// <summary>
 /// A transposed 2-D convolution (PyTorch's ConvTranspose2d), the gradient of a convolution run forwards: it
 /// upsamples [C, H, W] to [filters, (H − 1)·S − 2P + k + OutputPadding, …]. Weight [channels, filters, k, k], bias [filters].
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class ConvTranspose2DAttribute : LayerAttribute
+public sealed class ConvTranspose2DAttribute : ConvolutionAttribute
 {
-    public ConvTranspose2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear)
-    {
-        Filters = filters;
-        KernelSize = kernelSize;
-        Activation = activation;
-    }
+    public ConvTranspose2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
 
-    /// <summary>Number of output feature maps.</summary>
-    public int Filters { get; }
-    /// <summary>The kernel's height and width.</summary>
-    public int KernelSize { get; }
-    /// <summary>The activation applied to every output value.</summary>
-    public Activation Activation { get; }
-    /// <summary>The upsampling factor (the matching convolution's stride; default 1).</summary>
-    public int Stride { get; set; } = 1;
     /// <summary>The matching convolution's padding P, removed from the output's border (default 0).</summary>
     public int PaddingSize { get; set; }
     /// <summary>Extra rows and columns at the bottom and right (less than the stride), to reach an exact size.</summary>
     public int OutputPadding { get; set; }
-    /// <summary>The activation's parameter (logistic slope k, leaky ReLU α).</summary>
-    public float Slope { get; set; } = float.NaN;
-    /// <summary>Weight initialisation of this layer.</summary>
-    public Initialization Initialization { get; set; } = Initialization.Default;
-    /// <summary>The constant every bias starts at (default 0).</summary>
-    public float BiasInitialValue { get; set; }
-    /// <summary>This layer's L1 penalty; NaN (the default) uses the network's.</summary>
-    public float L1 { get; set; } = float.NaN;
-    /// <summary>This layer's L2 penalty; NaN (the default) uses the network's.</summary>
-    public float L2 { get; set; } = float.NaN;
 }
 
 /// <summary>
@@ -137,37 +101,14 @@ public sealed class ConvTranspose2DAttribute : LayerAttribute
 /// than a full k×k convolution.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class SeparableConv2DAttribute : LayerAttribute
+public sealed class SeparableConv2DAttribute : ConvolutionAttribute
 {
-    public SeparableConv2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear)
-    {
-        Filters = filters;
-        KernelSize = kernelSize;
-        Activation = activation;
-    }
+    public SeparableConv2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
 
-    /// <summary>Number of output feature maps.</summary>
-    public int Filters { get; }
-    /// <summary>The depthwise kernel's height and width.</summary>
-    public int KernelSize { get; }
-    /// <summary>The activation applied to every output value.</summary>
-    public Activation Activation { get; }
-    /// <summary>The depthwise step between windows (default 1).</summary>
-    public int Stride { get; set; } = 1;
     /// <summary>The padding rule of the depthwise convolution; ignored when <see cref="PaddingSize"/> is set.</summary>
     public Padding Padding { get; set; } = Padding.Valid;
     /// <summary>An explicit zero padding P; −1 (the default) uses <see cref="Padding"/>.</summary>
     public int PaddingSize { get; set; } = -1;
-    /// <summary>The activation's parameter (logistic slope k, leaky ReLU α).</summary>
-    public float Slope { get; set; } = float.NaN;
-    /// <summary>Weight initialisation of both convolutions.</summary>
-    public Initialization Initialization { get; set; } = Initialization.Default;
-    /// <summary>The constant every bias starts at (default 0).</summary>
-    public float BiasInitialValue { get; set; }
-    /// <summary>This layer's L1 penalty; NaN (the default) uses the network's.</summary>
-    public float L1 { get; set; } = float.NaN;
-    /// <summary>This layer's L2 penalty; NaN (the default) uses the network's.</summary>
-    public float L2 { get; set; } = float.NaN;
 }
 
 /// <summary>

@@ -7,17 +7,8 @@ namespace Compiled.Nets.Generators.Tests;
 /// <summary>The CNN and graph diagnostics (CN0018–CN0024): ID, severity, line (marked "// ←") and what the message says.</summary>
 public class CnnDiagnosticTests
 {
-    private static Diagnostic AssertReported(string source, string id, DiagnosticSeverity severity)
-    {
-        var result = GeneratorHarness.Run(source);
-        var diagnostic = Assert.Single(result.GeneratorDiagnostics, d => d.Id == id);
-        Assert.Equal(severity, diagnostic.Severity);
-        Assert.Equal(GeneratorHarness.LineOf(source, "// ←"), diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1);
-        Assert.NotNull(diagnostic.Descriptor.HelpLinkUri);
-        if (severity == DiagnosticSeverity.Error)
-            Assert.DoesNotContain(result.Run.GeneratedSources, s => s.HintName.Contains("Net"));
-        return diagnostic;
-    }
+    private static Diagnostic AssertReported(string source, string id, DiagnosticSeverity severity) =>
+        DiagnosticTests.AssertReported(source, id, severity);
 
     [Fact]
     public void CN0018_unknown_input_reference()

@@ -7,7 +7,8 @@ namespace Compiled.Nets.Generators.Tests;
 /// <summary>One test per diagnostic: its ID, severity and the line of the attribute it points at (marked "// ←").</summary>
 public class DiagnosticTests
 {
-    private static Diagnostic AssertReported(string source, string id, DiagnosticSeverity severity)
+    /// <summary>Exactly one <paramref name="id"/> diagnostic, of that severity, on the line marked "// ←"; errors emit nothing for the class.</summary>
+    internal static Diagnostic AssertReported(string source, string id, DiagnosticSeverity severity)
     {
         var result = GeneratorHarness.Run(source);
         var diagnostic = Assert.Single(result.GeneratorDiagnostics, d => d.Id == id);

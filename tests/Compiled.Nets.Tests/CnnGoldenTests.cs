@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Text.Json;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -31,20 +29,8 @@ public class CnnGoldenTests
     private sealed record CnnCase(GoldenTests.GoldenCase Golden, float[] State);
 
     private static readonly Lazy<Dictionary<string, CnnCase>> Cases = new(() =>
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(TestData.PathOf("Fixtures", "golden_cnn.json")));
-        var cases = new Dictionary<string, CnnCase>();
-        foreach (var c in document.RootElement.GetProperty("cases").EnumerateArray())
-        {
-            static float[] Floats(JsonElement e) => e.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
-            var golden = new GoldenTests.GoldenCase(c.GetProperty("name").GetString()!, c.GetProperty("batch").GetInt32(),
-                Floats(c.GetProperty("parameters")), Floats(c.GetProperty("inputs")), Floats(c.GetProperty("targets")),
-                Floats(c.GetProperty("outputs")), (float)c.GetProperty("loss").GetDouble(), Floats(c.GetProperty("gradients")),
-                (float)c.GetProperty("learning_rate").GetDouble(), Floats(c.GetProperty("parameters_after_sgd")));
-            cases.Add(golden.Name, new CnnCase(golden, Floats(c.GetProperty("state"))));
-        }
-        return cases;
-    });
+        GoldenTests.ReadFixture("golden_cnn.json", static (golden, c) => new CnnCase(golden, GoldenTests.Floats(c.GetProperty("state"))))
+            .ToDictionary(c => c.Golden.Name));
 
     public static IEnumerable<object[]> CaseNames() => Networks.Keys.Select(k => new object[] { k });
 

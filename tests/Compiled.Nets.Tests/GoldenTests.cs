@@ -34,20 +34,25 @@ public class GoldenTests
         float[] Outputs, float Loss, float[] Gradients, float LearningRate, float[] ParametersAfterSgd);
 
     private static readonly Lazy<Dictionary<string, GoldenCase>> Cases = new(() =>
+        ReadFixture("golden_dense.json", static (golden, _) => golden).ToDictionary(c => c.Name));
+
+    /// <summary>Every case of a fixture file (tests/scripts/make_*_golden_fixtures.py), with whatever else <paramref name="read"/> takes from it.</summary>
+    internal static List<T> ReadFixture<T>(string file, Func<GoldenCase, JsonElement, T> read)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(TestData.PathOf("Fixtures", "golden_dense.json")));
-        var cases = new Dictionary<string, GoldenCase>();
+        using var document = JsonDocument.Parse(File.ReadAllText(TestData.PathOf("Fixtures", file)));
+        var cases = new List<T>();
         foreach (var c in document.RootElement.GetProperty("cases").EnumerateArray())
         {
-            static float[] Floats(JsonElement e) => e.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
             var golden = new GoldenCase(c.GetProperty("name").GetString()!, c.GetProperty("batch").GetInt32(),
                 Floats(c.GetProperty("parameters")), Floats(c.GetProperty("inputs")), Floats(c.GetProperty("targets")),
                 Floats(c.GetProperty("outputs")), (float)c.GetProperty("loss").GetDouble(), Floats(c.GetProperty("gradients")),
                 (float)c.GetProperty("learning_rate").GetDouble(), Floats(c.GetProperty("parameters_after_sgd")));
-            cases.Add(golden.Name, golden);
+            cases.Add(read(golden, c));
         }
         return cases;
-    });
+    }
+
+    internal static float[] Floats(JsonElement e) => e.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
 
     public static IEnumerable<object[]> CaseNames() => Networks.Keys.Select(k => new object[] { k });
 
