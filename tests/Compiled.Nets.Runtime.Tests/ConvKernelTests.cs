@@ -22,6 +22,10 @@ public class ConvKernelTests
         new object[] { "depthwise ×2 3×10×19, 3×3, pad 1 (direct, rows of 19)", new Conv2DShape(3, 10, 19, 6, 3, 3, 1, 1, 1, 1, Groups: 3) },
         new object[] { "1-D: 2×1×20, 5 filters 1×4, stride 3", new Conv2DShape(2, 1, 20, 5, 1, 4, 1, 3) },
         new object[] { "grouped 4×5×5 → 6, 2 groups, 3×3 'full' (pad 2)", new Conv2DShape(4, 5, 5, 6, 3, 3, 1, 1, 2, 2, Groups: 2) },
+        new object[] { "LeNet C1-like 1×12×12, 6 filters 5×5, pad 2 (shifted rows)", new Conv2DShape(1, 12, 12, 6, 5, 5, 1, 1, 2, 2) },
+        new object[] { "LeNet C3-like 3×12×12, 16 filters 5×5 (shifted rows)", new Conv2DShape(3, 12, 12, 16, 5, 5) },
+        new object[] { "2×7×9, 7 filters 3×2, pad 1×0 (shifted rows)", new Conv2DShape(2, 7, 9, 7, 3, 2, 1, 1, 1, 0) },
+        new object[] { "1-D: 2×1×37, 3 filters 1×4, pad 1 (shifted rows)", new Conv2DShape(2, 1, 37, 3, 1, 4, 1, 1, 0, 1) },
     };
 
     private static float[] Random(int count, int seed)
@@ -185,6 +189,62 @@ public class ConvKernelTests
         }
 
         static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
+    }
+
+    public static IEnumerable<object[]> StrideOneShapes() => new[]
+    {
+        new object[] { new Conv2DShape(1, 28, 28, 6, 5, 5, 1, 1, 2, 2) },
+        new object[] { new Conv2DShape(6, 14, 14, 16, 5, 5) },
+        new object[] { new Conv2DShape(4, 9, 11, 6, 3, 3, 1, 1, 1, 1, Groups: 2) },
+        new object[] { new Conv2DShape(3, 1, 40, 5, 1, 5, 1, 1, 0, 2) },
+    };
+
+    [Theory]
+    [MemberData(nameof(StrideOneShapes))]
+    public void Shifted_rows_give_the_results_of_im2col(Conv2DShape s)
+    {
+        // Batch 40: large enough to split across the cores, so each worker's workspace takes the shifted path too.
+        const int batch = 40;
+        float[] x = Random(batch * s.InputSize, 51), w = Random(s.WeightCount, 52), b = Random(s.OutChannels, 53), dz = Random(batch * s.OutputSize, 54);
+        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
+        {
+            var scratch = new float[s.ScratchLength];
+            var y = new float[batch * s.OutputSize];
+            var dx = new float[batch * s.InputSize];
+            var dw = new float[s.WeightCount];
+            var db = new float[s.OutChannels];
+            ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(TanhActivation));
+            ConvKernels.InputGradient(dz, w, x, dx, batch, s, scratch, default(ReLUActivation));
+            ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
+            return (y, dx, dw, db);
+        }
+        Assert.True(s.UsesShiftedRows, $"{s} should take the shifted-rows path");
+        var shifted = Run();
+        ConvKernels.ShiftedRows = false;
+        try
+        {
+            Assert.False(s.UsesShiftedRows);
+            var im2col = Run();
+            Assert.Equal(0, Difference(shifted.Y, im2col.Y), 5);
+            Assert.Equal(0, Difference(shifted.Dx, im2col.Dx), 5);
+            Assert.Equal(0, Difference(shifted.Dw, im2col.Dw), 4);
+            Assert.Equal(0, Difference(shifted.Db, im2col.Db), 4);
+        }
+        finally
+        {
+            ConvKernels.ShiftedRows = true;
+        }
+
+        static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
+    }
+
+    [Fact]
+    public void Stride_one_layers_with_many_wasted_columns_stay_on_im2col()
+    {
+        // A 5×5 kernel on a 5×5 input padded by 2: rows of 9 for 5 outputs, 1.8 wide positions per output.
+        Assert.False(new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2).UsesShiftedRows);
+        Assert.False(new Conv2DShape(2, 8, 8, 3, 3, 3, 2, 2, 1, 1).UsesShiftedRows); // stride 2
+        Assert.False(new Conv2DShape(4, 6, 6, 6, 1, 1).UsesShiftedRows); // pointwise: no im2col to save
     }
 
     [Fact]

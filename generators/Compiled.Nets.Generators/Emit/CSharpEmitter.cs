@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Compiled.Nets.Generators.Model;
@@ -98,11 +99,11 @@ internal static class CSharpEmitter
             w.Line("/// <summary>Per-feature values kept from the forward to the backward pass (BatchNorm's 1/σ).</summary>");
             w.Line($"private readonly float[] _scratch = new float[{plan.ScratchCount}];");
         }
-        int convScratch = ConvScratchLength(plan);
-        if (convScratch > 0)
+        var convShapes = ConvWorkspaceShapes(plan);
+        if (convShapes.Count > 0)
         {
-            w.Line("/// <summary>Convolution workspace: one sample's receptive fields (im2col) and one group's products.</summary>");
-            w.Line($"private readonly float[] _convScratch = new float[{convScratch}];");
+            w.Line("/// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>");
+            w.Line($"private readonly float[] _convScratch = new float[{Kernels}Conv2DShape.WorkspaceLength({string.Join(", ", convShapes)})];");
         }
         if (!perceptron)
         {
@@ -242,27 +243,19 @@ internal static class CSharpEmitter
             w.Line($"new {Span}(_parameters, {biasOffset}, {biasCount}).Fill({Float(layer.BiasInitialValue)});");
     }
 
-    /// <summary>The largest convolution workspace any op needs (0 without convolutions).</summary>
-    private static int ConvScratchLength(NetworkPlan plan)
-    {
-        // Conv2DShape.ScratchLength (a group's patch rows and dz rows for WeightGradientSamples samples), plus a transposed
-        // convolution's discarded channel sums. Keep in step with Conv2DShape in src/Compiled.Nets/Kernels/ConvKernels.cs.
-        static int Length(Window2D c)
+    /// <summary>
+    /// The convolution shapes whose workspace the network allocates; the runtime sizes it
+    /// (Conv2DShape.WorkspaceLength), so the kernels' needs are stated in one place.
+    /// </summary>
+    private static List<string> ConvWorkspaceShapes(NetworkPlan plan) =>
+        plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op switch
         {
-            int positions = c.OutHeight * c.OutWidth;
-            bool pointwise = c.KernelHeight == 1 && c.KernelWidth == 1 && c.StrideHeight == 1 && c.StrideWidth == 1 && c.PadHeight == 0 && c.PadWidth == 0;
-            int together = pointwise ? 1 : Math.Max(1, Math.Min(8, (256 + positions - 1) / positions));
-            return positions * c.PatchLength * together + (together > 1 ? c.OutChannels / c.Groups * positions * together : 0) + c.OutChannels;
-        }
-        return plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op switch
-        {
-            ConvForwardOp c => Length(c.Window),
-            ConvBackwardOp c => Length(c.Window),
-            ConvTransposeForwardOp c => Length(c.Window),
-            ConvTransposeBackwardOp c => Length(c.Window),
-            _ => 0,
-        }).DefaultIfEmpty(0).Max();
-    }
+            ConvForwardOp c => c.Window,
+            ConvBackwardOp c => c.Window,
+            ConvTransposeForwardOp c => c.Window,
+            ConvTransposeBackwardOp c => c.Window,
+            _ => null,
+        }).Where(window => window is not null).Select(window => ConvShape(window!)).Distinct().ToList();
 
     private static string ConvShape(Window2D c) =>
         $"new {Kernels}Conv2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.OutChannels}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth}, {c.Groups})";

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Compiled.Nets.Kernels;
@@ -17,19 +18,28 @@ internal static class ConvGemm
     /// (i, p) sits at i·aRow + p·aColumn, so A may be a weight matrix or its transpose. Blocks of 4 rows × 16 columns keep
     /// 8 accumulators in registers while each B row is loaded once per block.
     /// </summary>
-    public static void CombineRows(ref float a, int aRow, int aColumn, ref float b, ref float c, int m, int k, int n, bool accumulate)
+    public static void CombineRows(ref float a, int aRow, int aColumn, ref float b, ref float c, int m, int k, int n, bool accumulate) =>
+        CombineRows(ref a, aRow, aColumn, ref b, new StridedRows(n), ref c, m, k, n, accumulate);
+
+    /// <summary>
+    /// <see cref="CombineRows(ref float, int, int, ref float, ref float, int, int, int, bool)"/> with B's row p at
+    /// b + bRows.Offset(p): shifted windows of one zero-bordered plane (<see cref="ShiftedConv"/>) instead of copied rows.
+    /// </summary>
+    public static void CombineRows<TRows>(ref float a, int aRow, int aColumn, ref float b, TRows bRows, ref float c, int m, int k, int n, bool accumulate)
+        where TRows : IRowOffsets, allows ref struct
     {
         int i = 0;
         // AVX-512 has 32 registers: six rows × 32 columns keep 12 sums in them and load each B row once per six rows.
         if (Vector512.IsHardwareAccelerated && n >= 32)
-            for (; i + 6 <= m; i += 6) CombineSixRows512(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
-        for (; i + 4 <= m; i += 4) CombineFourRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
-        for (; i + 2 <= m; i += 2) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
-        if (i < m) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, ref Unsafe.Add(ref c, i * n), k, n, accumulate, single: true);
+            for (; i + 6 <= m; i += 6) CombineSixRows512(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
+        for (; i + 4 <= m; i += 4) CombineFourRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
+        for (; i + 2 <= m; i += 2) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
+        if (i < m) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate, single: true);
     }
 
     /// <summary>Six rows of C, 32 columns at a time with AVX-512; the ragged end goes to the four- and two-row code.</summary>
-    private static void CombineSixRows512(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate)
+    private static void CombineSixRows512<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, bool accumulate)
+        where TRows : IRowOffsets, allows ref struct
     {
         int j = 0;
         for (; j + 32 <= n; j += 32)
@@ -39,7 +49,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                ref float row = ref Unsafe.Add(ref bj, p * n);
+                ref float row = ref Unsafe.Add(ref bj, bRows.Offset(p));
                 var b0 = Vector512.LoadUnsafe(ref row);
                 var b1 = Vector512.LoadUnsafe(ref row, 16);
                 ref float ap = ref Unsafe.Add(ref a0, p * aColumn);
@@ -65,8 +75,8 @@ internal static class ConvGemm
         }
         if (j == n) return;
         // The remaining columns [j, n): rows 0–3 and 4–5 through the narrower blocks, on the column range's sub-matrices.
-        CombineFourRows(ref a0, aRow, aColumn, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c0, j), k, n - j, accumulate, rowStride: n);
-        CombineTwoRows(ref Unsafe.Add(ref a0, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), ref Unsafe.Add(ref c0, 4 * n + j), k, n - j, accumulate, rowStride: n);
+        CombineFourRows(ref a0, aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref c0, j), k, n - j, n, accumulate);
+        CombineTwoRows(ref Unsafe.Add(ref a0, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref c0, 4 * n + j), k, n - j, n, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -81,9 +91,10 @@ internal static class ConvGemm
         high.StoreUnsafe(ref row, (nuint)(j + 16));
     }
 
-    private static void CombineFourRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate, int rowStride = 0)
+    /// <summary>Four rows of C over n columns; C's rows are <paramref name="stride"/> apart (n, or more for a column range).</summary>
+    private static void CombineFourRows<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate)
+        where TRows : IRowOffsets, allows ref struct
     {
-        int stride = rowStride == 0 ? n : rowStride; // B's and C's row length (a column range of wider matrices)
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float a2 = ref Unsafe.Add(ref a1, aRow);
         ref float a3 = ref Unsafe.Add(ref a2, aRow);
@@ -109,7 +120,7 @@ internal static class ConvGemm
                 ref float bj = ref Unsafe.Add(ref b, j);
                 for (int p = 0; p < k; p++)
                 {
-                    ref float row = ref Unsafe.Add(ref bj, p * stride);
+                    ref float row = ref Unsafe.Add(ref bj, bRows.Offset(p));
                     var b0 = Vector512.LoadUnsafe(ref row);
                     var b1 = Vector512.LoadUnsafe(ref row, 16);
                     int at = p * aColumn;
@@ -141,7 +152,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                ref float row = ref Unsafe.Add(ref bj, p * stride);
+                ref float row = ref Unsafe.Add(ref bj, bRows.Offset(p));
                 var b0 = Vector256.LoadUnsafe(ref row);
                 var b1 = Vector256.LoadUnsafe(ref row, 8);
                 int at = p * aColumn;
@@ -172,7 +183,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * stride));
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, bRows.Offset(p)));
                 int at = p * aColumn;
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
                 s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
@@ -188,7 +199,7 @@ internal static class ConvGemm
             float s2 = accumulate ? Unsafe.Add(ref c2, j) : 0f, s3 = accumulate ? Unsafe.Add(ref c3, j) : 0f;
             for (int p = 0; p < k; p++)
             {
-                float v = Unsafe.Add(ref b, p * stride + j);
+                float v = Unsafe.Add(ref b, bRows.Offset(p) + j);
                 int at = p * aColumn;
                 s0 += Unsafe.Add(ref a0, at) * v; s1 += Unsafe.Add(ref a1, at) * v;
                 s2 += Unsafe.Add(ref a2, at) * v; s3 += Unsafe.Add(ref a3, at) * v;
@@ -198,9 +209,9 @@ internal static class ConvGemm
     }
 
     /// <summary>Two rows (or one, with <paramref name="single"/>: the second is computed from row 0 again and not stored).</summary>
-    private static void CombineTwoRows(ref float a0, int aRow, int aColumn, ref float b, ref float c0, int k, int n, bool accumulate, bool single = false, int rowStride = 0)
+    private static void CombineTwoRows<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate, bool single = false)
+        where TRows : IRowOffsets, allows ref struct
     {
-        int stride = rowStride == 0 ? n : rowStride; // B's and C's row length (a column range of wider matrices)
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float c1 = ref single ? ref c0 : ref Unsafe.Add(ref c0, stride);
         int j = 0;
@@ -213,7 +224,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                ref float row = ref Unsafe.Add(ref bj, p * stride);
+                ref float row = ref Unsafe.Add(ref bj, bRows.Offset(p));
                 var b0 = Vector256.LoadUnsafe(ref row);
                 var b1 = Vector256.LoadUnsafe(ref row, 8);
                 int at = p * aColumn;
@@ -237,7 +248,7 @@ internal static class ConvGemm
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, p * stride));
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, bRows.Offset(p)));
                 int at = p * aColumn;
                 s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
                 s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
@@ -251,7 +262,7 @@ internal static class ConvGemm
             float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate && !single ? Unsafe.Add(ref c1, j) : 0f;
             for (int p = 0; p < k; p++)
             {
-                float v = Unsafe.Add(ref b, p * stride + j);
+                float v = Unsafe.Add(ref b, bRows.Offset(p) + j);
                 s0 += Unsafe.Add(ref a0, p * aColumn) * v;
                 s1 += Unsafe.Add(ref a1, p * aColumn) * v;
             }
@@ -264,7 +275,12 @@ internal static class ConvGemm
     /// C[i, j] (+)= Σ_p A[i, p] · B[j, p] for i &lt; m, j &lt; rows: dot products of long rows (a weight gradient,
     /// dW = dZ · Colsᵀ). Blocks of 2 × 4 rows share their loads across 8 vector accumulators.
     /// </summary>
-    public static void DotRows(ref float a, ref float b, ref float c, int m, int rows, int n, bool accumulate)
+    public static void DotRows(ref float a, ref float b, ref float c, int m, int rows, int n, bool accumulate) =>
+        DotRows(ref a, ref b, new StridedRows(n), ref c, m, rows, n, accumulate);
+
+    /// <summary>DotRows with B's row j at b + bRows.Offset(j) (shifted windows of a zero-bordered plane).</summary>
+    public static void DotRows<TRows>(ref float a, ref float b, TRows bRows, ref float c, int m, int rows, int n, bool accumulate)
+        where TRows : IRowOffsets, allows ref struct
     {
         int i = 0;
         for (; i + 2 <= m; i += 2)
@@ -274,10 +290,10 @@ internal static class ConvGemm
             int j = 0;
             for (; j + 4 <= rows; j += 4)
             {
-                ref float b0 = ref Unsafe.Add(ref b, j * n);
-                ref float b1 = ref Unsafe.Add(ref b0, n);
-                ref float b2 = ref Unsafe.Add(ref b1, n);
-                ref float b3 = ref Unsafe.Add(ref b2, n);
+                ref float b0 = ref Unsafe.Add(ref b, bRows.Offset(j));
+                ref float b1 = ref Unsafe.Add(ref b, bRows.Offset(j + 1));
+                ref float b2 = ref Unsafe.Add(ref b, bRows.Offset(j + 2));
+                ref float b3 = ref Unsafe.Add(ref b, bRows.Offset(j + 3));
                 var s00 = Vector256<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
                 var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
                 int p = 0;
@@ -333,7 +349,7 @@ internal static class ConvGemm
             }
             for (; j < rows; j++)
             {
-                ref float bj = ref Unsafe.Add(ref b, j * n);
+                ref float bj = ref Unsafe.Add(ref b, bRows.Offset(j));
                 Put(ref c, i * rows + j, Dot(ref a0, ref bj, n), accumulate);
                 Put(ref c, (i + 1) * rows + j, Dot(ref a1, ref bj, n), accumulate);
             }
@@ -341,7 +357,7 @@ internal static class ConvGemm
         for (; i < m; i++)
         {
             ref float ai = ref Unsafe.Add(ref a, i * n);
-            for (int j = 0; j < rows; j++) Put(ref c, i * rows + j, Dot(ref ai, ref Unsafe.Add(ref b, j * n), n), accumulate);
+            for (int j = 0; j < rows; j++) Put(ref c, i * rows + j, Dot(ref ai, ref Unsafe.Add(ref b, bRows.Offset(j)), n), accumulate);
         }
     }
 
@@ -387,4 +403,26 @@ internal static class ConvGemm
         if (accumulate) Unsafe.Add(ref at, offset) += value;
         else Unsafe.Add(ref at, offset) = value;
     }
+}
+
+/// <summary>Where row p of a product's B operand starts, relative to its first element.</summary>
+internal interface IRowOffsets
+{
+    int Offset(int row);
+}
+
+/// <summary>Rows one after another, <c>stride</c> floats apart (copied patch rows, dz rows).</summary>
+internal readonly struct StridedRows(int stride) : IRowOffsets
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Offset(int row) => row * stride;
+}
+
+/// <summary>Rows at listed offsets: each tap's shifted window into zero-bordered planes (<see cref="ShiftedConv"/>).</summary>
+internal readonly ref struct ListedRows(ReadOnlySpan<int> offsets) : IRowOffsets
+{
+    private readonly ref int _first = ref MemoryMarshal.GetReference(offsets);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Offset(int row) => Unsafe.Add(ref _first, row);
 }

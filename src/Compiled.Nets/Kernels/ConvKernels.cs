@@ -26,8 +26,26 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     /// Floats of scratch the kernels need: the receptive fields of one group, a row per tap (im2col), for
     /// <see cref="WeightGradientSamples"/> samples side by side, and those samples' dz rows gathered beside them.
     /// </summary>
-    public int ScratchLength => Positions * PatchLength * WeightGradientSamples
-        + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0);
+    public int ScratchLength => Math.Max(Positions * PatchLength * WeightGradientSamples
+        + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0),
+        ShiftedConv.Fits(this) ? ShiftedConv.ScratchLength(this) : 0);
+
+    /// <summary>
+    /// Floats of workspace a network with these convolutions allocates once: the largest <see cref="ScratchLength"/>, plus
+    /// the output channels a transposed convolution's backward pass sets aside. The generated code calls this.
+    /// </summary>
+    public static int WorkspaceLength(params Conv2DShape[] shapes)
+    {
+        int length = 0;
+        foreach (var shape in shapes) length = Math.Max(length, shape.ScratchLength + shape.OutChannels);
+        return length;
+    }
+
+    /// <summary>
+    /// Stride 1 without im2col: the patch rows are shifted windows of zero-bordered planes (<see cref="ShiftedConv"/>), when
+    /// the columns that wastes are few enough to pay.
+    /// </summary>
+    public bool UsesShiftedRows => ConvKernels.ShiftedRows && !IsDepthwise && ShiftedConv.Fits(this);
 
     /// <summary>
     /// Samples whose patch rows the weight gradient puts side by side, so its dot products run over at least 256
@@ -35,7 +53,6 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     /// </summary>
     public int WeightGradientSamples => IsPointwise ? 1 : Math.Clamp((256 + Positions - 1) / Positions, 1, 8);
 
-    /// <summary>A 1×1 convolution with stride 1 and no padding reads its input as the patch rows themselves (no im2col).</summary>
     /// <summary>
     /// Depthwise: one input channel per group and at most <see cref="DirectMaxFiltersPerGroup"/> filters on it. Such a layer
     /// has too few filters to fill a matrix product's registers, so it runs as direct convolution instead (measured in
@@ -46,6 +63,7 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     /// <summary>The most filters per input channel that still run as direct convolution (the crossover measured in docs/cnn.md).</summary>
     public const int DirectMaxFiltersPerGroup = 2;
 
+    /// <summary>A 1×1 convolution with stride 1 and no padding reads its input as the patch rows themselves (no im2col).</summary>
     internal bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PadHeight == 0 && PadWidth == 0;
 
     public void Validate()
@@ -69,6 +87,9 @@ public static class ConvKernels
 {
     /// <summary>Whether depthwise layers run as direct convolution (off only to measure and test the im2col path on them).</summary>
     internal static bool DirectDepthwise { get; set; } = true;
+
+    /// <summary>Whether stride-1 layers read shifted windows instead of im2col rows (off only to measure and test im2col on them).</summary>
+    internal static bool ShiftedRows { get; set; } = true;
 
     /// <summary>
     /// y = f(conv(x) + b) for a batch (NCHW rows of <see cref="Conv2DShape.InputSize"/> and <see cref="Conv2DShape.OutputSize"/>).
@@ -103,6 +124,11 @@ public static class ConvKernels
         if (shape.IsDepthwise)
         {
             DirectConv.Forward(x, w, bias, y, start, end, shape, scratch, activation);
+            return;
+        }
+        if (shape.UsesShiftedRows)
+        {
+            ShiftedConv.Forward(x, w, bias, y, start, end, shape, scratch, activation);
             return;
         }
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
@@ -164,6 +190,11 @@ public static class ConvKernels
         if (shape.IsDepthwise)
         {
             DirectConv.WeightGradient(dz, x, dw, db, start, end, shape, scratch);
+            return;
+        }
+        if (shape.UsesShiftedRows)
+        {
+            ShiftedConv.WeightGradient(dz, x, dw, db, start, end, shape, scratch);
             return;
         }
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
@@ -261,6 +292,12 @@ public static class ConvKernels
         if (shape.IsDepthwise)
         {
             DirectConv.InputGradient(dz, w, dx, start, end, shape, scratch);
+            GraphKernels.MultiplyByDerivative(range, yPrev.Slice(start * shape.InputSize, range.Length), previousActivation);
+            return;
+        }
+        if (shape.UsesShiftedRows)
+        {
+            ShiftedConv.InputGradient(dz, w, dx, start, end, shape, scratch);
             GraphKernels.MultiplyByDerivative(range, yPrev.Slice(start * shape.InputSize, range.Length), previousActivation);
             return;
         }
@@ -442,7 +479,7 @@ public static class ConvKernels
     /// One sample's receptive fields for group <paramref name="group"/> as rows, one per tap (c, kh, kw), one value per output
     /// position: rows[tap, oh·OutWidth + ow] = x[c, oh·S − P + kh, ow·S − P + kw], zero in the padding.
     /// </summary>
-    private static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group, int rowStride = 0)
+    internal static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group, int rowStride = 0)
     {
         int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
         int stride = rowStride == 0 ? positions : rowStride; // several samples' rows may sit side by side
@@ -504,7 +541,7 @@ public static class ConvKernels
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/>: each row value is added back to its input pixel (padding dropped).</summary>
-    private static void Col2ImAdd(ReadOnlySpan<float> rows, Span<float> sample, Conv2DShape s, int group)
+    internal static void Col2ImAdd(ReadOnlySpan<float> rows, Span<float> sample, Conv2DShape s, int group)
     {
         int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
         int tap = 0;

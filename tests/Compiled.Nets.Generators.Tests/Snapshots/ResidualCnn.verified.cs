@@ -38,8 +38,8 @@ namespace Demo
         private const int PredictChunk = 256;
 
         private readonly float[] _parameters = new float[ParameterCount];
-        /// <summary>Convolution workspace: one sample's receptive fields (im2col) and one group's products.</summary>
-        private readonly float[] _convScratch = new float[10244];
+        /// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>
+        private readonly float[] _convScratch = new float[global::Compiled.Nets.Kernels.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1))];
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _deltas = new float[ActivationsPerSample];
         private long _stepCount;

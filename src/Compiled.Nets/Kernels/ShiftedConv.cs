@@ -1,0 +1,219 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Nets.Kernels;
+
+/// <summary>
+/// Stride-1 convolution without im2col. Each input plane is copied once into a zero-bordered plane, laid out row after
+/// row at the padded width Wp. Then the patch row of tap (c, ky, kx) is that plane itself, read from offset ky·Wp + kx
+/// over "wide" positions oy·Wp + ox. The columns ox ≥ OutWidth wrap into the next row: they are computed and thrown away
+/// (the forward pass), or meet zeros (the gradients). im2col copies every tap's lines one by one, which cost LeNet's
+/// 5×5 layers as much time as their products; the price here is the wasted columns, Wp / OutWidth − 1
+/// (<see cref="MaxWaste"/> at most).
+/// </summary>
+internal static class ShiftedConv
+{
+    /// <summary>The most wide positions per output position for which this path beats im2col (measured in docs/cnn.md).</summary>
+    public const double MaxWaste = 1.5;
+
+    /// <summary>Whether a shape can run here (stride 1, not pointwise, not too many wasted columns), whatever the toggle says.</summary>
+    public static bool Fits(Conv2DShape s) =>
+        s.StrideHeight == 1 && s.StrideWidth == 1 && !s.IsPointwise && WideLength(s) <= MaxWaste * s.Positions;
+
+    public static int PaddedWidth(Conv2DShape s) => s.InWidth + 2 * s.PadWidth;
+
+    /// <summary>A zero-bordered plane, plus the KernelWidth − 1 values the last row's discarded columns read past it.</summary>
+    public static int PlaneLength(Conv2DShape s) => (s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1;
+
+    /// <summary>Output rows at the padded width: OutHeight · Wp positions, OutWidth of each row kept.</summary>
+    public static int WideLength(Conv2DShape s) => s.OutHeight * PaddedWidth(s);
+
+    /// <summary>
+    /// Floats of workspace: the taps' offsets, a group's zero-bordered planes, a group's wide output (or dz) rows, and the
+    /// input gradient's wide rows, one per tap.
+    /// </summary>
+    public static int ScratchLength(Conv2DShape s)
+    {
+        int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups;
+        return s.PatchLength + groupIn * PlaneLength(s) + groupOut * WideLength(s) + s.PatchLength * WideLength(s);
+    }
+
+    /// <summary>The workspace's parts: the offsets (ints), the planes, the wide rows, the input gradient's tap rows.</summary>
+    private readonly ref struct Workspace
+    {
+        public readonly Span<int> Offsets;
+        public readonly Span<float> Planes, Wide, TapRows;
+
+        public Workspace(Span<float> scratch, Conv2DShape s)
+        {
+            int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, plane = PlaneLength(s), wide = WideLength(s);
+            Offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(0, s.PatchLength));
+            Planes = scratch.Slice(s.PatchLength, groupIn * plane);
+            Wide = scratch.Slice(s.PatchLength + Planes.Length, groupOut * wide);
+            TapRows = scratch.Slice(s.PatchLength + Planes.Length + Wide.Length, s.PatchLength * wide);
+            // Tap (c, ky, kx) reads plane c from ky·Wp + kx: the order of the weights' columns.
+            int tap = 0, width = PaddedWidth(s);
+            for (int c = 0; c < groupIn; c++)
+                for (int ky = 0; ky < s.KernelHeight; ky++)
+                    for (int kx = 0; kx < s.KernelWidth; kx++)
+                        Offsets[tap++] = c * plane + ky * width + kx;
+        }
+    }
+
+    /// <summary>y = f(conv(x) + b) for samples [start, end).</summary>
+    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int start, int end, Conv2DShape s, Span<float> scratch, TAct activation) where TAct : struct, IActivation
+    {
+        var work = new Workspace(scratch, s);
+        int groupOut = s.OutChannels / s.Groups, patch = s.PatchLength, wide = WideLength(s), width = PaddedWidth(s);
+        int positions = s.Positions, ow = s.OutWidth;
+        work.Planes.Clear(); // the borders stay zero: only the interiors are rewritten
+        for (int b = start; b < end; b++)
+        {
+            var sample = x.Slice(b * s.InputSize, s.InputSize);
+            var output = y.Slice(b * s.OutputSize, s.OutputSize);
+            for (int g = 0; g < s.Groups; g++)
+            {
+                CopyIntoPlanes(sample, work.Planes, s, g);
+                // wide[o, :] = Σ_tap w[o, tap] · plane window of tap.
+                ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), patch, 1, ref MemoryMarshal.GetReference(work.Planes),
+                    new ListedRows(work.Offsets), ref MemoryMarshal.GetReference(work.Wide), groupOut, patch, wide, accumulate: false);
+                for (int o = 0; o < groupOut; o++)
+                {
+                    int channel = g * groupOut + o;
+                    var b0 = Vector256.Create(bias[channel]);
+                    for (int oy = 0; oy < s.OutHeight; oy++)
+                        KeepLine(ref work.Wide[o * wide + oy * width], ref output[channel * positions + oy * ow], ow, b0, activation);
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds samples [start, end)'s dW and db.</summary>
+    public static void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
+        int start, int end, Conv2DShape s, Span<float> scratch)
+    {
+        var work = new Workspace(scratch, s);
+        int groupOut = s.OutChannels / s.Groups, patch = s.PatchLength, wide = WideLength(s), positions = s.Positions;
+        work.Planes.Clear();
+        work.Wide.Clear(); // dz's discarded columns stay zero, so they add nothing to the sums
+        for (int b = start; b < end; b++)
+        {
+            var sample = x.Slice(b * s.InputSize, s.InputSize);
+            var gradient = dz.Slice(b * s.OutputSize, s.OutputSize);
+            for (int g = 0; g < s.Groups; g++)
+            {
+                CopyIntoPlanes(sample, work.Planes, s, g);
+                CopyIntoWide(gradient, work.Wide, s, g);
+                // dW[o, tap] += Σ_wide dz[o, ·] · plane window of tap.
+                ConvGemm.DotRows(ref MemoryMarshal.GetReference(work.Wide), ref MemoryMarshal.GetReference(work.Planes), new ListedRows(work.Offsets),
+                    ref dw[g * groupOut * patch], groupOut, patch, wide, accumulate: true);
+            }
+            for (int o = 0; o < s.OutChannels; o++)
+                db[o] += ConvGemm.Sum(ref Unsafe.AsRef(in gradient[o * positions]), positions);
+        }
+    }
+
+    /// <summary>
+    /// dx = convᵀ(dz) for samples [start, end), overwritten (the caller applies the previous layer's derivative): each tap's
+    /// wide row wᵀ·dz is added to its window of a zero-bordered plane, whose interior is dx.
+    /// </summary>
+    public static void InputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int start, int end, Conv2DShape s, Span<float> scratch)
+    {
+        var work = new Workspace(scratch, s);
+        int groupOut = s.OutChannels / s.Groups, groupIn = s.InChannels / s.Groups, patch = s.PatchLength, wide = WideLength(s);
+        int width = PaddedWidth(s), plane = PlaneLength(s), inPlane = s.InHeight * s.InWidth;
+        work.Wide.Clear();
+        for (int b = start; b < end; b++)
+        {
+            var gradient = dz.Slice(b * s.OutputSize, s.OutputSize);
+            var sample = dx.Slice(b * s.InputSize, s.InputSize);
+            for (int g = 0; g < s.Groups; g++)
+            {
+                CopyIntoWide(gradient, work.Wide, s, g);
+                // rows[tap, :] = Σ_o w[o, tap] · dz[o, :] (wᵀ: element (tap, o) at o·patch + tap).
+                ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), 1, patch, ref MemoryMarshal.GetReference(work.Wide),
+                    ref MemoryMarshal.GetReference(work.TapRows), patch, groupOut, wide, accumulate: false);
+                work.Planes.Clear();
+                ref float planes = ref MemoryMarshal.GetReference(work.Planes);
+                for (int tap = 0; tap < patch; tap++)
+                    AddTo(ref work.TapRows[tap * wide], ref Unsafe.Add(ref planes, work.Offsets[tap]), wide);
+                for (int c = 0; c < groupIn; c++)
+                {
+                    ref float interior = ref Unsafe.Add(ref planes, c * plane + s.PadHeight * width + s.PadWidth);
+                    ref float target = ref sample[(g * groupIn + c) * inPlane];
+                    for (int iy = 0; iy < s.InHeight; iy++)
+                        Copy(ref Unsafe.Add(ref interior, iy * width), ref Unsafe.Add(ref target, iy * s.InWidth), s.InWidth);
+                }
+            }
+        }
+    }
+
+    /// <summary>The group's input planes into the interiors of the zero-bordered planes.</summary>
+    private static void CopyIntoPlanes(ReadOnlySpan<float> sample, Span<float> planes, Conv2DShape s, int group)
+    {
+        int groupIn = s.InChannels / s.Groups, inPlane = s.InHeight * s.InWidth, plane = PlaneLength(s), width = PaddedWidth(s);
+        for (int c = 0; c < groupIn; c++)
+        {
+            ref float source = ref Unsafe.AsRef(in sample[(group * groupIn + c) * inPlane]);
+            ref float interior = ref planes[c * plane + s.PadHeight * width + s.PadWidth];
+            for (int iy = 0; iy < s.InHeight; iy++)
+                Copy(ref Unsafe.Add(ref source, iy * s.InWidth), ref Unsafe.Add(ref interior, iy * width), s.InWidth);
+        }
+    }
+
+    /// <summary>The group's dz rows into wide rows (OutWidth of every Wp; the rest stays zero).</summary>
+    private static void CopyIntoWide(ReadOnlySpan<float> gradient, Span<float> wideRows, Conv2DShape s, int group)
+    {
+        int groupOut = s.OutChannels / s.Groups, wide = WideLength(s), width = PaddedWidth(s), positions = s.Positions, ow = s.OutWidth;
+        for (int o = 0; o < groupOut; o++)
+        {
+            ref float source = ref Unsafe.AsRef(in gradient[(group * groupOut + o) * positions]);
+            ref float target = ref wideRows[o * wide];
+            for (int oy = 0; oy < s.OutHeight; oy++)
+                Copy(ref Unsafe.Add(ref source, oy * ow), ref Unsafe.Add(ref target, oy * width), ow);
+        }
+    }
+
+    /// <summary>target[i] = f(source[i] + b) for i &lt; count: the kept part of one wide output row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeepLine<TAct>(ref float source, ref float target, int count, Vector256<float> bias, TAct activation) where TAct : struct, IActivation
+    {
+        if (count < 8)
+        {
+            for (int i = 0; i < count; i++) Unsafe.Add(ref target, i) = activation.Apply(Unsafe.Add(ref source, i) + bias.ToScalar());
+            return;
+        }
+        // Whole vectors, the last one overlapping the one before it (it reads the wide row, not the target, so no value is applied twice).
+        int j = 0;
+        for (; j + 8 < count; j += 8)
+            activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)j) + bias).StoreUnsafe(ref target, (nuint)j);
+        activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)(count - 8)) + bias).StoreUnsafe(ref target, (nuint)(count - 8));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref float source, ref float target, int count)
+    {
+        if (count < 8)
+        {
+            for (int j = 0; j < count; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j);
+            return;
+        }
+        int i = 0;
+        for (; i + 8 < count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
+        Vector256.LoadUnsafe(ref source, (nuint)(count - 8)).StoreUnsafe(ref target, (nuint)(count - 8));
+    }
+
+    private static void AddTo(ref float source, ref float target, int count)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= count; i += 16)
+                (Vector512.LoadUnsafe(ref target, (nuint)i) + Vector512.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+        for (; i + 8 <= count; i += 8)
+            (Vector256.LoadUnsafe(ref target, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+        for (; i < count; i++) Unsafe.Add(ref target, i) += Unsafe.Add(ref source, i);
+    }
+}
