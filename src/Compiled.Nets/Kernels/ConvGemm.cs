@@ -361,6 +361,170 @@ internal static class ConvGemm
         }
     }
 
+    /// <summary>
+    /// C[i, j] (+)= Σ_s Σ_p A_s[i, p] · B_s[j, p] over several samples' operands, the vector sums carried from sample to
+    /// sample so the horizontal adds happen once per block, not once per sample (a small map's weight gradient).
+    /// A_s's row i is at a + s·aSample + i·n, B_s's row j at b + s·bSample + bRows.Offset(j); n is a multiple of 16.
+    /// </summary>
+    public static void DotRowsAcross<TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
+        int m, int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            DotRowsAcross256(ref a, aSample, ref b, bSample, bRows, ref c, m, rows, n, samples, accumulate);
+            return;
+        }
+        // Blocks of 4 × 4 (16 sums, 8 loads per 16 multiply-adds); the ragged edges in blocks of 2 or 1 A rows and 1 B row.
+        int i = 0;
+        for (; i < m;)
+        {
+            int height = m - i >= 4 ? 4 : m - i >= 2 ? 2 : 1;
+            ref float ai = ref Unsafe.Add(ref a, i * n);
+            for (int j = 0; j < rows;)
+            {
+                ref float cij = ref Unsafe.Add(ref c, i * rows + j);
+                if (rows - j >= 4)
+                {
+                    if (height == 4) DotBlock512<Four, Four, TRows>(ref ai, aSample, ref b, bSample, bRows, j, ref cij, rows, n, samples, accumulate);
+                    else if (height == 2) DotBlock512<Two, Four, TRows>(ref ai, aSample, ref b, bSample, bRows, j, ref cij, rows, n, samples, accumulate);
+                    else DotBlock512<One, Four, TRows>(ref ai, aSample, ref b, bSample, bRows, j, ref cij, rows, n, samples, accumulate);
+                    j += 4;
+                }
+                else
+                {
+                    if (height == 4) DotBlock512<Four, One, TRows>(ref ai, aSample, ref b, bSample, bRows, j, ref cij, rows, n, samples, accumulate);
+                    else if (height == 2) DotBlock512<Two, One, TRows>(ref ai, aSample, ref b, bSample, bRows, j, ref cij, rows, n, samples, accumulate);
+                    else DotBlock512<One, One, TRows>(ref ai, aSample, ref b, bSample, bRows, j, ref cij, rows, n, samples, accumulate);
+                    j += 1;
+                }
+            }
+            i += height;
+        }
+    }
+
+    /// <summary>
+    /// TA.Value (1, 2 or 4) A rows × TB.Value (1 or 4) B rows with AVX-512. The counts are type arguments, so the JIT
+    /// compiles each shape separately and the unused sums take no registers.
+    /// </summary>
+    private static void DotBlock512<TA, TB, TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
+        int samples, bool accumulate) where TA : struct, IBlockSize where TB : struct, IBlockSize where TRows : IRowOffsets, allows ref struct
+    {
+        var s00 = Vector512<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
+        var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
+        var s20 = s00; var s21 = s00; var s22 = s00; var s23 = s00;
+        var s30 = s00; var s31 = s00; var s32 = s00; var s33 = s00;
+        bool wide = TB.Value == 4;
+        int o0 = bRows.Offset(j), o1 = wide ? bRows.Offset(j + 1) : 0, o2 = wide ? bRows.Offset(j + 2) : 0, o3 = wide ? bRows.Offset(j + 3) : 0;
+        for (int s = 0; s < samples; s++)
+        {
+            ref float x0 = ref Unsafe.Add(ref a0, s * aSample);
+            ref float x1 = ref Unsafe.Add(ref x0, n);
+            ref float x2 = ref Unsafe.Add(ref x1, n);
+            ref float x3 = ref Unsafe.Add(ref x2, n);
+            ref float bs = ref Unsafe.Add(ref b, s * bSample);
+            ref float y0 = ref Unsafe.Add(ref bs, o0);
+            ref float y1 = ref Unsafe.Add(ref bs, o1);
+            ref float y2 = ref Unsafe.Add(ref bs, o2);
+            ref float y3 = ref Unsafe.Add(ref bs, o3);
+            for (int p = 0; p < n; p += 16)
+            {
+                var u0 = Load512(ref y0, p);
+                var u1 = wide ? Load512(ref y1, p) : default;
+                var u2 = wide ? Load512(ref y2, p) : default;
+                var u3 = wide ? Load512(ref y3, p) : default;
+                var v = Load512(ref x0, p);
+                s00 = Vector512.FusedMultiplyAdd(v, u0, s00);
+                if (wide) { s01 = Vector512.FusedMultiplyAdd(v, u1, s01); s02 = Vector512.FusedMultiplyAdd(v, u2, s02); s03 = Vector512.FusedMultiplyAdd(v, u3, s03); }
+                if (TA.Value < 2) continue;
+                v = Load512(ref x1, p);
+                s10 = Vector512.FusedMultiplyAdd(v, u0, s10);
+                if (wide) { s11 = Vector512.FusedMultiplyAdd(v, u1, s11); s12 = Vector512.FusedMultiplyAdd(v, u2, s12); s13 = Vector512.FusedMultiplyAdd(v, u3, s13); }
+                if (TA.Value < 4) continue;
+                v = Load512(ref x2, p);
+                s20 = Vector512.FusedMultiplyAdd(v, u0, s20);
+                if (wide) { s21 = Vector512.FusedMultiplyAdd(v, u1, s21); s22 = Vector512.FusedMultiplyAdd(v, u2, s22); s23 = Vector512.FusedMultiplyAdd(v, u3, s23); }
+                v = Load512(ref x3, p);
+                s30 = Vector512.FusedMultiplyAdd(v, u0, s30);
+                if (wide) { s31 = Vector512.FusedMultiplyAdd(v, u1, s31); s32 = Vector512.FusedMultiplyAdd(v, u2, s32); s33 = Vector512.FusedMultiplyAdd(v, u3, s33); }
+            }
+        }
+        PutRow(ref c0, s00, s01, s02, s03, wide, accumulate);
+        if (TA.Value < 2) return;
+        PutRow(ref Unsafe.Add(ref c0, rows), s10, s11, s12, s13, wide, accumulate);
+        if (TA.Value < 4) return;
+        PutRow(ref Unsafe.Add(ref c0, 2 * rows), s20, s21, s22, s23, wide, accumulate);
+        PutRow(ref Unsafe.Add(ref c0, 3 * rows), s30, s31, s32, s33, wide, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutRow(ref float c, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3, bool wide, bool accumulate)
+    {
+        Put(ref c, 0, Vector512.Sum(s0), accumulate);
+        if (!wide) return;
+        Put(ref c, 1, Vector512.Sum(s1), accumulate); Put(ref c, 2, Vector512.Sum(s2), accumulate); Put(ref c, 3, Vector512.Sum(s3), accumulate);
+    }
+
+    /// <summary><see cref="DotRowsAcross"/> on machines without AVX-512: 2 × 4 blocks of 256-bit sums, the edges one dot product at a time.</summary>
+    private static void DotRowsAcross256<TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
+        int m, int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    {
+        int i = 0;
+        for (; i + 2 <= m; i += 2)
+        {
+            int j = 0;
+            for (; j + 4 <= rows; j += 4)
+                DotBlock2x4(ref Unsafe.Add(ref a, i * n), aSample, ref b, bSample, bRows, j, ref Unsafe.Add(ref c, i * rows + j), rows, n, samples, accumulate);
+            for (; j < rows; j++)
+                for (int r = i; r < i + 2; r++) DotAcross(ref a, aSample, ref b, bSample, bRows, r, j, ref c, rows, n, samples, accumulate);
+        }
+        for (; i < m; i++)
+            for (int j = 0; j < rows; j++) DotAcross(ref a, aSample, ref b, bSample, bRows, i, j, ref c, rows, n, samples, accumulate);
+    }
+
+    private static void DotAcross<TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, int i, int j, ref float c,
+        int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    {
+        float sum = 0f;
+        for (int s = 0; s < samples; s++)
+            sum += Dot(ref Unsafe.Add(ref a, s * aSample + i * n), ref Unsafe.Add(ref b, s * bSample + bRows.Offset(j)), n);
+        Put(ref c, i * rows + j, sum, accumulate);
+    }
+
+    /// <summary>Two A rows × four B rows with 256-bit vectors (machines without AVX-512): 8 sums in 16 registers.</summary>
+    private static void DotBlock2x4<TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
+        int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    {
+        var s00 = Vector256<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
+        var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
+        int o0 = bRows.Offset(j), o1 = bRows.Offset(j + 1), o2 = bRows.Offset(j + 2), o3 = bRows.Offset(j + 3);
+        for (int s = 0; s < samples; s++)
+        {
+            ref float x0 = ref Unsafe.Add(ref a0, s * aSample);
+            ref float x1 = ref Unsafe.Add(ref x0, n);
+            ref float bs = ref Unsafe.Add(ref b, s * bSample);
+            ref float y0 = ref Unsafe.Add(ref bs, o0);
+            ref float y1 = ref Unsafe.Add(ref bs, o1);
+            ref float y2 = ref Unsafe.Add(ref bs, o2);
+            ref float y3 = ref Unsafe.Add(ref bs, o3);
+            for (int p = 0; p < n; p += 8)
+            {
+                var v0 = Load(ref x0, p);
+                var v1 = Load(ref x1, p);
+                var u = Load(ref y0, p);
+                s00 = Vector256.FusedMultiplyAdd(v0, u, s00); s10 = Vector256.FusedMultiplyAdd(v1, u, s10);
+                u = Load(ref y1, p);
+                s01 = Vector256.FusedMultiplyAdd(v0, u, s01); s11 = Vector256.FusedMultiplyAdd(v1, u, s11);
+                u = Load(ref y2, p);
+                s02 = Vector256.FusedMultiplyAdd(v0, u, s02); s12 = Vector256.FusedMultiplyAdd(v1, u, s12);
+                u = Load(ref y3, p);
+                s03 = Vector256.FusedMultiplyAdd(v0, u, s03); s13 = Vector256.FusedMultiplyAdd(v1, u, s13);
+            }
+        }
+        ref float c1 = ref Unsafe.Add(ref c0, rows);
+        Put(ref c0, 0, Vector256.Sum(s00), accumulate); Put(ref c0, 1, Vector256.Sum(s01), accumulate); Put(ref c0, 2, Vector256.Sum(s02), accumulate); Put(ref c0, 3, Vector256.Sum(s03), accumulate);
+        Put(ref c1, 0, Vector256.Sum(s10), accumulate); Put(ref c1, 1, Vector256.Sum(s11), accumulate); Put(ref c1, 2, Vector256.Sum(s12), accumulate); Put(ref c1, 3, Vector256.Sum(s13), accumulate);
+    }
+
     public static float Dot(ref float x, ref float y, int n)
     {
         var s0 = Vector256<float>.Zero;
@@ -426,3 +590,13 @@ internal readonly ref struct ListedRows(ReadOnlySpan<int> offsets) : IRowOffsets
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Offset(int row) => Unsafe.Add(ref _first, row);
 }
+
+/// <summary>A block dimension as a type argument (<see cref="ConvGemm"/>'s dot-product blocks), so the JIT specialises on it.</summary>
+internal interface IBlockSize
+{
+    static abstract int Value { get; }
+}
+
+internal struct One : IBlockSize { public static int Value => 1; }
+internal struct Two : IBlockSize { public static int Value => 2; }
+internal struct Four : IBlockSize { public static int Value => 4; }

@@ -24,35 +24,42 @@ internal static class ShiftedConv
 
     public static int PaddedWidth(Conv2DShape s) => s.InWidth + 2 * s.PadWidth;
 
-    /// <summary>A zero-bordered plane, plus the KernelWidth − 1 values the last row's discarded columns read past it.</summary>
-    public static int PlaneLength(Conv2DShape s) => (s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1;
+    /// <summary>
+    /// Output rows at the padded width: OutHeight · Wp positions (OutWidth of each row kept), rounded up to whole 16-float
+    /// vectors so the products need no ragged ends.
+    /// </summary>
+    public static int WideLength(Conv2DShape s) => (s.OutHeight * PaddedWidth(s) + 15) / 16 * 16;
 
-    /// <summary>Output rows at the padded width: OutHeight · Wp positions, OutWidth of each row kept.</summary>
-    public static int WideLength(Conv2DShape s) => s.OutHeight * PaddedWidth(s);
+    /// <summary>A zero-bordered plane, plus the values the discarded columns of the last rows read past it (zeros).</summary>
+    public static int PlaneLength(Conv2DShape s) =>
+        (s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1 + WideLength(s) - s.OutHeight * PaddedWidth(s);
+
+    /// <summary>Samples whose planes the weight gradient holds at once, so each block's vector sums run over ≈ 2,048 positions.</summary>
+    public static int WeightGradientSamples(Conv2DShape s) => Math.Clamp(2048 / WideLength(s), 1, 16);
 
     /// <summary>
-    /// Floats of workspace: the taps' offsets, a group's zero-bordered planes, a group's wide output (or dz) rows, and the
-    /// input gradient's wide rows, one per tap.
+    /// Floats of workspace: the taps' offsets, then either <see cref="WeightGradientSamples"/> samples' zero-bordered planes
+    /// and wide dz rows of a group, or one sample's planes, wide rows and the input gradient's wide rows (one per tap).
     /// </summary>
     public static int ScratchLength(Conv2DShape s)
     {
-        int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups;
-        return s.PatchLength + groupIn * PlaneLength(s) + groupOut * WideLength(s) + s.PatchLength * WideLength(s);
+        int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, sample = groupIn * PlaneLength(s) + groupOut * WideLength(s);
+        return s.PatchLength + Math.Max(WeightGradientSamples(s) * sample, sample + s.PatchLength * WideLength(s));
     }
 
-    /// <summary>The workspace's parts: the offsets (ints), the planes, the wide rows, the input gradient's tap rows.</summary>
+    /// <summary>The workspace's parts: the offsets (ints), the planes and the wide rows of some samples, the input gradient's tap rows.</summary>
     private readonly ref struct Workspace
     {
         public readonly Span<int> Offsets;
         public readonly Span<float> Planes, Wide, TapRows;
 
-        public Workspace(Span<float> scratch, Conv2DShape s)
+        public Workspace(Span<float> scratch, Conv2DShape s, int samples = 1)
         {
             int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, plane = PlaneLength(s), wide = WideLength(s);
             Offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(0, s.PatchLength));
-            Planes = scratch.Slice(s.PatchLength, groupIn * plane);
-            Wide = scratch.Slice(s.PatchLength + Planes.Length, groupOut * wide);
-            TapRows = scratch.Slice(s.PatchLength + Planes.Length + Wide.Length, s.PatchLength * wide);
+            Planes = scratch.Slice(s.PatchLength, samples * groupIn * plane);
+            Wide = scratch.Slice(s.PatchLength + Planes.Length, samples * groupOut * wide);
+            TapRows = samples > 1 ? Span<float>.Empty : scratch.Slice(s.PatchLength + Planes.Length + Wide.Length, s.PatchLength * wide);
             // Tap (c, ky, kx) reads plane c from ky·Wp + kx: the order of the weights' columns.
             int tap = 0, width = PaddedWidth(s);
             for (int c = 0; c < groupIn; c++)
@@ -91,28 +98,39 @@ internal static class ShiftedConv
         }
     }
 
-    /// <summary>Adds samples [start, end)'s dW and db.</summary>
+    /// <summary>
+    /// Adds samples [start, end)'s dW and db, <see cref="WeightGradientSamples"/> samples at a time: their planes and dz rows
+    /// side by side in the workspace, so each block of dW sums over all of them before its horizontal adds.
+    /// </summary>
     public static void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int start, int end, Conv2DShape s, Span<float> scratch)
     {
-        var work = new Workspace(scratch, s);
-        int groupOut = s.OutChannels / s.Groups, patch = s.PatchLength, wide = WideLength(s), positions = s.Positions;
+        int together = WeightGradientSamples(s);
+        var work = new Workspace(scratch, s, together);
+        int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, patch = s.PatchLength, wide = WideLength(s), positions = s.Positions;
+        int planesPerSample = groupIn * PlaneLength(s), widePerSample = groupOut * wide;
         work.Planes.Clear();
         work.Wide.Clear(); // dz's discarded columns stay zero, so they add nothing to the sums
-        for (int b = start; b < end; b++)
+        for (int b = start; b < end; b += together)
         {
-            var sample = x.Slice(b * s.InputSize, s.InputSize);
-            var gradient = dz.Slice(b * s.OutputSize, s.OutputSize);
+            int count = Math.Min(together, end - b);
             for (int g = 0; g < s.Groups; g++)
             {
-                CopyIntoPlanes(sample, work.Planes, s, g);
-                CopyIntoWide(gradient, work.Wide, s, g);
-                // dW[o, tap] += Σ_wide dz[o, ·] · plane window of tap.
-                ConvGemm.DotRows(ref MemoryMarshal.GetReference(work.Wide), ref MemoryMarshal.GetReference(work.Planes), new ListedRows(work.Offsets),
-                    ref dw[g * groupOut * patch], groupOut, patch, wide, accumulate: true);
+                for (int j = 0; j < count; j++)
+                {
+                    CopyIntoPlanes(x.Slice((b + j) * s.InputSize, s.InputSize), work.Planes.Slice(j * planesPerSample), s, g);
+                    CopyIntoWide(dz.Slice((b + j) * s.OutputSize, s.OutputSize), work.Wide.Slice(j * widePerSample), s, g);
+                }
+                // dW[o, tap] += Σ over the samples and their wide positions of dz[o, ·] · plane window of tap.
+                ConvGemm.DotRowsAcross(ref MemoryMarshal.GetReference(work.Wide), widePerSample, ref MemoryMarshal.GetReference(work.Planes), planesPerSample,
+                    new ListedRows(work.Offsets), ref dw[g * groupOut * patch], groupOut, patch, wide, count, accumulate: true);
             }
-            for (int o = 0; o < s.OutChannels; o++)
-                db[o] += ConvGemm.Sum(ref Unsafe.AsRef(in gradient[o * positions]), positions);
+            for (int j = 0; j < count; j++)
+            {
+                var gradient = dz.Slice((b + j) * s.OutputSize, s.OutputSize);
+                for (int o = 0; o < s.OutChannels; o++)
+                    db[o] += ConvGemm.Sum(ref Unsafe.AsRef(in gradient[o * positions]), positions);
+            }
         }
     }
 
