@@ -31,13 +31,30 @@ internal static class ConvGemm
         int i = 0;
         // AVX-512 has 32 registers: six rows × 32 columns keep 12 sums in them and load each B row once per six rows.
         if (Vector512.IsHardwareAccelerated && n >= 32)
-            for (; i + 6 <= m; i += 6) CombineSixRows512(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, accumulate);
+            for (; i + 6 <= m; i += 6)
+            {
+                ref float ai = ref Unsafe.Add(ref a, i * aRow);
+                ref float ci = ref Unsafe.Add(ref c, i * n);
+                int j = n / 32 * 32;
+                CombineSixRows512(ref ai, aRow, aColumn, ref b, bRows, ref ci, k, n, accumulate);
+                // The ragged end in methods of their own: with it inline, the JIT spilled registers in the main loop.
+                if (j + 16 <= n)
+                {
+                    CombineSixRows16(ref ai, aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, j), k, n, accumulate);
+                    j += 16;
+                }
+                if (j == n) continue;
+                // The remaining columns [j, n): rows 0–3 and 4–5 through the narrower blocks, on the column range's sub-matrices.
+                CombineFourRows(ref ai, aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, j), k, n - j, n, accumulate);
+                CombineTwoRows(ref Unsafe.Add(ref ai, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, 4 * n + j), k, n - j, n, accumulate);
+            }
         for (; i + 4 <= m; i += 4) CombineFourRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
         for (; i + 2 <= m; i += 2) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
         if (i < m) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate, single: true);
     }
 
-    /// <summary>Six rows of C, 32 columns at a time with AVX-512; the ragged end goes to the four- and two-row code.</summary>
+    /// <summary>Six rows of C, 32 columns at a time with AVX-512, up to the last whole 32 (the caller does the rest).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CombineSixRows512<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, bool accumulate)
         where TRows : IRowOffsets, allows ref struct
     {
@@ -73,10 +90,38 @@ internal static class ConvGemm
             Put512(s40, s41, ref Unsafe.Add(ref c0, 4 * n), j, accumulate);
             Put512(s50, s51, ref Unsafe.Add(ref c0, 5 * n), j, accumulate);
         }
-        if (j == n) return;
-        // The remaining columns [j, n): rows 0–3 and 4–5 through the narrower blocks, on the column range's sub-matrices.
-        CombineFourRows(ref a0, aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref c0, j), k, n - j, n, accumulate);
-        CombineTwoRows(ref Unsafe.Add(ref a0, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref c0, 4 * n + j), k, n - j, n, accumulate);
+    }
+
+    /// <summary>Six rows × 16 columns (C's rows n apart): one vector per row, still six rows per B load.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CombineSixRows16<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, bool accumulate)
+        where TRows : IRowOffsets, allows ref struct
+    {
+        var s0 = Vector512<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0; var s4 = s0; var s5 = s0;
+        for (int p = 0; p < k; p++)
+        {
+            var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref b, bRows.Offset(p)));
+            ref float ap = ref Unsafe.Add(ref a0, p * aColumn);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ap), v, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, aRow)), v, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 2 * aRow)), v, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 3 * aRow)), v, s3);
+            s4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 4 * aRow)), v, s4);
+            s5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 5 * aRow)), v, s5);
+        }
+        Put512(s0, ref c0, 0, accumulate);
+        Put512(s1, ref Unsafe.Add(ref c0, n), 0, accumulate);
+        Put512(s2, ref Unsafe.Add(ref c0, 2 * n), 0, accumulate);
+        Put512(s3, ref Unsafe.Add(ref c0, 3 * n), 0, accumulate);
+        Put512(s4, ref Unsafe.Add(ref c0, 4 * n), 0, accumulate);
+        Put512(s5, ref Unsafe.Add(ref c0, 5 * n), 0, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put512(Vector512<float> sum, ref float row, int j, bool accumulate)
+    {
+        if (accumulate) sum += Vector512.LoadUnsafe(ref row, (nuint)j);
+        sum.StoreUnsafe(ref row, (nuint)j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

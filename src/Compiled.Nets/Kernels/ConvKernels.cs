@@ -479,7 +479,7 @@ public static class ConvKernels
     /// One sample's receptive fields for group <paramref name="group"/> as rows, one per tap (c, kh, kw), one value per output
     /// position: rows[tap, oh·OutWidth + ow] = x[c, oh·S − P + kh, ow·S − P + kw], zero in the padding.
     /// </summary>
-    internal static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group, int rowStride = 0)
+    private static void Im2Col(ReadOnlySpan<float> sample, Span<float> rows, Conv2DShape s, int group, int rowStride = 0)
     {
         int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
         int stride = rowStride == 0 ? positions : rowStride; // several samples' rows may sit side by side
@@ -541,7 +541,7 @@ public static class ConvKernels
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/>: each row value is added back to its input pixel (padding dropped).</summary>
-    internal static void Col2ImAdd(ReadOnlySpan<float> rows, Span<float> sample, Conv2DShape s, int group)
+    private static void Col2ImAdd(ReadOnlySpan<float> rows, Span<float> sample, Conv2DShape s, int group)
     {
         int groupIn = s.InChannels / s.Groups, ow = s.OutWidth, positions = s.Positions, plane = s.InHeight * s.InWidth;
         int tap = 0;

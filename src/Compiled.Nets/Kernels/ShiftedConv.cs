@@ -30,9 +30,14 @@ internal static class ShiftedConv
     /// </summary>
     public static int WideLength(Conv2DShape s) => (s.OutHeight * PaddedWidth(s) + 15) / 16 * 16;
 
-    /// <summary>A zero-bordered plane, plus the values the discarded columns of the last rows read past it (zeros).</summary>
+    /// <summary>
+    /// A zero-bordered plane, plus the values the discarded columns of the last rows read past it (zeros), rounded up to
+    /// whole vectors so every plane starts on a cache line.
+    /// </summary>
     public static int PlaneLength(Conv2DShape s) =>
-        (s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1 + WideLength(s) - s.OutHeight * PaddedWidth(s);
+        Round16((s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1 + WideLength(s) - s.OutHeight * PaddedWidth(s));
+
+    private static int Round16(int floats) => (floats + 15) / 16 * 16;
 
     /// <summary>Samples whose planes the weight gradient holds at once, so each block's vector sums run over ≈ 2,048 positions.</summary>
     public static int WeightGradientSamples(Conv2DShape s) => Math.Clamp(2048 / WideLength(s), 1, 16);
@@ -44,11 +49,15 @@ internal static class ShiftedConv
     public static int ScratchLength(Conv2DShape s)
     {
         int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, sample = groupIn * PlaneLength(s) + groupOut * WideLength(s);
-        return s.PatchLength + Math.Max(WeightGradientSamples(s) * sample, sample + s.PatchLength * WideLength(s));
+        return 16 + Round16(s.PatchLength) + Math.Max(WeightGradientSamples(s) * sample, sample + Round16(s.KernelWidth) + s.PatchLength * WideLength(s));
     }
 
-    /// <summary>The workspace's parts: the offsets (ints), the planes and the wide rows of some samples, the input gradient's tap rows.</summary>
-    private readonly ref struct Workspace
+    /// <summary>
+    /// The workspace's parts: the offsets (ints), the planes and the wide rows of some samples, the input gradient's tap rows.
+    /// Each part starts on a 64-byte boundary (the first 16 floats are slack for that): a 512-bit store that straddles two
+    /// cache lines costs two, and the products store every wide row.
+    /// </summary>
+    private readonly unsafe ref struct Workspace
     {
         public readonly Span<int> Offsets;
         public readonly Span<float> Planes, Wide, TapRows;
@@ -56,10 +65,17 @@ internal static class ShiftedConv
         public Workspace(Span<float> scratch, Conv2DShape s, int samples = 1)
         {
             int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, plane = PlaneLength(s), wide = WideLength(s);
-            Offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(0, s.PatchLength));
-            Planes = scratch.Slice(s.PatchLength, samples * groupIn * plane);
-            Wide = scratch.Slice(s.PatchLength + Planes.Length, samples * groupOut * wide);
-            TapRows = samples > 1 ? Span<float>.Empty : scratch.Slice(s.PatchLength + Planes.Length + Wide.Length, s.PatchLength * wide);
+            int misaligned = (int)((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(scratch)) / sizeof(float) % 16);
+            int at = (16 - misaligned) % 16;
+            Offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(at, s.PatchLength));
+            at += Round16(s.PatchLength);
+            Planes = scratch.Slice(at, samples * groupIn * plane);
+            at += Planes.Length;
+            Wide = scratch.Slice(at, samples * groupOut * wide);
+            at += Wide.Length;
+            // The tap rows follow zeros: the input gradient reads up to KernelWidth − 1 values before a row.
+            TapRows = samples > 1 ? Span<float>.Empty : scratch.Slice(at + Round16(s.KernelWidth), s.PatchLength * wide);
+            if (samples == 1) scratch.Slice(at, Round16(s.KernelWidth)).Clear();
             // Tap (c, ky, kx) reads plane c from ky·Wp + kx: the order of the weights' columns.
             int tap = 0, width = PaddedWidth(s);
             for (int c = 0; c < groupIn; c++)
@@ -135,14 +151,14 @@ internal static class ShiftedConv
     }
 
     /// <summary>
-    /// dx = convᵀ(dz) for samples [start, end), overwritten (the caller applies the previous layer's derivative): each tap's
-    /// wide row wᵀ·dz is added to its window of a zero-bordered plane, whose interior is dx.
+    /// dx = convᵀ(dz) for samples [start, end), overwritten (the caller applies the previous layer's derivative): the wide rows
+    /// wᵀ·dz, one per tap, then each dx row gathers its taps' values from them (<see cref="GatherRow"/>).
     /// </summary>
     public static void InputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int start, int end, Conv2DShape s, Span<float> scratch)
     {
         var work = new Workspace(scratch, s);
         int groupOut = s.OutChannels / s.Groups, groupIn = s.InChannels / s.Groups, patch = s.PatchLength, wide = WideLength(s);
-        int width = PaddedWidth(s), plane = PlaneLength(s), inPlane = s.InHeight * s.InWidth;
+        int inPlane = s.InHeight * s.InWidth;
         work.Wide.Clear();
         for (int b = start; b < end; b++)
         {
@@ -154,18 +170,69 @@ internal static class ShiftedConv
                 // rows[tap, :] = Σ_o w[o, tap] · dz[o, :] (wᵀ: element (tap, o) at o·patch + tap).
                 ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), 1, patch, ref MemoryMarshal.GetReference(work.Wide),
                     ref MemoryMarshal.GetReference(work.TapRows), patch, groupOut, wide, accumulate: false);
-                work.Planes.Clear();
-                ref float planes = ref MemoryMarshal.GetReference(work.Planes);
-                for (int tap = 0; tap < patch; tap++)
-                    AddTo(ref work.TapRows[tap * wide], ref Unsafe.Add(ref planes, work.Offsets[tap]), wide);
                 for (int c = 0; c < groupIn; c++)
-                {
-                    ref float interior = ref Unsafe.Add(ref planes, c * plane + s.PadHeight * width + s.PadWidth);
-                    ref float target = ref sample[(g * groupIn + c) * inPlane];
                     for (int iy = 0; iy < s.InHeight; iy++)
-                        Copy(ref Unsafe.Add(ref interior, iy * width), ref Unsafe.Add(ref target, iy * s.InWidth), s.InWidth);
-                }
+                        GatherRow(ref MemoryMarshal.GetReference(work.TapRows), s, c, iy, ref sample[(g * groupIn + c) * inPlane + iy * s.InWidth]);
             }
+        }
+    }
+
+    /// <summary>
+    /// dx[c, iy, ix] = Σ over the taps (c, ky, kx) whose output row oy = iy + P − ky exists of rows[tap][oy·Wp + ix + P − kx],
+    /// a row of dx at a time, whole vectors (the last one overlapping). A column ix + P − kx outside [0, OutWidth) reads a
+    /// discarded column of the wide row, or of the row before, or the zeros before the first row: zero in each case, as
+    /// dz's discarded columns are zero.
+    /// </summary>
+    private static void GatherRow(ref float rows, Conv2DShape s, int c, int iy, ref float target)
+    {
+        int wide = WideLength(s), width = PaddedWidth(s), kw = s.KernelWidth, count = s.InWidth;
+        int kyFirst = Math.Max(0, iy + s.PadHeight - (s.OutHeight - 1)), kyLast = Math.Min(s.KernelHeight - 1, iy + s.PadHeight);
+        // rows + offset(ky) + kx·(wide − 1) + ix is tap (c, ky, kx)'s value for dx column ix.
+        ref float first = ref Unsafe.Add(ref rows, c * s.KernelHeight * kw * wide + s.PadWidth);
+        if (Vector512.IsHardwareAccelerated && count >= 16)
+        {
+            for (int x0 = 0; ; x0 += 16)
+            {
+                if (x0 + 16 > count) x0 = count - 16;
+                var sum = Vector512<float>.Zero;
+                for (int ky = kyFirst; ky <= kyLast; ky++)
+                {
+                    ref float line = ref Unsafe.Add(ref first, ky * kw * wide + (iy + s.PadHeight - ky) * width + x0);
+                    // A partial sum per kernel row: chains of KernelWidth + KernelHeight adds, not their product.
+                    var part = Vector512.LoadUnsafe(ref line);
+                    for (int kx = 1; kx < kw; kx++) part += Vector512.LoadUnsafe(ref Unsafe.Add(ref line, kx * (wide - 1)));
+                    sum += part;
+                }
+                sum.StoreUnsafe(ref target, (nuint)x0);
+                if (x0 + 16 >= count) return;
+            }
+        }
+        if (count >= 8)
+        {
+            for (int x0 = 0; ; x0 += 8)
+            {
+                if (x0 + 8 > count) x0 = count - 8;
+                var sum = Vector256<float>.Zero;
+                for (int ky = kyFirst; ky <= kyLast; ky++)
+                {
+                    ref float line = ref Unsafe.Add(ref first, ky * kw * wide + (iy + s.PadHeight - ky) * width + x0);
+                    var part = Vector256.LoadUnsafe(ref line);
+                    for (int kx = 1; kx < kw; kx++) part += Vector256.LoadUnsafe(ref Unsafe.Add(ref line, kx * (wide - 1)));
+                    sum += part;
+                }
+                sum.StoreUnsafe(ref target, (nuint)x0);
+                if (x0 + 8 >= count) return;
+            }
+        }
+        for (int ix = 0; ix < count; ix++)
+        {
+            float sum = 0f;
+            for (int ky = kyFirst; ky <= kyLast; ky++)
+            {
+                ref float line = ref Unsafe.Add(ref first, ky * kw * wide + (iy + s.PadHeight - ky) * width + ix);
+                for (int kx = 0; kx < kw; kx++) sum += Unsafe.Add(ref line, kx * (wide - 1));
+            }
+            Unsafe.Add(ref target, ix) = sum;
         }
     }
 
@@ -222,16 +289,5 @@ internal static class ShiftedConv
         int i = 0;
         for (; i + 8 < count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
         Vector256.LoadUnsafe(ref source, (nuint)(count - 8)).StoreUnsafe(ref target, (nuint)(count - 8));
-    }
-
-    private static void AddTo(ref float source, ref float target, int count)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= count; i += 16)
-                (Vector512.LoadUnsafe(ref target, (nuint)i) + Vector512.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
-        for (; i + 8 <= count; i += 8)
-            (Vector256.LoadUnsafe(ref target, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
-        for (; i < count; i++) Unsafe.Add(ref target, i) += Unsafe.Add(ref source, i);
     }
 }
