@@ -67,6 +67,19 @@ public class CnnComparison
     [Benchmark(Description = "Conv forward + weight gradient + input gradient, LeNet C3, batch 64")]
     public void ConvLeNetC3() => RunConv(_conv[1]);
 
+    [Benchmark(Description = "LeNet C1 through im2col + product instead of shifted rows (the alternative)")]
+    public void ConvLeNetC1Im2Col() => RunIm2Col(_conv[0]);
+
+    [Benchmark(Description = "LeNet C3 through im2col + product instead of shifted rows (the alternative)")]
+    public void ConvLeNetC3Im2Col() => RunIm2Col(_conv[1]);
+
+    private static void RunIm2Col(ConvBuffers c)
+    {
+        ConvKernels.ShiftedRows = false;
+        try { RunConv(c); }
+        finally { ConvKernels.ShiftedRows = true; }
+    }
+
     [Benchmark(Description = "Conv forward + weight gradient + input gradient, 3×3 32→64 on 16×16, batch 64")]
     public void Conv3x3Wide() => RunConv(_conv[2]);
 
@@ -139,5 +152,25 @@ public class CnnComparison
         }
         double im2col = Best(() => bench.DepthwiseIm2Col(), 20);
         Console.WriteLine($"depthwise through im2col instead: {im2col * 1e3:F2} ms per fwd+bwd, {Flops(bench._conv[3].Shape) / im2col / 1e9:F1} GFLOP/s");
+        // Stride-1 layers: shifted rows against im2col, by the share of wide positions wasted (ShiftedConv.MaxWaste).
+        var sweep = new[]
+        {
+            new Conv2DShape(1, 28, 28, 6, 5, 5, PadHeight: 2, PadWidth: 2), new Conv2DShape(6, 14, 14, 16, 5, 5),
+            new Conv2DShape(16, 8, 8, 32, 3, 3, PadHeight: 1, PadWidth: 1), new Conv2DShape(16, 8, 8, 16, 3, 3),
+            new Conv2DShape(16, 12, 12, 16, 5, 5), new Conv2DShape(16, 10, 10, 16, 5, 5), new Conv2DShape(16, 8, 8, 16, 5, 5),
+            new Conv2DShape(16, 7, 7, 16, 5, 5), new Conv2DShape(16, 6, 6, 16, 5, 5), new Conv2DShape(32, 4, 4, 32, 3, 3), new Conv2DShape(8, 9, 9, 8, 7, 7),
+            new Conv2DShape(4, 1, 12, 8, 1, 5), new Conv2DShape(4, 1, 40, 8, 1, 9),
+        };
+        foreach (var shape in sweep)
+        {
+            var c = new ConvBuffers(shape, new SeededRandom(4));
+            double waste = Compiled.Nets.Kernels.ShiftedConv.WideLength(shape) / (double)shape.Positions;
+            string shifted = shape.UsesShiftedRows ? $"{Best(() => RunConv(c), 20) * 1e3:F3} ms" : "not taken";
+            ConvKernels.ShiftedRows = false;
+            double plain = Best(() => RunConv(c), 20);
+            ConvKernels.ShiftedRows = true;
+            Console.WriteLine($"{shape.InChannels}→{shape.OutChannels} {shape.KernelHeight}×{shape.KernelWidth} pad {shape.PadHeight} on {shape.InHeight}×{shape.InWidth}: " +
+                $"{waste:F2} wide positions per output; shifted rows {shifted}, im2col {plain * 1e3:F3} ms");
+        }
     }
 }

@@ -242,8 +242,9 @@ public class ConvKernelTests
     [Fact]
     public void Stride_one_layers_with_many_wasted_columns_stay_on_im2col()
     {
-        // A 5×5 kernel on a 5×5 input padded by 2: rows of 9 for 5 outputs, 1.8 wide positions per output.
-        Assert.False(new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2).UsesShiftedRows);
+        // A 5×5 kernel on a 5×5 input: one output from a wide row of 5, rounded up to 16 (more than ShiftedConv.MaxWaste).
+        Assert.False(new Conv2DShape(2, 5, 5, 3, 5, 5).UsesShiftedRows);
+        Assert.True(new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2).UsesShiftedRows); // padded to 9 × 9: 1.9 per output
         Assert.False(new Conv2DShape(2, 8, 8, 3, 3, 3, 2, 2, 1, 1).UsesShiftedRows); // stride 2
         Assert.False(new Conv2DShape(4, 6, 6, 6, 1, 1).UsesShiftedRows); // pointwise: no im2col to save
     }
