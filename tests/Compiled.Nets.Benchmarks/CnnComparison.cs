@@ -86,12 +86,19 @@ public class CnnComparison
     [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: direct convolution (the library's choice)")]
     public void DepthwiseDirect() => RunConv(_conv[3]);
 
-    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: im2col + product (the alternative)")]
-    public void DepthwiseIm2Col()
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: shifted rows + product (an alternative)")]
+    public void DepthwiseShiftedRows() => RunDepthwise(_conv[3], shiftedRows: true);
+
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: im2col + product (an alternative)")]
+    public void DepthwiseIm2Col() => RunDepthwise(_conv[3], shiftedRows: false);
+
+    /// <summary>A depthwise layer through the general paths instead of direct convolution.</summary>
+    private static void RunDepthwise(ConvBuffers c, bool shiftedRows)
     {
         ConvKernels.DirectDepthwise = false;
-        try { RunConv(_conv[3]); }
-        finally { ConvKernels.DirectDepthwise = true; }
+        ConvKernels.ShiftedRows = shiftedRows;
+        try { RunConv(c); }
+        finally { ConvKernels.DirectDepthwise = true; ConvKernels.ShiftedRows = true; }
     }
 
     /// <summary>The three passes of one training step of one layer: 3 × 2 × MACs × batch floating-point operations.</summary>
@@ -150,8 +157,19 @@ public class CnnComparison
             double one = Flops(c.Shape) / 3 / 1e9;
             Console.WriteLine($"    forward {f * 1e3:F2} ms ({one / f:F1} GFLOP/s), weight gradient {wg * 1e3:F2} ms ({one / wg:F1}), input gradient {ig * 1e3:F2} ms ({one / ig:F1})");
         }
-        double im2col = Best(() => bench.DepthwiseIm2Col(), 20);
-        Console.WriteLine($"depthwise through im2col instead: {im2col * 1e3:F2} ms per fwd+bwd, {Flops(bench._conv[3].Shape) / im2col / 1e9:F1} GFLOP/s");
+        var depthwise = new[]
+        {
+            new Conv2DShape(32, 16, 16, 32, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 32), new Conv2DShape(64, 8, 8, 64, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 64),
+            new Conv2DShape(16, 28, 28, 16, 5, 5, PadHeight: 2, PadWidth: 2, Groups: 16), new Conv2DShape(16, 16, 16, 32, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 16),
+            new Conv2DShape(32, 16, 16, 32, 3, 3, 2, 2, 1, 1, Groups: 32),
+        };
+        foreach (var shape in depthwise)
+        {
+            var c = new ConvBuffers(shape, new SeededRandom(5));
+            double direct = Best(() => RunConv(c), 20), shifted = Best(() => RunDepthwise(c, true), 20), plain = Best(() => RunDepthwise(c, false), 20);
+            Console.WriteLine($"depthwise {shape.InChannels}→{shape.OutChannels} {shape.KernelHeight}×{shape.KernelWidth} stride {shape.StrideHeight} on {shape.InHeight}×{shape.InWidth}: " +
+                $"direct {direct * 1e3:F3} ms, shifted rows {shifted * 1e3:F3} ms, im2col {plain * 1e3:F3} ms");
+        }
         // Stride-1 layers: shifted rows against im2col, by the share of wide positions wasted (ShiftedConv.MaxWaste).
         var sweep = new[]
         {

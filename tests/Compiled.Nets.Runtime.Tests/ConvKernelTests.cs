@@ -250,6 +250,18 @@ public class ConvKernelTests
     }
 
     [Fact]
+    public void Depthwise_layers_take_the_path_measured_fastest()
+    {
+        var depthwise3x3 = new Conv2DShape(32, 16, 16, 32, 3, 3, 1, 1, 1, 1, Groups: 32);
+        Assert.True(depthwise3x3.IsDepthwise);
+        Assert.False(depthwise3x3.UsesShiftedRows);
+        var depthwise5x5 = new Conv2DShape(16, 28, 28, 16, 5, 5, 1, 1, 2, 2, Groups: 16);
+        Assert.False(depthwise5x5.IsDepthwise);
+        Assert.True(depthwise5x5.UsesShiftedRows);
+        Assert.True(new Conv2DShape(16, 28, 28, 16, 5, 5, 2, 2, 2, 2, Groups: 16).IsDepthwise); // stride 2: no shifted rows
+    }
+
+    [Fact]
     public void Input_gradient_applies_the_previous_activation_derivative()
     {
         var s = new Conv2DShape(2, 4, 4, 3, 3, 3, 1, 1, 1, 1);
