@@ -160,18 +160,7 @@ public class ConvKernelTests
         Assert.True(s.IsDepthwise);
         const int batch = 3;
         float[] x = Random(batch * s.InputSize, 41), w = Random(s.WeightCount, 42), b = Random(s.OutChannels, 43), dz = Random(batch * s.OutputSize, 44);
-        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
-        {
-            var scratch = new float[s.ScratchLength];
-            var y = new float[batch * s.OutputSize];
-            var dx = new float[batch * s.InputSize];
-            var dw = new float[s.WeightCount];
-            var db = new float[s.OutChannels];
-            ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(TanhActivation));
-            ConvKernels.InputGradient(dz, w, x, dx, batch, s, scratch, default(ReLUActivation));
-            ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
-            return (y, dx, dw, db);
-        }
+        Passes Run() => RunAllPasses(s, batch, x, w, b, dz);
         var direct = Run();
         ConvKernels.DirectDepthwise = false;
         try
@@ -191,6 +180,22 @@ public class ConvKernelTests
         static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
     }
 
+    /// <summary>y, dx, dW and db of one layer on the path the kernels choose now.</summary>
+    private readonly record struct Passes(float[] Y, float[] Dx, float[] Dw, float[] Db);
+
+    private static Passes RunAllPasses(Conv2DShape s, int batch, float[] x, float[] w, float[] b, float[] dz)
+    {
+        var scratch = new float[s.ScratchLength];
+        var y = new float[batch * s.OutputSize];
+        var dx = new float[batch * s.InputSize];
+        var dw = new float[s.WeightCount];
+        var db = new float[s.OutChannels];
+        ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(TanhActivation));
+        ConvKernels.InputGradient(dz, w, x, dx, batch, s, scratch, default(ReLUActivation));
+        ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
+        return new Passes(y, dx, dw, db);
+    }
+
     public static IEnumerable<object[]> StrideOneShapes() => new[]
     {
         new object[] { new Conv2DShape(1, 28, 28, 6, 5, 5, 1, 1, 2, 2) },
@@ -206,18 +211,7 @@ public class ConvKernelTests
         // Batch 40: large enough to split across the cores, so each worker's workspace takes the shifted path too.
         const int batch = 40;
         float[] x = Random(batch * s.InputSize, 51), w = Random(s.WeightCount, 52), b = Random(s.OutChannels, 53), dz = Random(batch * s.OutputSize, 54);
-        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run()
-        {
-            var scratch = new float[s.ScratchLength];
-            var y = new float[batch * s.OutputSize];
-            var dx = new float[batch * s.InputSize];
-            var dw = new float[s.WeightCount];
-            var db = new float[s.OutChannels];
-            ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(TanhActivation));
-            ConvKernels.InputGradient(dz, w, x, dx, batch, s, scratch, default(ReLUActivation));
-            ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
-            return (y, dx, dw, db);
-        }
+        Passes Run() => RunAllPasses(s, batch, x, w, b, dz);
         Assert.True(s.UsesShiftedRows, $"{s} should take the shifted-rows path");
         var shifted = Run();
         ConvKernels.ShiftedRows = false;

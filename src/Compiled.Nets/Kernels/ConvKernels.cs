@@ -528,8 +528,9 @@ public static class ConvKernels
         for (int i = from; i < to; i++) Unsafe.Add(ref line, i) = 0f;
     }
 
+    /// <summary>target[0, count) = source[0, count): a short line (a row of a map), as inline vector copies.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(ref float source, ref float target, int count)
+    internal static void Copy(ref float source, ref float target, int count)
     {
         if (count < 8)
         {

@@ -248,7 +248,7 @@ internal static class ShiftedConv
             ref float source = ref Unsafe.AsRef(in sample[(group * groupIn + c) * inPlane]);
             ref float interior = ref planes[c * plane + s.PadHeight * width + s.PadWidth];
             for (int iy = 0; iy < s.InHeight; iy++)
-                Copy(ref Unsafe.Add(ref source, iy * s.InWidth), ref Unsafe.Add(ref interior, iy * width), s.InWidth);
+                ConvKernels.Copy(ref Unsafe.Add(ref source, iy * s.InWidth), ref Unsafe.Add(ref interior, iy * width), s.InWidth);
         }
     }
 
@@ -261,7 +261,7 @@ internal static class ShiftedConv
             ref float source = ref Unsafe.AsRef(in gradient[(group * groupOut + o) * positions]);
             ref float target = ref wideRows[o * wide];
             for (int oy = 0; oy < s.OutHeight; oy++)
-                Copy(ref Unsafe.Add(ref source, oy * ow), ref Unsafe.Add(ref target, oy * width), ow);
+                ConvKernels.Copy(ref Unsafe.Add(ref source, oy * ow), ref Unsafe.Add(ref target, oy * width), ow);
         }
     }
 
@@ -279,18 +279,5 @@ internal static class ShiftedConv
         for (; j + 8 < count; j += 8)
             activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)j) + bias).StoreUnsafe(ref target, (nuint)j);
         activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)(count - 8)) + bias).StoreUnsafe(ref target, (nuint)(count - 8));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(ref float source, ref float target, int count)
-    {
-        if (count < 8)
-        {
-            for (int j = 0; j < count; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j);
-            return;
-        }
-        int i = 0;
-        for (; i + 8 < count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
-        Vector256.LoadUnsafe(ref source, (nuint)(count - 8)).StoreUnsafe(ref target, (nuint)(count - 8));
     }
 }
