@@ -120,26 +120,13 @@ public class ConvKernelTests
         const int batch = 32;
         _output.WriteLine($"{Compiled.Nets.Kernels.BatchParallelInfo.Threads} threads; this batch splits into {Compiled.Nets.Kernels.BatchParallelInfo.PartsFor(batch, s.OutputSize * (long)s.PatchLength)} parts");
         float[] x = Random(batch * s.InputSize, 31), w = Random(s.WeightCount, 32), b = Random(s.OutChannels, 33), dz = Random(batch * s.OutputSize, 34);
-        var scratch = new float[s.ScratchLength];
-        var y = new float[batch * s.OutputSize];
-        var dx = new float[batch * s.InputSize];
-        var dw = new float[s.WeightCount];
-        var db = new float[s.OutChannels];
-        ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(TanhActivation));
-        ConvKernels.InputGradient(dz, w, x, dx, batch, s, scratch, default(ReLUActivation));
-        ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
+        var (y, dx, dw, db) = RunAllPasses(s, batch, x, w, b, dz);
         var sumW = new double[dw.Length];
         var sumB = new double[db.Length];
         for (int n = 0; n < batch; n++)
         {
-            var y1 = new float[s.OutputSize];
-            var dx1 = new float[s.InputSize];
-            var dw1 = new float[s.WeightCount];
-            var db1 = new float[s.OutChannels];
             float[] x1 = x.AsSpan(n * s.InputSize, s.InputSize).ToArray(), dz1 = dz.AsSpan(n * s.OutputSize, s.OutputSize).ToArray();
-            ConvKernels.Forward(x1, w, b, y1, 1, s, scratch, default(TanhActivation));
-            ConvKernels.InputGradient(dz1, w, x1, dx1, 1, s, scratch, default(ReLUActivation));
-            ConvKernels.WeightGradient(dz1, x1, dw1, db1, 1, s, scratch);
+            var (y1, dx1, dw1, db1) = RunAllPasses(s, 1, x1, w, b, dz1);
             Assert.Equal(y1, y.AsSpan(n * s.OutputSize, s.OutputSize).ToArray());
             Assert.Equal(dx1, dx.AsSpan(n * s.InputSize, s.InputSize).ToArray());
             for (int i = 0; i < dw1.Length; i++) sumW[i] += dw1[i];
