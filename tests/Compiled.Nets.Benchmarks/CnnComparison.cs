@@ -83,20 +83,22 @@ public class CnnComparison
     [Benchmark(Description = "Conv forward + weight gradient + input gradient, 3×3 32→64 on 16×16, batch 64")]
     public void Conv3x3Wide() => RunConv(_conv[2]);
 
-    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: direct convolution (the library's choice)")]
-    public void DepthwiseDirect() => RunConv(_conv[3]);
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: shifted rows + product (the library's choice at stride 1)")]
+    public void DepthwiseShiftedRows() => RunDepthwise(_conv[3], DepthwisePath.ShiftedRows);
 
-    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: shifted rows + product (an alternative)")]
-    public void DepthwiseShiftedRows() => RunDepthwise(_conv[3], shiftedRows: true);
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: direct convolution (the choice at stride 2)")]
+    public void DepthwiseDirect() => RunDepthwise(_conv[3], DepthwisePath.Direct);
 
-    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: im2col + product (an alternative)")]
-    public void DepthwiseIm2Col() => RunDepthwise(_conv[3], shiftedRows: false);
+    [Benchmark(Description = "Depthwise 3×3 on 32×16×16, batch 64: im2col + product (the alternative)")]
+    public void DepthwiseIm2Col() => RunDepthwise(_conv[3], DepthwisePath.Im2Col);
 
-    /// <summary>A depthwise layer through the general paths instead of direct convolution.</summary>
-    private static void RunDepthwise(ConvBuffers c, bool shiftedRows)
+    private enum DepthwisePath { ShiftedRows, Direct, Im2Col }
+
+    /// <summary>A depthwise layer through one path, whatever the kernels would choose for it.</summary>
+    private static void RunDepthwise(ConvBuffers c, DepthwisePath path)
     {
-        ConvKernels.DirectDepthwise = false;
-        ConvKernels.ShiftedRows = shiftedRows;
+        ConvKernels.ShiftedRows = path == DepthwisePath.ShiftedRows;
+        ConvKernels.DirectDepthwise = path == DepthwisePath.Direct;
         try { RunConv(c); }
         finally { ConvKernels.DirectDepthwise = true; ConvKernels.ShiftedRows = true; }
     }
@@ -166,9 +168,10 @@ public class CnnComparison
         foreach (var shape in depthwise)
         {
             var c = new ConvBuffers(shape, new SeededRandom(5));
-            double direct = Best(() => RunConv(c), 20), shifted = Best(() => RunDepthwise(c, true), 20), plain = Best(() => RunDepthwise(c, false), 20);
+            double direct = Best(() => RunDepthwise(c, DepthwisePath.Direct), 20), plain = Best(() => RunDepthwise(c, DepthwisePath.Im2Col), 20);
+            string shifted = ShiftedConv.Fits(shape) ? $"{Best(() => RunDepthwise(c, DepthwisePath.ShiftedRows), 20) * 1e3:F3} ms" : "does not apply";
             Console.WriteLine($"depthwise {shape.InChannels}→{shape.OutChannels} {shape.KernelHeight}×{shape.KernelWidth} stride {shape.StrideHeight} on {shape.InHeight}×{shape.InWidth}: " +
-                $"direct {direct * 1e3:F3} ms, shifted rows {shifted * 1e3:F3} ms, im2col {plain * 1e3:F3} ms");
+                $"direct {direct * 1e3:F3} ms, shifted rows {shifted}, im2col {plain * 1e3:F3} ms");
         }
         // Stride-1 layers: shifted rows against im2col, by the share of wide positions wasted (ShiftedConv.MaxWaste).
         var sweep = new[]

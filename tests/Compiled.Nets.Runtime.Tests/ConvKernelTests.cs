@@ -19,7 +19,7 @@ public class ConvKernelTests
         new object[] { "2×5×5, 3 filters 5×5, pad 2 ('same')", new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2) },
         new object[] { "4×6×6 → 6, 1×1", new Conv2DShape(4, 6, 6, 6, 1, 1) },
         new object[] { "depthwise 3×8×8, 3×3, stride 2, pad 1", new Conv2DShape(3, 8, 8, 3, 3, 3, 2, 2, 1, 1, Groups: 3) },
-        new object[] { "depthwise ×2 3×10×19, 3×3, pad 1 (direct, rows of 19)", new Conv2DShape(3, 10, 19, 6, 3, 3, 1, 1, 1, 1, Groups: 3) },
+        new object[] { "depthwise ×2 3×10×19, 3×3, pad 1 (shifted rows, rows of 19)", new Conv2DShape(3, 10, 19, 6, 3, 3, 1, 1, 1, 1, Groups: 3) },
         new object[] { "1-D: 2×1×20, 5 filters 1×4, stride 3", new Conv2DShape(2, 1, 20, 5, 1, 4, 1, 3) },
         new object[] { "grouped 4×5×5 → 6, 2 groups, 3×3 'full' (pad 2)", new Conv2DShape(4, 5, 5, 6, 3, 3, 1, 1, 2, 2, Groups: 2) },
         new object[] { "LeNet C1-like 1×12×12, 6 filters 5×5, pad 2 (shifted rows)", new Conv2DShape(1, 12, 12, 6, 5, 5, 1, 1, 2, 2) },
@@ -144,6 +144,14 @@ public class ConvKernelTests
     public void Direct_depthwise_convolution_matches_the_im2col_path(int channels, int height, int width, int multiplier, int stride, int pad)
     {
         var s = new Conv2DShape(channels, height, width, channels * multiplier, 3, 3, stride, stride, pad, pad, Groups: channels);
+        // Stride-1 depthwise layers take shifted rows; with those off they run direct, which is what is tested here.
+        ConvKernels.ShiftedRows = false;
+        try { DirectAgainstIm2Col(s); }
+        finally { ConvKernels.ShiftedRows = true; }
+    }
+
+    private static void DirectAgainstIm2Col(Conv2DShape s)
+    {
         Assert.True(s.IsDepthwise);
         const int batch = 3;
         float[] x = Random(batch * s.InputSize, 41), w = Random(s.WeightCount, 42), b = Random(s.OutChannels, 43), dz = Random(batch * s.OutputSize, 44);
@@ -233,13 +241,13 @@ public class ConvKernelTests
     [Fact]
     public void Depthwise_layers_take_the_path_measured_fastest()
     {
-        var depthwise3x3 = new Conv2DShape(32, 16, 16, 32, 3, 3, 1, 1, 1, 1, Groups: 32);
-        Assert.True(depthwise3x3.IsDepthwise);
-        Assert.False(depthwise3x3.UsesShiftedRows);
-        var depthwise5x5 = new Conv2DShape(16, 28, 28, 16, 5, 5, 1, 1, 2, 2, Groups: 16);
-        Assert.False(depthwise5x5.IsDepthwise);
-        Assert.True(depthwise5x5.UsesShiftedRows);
-        Assert.True(new Conv2DShape(16, 28, 28, 16, 5, 5, 2, 2, 2, 2, Groups: 16).IsDepthwise); // stride 2: no shifted rows
+        // Stride 1: shifted rows; stride 2 (no shifted rows): direct convolution.
+        var stride1 = new Conv2DShape(32, 16, 16, 32, 3, 3, 1, 1, 1, 1, Groups: 32);
+        Assert.False(stride1.IsDepthwise);
+        Assert.True(stride1.UsesShiftedRows);
+        var stride2 = new Conv2DShape(32, 16, 16, 32, 3, 3, 2, 2, 1, 1, Groups: 32);
+        Assert.True(stride2.IsDepthwise);
+        Assert.False(stride2.UsesShiftedRows);
     }
 
     [Fact]

@@ -54,13 +54,13 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     public int WeightGradientSamples => IsPointwise ? 1 : Math.Clamp((256 + Positions - 1) / Positions, 1, 8);
 
     /// <summary>
-    /// Depthwise: one input channel per group and at most <see cref="DirectMaxFiltersPerGroup"/> filters on it. Such a layer
-    /// has too few filters to fill a matrix product's registers, so it runs as direct convolution instead (measured in
-    /// docs/cnn.md: about twice as fast as im2col for 3×3 depthwise maps). Kernels larger than 3×3 at stride 1 are the
-    /// exception: shifted rows measured about twice as fast as direct on a 5×5 depthwise layer.
+    /// Depthwise: one input channel per group and at most <see cref="DirectMaxFiltersPerGroup"/> filters on it, where shifted
+    /// rows do not apply (stride 2 or more). Such a layer has too few filters to fill a matrix product's registers, so it runs
+    /// as direct convolution instead of im2col (about twice as fast, docs/cnn.md). At stride 1, shifted rows measured faster
+    /// than direct with the batch split across two cores: 1.2 against 1.8 ms on a 3×3 layer, 3–4 against 9–10 ms on a 5×5.
     /// </summary>
     public bool IsDepthwise => InChannels / Groups == 1 && OutChannels / Groups <= DirectMaxFiltersPerGroup && Groups > 1 && ConvKernels.DirectDepthwise
-        && (KernelHeight * KernelWidth <= 9 || !(ConvKernels.ShiftedRows && ShiftedConv.Fits(this)));
+        && !(ConvKernels.ShiftedRows && ShiftedConv.Fits(this));
 
     /// <summary>The most filters per input channel that still run as direct convolution (the crossover measured in docs/cnn.md).</summary>
     public const int DirectMaxFiltersPerGroup = 2;
