@@ -10,8 +10,8 @@ namespace Compiled.Nets.Kernels;
 /// row at the padded width Wp. Then the patch row of tap (c, ky, kx) is that plane itself, read from offset ky·Wp + kx
 /// over "wide" positions oy·Wp + ox. The columns ox ≥ OutWidth wrap into the next row: they are computed and thrown away
 /// (the forward pass), or meet zeros (the gradients). im2col copies every tap's lines one by one, which cost LeNet's
-/// 5×5 layers as much time as their products; the price here is the wasted columns, Wp / OutWidth − 1
-/// (<see cref="MaxWaste"/> at most).
+/// 5×5 layers as much time as their products; the price here is the wasted columns, <see cref="WideLength"/> wide
+/// positions per <see cref="Conv2DShape.Positions"/> outputs (<see cref="MaxWaste"/> at most).
 /// </summary>
 internal static class ShiftedConv
 {
