@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Compiled.Nets.Generators.Model;
+using static Compiled.Nets.Generators.Emit.CSharpCode;
 
 namespace Compiled.Nets.Generators.Emit;
 
@@ -15,9 +16,6 @@ internal static class CSharpEmitter
 {
     public const string Version = "0.1.0";
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Nets\", \"" + Version + "\")]";
-    private const string Kernels = "global::Compiled.Nets.Kernels.";
-    private const string Span = "global::System.Span<float>";
-    private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
     public static string Emit(NetworkPlan plan)
     {
@@ -67,7 +65,7 @@ internal static class CSharpEmitter
         w.Line("/// <list type=\"table\">");
         w.Line("/// <listheader><term>Layer</term><description>Output shape, parameters, FLOPs per sample</description></listheader>");
         foreach (var layer in plan.Layers)
-            w.Line($"/// <item><term>{layer.Name}</term><description>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}], {layer.ParameterCount} parameters, {layer.Flops.ToString("N0", CultureInfo.InvariantCulture)} FLOPs</description></item>");
+            w.Line($"/// <item><term>{layer.Name}</term><description>{Escape(DescribeLayer(layer))} → [{string.Join(", ", layer.OutputShape)}], {layer.ParameterCount} parameters, {layer.Flops.ToString("N0", CultureInfo.InvariantCulture)} FLOPs</description></item>");
         w.Line("/// </list>");
         w.Line($"/// Parameters, {plan.ParameterCount} in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.");
         w.Line("/// </remarks>");
@@ -117,7 +115,7 @@ internal static class CSharpEmitter
         {
             w.Line($"private float _learningRate = {Float(plan.LearningRate)};");
         }
-        if (plan.UsesDropout)
+        if (plan.UsesRandom)
         {
             w.Line("/// <summary>Dropout masks: reseeded from the initialisation seed and the step count, so a step's mask is reproducible.</summary>");
             w.Line("private readonly global::Compiled.Nets.SeededRandom _dropoutRandom = new global::Compiled.Nets.SeededRandom(0);");
@@ -148,48 +146,7 @@ internal static class CSharpEmitter
         w.Line("_seed = seed;");
         w.Line("var random = new global::Compiled.Nets.SeededRandom(seed);");
         w.Line("global::System.Array.Clear(_parameters);");
-        foreach (var layer in plan.Layers)
-        {
-            switch (layer.Kind)
-            {
-                case LayerKind.Dense:
-                    w.Line($"// {layer.Name}: {Describe(layer.Initialization)} weights (fan in {layer.InputSize}, fan out {layer.OutputSize}); biases {Number(layer.BiasInitialValue)}.");
-                    w.Line($"global::Compiled.Nets.Initializers.Fill(new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}), " +
-                           $"global::Compiled.Nets.Initialization.{layer.Initialization}, {layer.InputSize}, {layer.OutputSize}, random);");
-                    if (layer.BiasInitialValue != 0f)
-                        w.Line($"new {Span}(_parameters, {layer.BiasOffset}, {layer.BiasCount}).Fill({Float(layer.BiasInitialValue)});");
-                    break;
-                case LayerKind.BatchNorm:
-                    w.Line($"// {layer.Name}: γ = 1, β = 0, running mean 0, running variance 1 (PyTorch's start).");
-                    w.Line($"new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}).Fill(1f);");
-                    w.Line($"new {Span}(_state, {layer.StateOffset}, {layer.Channels}).Clear();");
-                    w.Line($"new {Span}(_state, {layer.StateOffset + layer.Channels}, {layer.Channels}).Fill(1f);");
-                    break;
-                case LayerKind.PReLU:
-                    w.Line($"// {layer.Name}: the slope starts at {Number(layer.Activation.Slope)}.");
-                    w.Line($"_parameters[{layer.WeightOffset}] = {Float(layer.Activation.Slope)};");
-                    break;
-                case LayerKind.Maxout:
-                    WriteFill(w, layer, layer.WeightOffset, layer.WeightCount, layer.InputSize, layer.OutputSize * layer.Pieces, layer.BiasOffset, layer.BiasCount);
-                    break;
-                case LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D:
-                {
-                    // PyTorch's fans: weight [a, b, k…] has fan in b·k… and fan out a·k….
-                    var cw = layer.Window!;
-                    int taps = cw.KernelHeight * cw.KernelWidth;
-                    WriteFill(w, layer, layer.WeightOffset, layer.WeightCount, cw.PatchLength, cw.OutChannels * taps, layer.BiasOffset, layer.BiasCount);
-                    break;
-                }
-                case LayerKind.SeparableConv2D:
-                {
-                    var dw = layer.Window!;
-                    int taps = dw.KernelHeight * dw.KernelWidth, filters = layer.OutputShape[0];
-                    WriteFill(w, layer, layer.WeightOffset, dw.WeightCount, taps, dw.OutChannels * taps, layer.BiasOffset, dw.OutChannels);
-                    WriteFill(w, layer, layer.WeightOffset + dw.WeightCount, filters * dw.OutChannels, dw.OutChannels, filters, layer.BiasOffset + dw.OutChannels, filters);
-                    break;
-                }
-            }
-        }
+        foreach (var layer in plan.Layers) layer.Family.WriteInitialization(w, layer);
         if (plan.Training != TrainingRuleKind.Perceptron) w.Line("_optimizer.Reset();");
         w.Close();
         w.Line();
@@ -234,36 +191,13 @@ internal static class CSharpEmitter
         w.Line();
     }
 
-    private static void WriteFill(SourceWriter w, LayerPlan layer, int weightOffset, int weightCount, int fanIn, int fanOut, int biasOffset, int biasCount)
-    {
-        w.Line($"// {layer.Name}: {Describe(layer.Initialization)} weights (fan in {fanIn}, fan out {fanOut}); biases {Number(layer.BiasInitialValue)}.");
-        w.Line($"global::Compiled.Nets.Initializers.Fill(new {Span}(_parameters, {weightOffset}, {weightCount}), " +
-               $"global::Compiled.Nets.Initialization.{layer.Initialization}, {fanIn}, {fanOut}, random);");
-        if (layer.BiasInitialValue != 0f)
-            w.Line($"new {Span}(_parameters, {biasOffset}, {biasCount}).Fill({Float(layer.BiasInitialValue)});");
-    }
-
     /// <summary>
     /// The convolution shapes whose workspace the network allocates; the runtime sizes it
     /// (Conv2DShape.WorkspaceLength), so the kernels' needs are stated in one place.
     /// </summary>
     private static List<string> ConvWorkspaceShapes(NetworkPlan plan) =>
-        plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op switch
-        {
-            ConvForwardOp c => c.Window,
-            ConvBackwardOp c => c.Window,
-            ConvTransposeForwardOp c => c.Window,
-            ConvTransposeBackwardOp c => c.Window,
-            _ => null,
-        }).Where(window => window is not null).Select(window => ConvShape(window!)).Distinct().ToList();
-
-    private static string ConvShape(Window2D c) =>
-        $"new {Kernels}Conv2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.OutChannels}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth}, {c.Groups})";
-
-    private static string PoolShape(Window2D c) =>
-        $"new {Kernels}Pool2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth})";
-
-    private static string Switches(BufferRef buffer) => $"MemoryMarshal.Cast<float, int>({Activations(buffer)})";
+        plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op.ConvolutionWorkspace)
+            .Where(window => window is not null).Select(window => ConvShape(window!)).Distinct().ToList();
 
     private static void WriteLayers(SourceWriter w, NetworkPlan plan)
     {
@@ -283,7 +217,7 @@ internal static class CSharpEmitter
             var layer = plan.Layers[i];
             if (!layer.IsPartial) continue;
             string modifiers = layer.Modifiers.Length > 0 ? layer.Modifiers + " " : "";
-            w.Line($"/// <summary>{Escape(Describe(layer))} → [{string.Join(", ", layer.OutputShape)}].</summary>");
+            w.Line($"/// <summary>{Escape(DescribeLayer(layer))} → [{string.Join(", ", layer.OutputShape)}].</summary>");
             w.Line($"{modifiers}partial global::Compiled.Nets.Layer {layer.Name} => Layers[{i}];");
         }
         w.Line();
@@ -433,157 +367,11 @@ internal static class CSharpEmitter
         w.Line("/// <summary>Runs every layer on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
         w.Open($"private void RunForward({ReadOnlySpan} inputs, int batch, bool training)");
         w.Line("int capacity = _capacity;");
-        if (plan.UsesDropout)
+        if (plan.UsesRandom)
             w.Line("if (training) _dropoutRandom.Reseed(unchecked((long)_seed * 1_000_003L + _stepCount));");
-        foreach (var op in plan.ForwardOps)
-        {
-            switch (op)
-            {
-                case DenseForwardOp dense when dense.Unrolled: WriteUnrolledDenseForward(w, dense); break;
-                case DenseForwardOp dense: WriteKernelDenseForward(w, dense); break;
-                case SoftmaxForwardOp softmax:
-                    w.Line($"// {softmax.Layer}: softmax over {softmax.Buffer.Width} units, per sample.");
-                    w.Line($"{Kernels}SoftmaxKernels.Forward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
-                    break;
-                case DropoutForwardOp dropout:
-                    w.Line($"// {dropout.Layer}: inverted dropout, rate {Number(dropout.Rate)} (identity at inference).");
-                    w.Line($"if (training) {Kernels}DropoutKernels.ForwardTraining({ActivationSource(dropout.Input, "inputs")}, {Activations(dropout.Output)}, {Activations(dropout.Mask)}, {Float(dropout.Rate)}, _dropoutRandom);");
-                    w.Line($"else {ActivationSource(dropout.Input, "inputs")}.CopyTo({Activations(dropout.Output)});");
-                    break;
-                case PReLUForwardOp prelu:
-                    w.Line($"// {prelu.Layer}: PReLU with the learned slope a = parameter {prelu.SlopeOffset}.");
-                    w.Line($"{Kernels}PReLUKernels.Forward({ActivationSource(prelu.Input, "inputs")}, {Activations(prelu.Output)}, _parameters[{prelu.SlopeOffset}]);");
-                    break;
-                case BatchNormForwardOp norm:
-                    int f = norm.Channels;
-                    w.Line($"// {norm.Layer}: batch normalisation over {f} {(norm.Plane == 1 ? "features" : $"channels of {norm.Plane} values")}, then {Describe(norm.Activation)}.");
-                    w.Line($"if (training) {Kernels}BatchNormKernels.ForwardTraining({ActivationSource(norm.Input, "inputs")}, {Activations(norm.Output)}, {Activations(norm.Normalized)}, " +
-                           $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {norm.BetaOffset}, {f}), " +
-                           $"new {Span}(_state, {norm.StateOffset}, {f}), new {Span}(_state, {norm.StateOffset + f}, {f}), new {Span}(_scratch, {norm.ScratchOffset}, {f}), " +
-                           $"batch, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)}{PlaneArgument(norm.Plane)});");
-                    w.Line($"else {Kernels}BatchNormKernels.ForwardInference({ActivationSource(norm.Input, "inputs")}, {Activations(norm.Output)}, " +
-                           $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {norm.BetaOffset}, {f}), " +
-                           $"new {ReadOnlySpan}(_state, {norm.StateOffset}, {f}), new {ReadOnlySpan}(_state, {norm.StateOffset + f}, {f}), batch, {Float(norm.Epsilon)}, {ActivationStruct(norm.Activation)}{PlaneArgument(norm.Plane)});");
-                    break;
-                case ConvForwardOp conv:
-                {
-                    var c = conv.Window;
-                    w.Line($"// {conv.Layer}: {DescribeConv(c)}, {Describe(conv.Epilogue)}; im2col + the SIMD GEMM, bias and activation in its epilogue.");
-                    w.Line($"{Kernels}ConvKernels.Forward({ActivationSource(conv.Input, "inputs")}, new {ReadOnlySpan}(_parameters, {conv.WeightOffset}, {c.WeightCount}), " +
-                           $"new {ReadOnlySpan}(_parameters, {conv.BiasOffset}, {c.OutChannels}), {Activations(conv.Output)}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(conv.Epilogue)});");
-                    break;
-                }
-                case ConvTransposeForwardOp convT:
-                {
-                    var c = convT.Window;
-                    w.Line($"// {convT.Layer}: transposed convolution [{c.OutChannels}, {c.OutHeight}, {c.OutWidth}] → [{c.InChannels}, {c.InHeight}, {c.InWidth}], {Describe(convT.Epilogue)}.");
-                    w.Line($"{Kernels}ConvKernels.TransposedForward({ActivationSource(convT.Input, "inputs")}, new {ReadOnlySpan}(_parameters, {convT.WeightOffset}, {c.WeightCount}), " +
-                           $"new {ReadOnlySpan}(_parameters, {convT.BiasOffset}, {c.InChannels}), {Activations(convT.Output)}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(convT.Epilogue)});");
-                    break;
-                }
-                case PoolForwardOp pool:
-                {
-                    var c = pool.Window;
-                    string x = ActivationSource(pool.Input, "inputs");
-                    switch (pool.Kind)
-                    {
-                        case PoolKind.Max:
-                            w.Line($"// {pool.Layer}: max pooling {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}; the winners' positions kept for the backward pass.");
-                            w.Line($"{Kernels}PoolKernels.MaxForward({x}, {Activations(pool.Output)}, {Switches(pool.Switches!)}, batch, {PoolShape(c)});");
-                            break;
-                        case PoolKind.Average:
-                            w.Line($"// {pool.Layer}: average pooling {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}.");
-                            w.Line($"{Kernels}PoolKernels.AverageForward({x}, {Activations(pool.Output)}, batch, {PoolShape(c)});");
-                            break;
-                        default:
-                            w.Line($"// {pool.Layer}: global average over each of {c.InChannels} channels' {c.InHeight * c.InWidth} values.");
-                            w.Line($"{Kernels}PoolKernels.GlobalAverageForward({x}, {Activations(pool.Output)}, batch, {c.InChannels}, {c.InHeight * c.InWidth});");
-                            break;
-                    }
-                    break;
-                }
-                case UnpoolForwardOp unpool:
-                    w.Line($"// {unpool.Layer}: max-unpooling to [{unpool.Window.InChannels}, {unpool.Window.InHeight}, {unpool.Window.InWidth}] with the pooling's switches.");
-                    w.Line($"{Kernels}PoolKernels.MaxUnpool({ActivationSource(unpool.Input, "inputs")}, {Switches(unpool.Switches)}, {Activations(unpool.Output)}, batch, {PoolShape(unpool.Window)});");
-                    break;
-                case AddForwardOp add:
-                    w.Line($"// {add.Layer}: the sum of {add.Inputs.Count} inputs, then {Describe(add.Activation)}.");
-                    w.Line($"{Kernels}GraphKernels.Add({ActivationSource(add.Inputs[0], "inputs")}, {ActivationSource(add.Inputs[1], "inputs")}, {Activations(add.Output)});");
-                    for (int k = 2; k < add.Inputs.Count; k++)
-                        w.Line($"{Kernels}DenseKernels.Add({Activations(add.Output)}, {ActivationSource(add.Inputs[k], "inputs")});");
-                    if (add.Activation.Kind != ActivationKind.Linear)
-                        w.Line($"{Kernels}DenseKernels.ApplyActivation({Activations(add.Output)}, {ActivationStruct(add.Activation)});");
-                    break;
-                case ConcatForwardOp concat:
-                {
-                    w.Line($"// {concat.Layer}: {concat.Inputs.Count} inputs joined along the channels.");
-                    int offset = 0;
-                    foreach (var part in concat.Inputs)
-                    {
-                        w.Line($"{Kernels}GraphKernels.ConcatPart({ActivationSource(part, "inputs")}, {part.Width}, {Activations(concat.Output)}, {concat.Output.Width}, {offset}, batch);");
-                        offset += part.Width;
-                    }
-                    break;
-                }
-            }
-        }
+        foreach (var op in plan.ForwardOps) op.WriteCSharp(w);
         w.Close();
         w.Line();
-    }
-
-    private static string DescribeConv(Window2D c) =>
-        $"convolution [{c.InChannels}, {c.InHeight}, {c.InWidth}] → [{c.OutChannels}, {c.OutHeight}, {c.OutWidth}], kernel {c.KernelHeight}×{c.KernelWidth}, stride {c.StrideWidth}, padding {c.PadWidth}" +
-        (c.Groups > 1 ? $", {c.Groups} groups" : "") + $"; {c.MultiplyAdds.ToString("N0", CultureInfo.InvariantCulture)} multiply-adds per sample";
-
-    private static string PlaneArgument(int plane) => plane == 1 ? "" : $", {plane}";
-
-    private static void WriteKernelDenseForward(SourceWriter w, DenseForwardOp op)
-    {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {(n * m).ToString("N0", CultureInfo.InvariantCulture)} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
-        w.Line($"{Kernels}DenseKernels.Forward({ActivationSource(op.Input, "inputs")}, " +
-               $"new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), " +
-               $"ActivationsOf({op.Output.Offset}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
-    }
-
-    private static void WriteUnrolledDenseForward(SourceWriter w, DenseForwardOp op)
-    {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {n * m} multiply-adds per sample, unrolled.");
-        w.Open();
-        w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
-        w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
-        w.Line($"ref float yFirst = ref {RowBase(op.Output, "_activations", "inputs")};");
-        w.Open("for (int s = 0; s < batch; s++)");
-        w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
-        w.Line($"ref float y = ref Unsafe.Add(ref yFirst, s * {m});");
-        WriteLoadLocals(w, "x", "x", n);
-        // Transcendental activations run on up to eight units at once (one vector exp instead of eight scalar calls).
-        bool vectorActivation = m >= 2 && op.Epilogue.Kind is ActivationKind.Tanh or ActivationKind.Logistic or ActivationKind.Softplus;
-        for (int j = 0; j < m; j++)
-        {
-            var sum = new StringBuilder($"Unsafe.Add(ref w, {op.BiasOffset + j})");
-            for (int i = 0; i < n; i++) sum.Append($" + Unsafe.Add(ref w, {op.WeightOffset + j * n + i}) * x{i}");
-            if (vectorActivation) w.Line($"float z{j} = {sum}; // unit {j}");
-            else w.Line($"Unsafe.Add(ref y, {j}) = {ScalarApply(op.Epilogue, sum.ToString())}; // unit {j}");
-        }
-        if (vectorActivation)
-        {
-            for (int start = 0; start < m; start += 8)
-            {
-                int count = Math.Min(8, m - start);
-                w.Line($"// {Describe(op.Epilogue)} of units {start}–{start + count - 1} in one vector.");
-                var lanes = Enumerable.Range(0, 8).Select(i => i < count ? $"z{start + i}" : "0f");
-                w.Line($"var a{start} = {ActivationStruct(op.Epilogue)}.Apply(global::System.Runtime.Intrinsics.Vector256.Create({string.Join(", ", lanes)}));");
-                if (count == 8) w.Line($"global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a{start}, ref y, {start});");
-                else if (count == 4) w.Line($"global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(a{start}), ref y, {start});");
-                else
-                    for (int i = 0; i < count; i++)
-                        w.Line($"Unsafe.Add(ref y, {start + i}) = global::System.Runtime.Intrinsics.Vector256.GetElement(a{start}, {i});");
-            }
-        }
-        w.Close();
-        w.Close();
     }
 
     private static void WriteLoss(SourceWriter w, NetworkPlan plan)
@@ -625,164 +413,9 @@ internal static class CSharpEmitter
         w.Line("/// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>");
         w.Open($"private void RunBackward({ReadOnlySpan} inputs, int batch)");
         w.Line("int capacity = _capacity;");
-        foreach (var op in plan.BackwardOps)
-        {
-            switch (op)
-            {
-                case DenseBackwardOp dense when dense.Unrolled: WriteUnrolledDenseBackward(w, dense); break;
-                case DenseBackwardOp dense: WriteKernelDenseBackward(w, dense); break;
-                case DropoutBackwardOp dropout:
-                    w.Line($"// {dropout.Layer}: back through the dropout mask{DerivativeNote(dropout.InputDerivative)}.");
-                    w.Line($"{Kernels}DropoutKernels.Backward({Deltas(dropout.Output)}, {Activations(dropout.Mask)}, {Activations(dropout.Input)}, {Deltas(dropout.InputDelta)}, {ActivationStruct(dropout.InputDerivative)});");
-                    break;
-                case PReLUBackwardOp prelu:
-                    w.Line($"// {prelu.Layer}: ∂L/∂a = Σ dy · min(x, 0){(prelu.PropagateToInput ? ", and back to the previous layer" + DerivativeNote(prelu.InputDerivative) : "")}.");
-                    w.Line($"_gradients[{prelu.SlopeOffset}] = {Kernels}PReLUKernels.Backward({Deltas(prelu.Output)}, {ActivationSource(prelu.Input, "inputs")}, _parameters[{prelu.SlopeOffset}], " +
-                           $"{(prelu.PropagateToInput ? Deltas(prelu.InputDelta) : "default")}, {ActivationStruct(prelu.InputDerivative)});");
-                    break;
-                case BatchNormBackwardOp norm:
-                    int f = norm.Channels;
-                    w.Line($"// {norm.Layer}: dγ = Σ dz x̂, dβ = Σ dz{(norm.PropagateToInput ? ", dx = γ/σ (dz − mean dz − x̂ mean(dz x̂))" + DerivativeNote(norm.InputDerivative) : "")}.");
-                    w.Line($"{Kernels}BatchNormKernels.Backward({Deltas(norm.Output)}, {Activations(norm.Output)}, {Activations(norm.Normalized)}, " +
-                           $"new {ReadOnlySpan}(_parameters, {norm.GammaOffset}, {f}), new {ReadOnlySpan}(_scratch, {norm.ScratchOffset}, {f}), " +
-                           $"new {Span}(_gradients, {norm.GammaOffset}, {f}), new {Span}(_gradients, {norm.BetaOffset}, {f}), " +
-                           $"{(norm.PropagateToInput ? Activations(norm.Input) : "default")}, {(norm.PropagateToInput ? Deltas(norm.InputDelta) : "default")}, batch, " +
-                           $"{ActivationStruct(norm.Activation)}, {ActivationStruct(norm.InputDerivative)}{PlaneArgument(norm.Plane)});");
-                    break;
-                case SoftmaxBackwardOp softmax:
-                    w.Line($"// {softmax.Layer}: through the softmax, dz = y ⊙ (dy − (dy · y)).");
-                    w.Line($"{Kernels}SoftmaxKernels.Backward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), " +
-                           $"DeltasOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
-                    break;
-                case ConvBackwardOp conv:
-                {
-                    var c = conv.Window;
-                    w.Line($"// {conv.Layer}: dW = Σ dz ⊗ patches, db = Σ dz{(conv.InputDelta is null ? "" : ", dx = convᵀ(dz)" + DerivativeNote(conv.InputDerivative))}.");
-                    w.Line($"{Kernels}ConvKernels.WeightGradient({Deltas(conv.Output)}, {ActivationSource(conv.Input, "inputs")}, new {Span}(_gradients, {conv.WeightOffset}, {c.WeightCount}), " +
-                           $"new {Span}(_gradients, {conv.BiasOffset}, {c.OutChannels}), batch, {ConvShape(c)}, _convScratch);");
-                    if (conv.InputDelta is { } target)
-                        w.Line($"{Kernels}ConvKernels.InputGradient({Deltas(conv.Output)}, new {ReadOnlySpan}(_parameters, {conv.WeightOffset}, {c.WeightCount}), " +
-                               $"{Activations(conv.Input)}, {Deltas(target)}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(conv.InputDerivative)});");
-                    break;
-                }
-                case ConvTransposeBackwardOp convT:
-                {
-                    var c = convT.Window;
-                    bool propagate = convT.InputDelta is not null;
-                    w.Line($"// {convT.Layer}: transposed convolution's dW, db{(propagate ? ", dx = conv(dz)" + DerivativeNote(convT.InputDerivative) : "")}.");
-                    w.Line($"{Kernels}ConvKernels.TransposedBackward({Deltas(convT.Output)}, {ActivationSource(convT.Input, "inputs")}, new {ReadOnlySpan}(_parameters, {convT.WeightOffset}, {c.WeightCount}), " +
-                           $"new {Span}(_gradients, {convT.WeightOffset}, {c.WeightCount}), new {Span}(_gradients, {convT.BiasOffset}, {c.InChannels}), " +
-                           $"{(propagate ? Activations(convT.Input) : "default")}, {(propagate ? Deltas(convT.InputDelta!) : "default")}, batch, {ConvShape(c)}, _convScratch, {ActivationStruct(convT.InputDerivative)});");
-                    break;
-                }
-                case PoolBackwardOp pool:
-                {
-                    var c = pool.Window;
-                    var dx = Deltas(pool.InputDelta);
-                    switch (pool.Kind)
-                    {
-                        case PoolKind.Max:
-                            w.Line($"// {pool.Layer}: each window's gradient to the position that won{DerivativeNote(pool.InputDerivative)}.");
-                            w.Line($"{Kernels}PoolKernels.MaxBackward({Deltas(pool.Output)}, {Switches(pool.Switches!)}, {dx}, batch, {PoolShape(c)}, " +
-                                   $"{(pool.InputDerivative.Kind == ActivationKind.Linear ? "default" : Activations(pool.Input))}, {ActivationStruct(pool.InputDerivative)});");
-                            break;
-                        case PoolKind.Average:
-                            w.Line($"// {pool.Layer}: each window's gradient spread evenly{DerivativeNote(pool.InputDerivative)}.");
-                            w.Line($"{Kernels}PoolKernels.AverageBackward({Deltas(pool.Output)}, {dx}, batch, {PoolShape(c)});");
-                            break;
-                        default:
-                            w.Line($"// {pool.Layer}: each channel's gradient spread over its values{DerivativeNote(pool.InputDerivative)}.");
-                            w.Line($"{Kernels}PoolKernels.GlobalAverageBackward({Deltas(pool.Output)}, {dx}, batch, {c.InChannels}, {c.InHeight * c.InWidth});");
-                            break;
-                    }
-                    if (pool.InputDerivative.Kind != ActivationKind.Linear && pool.Kind != PoolKind.Max)
-                        w.Line($"{Kernels}GraphKernels.MultiplyByDerivative({dx}, {Activations(pool.Input)}, {ActivationStruct(pool.InputDerivative)});");
-                    break;
-                }
-                case UnpoolBackwardOp unpool:
-                    w.Line($"// {unpool.Layer}: the gradient where each value was placed{DerivativeNote(unpool.InputDerivative)}.");
-                    w.Line($"{Kernels}PoolKernels.MaxUnpoolBackward({Deltas(unpool.Output)}, {Switches(unpool.Switches)}, {Deltas(unpool.InputDelta)}, batch, {PoolShape(unpool.Window)});");
-                    if (unpool.InputDerivative.Kind != ActivationKind.Linear)
-                        w.Line($"{Kernels}GraphKernels.MultiplyByDerivative({Deltas(unpool.InputDelta)}, {Activations(unpool.Input)}, {ActivationStruct(unpool.InputDerivative)});");
-                    break;
-                case AddBackwardOp add:
-                    w.Line($"// {add.Layer}: the sum's delta flows to every input unchanged (times each producer's derivative).");
-                    foreach (var part in add.Inputs)
-                        if (part.InputDelta is { } target)
-                            w.Line($"{Kernels}GraphKernels.CopyTimesDerivative({Deltas(add.Output)}, {Activations(part.Input)}, {Deltas(target)}, {ActivationStruct(part.InputDerivative)});");
-                    break;
-                case ConcatBackwardOp concat:
-                {
-                    w.Line($"// {concat.Layer}: the delta split back into its inputs' channels.");
-                    int offset = 0;
-                    foreach (var part in concat.Inputs)
-                    {
-                        if (part.InputDelta is { } target)
-                            w.Line($"{Kernels}GraphKernels.SplitPart({Deltas(concat.Output)}, {concat.Output.Width}, {offset}, {Activations(part.Input)}, {Deltas(target)}, {part.Input.Width}, batch, {ActivationStruct(part.InputDerivative)});");
-                        offset += part.Input.Width;
-                    }
-                    break;
-                }
-                case GradientSumOp sum:
-                    w.Line($"// {sum.Layer}: read by {sum.Contributions.Count + 1} layers, so their gradients add up.");
-                    foreach (var part in sum.Contributions)
-                        w.Line($"{Kernels}DenseKernels.Add({Deltas(sum.Target)}, {Deltas(part)});");
-                    break;
-            }
-        }
+        foreach (var op in plan.BackwardOps) op.WriteCSharp(w);
         w.Close();
         w.Line();
-    }
-
-    private static void WriteKernelDenseBackward(SourceWriter w, DenseBackwardOp op)
-    {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dW = dzᵀ x, db = Σ dz over the batch ({n} → {m}, SIMD kernel).");
-        w.Line($"{Kernels}DenseKernels.WeightGradient(DeltasOf({op.Output.Offset}, {m}, batch), {ActivationSource(op.Input, "inputs")}, " +
-               $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), batch, {n}, {m});");
-        if (!op.PropagateToInput) return;
-        w.Line($"// {op.Layer} → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative ({Describe(op.InputDerivative)}) fused in the epilogue.");
-        w.Line($"{Kernels}DenseKernels.InputGradient(DeltasOf({op.Output.Offset}, {m}, batch), new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"ActivationsOf({op.Input.Offset}, {n}, batch), DeltasOf({op.InputDelta.Offset}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
-    }
-
-    private static void WriteUnrolledDenseBackward(SourceWriter w, DenseBackwardOp op)
-    {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: backward, {n} → {m}, unrolled: dW += dz xᵀ, db += dz{(op.PropagateToInput ? ", dz_prev = f′(x) ⊙ (Wᵀ dz)" : "")}.");
-        w.Open();
-        w.Line($"new {Span}(_gradients, {op.WeightOffset}, {n * m + m}).Clear();");
-        w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
-        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);");
-        w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
-        w.Line($"ref float dzFirst = ref {RowBase(op.Output, "_deltas", "inputs")};");
-        if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.InputDelta, "_deltas", "inputs")};");
-        w.Open("for (int s = 0; s < batch; s++)");
-        w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
-        w.Line($"ref float dz = ref Unsafe.Add(ref dzFirst, s * {m});");
-        WriteLoadLocals(w, "x", "x", n);
-        WriteLoadLocals(w, "d", "dz", m);
-        for (int j = 0; j < m; j++)
-        {
-            var line = new StringBuilder();
-            for (int i = 0; i < n; i++) line.Append($"Unsafe.Add(ref g, {op.WeightOffset + j * n + i}) += d{j} * x{i}; ");
-            line.Append($"Unsafe.Add(ref g, {op.BiasOffset + j}) += d{j}; // unit {j}");
-            w.Line(line.ToString());
-        }
-        if (op.PropagateToInput)
-        {
-            w.Line($"ref float dx = ref Unsafe.Add(ref dxFirst, s * {n});");
-            for (int i = 0; i < n; i++)
-            {
-                var sum = new StringBuilder();
-                for (int j = 0; j < m; j++)
-                    sum.Append(j == 0 ? "" : " + ").Append($"d{j} * Unsafe.Add(ref w, {op.WeightOffset + j * n + i})");
-                string? derivative = ScalarDerivative(op.InputDerivative, $"x{i}");
-                w.Line($"Unsafe.Add(ref dx, {i}) = {(derivative is null ? sum.ToString() : $"{derivative} * ({sum})")};");
-            }
-        }
-        w.Close();
-        w.Close();
     }
 
     private static void WriteSummary(SourceWriter w, NetworkPlan plan)
@@ -868,124 +501,11 @@ internal static class CSharpEmitter
 
     // ---------------------------------------------------------------- helpers
 
-    private static void WriteLoadLocals(SourceWriter w, string prefix, string source, int count)
-    {
-        const int perLine = 8;
-        for (int start = 0; start < count; start += perLine)
-        {
-            var parts = Enumerable.Range(start, Math.Min(perLine, count - start))
-                .Select(i => $"{prefix}{i} = {(i == 0 ? source : $"Unsafe.Add(ref {source}, {i})")}");
-            w.Line("float " + string.Join(", ", parts) + ";");
-        }
-    }
-
-    /// <summary>The first row of a buffer: the caller's input span or a region of an arena.</summary>
-    private static string RowBase(BufferRef buffer, string arena, string inputs) =>
-        buffer.IsNetworkInput
-            ? $"MemoryMarshal.GetReference({inputs})"
-            : buffer.Offset == 0
-                ? $"MemoryMarshal.GetArrayDataReference({arena})"
-                : $"Unsafe.Add(ref MemoryMarshal.GetArrayDataReference({arena}), {buffer.Offset} * capacity)";
-
-    private static string Activations(BufferRef buffer) => $"ActivationsOf({buffer.Offset}, {buffer.Width}, batch)";
-
-    private static string Deltas(BufferRef buffer) => $"DeltasOf({buffer.Offset}, {buffer.Width}, batch)";
-
-    private static string DerivativeNote(ActivationPlan derivative) =>
-        derivative.Kind == ActivationKind.Linear ? "" : $", times the {Describe(derivative)} derivative";
-
-    private static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string ActivationSource(BufferRef buffer, string inputs) =>
-        buffer.IsNetworkInput ? inputs : $"ActivationsOf({buffer.Offset}, {buffer.Width}, batch)";
-
-    private static string ActivationStruct(ActivationPlan activation) => activation.Kind switch
-    {
-        ActivationKind.Logistic => $"new {Kernels}LogisticActivation({Float(activation.Slope)})",
-        ActivationKind.LeakyReLU => $"new {Kernels}LeakyReLUActivation({Float(activation.Slope)})",
-        ActivationKind.Softmax => $"default({Kernels}LinearActivation)",
-        _ => $"default({Kernels}{activation.Kind}Activation)",
-    };
-
-    private static string ScalarApply(ActivationPlan activation, string z) => activation.Kind switch
-    {
-        ActivationKind.Linear or ActivationKind.Softmax => z,
-        ActivationKind.Tanh => $"global::System.MathF.Tanh({z})",
-        ActivationKind.ReLU => $"global::System.MathF.Max({z}, 0f)",
-        ActivationKind.Logistic when activation.Slope == 1f => $"1f / (1f + global::System.MathF.Exp(-({z})))",
-        ActivationKind.Logistic => $"1f / (1f + global::System.MathF.Exp({Float(-activation.Slope)} * ({z})))",
-        _ => $"{ActivationStruct(activation)}.Apply({z})",
-    };
-
-    /// <summary>f′ written through the output y, or null when it is 1.</summary>
-    private static string? ScalarDerivative(ActivationPlan activation, string y) => activation.Kind switch
-    {
-        ActivationKind.Linear or ActivationKind.Softmax => null,
-        ActivationKind.Tanh => $"(1f - {y} * {y})",
-        ActivationKind.ReLU => $"({y} > 0f ? 1f : 0f)",
-        ActivationKind.Logistic => $"({Float(activation.Slope)} * {y} * (1f - {y}))",
-        _ => $"{ActivationStruct(activation)}.Derivative({y})",
-    };
-
-    private static string Float(float value)
-    {
-        string text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text + "f";
-    }
-
-    private static string Describe(ActivationPlan activation) => activation.Kind switch
-    {
-        ActivationKind.Logistic when activation.Slope != 1f => $"logistic (k = {activation.Slope.ToString("R", CultureInfo.InvariantCulture)})",
-        ActivationKind.LeakyReLU => $"leaky ReLU (α = {activation.Slope.ToString("R", CultureInfo.InvariantCulture)})",
-        _ => activation.Kind.Describe(),
-    };
-
-    private static string Describe(LayerPlan layer) => layer.Kind switch
-    {
-        LayerKind.Input => "input",
-        LayerKind.Dense => $"dense {layer.InputSize} → {layer.OutputSize}, {Describe(layer.Activation)}",
-        LayerKind.BatchNorm => $"batch normalisation of {layer.Channels} {(layer.OutputShape.Count > 1 ? "channels" : "features")}, {Describe(layer.Activation)}",
-        LayerKind.Dropout => "dropout",
-        LayerKind.PReLU => "PReLU",
-        LayerKind.Conv1D or LayerKind.Conv2D => $"{(layer.Kind == LayerKind.Conv1D ? "1-D" : "2-D")} convolution, {layer.Window!.OutChannels} filters of {KernelText(layer)}{StrideText(layer.Window)}{(layer.Window.Groups > 1 ? $", {layer.Window.Groups} groups" : "")}, {Describe(layer.Activation)}",
-        LayerKind.ConvTranspose2D => $"transposed convolution, {layer.Window!.InChannels} filters of {KernelText(layer)}{StrideText(layer.Window)}, {Describe(layer.Activation)}",
-        LayerKind.SeparableConv2D => $"depthwise-separable convolution, {KernelText(layer)} depthwise then {layer.OutputShape[0]} 1×1 filters{StrideText(layer.Window!)}, {Describe(layer.Activation)}",
-        LayerKind.MaxPool => $"max pooling {KernelText(layer)}{StrideText(layer.Window!)}",
-        LayerKind.AvgPool => $"average pooling {KernelText(layer)}{StrideText(layer.Window!)}",
-        LayerKind.GlobalAveragePool => "global average pooling",
-        LayerKind.Flatten => "flatten",
-        LayerKind.MaxUnpool => "max-unpooling",
-        LayerKind.Add => $"sum of {layer.Inputs.Count} inputs, {Describe(layer.Activation)}",
-        LayerKind.Concat => $"concatenation of {layer.Inputs.Count} inputs along the channels",
-        LayerKind.Maxout => $"maxout {layer.InputSize} → {layer.OutputSize} × {layer.Pieces} pieces",
-        _ => layer.Kind.ToString(),
-    };
-
-    private static string KernelText(LayerPlan layer) =>
-        layer.Window!.KernelHeight == 1 && layer.Kind is LayerKind.Conv1D or LayerKind.MaxPool or LayerKind.AvgPool && layer.OutputShape.Count == 2
-            ? $"{layer.Window.KernelWidth}"
-            : $"{layer.Window.KernelHeight}×{layer.Window.KernelWidth}";
-
-    private static string StrideText(Window2D window) =>
-        (window.StrideWidth == 1 ? "" : $", stride {window.StrideWidth}") + (window.PadWidth == 0 ? "" : $", padding {window.PadWidth}");
-
-    private static string Describe(InitializationKind kind) => kind switch
-    {
-        InitializationKind.ScaledNormal => "scaled normal N(0, 1/√fan_in)",
-        InitializationKind.GlorotNormal => "Glorot normal",
-        InitializationKind.HeUniform => "He uniform",
-        InitializationKind.HeNormal => "He normal",
-        _ => "Glorot uniform",
-    };
+    private static string DescribeLayer(LayerPlan layer) => layer.Family.Describe(layer);
 
     private static string Architecture(NetworkPlan plan)
     {
-        var parts = plan.Layers.Select(l => l.Kind switch
-        {
-            LayerKind.Input => $"{l.OutputSize}",
-            LayerKind.Dense => $"{l.OutputSize} ({Describe(l.Activation)})",
-            _ => Describe(l),
-        });
+        var parts = plan.Layers.Select(l => l.Family.ShortDescription(l));
         string training = plan.Training == TrainingRuleKind.Perceptron ? "perceptron rule" : plan.Loss.Describe();
         return $"Generated by Compiled.Nets: {string.Join(" → ", parts)}; {training}; {plan.ParameterCount} parameters";
     }
@@ -993,14 +513,14 @@ internal static class CSharpEmitter
     private static string SummaryText(NetworkPlan plan)
     {
         // A "Connected to" column, as in Keras, when some layer does not simply read the one listed before it.
-        bool graph = plan.Layers.Select((l, i) => l.Kind != LayerKind.Input && (l.Inputs.Count != 1 || l.Inputs[0] != i - 1)).Any(b => b);
+        bool graph = plan.Layers.Select((l, i) => !l.Family.IsInput && (l.Inputs.Count != 1 || l.Inputs[0] != i - 1)).Any(b => b);
         var rows = plan.Layers.Select(l => (
             Layer: $"{l.Name} ({l.Kind})",
             Shape: "[" + string.Join(", ", l.OutputShape) + "]",
             Parameters: l.ParameterCount.ToString("N0", CultureInfo.InvariantCulture),
             Flops: l.Flops.ToString("N0", CultureInfo.InvariantCulture),
             Inputs: string.Join(", ", l.Inputs.Select(i => plan.Layers[i].Name)),
-            Activation: l.Kind.HasFusedActivation() || l.Kind == LayerKind.BatchNorm ? Describe(l.Activation) : "")).ToList();
+            Activation: l.Family.ShowsActivation(l) ? Describe(l.Activation) : "")).ToList();
         int c1 = Math.Max("Layer (type)".Length, rows.Max(r => r.Layer.Length)) + 2;
         int c2 = Math.Max("Output shape".Length, rows.Max(r => r.Shape.Length)) + 2;
         int c3 = Math.Max("Param #".Length, rows.Max(r => r.Parameters.Length));
@@ -1027,21 +547,4 @@ internal static class CSharpEmitter
         return string.Join("\n", text.ToString().Split('\n').Select(line => line.TrimEnd()));
     }
 
-    private static string Literal(string text)
-    {
-        var builder = new StringBuilder("\"");
-        foreach (char c in text)
-        {
-            switch (c)
-            {
-                case '\\': builder.Append("\\\\"); break;
-                case '"': builder.Append("\\\""); break;
-                case '\n': builder.Append("\\n"); break;
-                default: builder.Append(c); break;
-            }
-        }
-        return builder.Append('"').ToString();
-    }
-
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -11,12 +11,6 @@ internal enum TrainingRuleKind { GradientDescent = 0, Perceptron }
 
 internal enum InitializationKind { Default = 0, GlorotUniform, ScaledNormal, GlorotNormal, HeUniform, HeNormal }
 
-internal enum LayerKind
-{
-    Input, Dense, Dropout, BatchNorm, PReLU,
-    Conv1D, Conv2D, ConvTranspose2D, SeparableConv2D, MaxPool, AvgPool, GlobalAveragePool, Flatten, MaxUnpool, Add, Concat, Maxout,
-}
-
 /// <summary>Mirrors the runtime's Padding enum.</summary>
 internal enum PaddingKind { Valid = 0, Same, Full }
 
@@ -35,13 +29,6 @@ internal static class KindNames
         ActivationKind.Softmax => "softmax",
         _ => kind.ToString(),
     };
-
-    /// <summary>Layers whose activation is fused into their op: their delta is the gradient at the pre-activation.</summary>
-    public static bool HasFusedActivation(this LayerKind kind) =>
-        kind is LayerKind.Dense or LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D or LayerKind.SeparableConv2D or LayerKind.Add;
-
-    public static bool IsConvolution(this LayerKind kind) =>
-        kind is LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D or LayerKind.SeparableConv2D;
 
     public static string Describe(this LossKind kind) => kind switch
     {

@@ -1,3 +1,5 @@
+using Compiled.Nets.Generators.Layers;
+
 namespace Compiled.Nets.Generators.Model;
 
 /// <summary>
@@ -19,66 +21,40 @@ internal sealed record ShapedNetwork(
 }
 
 /// <summary>
-/// A layer with its input and output sizes (per sample) and its parameter counts. <see cref="Inputs"/> index the
-/// layers it reads (in <see cref="ShapedNetwork.Layers"/>); <see cref="Window"/> is a convolution's or pooling's
-/// geometry (for a transposed convolution, that of the convolution it transposes; for a separable one, its depthwise
-/// part); <see cref="SwitchSource"/> is the max pooling layer whose switches a MaxUnpool reuses (−1 otherwise).
+/// A layer with its shapes (per sample), its parameter counts and its family's resolved options. <see cref="Inputs"/>
+/// index the layers it reads (in <see cref="ShapedNetwork.Layers"/>). <see cref="Activation"/> is the layer's own
+/// element-wise activation (linear when it has none); when <see cref="DeltaAtPreActivation"/>, the activation is fused
+/// into the layer's op and the delta of its buffer is the gradient at the pre-activation.
 /// </summary>
-internal sealed record ShapedLayer(
-    string Name,
-    LayerKind Kind,
-    EquatableArray<int> OutputShape,
-    int InputSize,
-    int OutputSize,
-    ActivationKind Activation,
-    float Slope,
-    InitializationKind Initialization,
-    float BiasInitialValue,
-    float L1,
-    float L2,
-    bool RegularizeBias,
-    float Rate,
-    float Momentum,
-    float Epsilon,
-    string Modifiers,
-    bool IsPartial,
-    EquatableArray<int> Inputs,
-    Window2D? Window,
-    int Pieces,
-    int SwitchSource,
-    int Channels)
+internal sealed record ShapedLayer
 {
-    /// <summary>
-    /// Dense: W [out, in]; BatchNorm: γ [features or channels]; PReLU: the slope a [1]; convolutions: [OutC, InC/G, KH, KW]
-    /// (separable: depthwise then pointwise); Maxout: [units·pieces, in].
-    /// </summary>
-    public int WeightCount => Kind switch
-    {
-        LayerKind.Dense => InputSize * OutputSize,
-        LayerKind.Maxout => InputSize * OutputSize * Pieces,
-        LayerKind.BatchNorm => Channels,
-        LayerKind.PReLU => 1,
-        LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D => Window!.WeightCount,
-        LayerKind.SeparableConv2D => Window!.WeightCount + Window.OutChannels * OutputShape[0],
-        _ => 0,
-    };
+    public required string Name { get; init; }
+    /// <summary>The layer's kind as its attribute names it ("Dense", "Conv2D", …): the Summary's type column.</summary>
+    public required string Kind { get; init; }
+    public required EquatableArray<int> OutputShape { get; init; }
+    public required int InputSize { get; init; }
+    public required int OutputSize { get; init; }
+    public required ActivationPlan Activation { get; init; }
+    public required bool DeltaAtPreActivation { get; init; }
+    /// <summary>The family's options with defaults resolved.</summary>
+    public required LayerOptions Options { get; init; }
+    /// <summary>What the family inferred beyond the shape (a window's geometry, …); null when nothing.</summary>
+    public LayerDetail? Detail { get; init; }
+    public int WeightCount { get; init; }
+    public int BiasCount { get; init; }
+    /// <summary>Values that are saved but not trained (BatchNorm's running mean and variance).</summary>
+    public int StateCount { get; init; }
+    /// <summary>Per-feature values kept between the passes (BatchNorm's 1/σ).</summary>
+    public int ScratchCount { get; init; }
+    public float L1 { get; init; }
+    public float L2 { get; init; }
+    public bool RegularizeBias { get; init; }
+    public required string Modifiers { get; init; }
+    public required bool IsPartial { get; init; }
+    public required EquatableArray<int> Inputs { get; init; }
 
-    /// <summary>Dense: b [out]; BatchNorm: β; convolutions: one per output channel (separable: depthwise then pointwise).</summary>
-    public int BiasCount => Kind switch
-    {
-        LayerKind.Dense => OutputSize,
-        LayerKind.Maxout => OutputSize * Pieces,
-        LayerKind.BatchNorm => Channels,
-        LayerKind.Conv1D or LayerKind.Conv2D => Window!.OutChannels,
-        LayerKind.ConvTranspose2D => Window!.InChannels,
-        LayerKind.SeparableConv2D => Window!.OutChannels + OutputShape[0],
-        _ => 0,
-    };
-
+    public LayerFamily Family => Options.Family;
     public int ParameterCount => WeightCount + BiasCount;
-
-    /// <summary>Values that are saved but not trained: BatchNorm's running mean and variance.</summary>
-    public int StateCount => Kind == LayerKind.BatchNorm ? 2 * Channels : 0;
 }
 
 /// <summary>

@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using Compiled.Nets.Generators.Layers;
 using Compiled.Nets.Generators.Model;
+using Compiled.Nets.Generators.Pipeline;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,28 +20,6 @@ internal static class NetworkParser
 {
     public const string NetworkAttributeName = "Compiled.Nets.NetworkAttribute";
     private const string AttributeNamespace = "Compiled.Nets";
-
-    /// <summary>The layer attributes the generator reads, by class name.</summary>
-    private static readonly Dictionary<string, LayerKind> LayerKinds = new()
-    {
-        ["InputAttribute"] = LayerKind.Input,
-        ["DenseAttribute"] = LayerKind.Dense,
-        ["DropoutAttribute"] = LayerKind.Dropout,
-        ["BatchNormAttribute"] = LayerKind.BatchNorm,
-        ["PReLUAttribute"] = LayerKind.PReLU,
-        ["Conv1DAttribute"] = LayerKind.Conv1D,
-        ["Conv2DAttribute"] = LayerKind.Conv2D,
-        ["ConvTranspose2DAttribute"] = LayerKind.ConvTranspose2D,
-        ["SeparableConv2DAttribute"] = LayerKind.SeparableConv2D,
-        ["MaxPoolAttribute"] = LayerKind.MaxPool,
-        ["AvgPoolAttribute"] = LayerKind.AvgPool,
-        ["GlobalAveragePoolAttribute"] = LayerKind.GlobalAveragePool,
-        ["FlattenAttribute"] = LayerKind.Flatten,
-        ["MaxUnpoolAttribute"] = LayerKind.MaxUnpool,
-        ["AddAttribute"] = LayerKind.Add,
-        ["ConcatAttribute"] = LayerKind.Concat,
-        ["MaxoutAttribute"] = LayerKind.Maxout,
-    };
 
     public static StageResult<NetworkSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -133,7 +113,7 @@ internal static class NetworkParser
                     return null;
                 }
                 if (attributeClass.ContainingNamespace?.ToDisplayString() != AttributeNamespace) continue;
-                if (!LayerKinds.ContainsKey(attributeClass.Name)) continue;
+                if (!LayerFamilies.ByAttribute.ContainsKey(attributeClass.Name)) continue;
                 if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                     return null;
 
@@ -147,8 +127,11 @@ internal static class NetworkParser
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "",
             type.Name,
             ContainingTypeHeaders(type));
-        return new NetworkSpec(typeInfo, loss, training, seed, learningRate, initialization, unrollLimit, l1, l2, regularizeBiases,
-            location, layers.ToEquatableArray());
+        return new NetworkSpec
+        {
+            Type = typeInfo, Loss = loss, Training = training, Seed = seed, LearningRate = learningRate, Initialization = initialization,
+            UnrollLimit = unrollLimit, L1 = l1, L2 = l2, RegularizeBiases = regularizeBiases, Location = location, Layers = layers.ToEquatableArray(),
+        };
     }
 
     private static LayerSpec? ParseLayer(IPropertySymbol property, AttributeData attribute,
@@ -172,120 +155,33 @@ internal static class NetworkParser
         if (!isPartial)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, location, property.Name));
 
-        var args = attribute.ConstructorArguments;
-        var kind = LayerKinds[attribute.AttributeClass!.Name];
-        var shape = new List<int>();
+        // The common named argument Input is read here; a half-typed named value gives no spec until it binds.
         var inputNames = new List<string>();
-        int units = 0, kernel = 0, stride = 1, paddingSize = -1, groups = 1, outputPadding = 0, pieces = 0;
-        var padding = PaddingKind.Valid;
-        string reference = "";
-        var activation = ActivationKind.Linear;
-        float slope = float.NaN, biasInitialValue = 0f, l1 = float.NaN, l2 = float.NaN, rate = 0f, momentum = 0.1f, epsilon = 1e-5f;
-        var initialization = InitializationKind.Default;
-        int Int(int index) => Convert.ToInt32(args[index].Value);
-        bool Has(int index) => args.Length > index && args[index].Value is not null;
-        switch (kind)
+        var named = new List<KeyValuePair<string, object>>();
+        foreach (var argument in attribute.NamedArguments)
         {
-            case LayerKind.Input:
-                foreach (var arg in args)
-                {
-                    if (arg.Kind == TypedConstantKind.Array)
-                    {
-                        if (arg.IsNull) return null;
-                        foreach (var value in arg.Values) shape.Add(Convert.ToInt32(value.Value));
-                    }
-                    else if (arg.Value is not null)
-                    {
-                        shape.Add(Convert.ToInt32(arg.Value));
-                    }
-                }
-                break;
-            case LayerKind.Dense:
-                if (!Has(0)) return null;
-                units = Int(0);
-                if (Has(1)) activation = (ActivationKind)Int(1);
-                break;
-            case LayerKind.Dropout:
-                if (!Has(0)) return null;
-                rate = Convert.ToSingle(args[0].Value);
-                break;
-            case LayerKind.BatchNorm:
-                if (Has(0)) activation = (ActivationKind)Int(0);
-                break;
-            case LayerKind.PReLU:
-                slope = 0.25f;
-                break;
-            case LayerKind.Conv1D or LayerKind.Conv2D or LayerKind.ConvTranspose2D or LayerKind.SeparableConv2D:
-                if (!Has(0) || !Has(1)) return null;
-                units = Int(0);
-                kernel = Int(1);
-                if (Has(2)) activation = (ActivationKind)Int(2);
-                if (kind == LayerKind.ConvTranspose2D) paddingSize = 0;
-                break;
-            case LayerKind.MaxPool or LayerKind.AvgPool:
-                if (!Has(0)) return null;
-                kernel = Int(0);
-                stride = 0;
-                paddingSize = 0;
-                break;
-            case LayerKind.MaxUnpool:
-                if (!Has(0)) return null;
-                reference = (string)args[0].Value!;
-                break;
-            case LayerKind.Add or LayerKind.Concat:
-                foreach (var arg in args)
-                {
-                    if (arg.Kind == TypedConstantKind.Array)
-                    {
-                        if (arg.IsNull) return null;
-                        foreach (var value in arg.Values)
-                        {
-                            if (value.Value is not string name) return null;
-                            inputNames.Add(name);
-                        }
-                    }
-                    else if (arg.Value is string name)
-                    {
-                        inputNames.Add(name);
-                    }
-                }
-                break;
-            case LayerKind.Maxout:
-                if (!Has(0) || !Has(1)) return null;
-                units = Int(0);
-                pieces = Int(1);
-                break;
-        }
-        foreach (var named in attribute.NamedArguments)
-        {
-            if (named.Value.Kind == TypedConstantKind.Error) return null;
-            if (named.Value.Value is null)
+            if (argument.Value.Kind == TypedConstantKind.Error) return null;
+            if (argument.Value.Value is null)
             {
-                if (named.Key == "Input") continue; // Input = null: the layer declared before
+                if (argument.Key == "Input") continue; // Input = null: the layer declared before
                 return null;
             }
-            switch (named.Key)
-            {
-                case "Slope": slope = Convert.ToSingle(named.Value.Value); break;
-                case "InitialSlope": slope = Convert.ToSingle(named.Value.Value); break;
-                case "Initialization": initialization = (InitializationKind)Convert.ToInt32(named.Value.Value); break;
-                case "BiasInitialValue": biasInitialValue = Convert.ToSingle(named.Value.Value); break;
-                case "L1": l1 = Convert.ToSingle(named.Value.Value); break;
-                case "L2": l2 = Convert.ToSingle(named.Value.Value); break;
-                case "Momentum": momentum = Convert.ToSingle(named.Value.Value); break;
-                case "Epsilon": epsilon = Convert.ToSingle(named.Value.Value); break;
-                case "Activation": activation = (ActivationKind)Convert.ToInt32(named.Value.Value); break;
-                case "Stride": stride = Convert.ToInt32(named.Value.Value); break;
-                case "Padding": padding = (PaddingKind)Convert.ToInt32(named.Value.Value); break;
-                case "PaddingSize": paddingSize = Convert.ToInt32(named.Value.Value); break;
-                case "Groups": groups = Convert.ToInt32(named.Value.Value); break;
-                case "OutputPadding": outputPadding = Convert.ToInt32(named.Value.Value); break;
-                case "Input" when kind is not (LayerKind.Add or LayerKind.Concat): inputNames.Add((string)named.Value.Value!); break;
-            }
+            if (argument.Key == "Input") inputNames.Add((string)argument.Value.Value);
+            else named.Add(new KeyValuePair<string, object>(argument.Key, argument.Value.Value));
         }
-        return new LayerSpec(property.Name, kind, shape.ToEquatableArray(), units, activation, slope, initialization,
-            biasInitialValue, l1, l2, rate, momentum, epsilon, modifiers, isPartial, location, inputNames.ToEquatableArray(),
-            new WindowSpec(kernel, stride, padding, paddingSize, groups, outputPadding), pieces, reference);
+        var reader = new LayerAttribute(attribute.AttributeClass!.Name, attribute.ConstructorArguments, named);
+        var options = LayerFamilies.ByAttribute[reader.AttributeName].Parse(reader);
+        if (options is null) return null;
+        return new LayerSpec
+        {
+            Name = property.Name,
+            Options = options,
+            Modifiers = modifiers,
+            IsPartial = isPartial,
+            Location = location,
+            // A join names its inputs in its constructor; any other layer may name one with Input = nameof(…).
+            InputNames = (reader.InputNames.Count > 0 ? reader.InputNames : inputNames).ToEquatableArray(),
+        };
     }
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>

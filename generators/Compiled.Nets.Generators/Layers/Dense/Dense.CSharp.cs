@@ -1,0 +1,125 @@
+using System;
+using System.Linq;
+using System.Text;
+using Compiled.Nets.Generators.Emit;
+using Compiled.Nets.Generators.Model;
+using static Compiled.Nets.Generators.Emit.CSharpCode;
+
+namespace Compiled.Nets.Generators.Layers.Dense;
+
+/// <summary>The C# of the dense ops: unrolled straight-line code for small layers, SIMD kernel calls for the rest.</summary>
+internal static class DenseCSharp
+{
+    public static void KernelForward(SourceWriter w, DenseForwardOp op)
+    {
+        int n = op.Input.Width, m = op.Output.Width;
+        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {Count(n * m)} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
+        w.Line($"{Kernels}DenseKernels.Forward({ActivationSource(op.Input)}, " +
+               $"new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), " +
+               $"ActivationsOf({op.Output.Offset}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+    }
+
+    public static void UnrolledForward(SourceWriter w, DenseForwardOp op)
+    {
+        int n = op.Input.Width, m = op.Output.Width;
+        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {n * m} multiply-adds per sample, unrolled.");
+        w.Open();
+        w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
+        w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
+        w.Line($"ref float yFirst = ref {RowBase(op.Output, "_activations", "inputs")};");
+        w.Open("for (int s = 0; s < batch; s++)");
+        w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
+        w.Line($"ref float y = ref Unsafe.Add(ref yFirst, s * {m});");
+        WriteLoadLocals(w, "x", "x", n);
+        // Transcendental activations run on up to eight units at once (one vector exp instead of eight scalar calls).
+        bool vectorActivation = m >= 2 && op.Epilogue.Kind is ActivationKind.Tanh or ActivationKind.Logistic or ActivationKind.Softplus;
+        for (int j = 0; j < m; j++)
+        {
+            var sum = new StringBuilder($"Unsafe.Add(ref w, {op.BiasOffset + j})");
+            for (int i = 0; i < n; i++) sum.Append($" + Unsafe.Add(ref w, {op.WeightOffset + j * n + i}) * x{i}");
+            if (vectorActivation) w.Line($"float z{j} = {sum}; // unit {j}");
+            else w.Line($"Unsafe.Add(ref y, {j}) = {ScalarApply(op.Epilogue, sum.ToString())}; // unit {j}");
+        }
+        if (vectorActivation)
+        {
+            for (int start = 0; start < m; start += 8)
+            {
+                int count = Math.Min(8, m - start);
+                w.Line($"// {Describe(op.Epilogue)} of units {start}–{start + count - 1} in one vector.");
+                var lanes = Enumerable.Range(0, 8).Select(i => i < count ? $"z{start + i}" : "0f");
+                w.Line($"var a{start} = {ActivationStruct(op.Epilogue)}.Apply(global::System.Runtime.Intrinsics.Vector256.Create({string.Join(", ", lanes)}));");
+                if (count == 8) w.Line($"global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a{start}, ref y, {start});");
+                else if (count == 4) w.Line($"global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(a{start}), ref y, {start});");
+                else
+                    for (int i = 0; i < count; i++)
+                        w.Line($"Unsafe.Add(ref y, {start + i}) = global::System.Runtime.Intrinsics.Vector256.GetElement(a{start}, {i});");
+            }
+        }
+        w.Close();
+        w.Close();
+    }
+
+    public static void SoftmaxForward(SourceWriter w, SoftmaxForwardOp softmax)
+    {
+        w.Line($"// {softmax.Layer}: softmax over {softmax.Buffer.Width} units, per sample.");
+        w.Line($"{Kernels}SoftmaxKernels.Forward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
+    }
+
+    public static void SoftmaxBackward(SourceWriter w, SoftmaxBackwardOp softmax)
+    {
+        w.Line($"// {softmax.Layer}: through the softmax, dz = y ⊙ (dy − (dy · y)).");
+        w.Line($"{Kernels}SoftmaxKernels.Backward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), " +
+               $"DeltasOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
+    }
+
+    public static void KernelBackward(SourceWriter w, DenseBackwardOp op)
+    {
+        int n = op.Input.Width, m = op.Output.Width;
+        w.Line($"// {op.Layer}: dW = dzᵀ x, db = Σ dz over the batch ({n} → {m}, SIMD kernel).");
+        w.Line($"{Kernels}DenseKernels.WeightGradient(DeltasOf({op.Output.Offset}, {m}, batch), {ActivationSource(op.Input)}, " +
+               $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), batch, {n}, {m});");
+        if (!op.PropagateToInput) return;
+        w.Line($"// {op.Layer} → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative ({Describe(op.InputDerivative)}) fused in the epilogue.");
+        w.Line($"{Kernels}DenseKernels.InputGradient(DeltasOf({op.Output.Offset}, {m}, batch), new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+               $"ActivationsOf({op.Input.Offset}, {n}, batch), DeltasOf({op.InputDelta.Offset}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+    }
+
+    public static void UnrolledBackward(SourceWriter w, DenseBackwardOp op)
+    {
+        int n = op.Input.Width, m = op.Output.Width;
+        w.Line($"// {op.Layer}: backward, {n} → {m}, unrolled: dW += dz xᵀ, db += dz{(op.PropagateToInput ? ", dz_prev = f′(x) ⊙ (Wᵀ dz)" : "")}.");
+        w.Open();
+        w.Line($"new {Span}(_gradients, {op.WeightOffset}, {n * m + m}).Clear();");
+        w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
+        w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);");
+        w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
+        w.Line($"ref float dzFirst = ref {RowBase(op.Output, "_deltas", "inputs")};");
+        if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.InputDelta, "_deltas", "inputs")};");
+        w.Open("for (int s = 0; s < batch; s++)");
+        w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
+        w.Line($"ref float dz = ref Unsafe.Add(ref dzFirst, s * {m});");
+        WriteLoadLocals(w, "x", "x", n);
+        WriteLoadLocals(w, "d", "dz", m);
+        for (int j = 0; j < m; j++)
+        {
+            var line = new StringBuilder();
+            for (int i = 0; i < n; i++) line.Append($"Unsafe.Add(ref g, {op.WeightOffset + j * n + i}) += d{j} * x{i}; ");
+            line.Append($"Unsafe.Add(ref g, {op.BiasOffset + j}) += d{j}; // unit {j}");
+            w.Line(line.ToString());
+        }
+        if (op.PropagateToInput)
+        {
+            w.Line($"ref float dx = ref Unsafe.Add(ref dxFirst, s * {n});");
+            for (int i = 0; i < n; i++)
+            {
+                var sum = new StringBuilder();
+                for (int j = 0; j < m; j++)
+                    sum.Append(j == 0 ? "" : " + ").Append($"d{j} * Unsafe.Add(ref w, {op.WeightOffset + j * n + i})");
+                string? derivative = ScalarDerivative(op.InputDerivative, $"x{i}");
+                w.Line($"Unsafe.Add(ref dx, {i}) = {(derivative is null ? sum.ToString() : $"{derivative} * ({sum})")};");
+            }
+        }
+        w.Close();
+        w.Close();
+    }
+}

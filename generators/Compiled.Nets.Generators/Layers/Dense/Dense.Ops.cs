@@ -1,0 +1,47 @@
+using Compiled.Nets.Generators.Emit;
+using Compiled.Nets.Generators.Model;
+
+namespace Compiled.Nets.Generators.Layers.Dense;
+
+/// <summary>y = f(W x + b) for a batch; bias and element-wise activation fused into the matrix product's epilogue.</summary>
+internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    ActivationPlan Epilogue, bool Unrolled) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w)
+    {
+        if (Unrolled) DenseCSharp.UnrolledForward(w, this);
+        else DenseCSharp.KernelForward(w, this);
+    }
+
+    public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.Forward(cuda, this);
+}
+
+/// <summary>Row-wise softmax of a buffer, in place.</summary>
+internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxForward(w, this);
+    public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxForward(cuda, this);
+}
+
+/// <summary>
+/// dW += dzᵀ x, db += Σ dz, and (unless the input is the network's) the previous layer's delta
+/// dzPrev = f′_prev(x) ⊙ (dz W), with f′_prev fused into the product's epilogue.
+/// </summary>
+internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled, BufferRef InputDelta) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w)
+    {
+        if (Unrolled) DenseCSharp.UnrolledBackward(w, this);
+        else DenseCSharp.KernelBackward(w, this);
+    }
+
+    public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.Backward(cuda, this);
+}
+
+/// <summary>Turns the gradient at a softmax output into the gradient at its input, in the delta arena, in place.</summary>
+internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxBackward(w, this);
+    public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxBackward(cuda, this);
+}

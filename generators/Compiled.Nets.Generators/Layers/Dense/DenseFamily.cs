@@ -1,0 +1,126 @@
+using System.Collections.Generic;
+using Compiled.Nets.Generators.Emit;
+using Compiled.Nets.Generators.Model;
+using Compiled.Nets.Generators.Pipeline;
+
+namespace Compiled.Nets.Generators.Layers.Dense;
+
+/// <summary>[Dense(units, activation)]: slope, initialisation, bias start and penalties NaN/Default when not set.</summary>
+internal sealed record DenseOptions : LayerOptions
+{
+    public override LayerFamily Family => DenseFamily.Instance;
+    public override string Kind => "Dense";
+    public required int Units { get; init; }
+    public required ActivationKind Activation { get; init; }
+    public required float Slope { get; init; }
+    public required InitializationKind Initialization { get; init; }
+    public required float BiasInitialValue { get; init; }
+    public required float L1 { get; init; }
+    public required float L2 { get; init; }
+}
+
+/// <summary>
+/// Fully connected layers, y = f(W x + b) with W [out, in] as nn.Linear stores it. Small layers are unrolled into
+/// straight-line code, larger ones call the SIMD kernels; a softmax output gets its own op after the product.
+/// </summary>
+internal sealed class DenseFamily : LayerFamily
+{
+    public static readonly DenseFamily Instance = new();
+
+    public override string Name => "Dense";
+    public override IReadOnlyList<string> AttributeNames { get; } = new[] { "DenseAttribute" };
+
+    public override LayerOptions? Parse(LayerAttribute attribute)
+    {
+        if (!attribute.Has(0)) return null;
+        var options = new DenseOptions
+        {
+            Units = attribute.Int(0),
+            Activation = attribute.Has(1) ? (ActivationKind)attribute.Int(1) : ActivationKind.Linear,
+            Slope = float.NaN,
+            Initialization = InitializationKind.Default,
+            BiasInitialValue = 0f,
+            L1 = float.NaN,
+            L2 = float.NaN,
+        };
+        foreach (var named in attribute.Named)
+        {
+            options = named.Key switch
+            {
+                "Slope" => options with { Slope = LayerAttribute.Float(named.Value) },
+                "Initialization" => options with { Initialization = (InitializationKind)LayerAttribute.Int(named.Value) },
+                "BiasInitialValue" => options with { BiasInitialValue = LayerAttribute.Float(named.Value) },
+                "L1" => options with { L1 = LayerAttribute.Float(named.Value) },
+                "L2" => options with { L2 = LayerAttribute.Float(named.Value) },
+                _ => options,
+            };
+        }
+        return options;
+    }
+
+    public override bool NeedsFlatInput(LayerOptions options) => true;
+
+    public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
+    {
+        var options = (DenseOptions)layer.Options;
+        if (options.Units <= 0)
+        {
+            context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "units", options.Units);
+            return null;
+        }
+        ActivationRules.Check(context, layer, options.Activation, SoftmaxRule.OverUnits);
+        float slope = ActivationRules.ResolveSlope(context, layer, options.Activation, options.Slope);
+        var (l1, l2) = context.Penalties(layer, options.L1, options.L2);
+        var resolved = options with { Slope = slope, Initialization = context.Initialization(options.Initialization) };
+        var shaped = context.Create(layer, inputs, new[] { options.Units }, resolved, new ActivationPlan(options.Activation, slope), deltaAtPreActivation: true);
+        return shaped with { WeightCount = shaped.InputSize * shaped.OutputSize, BiasCount = shaped.OutputSize, L1 = l1, L2 = l2 };
+    }
+
+    public override long Flops(ShapedLayer layer) => 2L * layer.InputSize * layer.OutputSize;
+
+    public override IEnumerable<TensorPlan> Tensors(LayerPlan layer)
+    {
+        yield return new TensorPlan(layer.Name + ".weight", new[] { layer.OutputSize, layer.InputSize }.ToEquatableArray(), false, layer.WeightOffset);
+        yield return new TensorPlan(layer.Name + ".bias", new[] { layer.OutputSize }.ToEquatableArray(), false, layer.BiasOffset);
+    }
+
+    public override bool PenalizesWeights(LayerPlan layer) => true;
+
+    public override void LowerForward(LoweringContext context, int index)
+    {
+        var layer = context.Layers[index];
+        var output = context.Buffer(index);
+        bool softmax = layer.Activation.Kind == ActivationKind.Softmax;
+        context.Forward(new DenseForwardOp(layer.Name, context.InputOf(index), output, layer.WeightOffset, layer.BiasOffset,
+            softmax ? ActivationPlan.Linear : layer.Activation, IsUnrolled(layer.InputSize, layer.OutputSize, context.UnrollLimit)));
+        if (softmax) context.Forward(new SoftmaxForwardOp(layer.Name, output));
+    }
+
+    public override void LowerBackward(LoweringContext context, int index)
+    {
+        var layer = context.Layers[index];
+        var output = context.Buffer(index);
+        bool softmaxFused = index == context.Layers.Count - 1 && context.Loss!.Fusion is LossFusion.SoftmaxCrossEntropyOnProbabilities;
+        if (layer.Activation.Kind == ActivationKind.Softmax && !softmaxFused) context.Backward(new SoftmaxBackwardOp(layer.Name, output));
+        var input = context.InputOf(index);
+        var (target, derivative) = context.GradientInto(layer.Inputs[0]);
+        context.Backward(new DenseBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, target is not null, derivative,
+            IsUnrolled(layer.InputSize, layer.OutputSize, context.UnrollLimit), target ?? input));
+    }
+
+    /// <summary>Layers of at most UnrollLimit multiply-adds are written out as straight-line code.</summary>
+    public static bool IsUnrolled(int inputSize, int outputSize, int unrollLimit) => (long)inputSize * outputSize <= unrollLimit;
+
+    public override void WriteInitialization(SourceWriter w, LayerPlan layer)
+    {
+        var options = (DenseOptions)layer.Options;
+        InitializationCode.WriteFill(w, layer.Name, options.Initialization, options.BiasInitialValue, layer.WeightOffset, layer.WeightCount,
+            layer.InputSize, layer.OutputSize, layer.BiasOffset, layer.BiasCount);
+    }
+
+    public override string Describe(LayerPlan layer) => $"dense {layer.InputSize} → {layer.OutputSize}, {CSharpCode.Describe(layer.Activation)}";
+
+    public override string ShortDescription(LayerPlan layer) => $"{layer.OutputSize} ({CSharpCode.Describe(layer.Activation)})";
+
+    public override bool ShowsActivation(LayerPlan layer) => true;
+}

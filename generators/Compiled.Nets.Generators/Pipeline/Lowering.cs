@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Compiled.Nets.Generators.Model;
+using Compiled.Nets.Generators.Pipeline;
+
+namespace Compiled.Nets.Generators;
+
+/// <summary>
+/// ShapedNetwork → NetworkPlan: lays out the arenas and asks each layer's family for its ops: the forward pass, the
+/// loss, and the backward pass (last layer first; a buffer read by several layers gets their gradients summed before
+/// its producer runs backwards).
+/// </summary>
+internal static class Lowering
+{
+    public static StageResult<NetworkPlan> Lower(StageResult<ShapedNetwork> shaped, System.Threading.CancellationToken _)
+    {
+        if (shaped.Value is null) return new StageResult<NetworkPlan>(null, shaped.Diagnostics);
+        return new StageResult<NetworkPlan>(Lower(shaped.Value), shaped.Diagnostics);
+    }
+
+    public static NetworkPlan Lower(ShapedNetwork network)
+    {
+        int count = network.Layers.Count;
+        var shapedLayers = network.Layers;
+
+        // Arenas. Parameters: per layer weight then bias, in execution order (PyTorch's state_dict order when the
+        // network is declared in order). Activations: every layer's output side by side (a Flatten shares its
+        // input's), then the buffers the families ask for (dropout masks, x̂, switches, internal products).
+        var layers = ImmutableArray.CreateBuilder<LayerPlan>();
+        var buffers = new BufferRef[count];
+        var owner = new int[count]; // the layer whose op writes the buffer (a Flatten's is its input's)
+        int parameterOffset = 0, stateOffset = 0, scratchOffset = 0, activationOffset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var layer = shapedLayers[i];
+            int weightOffset = parameterOffset;
+            int biasOffset = weightOffset + layer.WeightCount;
+            parameterOffset = biasOffset + layer.BiasCount;
+            layers.Add(new LayerPlan
+            {
+                Name = layer.Name, Kind = layer.Kind, Options = layer.Options, Detail = layer.Detail, OutputShape = layer.OutputShape,
+                InputSize = layer.InputSize, OutputSize = layer.OutputSize, Activation = layer.Activation,
+                WeightOffset = weightOffset, WeightCount = layer.WeightCount, BiasOffset = biasOffset, BiasCount = layer.BiasCount,
+                StateOffset = stateOffset, StateCount = layer.StateCount, ScratchOffset = scratchOffset,
+                Modifiers = layer.Modifiers, IsPartial = layer.IsPartial, Inputs = layer.Inputs, Flops = layer.Family.Flops(layer),
+            });
+            stateOffset += layer.StateCount;
+            scratchOffset += layer.ScratchCount;
+            owner[i] = i;
+            if (layer.Family.IsInput)
+            {
+                buffers[i] = new BufferRef(-1, layer.OutputSize);
+                continue;
+            }
+            if (layer.Family.SharesInputBuffer(layer.Options))
+            {
+                owner[i] = owner[layer.Inputs[0]];
+                buffers[i] = buffers[layer.Inputs[0]] with { Width = layer.OutputSize };
+                continue;
+            }
+            buffers[i] = new BufferRef(activationOffset, layer.OutputSize);
+            activationOffset += layer.OutputSize;
+        }
+        BufferRef Allocate(int width)
+        {
+            var buffer = new BufferRef(activationOffset, width);
+            activationOffset += width;
+            return buffer;
+        }
+
+        // A layer runs backwards when it reaches the output and it or a layer before it has parameters; an edge carries a
+        // gradient back only to a layer that needs one.
+        var needsGradient = new bool[count];
+        for (int i = 1; i < count; i++)
+            needsGradient[i] = layers[i].ParameterCount > 0 || layers[i].Inputs.Any(j => needsGradient[j]);
+        var reachesOutput = new bool[count];
+        reachesOutput[count - 1] = true;
+        for (int i = count - 1; i > 0; i--)
+            if (reachesOutput[i])
+                foreach (int j in layers[i].Inputs) reachesOutput[j] = true;
+
+        var context = new LoweringContext(network, layers, buffers, owner, Allocate, needsGradient);
+        for (int i = 0; i < count; i++) shapedLayers[i].Family.AllocateBuffers(context, i);
+        for (int i = 1; i < count; i++) shapedLayers[i].Family.LowerForward(context, i);
+
+        LossPlan? loss = null;
+        if (network.Training == TrainingRuleKind.GradientDescent)
+        {
+            loss = LowerLoss(network.Loss, network.Output, buffers[count - 1]);
+            context.Loss = loss;
+            for (int i = count - 1; i >= 1; i--)
+            {
+                var layer = shapedLayers[i];
+                if (layer.Family.SharesInputBuffer(layer.Options) || !reachesOutput[i] || !needsGradient[i]) continue;
+                if (context.ContributionsTo(i) is { } parts)
+                    context.Backward(new GradientSumOp(layer.Name, buffers[i], parts.ToEquatableArray()));
+                layer.Family.LowerBackward(context, i);
+            }
+        }
+
+        return new NetworkPlan(network.Type, network.Loss, network.Training, network.Seed, network.LearningRate,
+            layers[0].OutputSize, layers[count - 1].OutputSize, parameterOffset, stateOffset, scratchOffset, activationOffset,
+            buffers[count - 1], layers.ToEquatableArray(), layers.SelectMany(l => l.Family.Tensors(l)).ToEquatableArray(),
+            Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), loss, context.BackwardOps.ToEquatableArray());
+    }
+
+    /// <summary>Penalised ranges: the weights of the layers whose family says so, biases and normalisation parameters only when asked for.</summary>
+    private static ImmutableArray<RegularizationPlan> Regularization(ShapedNetwork network, ImmutableArray<LayerPlan>.Builder layers)
+    {
+        var ranges = ImmutableArray.CreateBuilder<RegularizationPlan>();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var shaped = network.Layers[i];
+            var layer = layers[i];
+            if (shaped.L1 == 0f && shaped.L2 == 0f || layer.ParameterCount == 0) continue;
+            bool weighted = layer.Family.PenalizesWeights(layer);
+            if (weighted)
+                ranges.Add(new RegularizationPlan(layer.Name, layer.WeightOffset, layer.WeightCount, shaped.L1, shaped.L2));
+            if (shaped.RegularizeBias)
+            {
+                if (!weighted && layer.WeightCount > 0)
+                    ranges.Add(new RegularizationPlan(layer.Name, layer.WeightOffset, layer.WeightCount, shaped.L1, shaped.L2));
+                if (layer.BiasCount > 0)
+                    ranges.Add(new RegularizationPlan(layer.Name, layer.BiasOffset, layer.BiasCount, shaped.L1, shaped.L2));
+            }
+        }
+        return ranges.ToImmutable();
+    }
+
+    private static LossPlan LowerLoss(LossKind kind, ShapedLayer output, BufferRef buffer)
+    {
+        var activation = output.DeltaAtPreActivation ? output.Activation : ActivationPlan.Linear;
+        bool softmax = activation.Kind == ActivationKind.Softmax;
+        // A softmax output under MSE or BCE gets its Jacobian from a separate SoftmaxBackwardOp.
+        var elementwise = softmax ? ActivationPlan.Linear : activation;
+        return kind switch
+        {
+            LossKind.BinaryCrossEntropy when activation.Kind == ActivationKind.Logistic =>
+                new LossPlan(kind, LossFusion.BinaryCrossEntropyLogistic, buffer, ActivationPlan.Linear, activation.Slope),
+            LossKind.BinaryCrossEntropy => new LossPlan(kind, LossFusion.BinaryCrossEntropy, buffer, elementwise, float.NaN),
+            LossKind.SoftmaxCrossEntropy when softmax =>
+                new LossPlan(kind, LossFusion.SoftmaxCrossEntropyOnProbabilities, buffer, ActivationPlan.Linear, float.NaN),
+            LossKind.SoftmaxCrossEntropy => new LossPlan(kind, LossFusion.SoftmaxCrossEntropyOnLogits, buffer, elementwise, float.NaN),
+            _ => new LossPlan(LossKind.MeanSquaredError, LossFusion.MeanSquaredError, buffer, elementwise, float.NaN),
+        };
+    }
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Nets.Generators.Model;
+
+namespace Compiled.Nets.Generators.Pipeline;
+
+/// <summary>
+/// What a family sees while it lowers one layer: the layers' plans and buffers, the per-sample buffers families
+/// allocated (by layer and name, so a layer can use another's: MaxUnpool reads its pooling's switches), and on the
+/// way back where each input's gradient goes.
+/// </summary>
+internal sealed class LoweringContext
+{
+    private readonly BufferRef[] _buffers;
+    private readonly int[] _owner;
+    private readonly Func<int, BufferRef> _allocate;
+    private readonly Dictionary<(int Layer, string Name), BufferRef> _named = new();
+    private readonly List<OpPlan> _forward = new();
+    private readonly List<OpPlan> _backward = new();
+
+    // Backward: the first gradient into a buffer (in backward order) is written to its delta; every further one to a
+    // buffer of its own, summed in before the producer runs backwards.
+    private readonly bool[] _written;
+    private readonly List<BufferRef>?[] _contributions;
+    private readonly bool[] _needsGradient;
+
+    public LoweringContext(ShapedNetwork network, IReadOnlyList<LayerPlan> layers, BufferRef[] buffers, int[] owner,
+        Func<int, BufferRef> allocate, bool[] needsGradient)
+    {
+        Network = network;
+        Layers = layers;
+        _buffers = buffers;
+        _owner = owner;
+        _allocate = allocate;
+        _needsGradient = needsGradient;
+        _written = new bool[layers.Count];
+        _contributions = new List<BufferRef>?[layers.Count];
+    }
+
+    public ShapedNetwork Network { get; }
+    public IReadOnlyList<LayerPlan> Layers { get; }
+    public int UnrollLimit => Network.UnrollLimit;
+
+    /// <summary>The loss, once lowered (null in the forward pass and for the perceptron rule).</summary>
+    public LossPlan? Loss { get; internal set; }
+
+    public IReadOnlyList<OpPlan> ForwardOps => _forward;
+    public IReadOnlyList<OpPlan> BackwardOps => _backward;
+
+    /// <summary>The output buffer of layer <paramref name="layer"/> (the network's input: offset −1).</summary>
+    public BufferRef Buffer(int layer) => _buffers[layer];
+
+    /// <summary>The buffer of the layer's first input.</summary>
+    public BufferRef InputOf(int layer) => _buffers[Layers[layer].Inputs[0]];
+
+    /// <summary>A new per-sample buffer in the activation (and delta) arena.</summary>
+    public BufferRef Allocate(int width) => _allocate(width);
+
+    /// <summary>Allocates a per-sample buffer that belongs to <paramref name="layer"/> under <paramref name="name"/>.</summary>
+    public BufferRef AllocateNamed(int layer, string name, int width)
+    {
+        var buffer = _allocate(width);
+        _named[(layer, name)] = buffer;
+        return buffer;
+    }
+
+    public BufferRef Named(int layer, string name) => _named[(layer, name)];
+
+    public void Forward(OpPlan op) => _forward.Add(op);
+
+    public void Backward(OpPlan op) => _backward.Add(op);
+
+    /// <summary>Whether a gradient flows back into layer <paramref name="input"/> (it or a layer before it has parameters).</summary>
+    public bool Propagates(int input) => _needsGradient[input];
+
+    /// <summary>Where the gradient into <paramref name="input"/>'s buffer goes: its delta, or a contribution summed in later.</summary>
+    public BufferRef DeltaTarget(int input)
+    {
+        int o = _owner[input];
+        if (!_written[o])
+        {
+            _written[o] = true;
+            return _buffers[o];
+        }
+        var contribution = _allocate(_buffers[o].Width);
+        (_contributions[o] ??= new List<BufferRef>()).Add(contribution);
+        return contribution;
+    }
+
+    /// <summary>
+    /// For a layer with one input: where the gradient into it goes and its producer's derivative, or (null, linear)
+    /// when no gradient flows back into it.
+    /// </summary>
+    public (BufferRef? Target, ActivationPlan Derivative) GradientInto(int input) =>
+        Propagates(input) ? (DeltaTarget(input), DerivativeOf(input)) : (null, ActivationPlan.Linear);
+
+    /// <summary>The contributions to sum into <paramref name="layer"/>'s delta before it runs backwards, or null.</summary>
+    public List<BufferRef>? ContributionsTo(int layer) => _contributions[layer];
+
+    /// <summary>Layers whose activation is fused into their op keep their delta at the pre-activation, so the gradient into them is multiplied by f′.</summary>
+    public ActivationPlan DerivativeOf(int input)
+    {
+        var producer = Layers[_owner[input]];
+        var shaped = Network.Layers[_owner[input]];
+        return shaped.DeltaAtPreActivation && producer.Activation.Kind != ActivationKind.Softmax ? producer.Activation : ActivationPlan.Linear;
+    }
+}
