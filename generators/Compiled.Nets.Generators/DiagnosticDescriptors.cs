@@ -110,6 +110,56 @@ internal static class DiagnosticDescriptors
         "Layer cannot read its input's shape",
         "Layer '{0}' cannot read '{1}' of shape {2}: {3}");
 
+    // CN0030–CN0049: network-level checks (Pipeline/NetworkChecks.cs, Pipeline/SizeCheck.cs).
+
+    public static readonly DiagnosticDescriptor LayerNotGetOnly = Error("CN0030",
+        "Layer property must be get-only",
+        "Layer property '{0}' {1}; the generator implements a layer property as a getter, so declare it as 'partial Layer {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor LayerModifier = Error("CN0031",
+        "Layer property has an unsupported modifier",
+        "Layer property '{0}' is {1}; a layer belongs to one network instance and the generator implements it, so declare it as '[public] partial Layer {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor LayerRefReturn = Error("CN0032",
+        "Layer property cannot return by reference",
+        "Layer property '{0}' returns '{1} Layer'; the generator returns the layer by value, so remove '{1}'");
+
+    public static readonly DiagnosticDescriptor LayerIndexer = Error("CN0033",
+        "Layer cannot be an indexer",
+        "An indexer carries the layer attribute {0}; a layer is a named property ('partial Layer Name {{ get; }}'), whose name the saved weights and skip connections use");
+
+    public static readonly DiagnosticDescriptor SeveralLayerAttributes = Error("CN0034",
+        "Property has more than one layer attribute",
+        "Property '{0}' has the layer attributes {1}; each layer is one property with one layer attribute, so declare one property per layer");
+
+    public static readonly DiagnosticDescriptor GeneratedMemberClash = Error("CN0035",
+        "Name of a generated member",
+        "{0} '{1}' has the name of a {3} the generator adds to network '{2}'; rename it (the generated members are listed in docs/diagnostics.md#cn0035)");
+
+    public static readonly DiagnosticDescriptor FileLocalNetwork = Error("CN0036",
+        "Network type cannot be file-local",
+        "'{0}' cannot be a network because {1}: the generator adds the network's code in a file of its own, which cannot see a file-local type; remove 'file'");
+
+    public static readonly DiagnosticDescriptor ConstructorClash = Error("CN0037",
+        "Network type declares a constructor the generator needs",
+        "Network '{0}' declares {1}, but {2}");
+
+    public static readonly DiagnosticDescriptor UndefinedNetworkSetting = Error("CN0038",
+        "Network setting is not a defined value",
+        "Network '{0}' has {1} = {2}, which is not a {3} value; use one of {4}");
+
+    public static readonly DiagnosticDescriptor UserImplementedLayer = Warning("CN0039",
+        "Layer property is already implemented",
+        "Layer property '{0}' already has an implementation part, so the generator does not implement it and it will not return the layer; remove the implementation ('partial Layer {0} {{ get; }}' alone is enough)");
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = Error("CN0040",
+        "Network is too large",
+        "Network '{0}': {1} = {2} does not fit in an array (at most 2,147,483,591 floats); make the layers smaller");
+
+    public static readonly DiagnosticDescriptor LayerKeywordName = Error("CN0041",
+        "Layer name is a C# keyword",
+        "Layer '@{0}' is named with the C# keyword '{0}', which the generated code cannot declare yet; rename the layer");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");
