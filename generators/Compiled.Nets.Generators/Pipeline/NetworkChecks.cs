@@ -41,7 +41,8 @@ internal static class NetworkChecks
         ["CreateLayers"] = true, ["Forward"] = true, ["Predict"] = true, ["TrainStep"] = true, ["ComputeGradients"] = true,
         ["AddPenaltyGradients"] = true, ["Penalty"] = true, ["EvaluateLoss"] = true, ["RunForward"] = true, ["RunLoss"] = true,
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
-        ["CudaScratchLength"] = true, ["UseDevice"] = true, ["Dispose"] = true,
+        ["CudaScratchLength"] = true, ["UseDevice"] = true, ["Dispose"] = true, ["CudaInferenceLaunches"] = true,
+        ["CudaTrainingForwardLaunches"] = true, ["CudaLossLaunches"] = true, ["CudaBackwardLaunches"] = true,
     };
 
     public static void Check(INamedTypeSymbol type, AttributeData networkAttribute, LocationInfo? networkLocation,
