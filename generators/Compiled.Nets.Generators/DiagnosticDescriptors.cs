@@ -78,10 +78,6 @@ internal static class DiagnosticDescriptors
         "Output layer cannot be a Dropout, BatchNorm, PReLU or Flatten layer",
         "Layer '{0}' is a {1} layer but the last one; the loss is computed on a layer that maps its input, so end the network with [Dense] (or a convolution, Add, pooling or Maxout layer)");
 
-    public static readonly DiagnosticDescriptor InvalidLayerSetting = Error("CN0017",
-        "Invalid layer setting",
-        "Layer '{0}' has {1} = {2}; {3}");
-
     public static readonly DiagnosticDescriptor InvalidInputReference = Error("CN0018",
         "Unknown or invalid input reference",
         "Layer '{0}' reads '{1}', {2}");
@@ -109,6 +105,106 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InputShapeMismatch = Error("CN0024",
         "Layer cannot read its input's shape",
         "Layer '{0}' cannot read '{1}' of shape {2}: {3}");
+
+    // CN0030–CN0049: network-level checks (Pipeline/NetworkChecks.cs, Pipeline/SizeCheck.cs).
+
+    public static readonly DiagnosticDescriptor LayerNotGetOnly = Error("CN0030",
+        "Layer property must be get-only",
+        "Layer property '{0}' {1}; the generator implements a layer property as a getter, so declare it as 'partial Layer {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor LayerModifier = Error("CN0031",
+        "Layer property has an unsupported modifier",
+        "Layer property '{0}' is {1}; a layer belongs to one network instance and the generator implements it, so declare it as '[public] partial Layer {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor LayerRefReturn = Error("CN0032",
+        "Layer property cannot return by reference",
+        "Layer property '{0}' returns '{1} Layer'; the generator returns the layer by value, so remove '{1}'");
+
+    public static readonly DiagnosticDescriptor LayerIndexer = Error("CN0033",
+        "Layer cannot be an indexer",
+        "An indexer carries the layer attribute {0}; a layer is a named property ('partial Layer Name {{ get; }}'), whose name the saved weights and skip connections use");
+
+    public static readonly DiagnosticDescriptor SeveralLayerAttributes = Error("CN0034",
+        "Property has more than one layer attribute",
+        "Property '{0}' has the layer attributes {1}; each layer is one property with one layer attribute, so declare one property per layer");
+
+    public static readonly DiagnosticDescriptor GeneratedMemberClash = Error("CN0035",
+        "Name of a generated member",
+        "{0} '{1}' has the name of a {3} the generator adds to network '{2}'; rename it (the generated members are listed in docs/diagnostics.md#cn0035)");
+
+    public static readonly DiagnosticDescriptor FileLocalNetwork = Error("CN0036",
+        "Network type cannot be file-local",
+        "'{0}' cannot be a network because {1}: the generator adds the network's code in a file of its own, which cannot see a file-local type; remove 'file'");
+
+    public static readonly DiagnosticDescriptor ConstructorClash = Error("CN0037",
+        "Network type declares a constructor the generator needs",
+        "Network '{0}' declares {1}, but {2}");
+
+    public static readonly DiagnosticDescriptor UndefinedNetworkSetting = Error("CN0038",
+        "Network setting is not a defined value",
+        "Network '{0}' has {1} = {2}, which is not a {3} value; use one of {4}");
+
+    public static readonly DiagnosticDescriptor UserImplementedLayer = Warning("CN0039",
+        "Layer property is already implemented",
+        "Layer property '{0}' already has an implementation part, so the generator does not implement it and it will not return the layer; remove the implementation ('partial Layer {0} {{ get; }}' alone is enough)");
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = Error("CN0040",
+        "Network is too large",
+        "Network '{0}': {1} = {2} does not fit in an array (at most 2,147,483,591 floats); make the layers smaller");
+
+    public static readonly DiagnosticDescriptor LayerKeywordName = Error("CN0041",
+        "Layer name is a C# keyword",
+        "Layer '@{0}' is named with the C# keyword '{0}', which the generated code cannot declare yet; rename the layer");
+
+    // CN0050–CN0060: layer settings, checked by the layer families (CN0017 "invalid layer setting" was split into these).
+
+    public static readonly DiagnosticDescriptor UndefinedLayerSetting = Error("CN0050",
+        "Layer setting is not a defined value",
+        "Layer '{0}' has {1} = {2}, which is not a value of {3}; use one of its named members");
+
+    public static readonly DiagnosticDescriptor InvalidInputShape = Error("CN0051",
+        "Input shape of unsupported rank",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor TooFewJoinedInputs = Error("CN0052",
+        "Join of fewer than two layers",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidDropoutRate = Error("CN0053",
+        "Dropout rate out of range",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidNormalizationSetting = Error("CN0054",
+        "Invalid normalisation setting",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor UnsupportedActivation = Error("CN0055",
+        "Activation not supported on this layer",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidMaxoutPieces = Error("CN0056",
+        "Maxout with fewer than two pieces",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidPadding = Error("CN0057",
+        "Invalid padding",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidGroups = Error("CN0058",
+        "Groups do not divide the channels",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidLayerPenalty = Error("CN0059",
+        "Invalid layer penalty",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidInitialSlope = Error("CN0060",
+        "Invalid initial slope",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor InvalidBiasInitialValue = Error("CN0061",
+        "Bias initial value is not finite",
+        "Layer '{0}' has {1} = {2}; {3}");
 
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",

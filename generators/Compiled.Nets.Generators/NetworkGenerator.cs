@@ -1,7 +1,9 @@
+using System;
 using System.Linq;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 using Compiled.Nets.Generators.Parsing;
+using Compiled.Nets.Generators.Pipeline;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -10,7 +12,10 @@ namespace Compiled.Nets.Generators;
 /// <summary>
 /// The Compiled.Nets generator: [Network] class → NetworkSpec → ShapedNetwork → NetworkPlan → C# source.
 /// Each stage is a pure function of the previous model, and every model is equatable, so an edit that
-/// does not change a network re-runs nothing after the parse.
+/// does not change a network re-runs nothing after the parse. Each stage runs per network inside a guard
+/// (Pipeline/NetworkStages.cs): an exception is CN9999 on that network, and the others still get their code.
+/// A network with CN errors gets a stub (Emit/StubEmitter.cs) that implements its layer properties with an
+/// exception, so the CN errors are all the user sees.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NetworkGenerator : IIncrementalGenerator
@@ -23,31 +28,61 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Lower = nameof(Lower);
         public const string Diagnostics = nameof(Diagnostics);
         public const string Plans = nameof(Plans);
+        public const string Stubs = nameof(Stubs);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(NetworkParser.NetworkAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
-                NetworkParser.Parse)
-            .WithTrackingName(Steps.Parse);
-        var shaped = parsed.Select(ShapeInference.Infer).WithTrackingName(Steps.InferShapes);
-        var lowered = shaped.Select(Lowering.Lower).WithTrackingName(Steps.Lower);
+                static (node, _) => node is TypeDeclarationSyntax,
+                NetworkStages.Parse)
+            .WithTrackingName(Steps.Parse)
+            .Where(static p => p.Id is not null);
+        var shaped = parsed.Select(NetworkStages.InferShapes).WithTrackingName(Steps.InferShapes);
+        var lowered = shaped.Select(NetworkStages.Lower).WithTrackingName(Steps.Lower);
 
         // Diagnostics and source are separate outputs, so a changed message location alone never re-emits code.
-        var diagnostics = lowered.Select(static (r, _) => r.Diagnostics).WithTrackingName(Steps.Diagnostics);
-        var plans = lowered.Select(static (r, _) => r.Value).Where(static p => p is not null).WithTrackingName(Steps.Plans);
+        var diagnostics = lowered.Select(static (r, _) => r.Result.Diagnostics).WithTrackingName(Steps.Diagnostics);
+        var plans = lowered.Select(static (r, _) => NetworkStages.PlanOf(r)).Where(static p => p is not null).WithTrackingName(Steps.Plans);
+        var stubs = lowered.Select(static (r, _) => NetworkStages.StubOf(r)).Where(static s => s is not null).WithTrackingName(Steps.Stubs);
+
+        // Every network's hint stem, so that two stems equal but for case (or a nested class that spells a namespace) get
+        // hashed names; this changes only when a network is added, removed or renamed.
+        var hintKeys = parsed
+            .Select(static (p, _) => new HintKey(p.Id!.HintName, p.Id.MetadataName))
+            .Collect()
+            .Select(static (keys, _) => keys.OrderBy(k => k.MetadataName, StringComparer.Ordinal).ToEquatableArray());
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
-        context.RegisterSourceOutput(plans, static (spc, plan) =>
+        context.RegisterSourceOutput(plans.Combine(hintKeys), static (spc, input) =>
         {
-            string hint = string.Join(".", plan!.Type.ContainingTypes.Select(h => h.Split(' ').Last()).Concat(new[] { plan.Type.Name }));
-            string prefix = plan.Type.Namespace.Length > 0 ? plan.Type.Namespace + "." : "";
-            spc.AddSource($"{prefix}{hint}.g.cs", CSharpEmitter.Emit(plan));
+            var (output, keys) = input;
+            string source;
+            try
+            {
+                source = CSharpEmitter.Emit(output!.Plan);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception exception)
+            {
+                var id = new NetworkIdentity(output!.NetworkName, output.HintName, output.MetadataName, output.Location);
+                spc.ReportDiagnostic(NetworkStages.InternalError(id, "emit", exception).ToDiagnostic());
+                if (output.Shell is not null)
+                    spc.AddSource(Symbols.HintName(output.HintName, output.MetadataName, ".stub", keys),
+                        StubEmitter.Emit(new StubRequest(output.HintName, output.MetadataName, output.NetworkName, output.Shell,
+                            new[] { DiagnosticDescriptors.InternalError.Id }.ToEquatableArray())));
+                return;
+            }
+            spc.AddSource(Symbols.HintName(output.HintName, output.MetadataName, "", keys), source);
         });
+        context.RegisterSourceOutput(stubs.Combine(hintKeys), static (spc, input) =>
+            spc.AddSource(Symbols.HintName(input.Left!.HintName, input.Left.MetadataName, ".stub", input.Right), StubEmitter.Emit(input.Left)));
     }
 }

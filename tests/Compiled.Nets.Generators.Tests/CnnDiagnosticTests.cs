@@ -212,7 +212,7 @@ public class CnnDiagnosticTests
     }
 
     [Fact]
-    public void CN0017_groups_that_do_not_divide_the_channels()
+    public void CN0058_groups_that_do_not_divide_the_channels()
     {
         const string source = """
             using Compiled.Nets;
@@ -224,7 +224,7 @@ public class CnnDiagnosticTests
                 [Dense(2)] public partial Layer Y { get; }
             }
             """;
-        var d = AssertReported(source, "CN0017", DiagnosticSeverity.Error);
+        var d = AssertReported(source, "CN0058", DiagnosticSeverity.Error);
         Assert.Contains("Groups = 2", d.GetMessage());
     }
 

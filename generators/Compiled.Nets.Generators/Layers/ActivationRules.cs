@@ -14,7 +14,7 @@ internal static class ActivationRules
         if (softmax == SoftmaxRule.OverUnits && !context.IsOutput && activation == ActivationKind.Softmax)
             context.Report(DiagnosticDescriptors.HiddenSoftmax, layer.Location, layer.Name);
         if (softmax == SoftmaxRule.Rejected && activation == ActivationKind.Softmax)
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "activation",
+            context.Report(DiagnosticDescriptors.UnsupportedActivation, layer.Location, layer.Name, "activation",
                 "softmax", "softmax normalises a Dense layer's units; end the network with [Dense(classes, Activation.Softmax)]");
     }
 

@@ -65,12 +65,12 @@ internal static class WindowInference
         int pad = request.PaddingSize >= 0 ? request.PaddingSize : request.Padding switch { PaddingKind.Same => (k - 1) / 2, PaddingKind.Full => k - 1, _ => 0 };
         if (request.PaddingSize < -1 || request.Transposed && request.PaddingSize < 0)
         {
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "PaddingSize", request.PaddingSize, "padding is a number of zeros on each side (0 or more)");
+            context.Report(DiagnosticDescriptors.InvalidPadding, layer.Location, layer.Name, "PaddingSize", request.PaddingSize, "padding is a number of zeros on each side (0 or more)");
             return null;
         }
         if (pooling && pad * 2 > k)
         {
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "PaddingSize", pad,
+            context.Report(DiagnosticDescriptors.InvalidPadding, layer.Location, layer.Name, "PaddingSize", pad,
                 $"pooling padding can be at most half the window ({k / 2}), as in PyTorch");
             return null;
         }
@@ -79,25 +79,29 @@ internal static class WindowInference
         {
             if (request.OutputPadding < 0 || request.OutputPadding >= stride)
             {
-                context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "OutputPadding", request.OutputPadding,
+                context.Report(DiagnosticDescriptors.InvalidPadding, layer.Location, layer.Name, "OutputPadding", request.OutputPadding,
                     $"the output padding adds rows and columns the stride skipped, so it must be in [0, {stride})");
                 return null;
             }
-            int outH = (h - 1) * stride - 2 * pad + k + request.OutputPadding, outW = (w - 1) * stride - 2 * pad + k + request.OutputPadding;
+            long outHeight = (h - 1L) * stride - 2L * pad + k + request.OutputPadding, outWidth = (w - 1L) * stride - 2L * pad + k + request.OutputPadding;
+            int outH = (int)System.Math.Max(System.Math.Min(outHeight, int.MaxValue), int.MinValue), outW = (int)System.Math.Max(System.Math.Min(outWidth, int.MaxValue), int.MinValue);
             if (outH <= 0 || outW <= 0)
             {
                 context.Report(DiagnosticDescriptors.EmptyOutput, layer.Location, layer.Name, ShapeContext.Shape(new[] { request.Filters, outH, outW }),
                     $"(N − 1)·S − 2P + F + OutputPadding = ({h} − 1)·{stride} − 2·{pad} + {k} + {request.OutputPadding} = {outH}; use less padding");
                 return null;
             }
+            context.Size(layer, "the weights of {layer}", request.Filters, c, k, k);
+            context.Size(layer, "the output of {layer}", request.Filters, outH, outW);
+            if (context.TooLarge) return null;
             // The convolution this layer transposes: from the output [filters, outH, outW] back to the input [c, h, w].
             return (new List<int> { request.Filters, outH, outW }, new Window2D(request.Filters, outH, outW, c, k, k, stride, stride, pad, pad, 1));
         }
 
         string kernelText = oneD ? $"{k}" : $"{k}×{k}";
-        if (k > w + 2 * pad || kh > h + 2 * pad * (oneD ? 0 : 1))
+        if (k > w + 2L * pad || kh > h + 2L * pad * (oneD ? 0 : 1))
         {
-            string padded = oneD ? $"{w + 2 * pad}" : $"{h + 2 * pad}×{w + 2 * pad}";
+            string padded = oneD ? $"{w + 2L * pad}" : $"{h + 2L * pad}×{w + 2L * pad}";
             context.Report(DiagnosticDescriptors.KernelLargerThanInput, layer.Location, layer.Name, kernelText, padded, ShapeContext.Shape(shape), pad);
             return null;
         }
@@ -105,21 +109,25 @@ internal static class WindowInference
         int outChannels = pooling || request.Separable ? c : request.Filters;
         if (!pooling && !request.Separable && (groups <= 0 || c % groups != 0 || outChannels % groups != 0))
         {
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "Groups", groups,
+            context.Report(DiagnosticDescriptors.InvalidGroups, layer.Location, layer.Name, "Groups", groups,
                 $"the groups must divide both the {c} input channels and the {outChannels} filters");
             return null;
         }
         foreach (int n in oneD ? new[] { w } : h == w ? new[] { h } : new[] { h, w })
         {
-            int remainder = (n - k + 2 * pad) % stride;
+            int remainder = (int)((n - (long)k + 2L * pad) % stride);
             if (remainder == 0) continue;
-            var fits = new List<string> { $"input {n - remainder} or {n + stride - remainder}" };
-            for (int p = 0; p <= k; p++)
-                if (p != pad && (n - k + 2 * p) % stride == 0 && (!pooling || 2 * p <= k)) { fits.Add($"padding {p}"); break; }
+            var fits = new List<string> { $"input {n - remainder} or {(long)n + stride - remainder}" };
+            for (int p = 0; p <= k && p <= 64; p++)
+                if (p != pad && (n - (long)k + 2L * p) % stride == 0 && (!pooling || 2 * p <= k)) { fits.Add($"padding {p}"); break; }
             context.Report(DiagnosticDescriptors.StrideDoesNotFit, layer.Location, layer.Name, n, k, pad, stride,
                 remainder == 1 ? (oneD ? "value" : "row or column") : $"{remainder} {(oneD ? "values" : "rows or columns")}", string.Join(", or ", fits));
         }
         var window = new Window2D(c, h, w, outChannels, kh, k, oneD ? 1 : stride, stride, oneD ? 0 : pad, pad, groups);
+        // The window's own counts in 64 bits (Window2D computes them as ints).
+        context.Size(layer, "the weights of {layer}", outChannels, c / groups, kh, k);
+        context.Size(layer, "the output of {layer}", outChannels, (h + 2L * pad * (oneD ? 0 : 1) - kh) / (oneD ? 1 : stride) + 1, (w + 2L * pad - k) / stride + 1);
+        if (context.TooLarge) return null;
         int channels = request.Separable ? request.Filters : outChannels;
         return (oneD ? new List<int> { channels, window.OutWidth } : new List<int> { channels, window.OutHeight, window.OutWidth }, window);
     }

@@ -113,6 +113,7 @@ internal static class NetworkParser
                     return null;
                 }
                 if (attributeClass.ContainingNamespace?.ToDisplayString() != AttributeNamespace) continue;
+                if (!Pipeline.Symbols.IsLibrary(attributeClass)) continue; // a user type that shares the library's name
                 if (!LayerFamilies.ByAttribute.ContainsKey(attributeClass.Name)) continue;
                 if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                     return null;

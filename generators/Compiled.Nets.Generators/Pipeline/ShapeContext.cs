@@ -44,6 +44,27 @@ internal sealed class ShapeContext
 
     public bool HasErrors => _diagnostics.Any(d => d.IsError);
 
+    /// <summary>Set when a size went beyond what an arena can index (CN0040 reported): the network stops there.</summary>
+    public bool TooLarge { get; private set; }
+
+    /// <summary>
+    /// The product of <paramref name="factors"/> (<paramref name="what"/>: "the weights of {layer}") computed in 64 bits; beyond <see cref="SizeCheck.MaxElements"/> it reports
+    /// CN0040 at the layer ("network too large") and returns 0.
+    /// </summary>
+    public int Size(LayerSpec layer, string what, params long[] factors)
+    {
+        long product = 1;
+        foreach (long factor in factors) product = SizeCheck.Mul(product, factor);
+        if (product >= 0 && product <= SizeCheck.MaxElements) return (int)product;
+        if (!TooLarge)
+        {
+            string number = product == long.MaxValue ? "more than 9.2·10^18" : product.ToString("N0", CultureInfo.InvariantCulture);
+            Report(DiagnosticDescriptors.NetworkTooLarge, layer.Location, Network.Type.Name, what.Replace("{layer}", $"layer '{layer.Name}'"), number);
+        }
+        TooLarge = true;
+        return 0;
+    }
+
     public void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments) =>
         _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
@@ -61,13 +82,14 @@ internal sealed class ShapeContext
         ActivationPlan activation, bool deltaAtPreActivation)
     {
         var outputShape = shape.ToEquatableArray();
+        int outputSize = Size(layer, "the output of {layer} " + Shape(outputShape), outputShape.Select(d => (long)d).ToArray());
         return new ShapedLayer
         {
             Name = layer.Name,
             Kind = options.Kind,
             OutputShape = outputShape,
             InputSize = inputs[0].OutputSize,
-            OutputSize = outputShape.Aggregate(1, (a, d) => a * d),
+            OutputSize = outputSize,
             Activation = activation,
             DeltaAtPreActivation = deltaAtPreActivation,
             Options = options,
@@ -80,8 +102,8 @@ internal sealed class ShapeContext
 
     /// <summary>The layer's L1 and L2 penalty weights: its own where set (NaN: not set), else the network's.</summary>
     public (float L1, float L2) Penalties(LayerSpec layer, float l1, float l2) =>
-        (float.IsNaN(l1) ? NetworkL1 : CheckPenalty(l1, "L1", layer.Name, layer.Location, DiagnosticDescriptors.InvalidLayerSetting),
-         float.IsNaN(l2) ? NetworkL2 : CheckPenalty(l2, "L2", layer.Name, layer.Location, DiagnosticDescriptors.InvalidLayerSetting));
+        (float.IsNaN(l1) ? NetworkL1 : CheckPenalty(l1, "L1", layer.Name, layer.Location, DiagnosticDescriptors.InvalidLayerPenalty),
+         float.IsNaN(l2) ? NetworkL2 : CheckPenalty(l2, "L2", layer.Name, layer.Location, DiagnosticDescriptors.InvalidLayerPenalty));
 
     public InitializationKind Initialization(InitializationKind declared) =>
         declared == InitializationKind.Default ? Network.Initialization : declared;

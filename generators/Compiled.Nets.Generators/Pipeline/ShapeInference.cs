@@ -99,7 +99,7 @@ internal static class ShapeInference
             context.Inputs = inputs.ToEquatableArray();
             var shaped = layer.Family.Infer(context, layer, inputs.Select(i => layers[i]).ToList());
             // A layer whose shape is unknown stops the network: the layers after it would report consequences, not causes.
-            if (shaped is null) return null;
+            if (shaped is null || context.TooLarge) return null;
             layers.Add(shaped);
             position[declared] = layers.Count - 1;
         }
@@ -177,7 +177,7 @@ internal static class ShapeInference
             if (minimum > 0 && layer.InputNames.Count < minimum)
             {
                 string kind = layer.Options.Kind;
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "inputs",
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooFewJoinedInputs, layer.Location, layer.Name, "inputs",
                     layer.InputNames.Count, $"{kind} joins at least two layers, e.g. [{kind}(nameof(Block), nameof(Shortcut))]"));
                 failed = true;
                 continue;

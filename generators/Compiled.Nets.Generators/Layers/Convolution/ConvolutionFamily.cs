@@ -93,6 +93,9 @@ internal sealed class ConvolutionFamily : LayerFamily
     public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
     {
         var options = (ConvolutionOptions)layer.Options;
+        if (!SettingRules.Activation(context, layer, options.Activation) | !SettingRules.Initialization(context, layer, options.Initialization)
+            | !SettingRules.Defined(context, layer, "Padding", "Padding", options.Padding) | !SettingRules.BiasInitialValue(context, layer, options.BiasInitialValue))
+            return null;
         var result = WindowInference.Infer(context, layer, inputs[0], new WindowRequest
         {
             Kind = options.Kind,

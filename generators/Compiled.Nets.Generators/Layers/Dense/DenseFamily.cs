@@ -63,6 +63,9 @@ internal sealed class DenseFamily : LayerFamily
     public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
     {
         var options = (DenseOptions)layer.Options;
+        if (!SettingRules.Activation(context, layer, options.Activation) | !SettingRules.Initialization(context, layer, options.Initialization)
+            | !SettingRules.BiasInitialValue(context, layer, options.BiasInitialValue))
+            return null;
         if (options.Units <= 0)
         {
             context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "units", options.Units);
@@ -73,7 +76,7 @@ internal sealed class DenseFamily : LayerFamily
         var (l1, l2) = context.Penalties(layer, options.L1, options.L2);
         var resolved = options with { Slope = slope, Initialization = context.Initialization(options.Initialization) };
         var shaped = context.Create(layer, inputs, new[] { options.Units }, resolved, new ActivationPlan(options.Activation, slope), deltaAtPreActivation: true);
-        return shaped with { WeightCount = shaped.InputSize * shaped.OutputSize, BiasCount = shaped.OutputSize, L1 = l1, L2 = l2 };
+        return shaped with { WeightCount = context.Size(layer, "the weights of {layer}", shaped.InputSize, shaped.OutputSize), BiasCount = shaped.OutputSize, L1 = l1, L2 = l2 };
     }
 
     public override long Flops(ShapedLayer layer) => 2L * layer.InputSize * layer.OutputSize;

@@ -32,7 +32,7 @@ internal sealed class DropoutFamily : LayerFamily
     {
         var options = (DropoutOptions)layer.Options;
         if (!(options.Rate >= 0f && options.Rate < 1f))
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "rate",
+            context.Report(DiagnosticDescriptors.InvalidDropoutRate, layer.Location, layer.Name, "rate",
                 ShapeContext.Format(options.Rate), "the dropout rate is a probability in [0, 1)");
         return context.Create(layer, inputs, inputs[0].OutputShape, options, ActivationPlan.Linear, deltaAtPreActivation: false);
     }

@@ -116,6 +116,7 @@ internal sealed class GraphFamily : LayerFamily
             }
             default:
             {
+                if (!SettingRules.Activation(context, layer, options.Activation)) return null;
                 for (int j = 1; j < inputs.Count; j++)
                 {
                     if (inputs[j].OutputShape == first.OutputShape) continue;

@@ -53,16 +53,18 @@ internal sealed class InputFamily : LayerFamily
                 context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, shape.Count == 1 ? "size" : $"dimension {i}", shape[i]);
         }
         if (shape.Count > 3)
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "shape",
+            context.Report(DiagnosticDescriptors.InvalidInputShape, layer.Location, layer.Name, "shape",
                 ShapeContext.Shape(shape), "an input is [features], [channels, length] or [channels, height, width]");
         if (context.HasErrors) return null;
+        int size = context.Size(layer, "the output of {layer} " + ShapeContext.Shape(shape), shape.Select(d => (long)d).ToArray());
+        if (context.TooLarge) return null;
         return new ShapedLayer
         {
             Name = layer.Name,
             Kind = "Input",
             OutputShape = shape,
             InputSize = 0,
-            OutputSize = shape.Aggregate(1, (a, d) => a * d),
+            OutputSize = size,
             Activation = ActivationPlan.Linear,
             DeltaAtPreActivation = false,
             Options = layer.Options,

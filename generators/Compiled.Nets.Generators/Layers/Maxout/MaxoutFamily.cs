@@ -55,6 +55,7 @@ internal sealed class MaxoutFamily : LayerFamily
     public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
     {
         var options = (MaxoutOptions)layer.Options;
+        if (!SettingRules.Initialization(context, layer, options.Initialization)) return null;
         if (options.Units <= 0)
         {
             context.Report(DiagnosticDescriptors.EmptyOutput, layer.Location, layer.Name, $"[{options.Units}]", "a maxout layer needs at least one unit");
@@ -62,14 +63,14 @@ internal sealed class MaxoutFamily : LayerFamily
         }
         if (options.Pieces < 2)
         {
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "pieces", options.Pieces,
+            context.Report(DiagnosticDescriptors.InvalidMaxoutPieces, layer.Location, layer.Name, "pieces", options.Pieces,
                 "maxout takes the maximum of at least 2 affine pieces");
             return null;
         }
         var (l1, l2) = context.Penalties(layer, options.L1, options.L2);
         var resolved = options with { Initialization = context.Initialization(options.Initialization) };
         var shaped = context.Create(layer, inputs, new[] { options.Units }, resolved, ActivationPlan.Linear, deltaAtPreActivation: false);
-        return shaped with { WeightCount = shaped.InputSize * shaped.OutputSize * options.Pieces, BiasCount = shaped.OutputSize * options.Pieces, L1 = l1, L2 = l2 };
+        return shaped with { WeightCount = context.Size(layer, "the weights of {layer}", shaped.InputSize, shaped.OutputSize, options.Pieces), BiasCount = context.Size(layer, "the biases of {layer}", shaped.OutputSize, options.Pieces), L1 = l1, L2 = l2 };
     }
 
     public override long Flops(ShapedLayer layer)

@@ -49,15 +49,16 @@ internal sealed class BatchNormFamily : LayerFamily
     public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
     {
         var options = (BatchNormOptions)layer.Options;
+        if (!SettingRules.Activation(context, layer, options.Activation)) return null;
         ActivationRules.Check(context, layer, options.Activation, SoftmaxRule.CheckedByFamily);
         if (!(options.Momentum > 0f && options.Momentum <= 1f))
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "Momentum",
+            context.Report(DiagnosticDescriptors.InvalidNormalizationSetting, layer.Location, layer.Name, "Momentum",
                 ShapeContext.Format(options.Momentum), "the running-average momentum must be in (0, 1]");
         if (!(options.Epsilon > 0f) || float.IsInfinity(options.Epsilon))
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "Epsilon",
+            context.Report(DiagnosticDescriptors.InvalidNormalizationSetting, layer.Location, layer.Name, "Epsilon",
                 ShapeContext.Format(options.Epsilon), "epsilon must be positive and finite");
         if (options.Activation is ActivationKind.Softmax or ActivationKind.LeakyReLU or ActivationKind.Logistic)
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "activation",
+            context.Report(DiagnosticDescriptors.UnsupportedActivation, layer.Location, layer.Name, "activation",
                 options.Activation.Describe(), "BatchNorm takes linear, tanh, ReLU or softplus; put other activations on a Dense layer");
         var (l1, l2) = context.Penalties(layer, float.NaN, float.NaN);
         var shaped = context.Create(layer, inputs, inputs[0].OutputShape, options, new ActivationPlan(options.Activation, float.NaN), deltaAtPreActivation: false);

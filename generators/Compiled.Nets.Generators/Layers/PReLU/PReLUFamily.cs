@@ -37,7 +37,7 @@ internal sealed class PReLUFamily : LayerFamily
     {
         var options = (PReLUOptions)layer.Options;
         if (float.IsNaN(options.InitialSlope) || float.IsInfinity(options.InitialSlope))
-            context.Report(DiagnosticDescriptors.InvalidLayerSetting, layer.Location, layer.Name, "InitialSlope",
+            context.Report(DiagnosticDescriptors.InvalidInitialSlope, layer.Location, layer.Name, "InitialSlope",
                 ShapeContext.Format(options.InitialSlope), "the initial slope must be a finite number");
         var (l1, l2) = context.Penalties(layer, float.NaN, float.NaN);
         return context.Create(layer, inputs, inputs[0].OutputShape, options, ActivationPlan.Linear, deltaAtPreActivation: false)
