@@ -106,7 +106,9 @@ public class CorpusTests
             foreach (var v in TokenEdits(name, source)) yield return v;
             foreach (var v in EdgeValues(name, source)) yield return v;
             foreach (var v in EnumValues(name, source)) yield return v;
+            foreach (var v in LayerSettings(name, source)) yield return v;
         }
+        foreach (var v in OtherLayerSettings()) yield return v;
         foreach (var v in Overflows()) yield return v;
         foreach (var v in LayerProperties()) yield return v;
         foreach (var v in LayerNames()) yield return v;
@@ -200,6 +202,81 @@ public class CorpusTests
             if (name == "Conv2D" && !list.ToString().Contains("Padding"))
                 yield return V("LayerEnum.Padding", $"{seed}: {name}(…, Padding = (Padding)7)",
                     source.Insert(list.CloseParenToken.SpanStart, ", Padding = (Padding)7"));
+        }
+    }
+
+    private static readonly string[] DenseSettings =
+    {
+        "BiasInitialValue = float.NaN", "BiasInitialValue = float.PositiveInfinity", "Slope = float.PositiveInfinity",
+        "Slope = float.NaN", "L1 = float.PositiveInfinity", "L2 = -1f",
+    };
+
+    private static readonly string[] ConvSettings =
+    {
+        "Stride = 0", "Stride = -1", "Stride = int.MaxValue", "PaddingSize = int.MaxValue", "PaddingSize = -2", "Groups = 0",
+        "Groups = -1", "Groups = int.MaxValue", "BiasInitialValue = float.NaN",
+    };
+
+    /// <summary>Named layer settings added with edge values: NaN and infinite floats, zero, negative and huge ints.</summary>
+    private static IEnumerable<Variant> LayerSettings(string seed, string source)
+    {
+        var root = CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions).GetRoot();
+        foreach (var attribute in root.DescendantNodes().OfType<AttributeSyntax>())
+        {
+            string name = attribute.Name.ToString();
+            string[] settings = name switch { "Dense" => DenseSettings, "Conv2D" => ConvSettings.Concat(DenseSettings.Take(3)).ToArray(), _ => Array.Empty<string>() };
+            foreach (string setting in settings)
+            {
+                // One variant per setting and seed is enough: insert it in the first such attribute only.
+                if (attribute != root.DescendantNodes().OfType<AttributeSyntax>().First(a => a.Name.ToString() == name)) continue;
+                string category = setting.StartsWith("BiasInitialValue", StringComparison.Ordinal) ? "LayerNonFinite.BiasInitialValue" : $"LayerSetting.{name}";
+                yield return V(category, $"{seed}: {name}(…, {setting})",
+                    source.Insert(attribute.ArgumentList!.CloseParenToken.SpanStart, ", " + setting));
+            }
+        }
+    }
+
+    /// <summary>Edge values for the layers the seeds do not have: PReLU, pooling, Maxout, transposed and 1-D convolutions.</summary>
+    private static IEnumerable<Variant> OtherLayerSettings()
+    {
+        string[] maps = { "[Input(2, 8, 8)] public partial Layer X { get; }" };
+        string[] layers =
+        {
+            "[PReLU(InitialSlope = float.NaN)] public partial Layer P { get; }",
+            "[PReLU(InitialSlope = float.PositiveInfinity)] public partial Layer P { get; }",
+            "[MaxPool(2, Stride = 0)] public partial Layer P { get; }",
+            "[MaxPool(2, Stride = -1)] public partial Layer P { get; }",
+            "[MaxPool(int.MaxValue)] public partial Layer P { get; }",
+            "[MaxPool(0)] public partial Layer P { get; }",
+            "[AvgPool(2, PaddingSize = int.MaxValue)] public partial Layer P { get; }",
+            "[AvgPool(-1)] public partial Layer P { get; }",
+            "[Maxout(2, int.MaxValue)] public partial Layer P { get; }",
+            "[Maxout(2, 0)] public partial Layer P { get; }",
+            "[Maxout(int.MaxValue, 2)] public partial Layer P { get; }",
+            "[ConvTranspose2D(2, 3, Stride = 2, OutputPadding = int.MaxValue)] public partial Layer P { get; }",
+            "[ConvTranspose2D(2, 3, Stride = int.MaxValue)] public partial Layer P { get; }",
+            "[ConvTranspose2D(2, 3, OutputPadding = -1)] public partial Layer P { get; }",
+            "[SeparableConv2D(2, 3, Stride = 0)] public partial Layer P { get; }",
+            "[SeparableConv2D(int.MaxValue, 3)] public partial Layer P { get; }",
+            "[Dropout(float.NaN)] public partial Layer P { get; }",
+            "[BatchNorm(Momentum = float.NaN)] public partial Layer P { get; }",
+            "[BatchNorm(Epsilon = float.PositiveInfinity)] public partial Layer P { get; }",
+            "[BatchNorm((Activation)99)] public partial Layer P { get; }",
+            "[Add(nameof(X), nameof(X))] public partial Layer P { get; }",
+            "[Concat(nameof(X))] public partial Layer P { get; }",
+            "[Concat] public partial Layer P { get; }",
+            "[Add(null!)] public partial Layer P { get; }",
+            "[MaxUnpool(nameof(X))] public partial Layer P { get; }",
+            "[MaxUnpool(null!)] public partial Layer P { get; }",
+            "[Dense(2, Input = \"\")] public partial Layer P { get; }",
+            "[Dense(2, Input = nameof(P))] public partial Layer P { get; }",
+            "[GlobalAveragePool(Input = nameof(Y))] public partial Layer P { get; }",
+        };
+        foreach (string layer in layers)
+        {
+            string kind = layer.Substring(1, layer.IndexOfAny(new[] { '(', ']' }) - 1);
+            string category = layer.Contains("(Activation)") ? "LayerEnum.Activation" : $"LayerSetting.{kind}";
+            yield return V(category, layer, Net(maps[0] + "\n    " + layer + "\n    [Dense(2)] public partial Layer Y { get; }\n"));
         }
     }
 

@@ -281,6 +281,20 @@ public class NetworkCheckTests
         Assert.Empty(result.Run.GeneratedSources);
     }
 
+    [Fact]
+    public void An_unrelated_edit_leaves_the_stub_cached()
+    {
+        var compilation = GeneratorHarness.Compile(Net("[Dense(0)] public partial Layer Y { get; }"), "public class Other { public int A; }");
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var edited = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.Last(),
+            CSharpSyntaxTree.ParseText("public class Other { public int A; public int B; }", GeneratorHarness.ParseOptions, path: "File1.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var stubs = result.TrackedSteps[Compiled.Nets.Generators.NetworkGenerator.Steps.Stubs];
+        Assert.NotEmpty(stubs);
+        Assert.All(stubs.SelectMany(s => s.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        Assert.EndsWith(".stub.g.cs", Assert.Single(result.GeneratedSources).HintName);
+    }
+
     // ------------------------------------------------------------------ guards
 
     [Fact]
