@@ -206,6 +206,10 @@ internal static class DiagnosticDescriptors
         "Bias initial value is not finite",
         "Layer '{0}' has {1} = {2}; {3}");
 
+    public static readonly DiagnosticDescriptor TiedShapeMismatch = Error("CN0062",
+        "Tied layer does not transpose its partner",
+        "Layer '{0}' is tied to '{1}', which maps {2} → {3}, so it must map {3} → {2}; it maps {4} → {5}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

@@ -49,6 +49,12 @@ public abstract class LayerAttribute : Attribute
 {
     /// <summary>The layer this one reads (use <c>nameof</c>); null reads the layer declared just before.</summary>
     public string? Input { get; set; }
+
+    /// <summary>
+    /// An activity penalty λ (the sparse autoencoder's): adds λ · (1/batch) · Σ|a| over the layer's outputs a to the loss,
+    /// as Keras's <c>activity_regularizer=l1(λ)</c> does. 0 (the default) adds nothing.
+    /// </summary>
+    public float ActivityL1 { get; set; }
 }
 
 /// <summary>The network's input: its shape per sample: [features] for dense networks, [channels, length] for 1-D and [channels, height, width] for 2-D convolutions.</summary>
@@ -94,6 +100,13 @@ public sealed class DenseAttribute : LayerAttribute
 
     /// <summary>This layer's L2 penalty (weight decay); NaN (the default) uses the network's.</summary>
     public float L2 { get; set; } = float.NaN;
+
+    /// <summary>
+    /// Tied weights (use <c>nameof</c>): the layer uses that Dense layer's weight transposed, y = f(Wᵀ x + b), and has only
+    /// a bias of its own; both layers' gradients add up in the shared weight (the tied autoencoder's decoder). Its units
+    /// must be the other layer's inputs, and its input that layer's units.
+    /// </summary>
+    public string? TiedTo { get; set; }
 }
 
 /// <summary>

@@ -383,26 +383,35 @@ internal static class CSharpEmitter
         w.Line($"var outputs = ActivationsOf({loss.Output.Offset}, {width}, batch);");
         w.Line($"var delta = DeltasOf({loss.Output.Offset}, {width}, batch);");
         string penalty = plan.Regularization.IsEmpty ? "" : " + (float)Penalty()";
+        // With further loss terms the output loss goes to a local that each term adds to.
+        bool terms = plan.ExtraLossTerms.Any();
+        string start = terms ? "float loss = " : "return ";
+        string end = terms ? "" : penalty;
         switch (loss.Fusion)
         {
             case LossFusion.MeanSquaredError:
-                w.Line($"return {Kernels}LossKernels.MeanSquaredError(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){penalty};");
+                w.Line($"{start}{Kernels}LossKernels.MeanSquaredError(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){end};");
                 break;
             case LossFusion.BinaryCrossEntropy:
-                w.Line($"return {Kernels}LossKernels.BinaryCrossEntropy(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){penalty};");
+                w.Line($"{start}{Kernels}LossKernels.BinaryCrossEntropy(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){end};");
                 break;
             case LossFusion.BinaryCrossEntropyLogistic:
                 w.Line("// Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.");
-                w.Line($"return {Kernels}LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, {Float(loss.LogisticSlope)}, sampleWeights){penalty};");
+                w.Line($"{start}{Kernels}LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, {Float(loss.LogisticSlope)}, sampleWeights){end};");
                 break;
             case LossFusion.SoftmaxCrossEntropyOnProbabilities:
                 w.Line("// Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.");
-                w.Line($"return {Kernels}LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights){penalty};");
+                w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights){end};");
                 break;
             case LossFusion.SoftmaxCrossEntropyOnLogits:
                 w.Line("// The outputs are logits: softmax is applied inside the loss, as PyTorch's CrossEntropyLoss does.");
-                w.Line($"return {Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){penalty};");
+                w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){end};");
                 break;
+        }
+        if (terms)
+        {
+            foreach (var term in plan.ExtraLossTerms) term.WriteCSharpValue(w);
+            w.Line($"return loss{penalty};");
         }
         w.Close();
         w.Line();

@@ -74,6 +74,7 @@ internal static class CudaEmitter
                 $"cn::loss_mean<CN_BATCH, {RowThreads}>(L, W, L + CN_BATCH);");
             loss.Add(new CudaLaunchSpec("loss", "batch", "1", RowThreads, 1, "0"));
             loss.Add(new CudaLaunchSpec("loss_mean", "1", "1", RowThreads, 1, "0"));
+            foreach (var term in plan.ExtraLossTerms) term.WriteCudaValue(cuda);
         }
 
         foreach (var op in plan.BackwardOps) op.WriteCuda(cuda);

@@ -35,10 +35,16 @@ internal sealed record NetworkPlan(
     EquatableArray<TensorPlan> Tensors,
     EquatableArray<RegularizationPlan> Regularization,
     EquatableArray<OpPlan> ForwardOps,
-    LossPlan? LossOp,
+    EquatableArray<LossTermPlan> LossTerms,
     EquatableArray<OpPlan> BackwardOps)
 {
     public bool UsesRandom => ForwardOps.Any(op => op.UsesRandom);
+
+    /// <summary>The output loss, the first term (null for the perceptron rule, which has no loss).</summary>
+    public LossPlan? LossOp => LossTerms.OfType<OutputLossTerm>().FirstOrDefault()?.Loss;
+
+    /// <summary>The terms after the output loss: activity penalties, and later KL terms.</summary>
+    public System.Collections.Generic.IEnumerable<LossTermPlan> ExtraLossTerms => LossTerms.Where(t => t is not OutputLossTerm);
 }
 
 /// <summary>A saved tensor: PyTorch's name and shape, in the parameter arena or (running statistics) the state arena.</summary>
@@ -124,6 +130,27 @@ internal enum LossFusion
     SoftmaxCrossEntropyOnProbabilities,
     /// <summary>Softmax cross-entropy on raw outputs treated as logits, times their activation's derivative.</summary>
     SoftmaxCrossEntropyOnLogits,
+}
+
+/// <summary>
+/// One term of the loss, attached to a buffer with a weight. Its value is added in RunLoss (and, on the GPU, to the mean
+/// loss); its gradient is an op the lowering places in the backward pass once the buffer's delta is complete.
+/// </summary>
+internal abstract record LossTermPlan(string Layer, BufferRef Buffer, float Weight)
+{
+    /// <summary>C# that adds the term's value to the local <c>loss</c> in RunLoss.</summary>
+    public abstract void WriteCSharpValue(SourceWriter w);
+
+    /// <summary>CUDA kernels that add the term's value to L[CN_BATCH] after the mean loss.</summary>
+    public abstract void WriteCudaValue(CudaProgramBuilder cuda);
+}
+
+/// <summary>The loss on the network's output (weight 1): fused with the output layer's derivative, it writes the output delta.</summary>
+internal sealed record OutputLossTerm(LossPlan Loss) : LossTermPlan("loss", Loss.Output, 1f)
+{
+    // The output loss is written by the emitters' loss shell (it writes the delta that starts the backward pass).
+    public override void WriteCSharpValue(SourceWriter w) { }
+    public override void WriteCudaValue(CudaProgramBuilder cuda) { }
 }
 
 /// <summary>The loss over the output buffer; writes the output delta. <see cref="Derivative"/> is the output activation's (Linear when fused or when a softmax backward follows).</summary>

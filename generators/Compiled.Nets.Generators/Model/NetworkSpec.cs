@@ -37,6 +37,8 @@ internal sealed record LayerSpec
     public required bool IsPartial { get; init; }
     public required LocationInfo? Location { get; init; }
     public required EquatableArray<string> InputNames { get; init; }
+    /// <summary>The activity penalty λ on the layer's outputs (<c>ActivityL1 = λ</c>, every layer attribute has it); 0: none.</summary>
+    public float ActivityL1 { get; init; }
 
     public LayerFamily Family => Options.Family;
 }

@@ -49,6 +49,8 @@ internal sealed record ShapedLayer
     public float L1 { get; init; }
     public float L2 { get; init; }
     public bool RegularizeBias { get; init; }
+    /// <summary>The activity penalty λ on the layer's outputs (0: none), a loss term of its own.</summary>
+    public float ActivityL1 { get; init; }
     public required string Modifiers { get; init; }
     public required bool IsPartial { get; init; }
     public required EquatableArray<int> Inputs { get; init; }

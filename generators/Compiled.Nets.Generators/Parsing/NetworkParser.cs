@@ -159,15 +159,17 @@ internal static class NetworkParser
         // The common named argument Input is read here; a half-typed named value gives no spec until it binds.
         var inputNames = new List<string>();
         var named = new List<KeyValuePair<string, object>>();
+        float activityL1 = 0f;
         foreach (var argument in attribute.NamedArguments)
         {
             if (argument.Value.Kind == TypedConstantKind.Error) return null;
             if (argument.Value.Value is null)
             {
-                if (argument.Key == "Input") continue; // Input = null: the layer declared before
+                if (argument.Key is "Input" or "TiedTo") continue; // Input = null: the layer declared before; TiedTo = null: untied
                 return null;
             }
             if (argument.Key == "Input") inputNames.Add((string)argument.Value.Value);
+            else if (argument.Key == "ActivityL1") activityL1 = System.Convert.ToSingle(argument.Value.Value);
             else named.Add(new KeyValuePair<string, object>(argument.Key, argument.Value.Value));
         }
         var reader = new LayerAttribute(attribute.AttributeClass!.Name, attribute.ConstructorArguments, named);
@@ -182,6 +184,7 @@ internal static class NetworkParser
             Location = location,
             // A join names its inputs in its constructor; any other layer may name one with Input = nameof(…).
             InputNames = (reader.InputNames.Count > 0 ? reader.InputNames : inputNames).ToEquatableArray(),
+            ActivityL1 = activityL1,
         };
     }
 

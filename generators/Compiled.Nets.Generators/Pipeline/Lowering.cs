@@ -83,17 +83,28 @@ internal static class Lowering
         for (int i = 0; i < count; i++) shapedLayers[i].Family.AllocateBuffers(context, i);
         for (int i = 1; i < count; i++) shapedLayers[i].Family.LowerForward(context, i);
 
-        LossPlan? loss = null;
+        var terms = ImmutableArray.CreateBuilder<LossTermPlan>();
         if (network.Training == TrainingRuleKind.GradientDescent)
         {
-            loss = LowerLoss(network.Loss, network.Output, buffers[count - 1]);
+            var loss = LowerLoss(network.Loss, network.Output, buffers[count - 1]);
             context.Loss = loss;
+            terms.Add(new OutputLossTerm(loss));
+            // Activity penalties: a term per penalised layer on the buffer it writes (a Flatten's is its input's).
+            var penalised = new System.Collections.Generic.Dictionary<int, (string Layer, float Lambda)>();
+            for (int i = 1; i < count; i++)
+            {
+                if (shapedLayers[i].ActivityL1 == 0f) continue;
+                terms.Add(new ActivityL1Term(shapedLayers[i].Name, buffers[owner[i]], shapedLayers[i].ActivityL1));
+                penalised[owner[i]] = (shapedLayers[i].Name, shapedLayers[i].ActivityL1);
+            }
             for (int i = count - 1; i >= 1; i--)
             {
                 var layer = shapedLayers[i];
                 if (layer.Family.SharesInputBuffer(layer.Options) || !reachesOutput[i] || !needsGradient[i]) continue;
                 if (context.ContributionsTo(i) is { } parts)
                     context.Backward(new GradientSumOp(layer.Name, buffers[i], parts.ToEquatableArray()));
+                if (penalised.TryGetValue(i, out var penalty))
+                    context.Backward(new ActivityL1GradientOp(penalty.Layer, buffers[i], penalty.Lambda, context.DerivativeOf(i)));
                 layer.Family.LowerBackward(context, i);
             }
         }
@@ -101,7 +112,7 @@ internal static class Lowering
         return new NetworkPlan(network.Type, network.Loss, network.Training, network.Seed, network.LearningRate,
             layers[0].OutputSize, layers[count - 1].OutputSize, parameterOffset, stateOffset, scratchOffset, activationOffset,
             buffers[count - 1], layers.ToEquatableArray(), layers.SelectMany(l => l.Family.Tensors(l)).ToEquatableArray(),
-            Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), loss, context.BackwardOps.ToEquatableArray());
+            Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), terms.ToEquatableArray(), context.BackwardOps.ToEquatableArray());
     }
 
     /// <summary>Penalised ranges: the weights of the layers whose family says so, biases and normalisation parameters only when asked for.</summary>

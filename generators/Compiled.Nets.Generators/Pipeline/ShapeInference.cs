@@ -100,6 +100,7 @@ internal static class ShapeInference
             var shaped = layer.Family.Infer(context, layer, inputs.Select(i => layers[i]).ToList());
             // A layer whose shape is unknown stops the network: the layers after it would report consequences, not causes.
             if (shaped is null || context.TooLarge) return null;
+            if (layer.ActivityL1 != 0f) shaped = shaped with { ActivityL1 = CheckActivityPenalty(context, layer, shaped) };
             layers.Add(shaped);
             position[declared] = layers.Count - 1;
         }
@@ -131,6 +132,16 @@ internal static class ShapeInference
             };
 
         return new ShapedNetwork(spec.Type, loss, spec.Training, spec.Seed, spec.LearningRate, spec.UnrollLimit, layers.ToEquatableArray());
+    }
+
+    /// <summary>ActivityL1 is zero or positive and finite, and not on a softmax (its gradient would skip the softmax's Jacobian).</summary>
+    private static float CheckActivityPenalty(ShapeContext context, LayerSpec layer, ShapedLayer shaped)
+    {
+        float lambda = context.CheckPenalty(layer.ActivityL1, "ActivityL1", layer.Name, layer.Location, DiagnosticDescriptors.InvalidLayerPenalty);
+        if (shaped.Activation.Kind == ActivationKind.Softmax)
+            context.Report(DiagnosticDescriptors.UnsupportedActivation, layer.Location, layer.Name, "activation", "softmax",
+                "an activity penalty (ActivityL1) applies to element-wise activations; penalise the layer before the softmax");
+        return lambda;
     }
 
     private static float CheckNetworkPenalty(float value, string setting, NetworkSpec spec, ImmutableArray<DiagnosticInfo>.Builder diagnostics)

@@ -59,6 +59,23 @@ internal static class DenseCSharp
         w.Close();
     }
 
+    public static void TiedForward(SourceWriter w, TiedDenseForwardOp op)
+    {
+        int n = op.Input.Width, m = op.Output.Width;
+        w.Line($"// {op.Layer}: dense {n} → {m} with {op.Partner}'s weight transposed, {Describe(op.Epilogue)}.");
+        w.Line($"{Kernels}TiedDenseKernels.Forward({ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+               $"new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), ActivationsOf({op.Output.Offset}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+    }
+
+    public static void TiedBackward(SourceWriter w, TiedDenseBackwardOp op)
+    {
+        int n = op.Input.Width, m = op.Output.Width;
+        w.Line($"// {op.Layer}: {op.Partner}'s dW += x ⊗ dz (its two uses add up), db += Σ dz{(op.InputDelta is null ? "" : ", dz_prev = f′(x) ⊙ (W dz)")}.");
+        w.Line($"{Kernels}TiedDenseKernels.Backward(DeltasOf({op.Output.Offset}, {m}, batch), {ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+               $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), " +
+               $"{(op.InputDelta is { } target ? $"DeltasOf({target.Offset}, {n}, batch)" : "default")}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+    }
+
     public static void SoftmaxForward(SourceWriter w, SoftmaxForwardOp softmax)
     {
         w.Line($"// {softmax.Layer}: softmax over {softmax.Buffer.Width} units, per sample.");

@@ -45,3 +45,24 @@ internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPla
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxBackward(w, this);
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxBackward(cuda, this);
 }
+
+/// <summary>
+/// A tied layer: y = f(Wᵀ x + b) with W the partner's weight [n, m] (n = this layer's input, m its output), read in place.
+/// </summary>
+internal sealed record TiedDenseForwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    ActivationPlan Epilogue, string Partner) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w) => DenseCSharp.TiedForward(w, this);
+    public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.TiedForward(cuda, this);
+}
+
+/// <summary>
+/// A tied layer's backward pass: dW += x ⊗ dz into the partner's gradient (so both uses of the weight add up),
+/// db += Σ dz, and with an <see cref="InputDelta"/>, dx = f′_prev(x) ⊙ (W dz).
+/// </summary>
+internal sealed record TiedDenseBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
+    BufferRef? InputDelta, ActivationPlan InputDerivative, string Partner) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w) => DenseCSharp.TiedBackward(w, this);
+    public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.TiedBackward(cuda, this);
+}

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 using Compiled.Nets.Generators.Pipeline;
@@ -17,7 +18,14 @@ internal sealed record DenseOptions : LayerOptions
     public required float BiasInitialValue { get; init; }
     public required float L1 { get; init; }
     public required float L2 { get; init; }
+    /// <summary>The Dense layer whose weight this one uses transposed (<c>TiedTo = nameof(…)</c>); empty when untied.</summary>
+    public required string TiedTo { get; init; }
+
+    public bool IsTied => TiedTo.Length > 0;
 }
+
+/// <summary>A tied layer's partner: the index (in execution order) of the layer whose weight it uses transposed.</summary>
+internal sealed record TiedDetail(int Partner) : LayerDetail;
 
 /// <summary>
 /// Fully connected layers, y = f(W x + b) with W [out, in] as nn.Linear stores it. Small layers are unrolled into
@@ -42,6 +50,7 @@ internal sealed class DenseFamily : LayerFamily
             BiasInitialValue = 0f,
             L1 = float.NaN,
             L2 = float.NaN,
+            TiedTo = "",
         };
         foreach (var named in attribute.Named)
         {
@@ -52,6 +61,7 @@ internal sealed class DenseFamily : LayerFamily
                 "BiasInitialValue" => options with { BiasInitialValue = LayerAttribute.Float(named.Value) },
                 "L1" => options with { L1 = LayerAttribute.Float(named.Value) },
                 "L2" => options with { L2 = LayerAttribute.Float(named.Value) },
+                "TiedTo" => options with { TiedTo = (string)named.Value },
                 _ => options,
             };
         }
@@ -59,6 +69,24 @@ internal sealed class DenseFamily : LayerFamily
     }
 
     public override bool NeedsFlatInput(LayerOptions options) => true;
+
+    public override IEnumerable<string> References(LayerOptions options) =>
+        ((DenseOptions)options).IsTied ? new[] { ((DenseOptions)options).TiedTo } : System.Linq.Enumerable.Empty<string>();
+
+    public override bool CheckReferences(NetworkSpec network, LayerSpec layer, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
+    {
+        var options = (DenseOptions)layer.Options;
+        if (!options.IsTied) return true;
+        var partner = System.Linq.Enumerable.FirstOrDefault(network.Layers, l => l.Name == options.TiedTo);
+        string? problem = partner is null ? null
+            : partner.Name == layer.Name ? "itself; a layer shares the weight of another Dense layer"
+            : partner.Options is not DenseOptions partnerOptions ? $"a {partner.Options.Kind} layer, but TiedTo shares the weight of a Dense layer"
+            : partnerOptions.IsTied ? $"a layer that is itself tied to '{partnerOptions.TiedTo}'; tie both to the layer that owns the weight"
+            : null;
+        if (problem is null) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputReference, layer.Location, layer.Name, options.TiedTo, problem));
+        return false;
+    }
 
     public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
     {
@@ -76,6 +104,18 @@ internal sealed class DenseFamily : LayerFamily
         var (l1, l2) = context.Penalties(layer, options.L1, options.L2);
         var resolved = options with { Slope = slope, Initialization = context.Initialization(options.Initialization) };
         var shaped = context.Create(layer, inputs, new[] { options.Units }, resolved, new ActivationPlan(options.Activation, slope), deltaAtPreActivation: true);
+        if (options.IsTied)
+        {
+            // The partner's weight W [out, in] read as Wᵀ: this layer maps out → in and owns only its bias.
+            var partner = context.LayerNamed(options.TiedTo)!;
+            if (shaped.InputSize != partner.OutputSize || shaped.OutputSize != partner.InputSize)
+            {
+                context.Report(DiagnosticDescriptors.TiedShapeMismatch, layer.Location, layer.Name, partner.Name, partner.InputSize, partner.OutputSize,
+                    shaped.InputSize, shaped.OutputSize);
+                return null;
+            }
+            return shaped with { BiasCount = shaped.OutputSize, L1 = l1, L2 = l2, Detail = new TiedDetail(context.PositionOf(options.TiedTo)) };
+        }
         return shaped with { WeightCount = context.Size(layer, "the weights of {layer}", shaped.InputSize, shaped.OutputSize), BiasCount = shaped.OutputSize, L1 = l1, L2 = l2 };
     }
 
@@ -83,17 +123,26 @@ internal sealed class DenseFamily : LayerFamily
 
     public override IEnumerable<TensorPlan> Tensors(LayerPlan layer)
     {
-        yield return new TensorPlan(layer.Name + ".weight", new[] { layer.OutputSize, layer.InputSize }.ToEquatableArray(), false, layer.WeightOffset);
+        if (layer.Detail is not TiedDetail)
+            yield return new TensorPlan(layer.Name + ".weight", new[] { layer.OutputSize, layer.InputSize }.ToEquatableArray(), false, layer.WeightOffset);
         yield return new TensorPlan(layer.Name + ".bias", new[] { layer.OutputSize }.ToEquatableArray(), false, layer.BiasOffset);
     }
 
-    public override bool PenalizesWeights(LayerPlan layer) => true;
+    public override bool PenalizesWeights(LayerPlan layer) => layer.Detail is not TiedDetail;
 
     public override void LowerForward(LoweringContext context, int index)
     {
         var layer = context.Layers[index];
         var output = context.Buffer(index);
         bool softmax = layer.Activation.Kind == ActivationKind.Softmax;
+        var epilogue = softmax ? ActivationPlan.Linear : layer.Activation;
+        if (layer.Detail is TiedDetail tied)
+        {
+            context.Forward(new TiedDenseForwardOp(layer.Name, context.InputOf(index), output, context.Layers[tied.Partner].WeightOffset, layer.BiasOffset,
+                epilogue, context.Layers[tied.Partner].Name));
+            if (softmax) context.Forward(new SoftmaxForwardOp(layer.Name, output));
+            return;
+        }
         context.Forward(new DenseForwardOp(layer.Name, context.InputOf(index), output, layer.WeightOffset, layer.BiasOffset,
             softmax ? ActivationPlan.Linear : layer.Activation, IsUnrolled(layer.InputSize, layer.OutputSize, context.UnrollLimit)));
         if (softmax) context.Forward(new SoftmaxForwardOp(layer.Name, output));
@@ -107,6 +156,12 @@ internal sealed class DenseFamily : LayerFamily
         if (layer.Activation.Kind == ActivationKind.Softmax && !softmaxFused) context.Backward(new SoftmaxBackwardOp(layer.Name, output));
         var input = context.InputOf(index);
         var (target, derivative) = context.GradientInto(layer.Inputs[0]);
+        if (layer.Detail is TiedDetail tied)
+        {
+            context.Backward(new TiedDenseBackwardOp(layer.Name, input, output, context.Layers[tied.Partner].WeightOffset, layer.BiasOffset,
+                target, derivative, context.Layers[tied.Partner].Name));
+            return;
+        }
         context.Backward(new DenseBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, target is not null, derivative,
             IsUnrolled(layer.InputSize, layer.OutputSize, context.UnrollLimit), target ?? input));
     }
@@ -117,11 +172,20 @@ internal sealed class DenseFamily : LayerFamily
     public override void WriteInitialization(SourceWriter w, LayerPlan layer)
     {
         var options = (DenseOptions)layer.Options;
+        if (options.IsTied)
+        {
+            w.Line($"// {layer.Name}: uses {options.TiedTo}'s weight transposed; biases {CSharpCode.Number(options.BiasInitialValue)}.");
+            if (options.BiasInitialValue != 0f)
+                w.Line($"new {CSharpCode.Span}(_parameters, {layer.BiasOffset}, {layer.BiasCount}).Fill({CSharpCode.Float(options.BiasInitialValue)});");
+            return;
+        }
         InitializationCode.WriteFill(w, layer.Name, options.Initialization, options.BiasInitialValue, layer.WeightOffset, layer.WeightCount,
             layer.InputSize, layer.OutputSize, layer.BiasOffset, layer.BiasCount);
     }
 
-    public override string Describe(LayerPlan layer) => $"dense {layer.InputSize} → {layer.OutputSize}, {CSharpCode.Describe(layer.Activation)}";
+    public override string Describe(LayerPlan layer) => layer.Options is DenseOptions { IsTied: true } tied
+        ? $"dense {layer.InputSize} → {layer.OutputSize} with {tied.TiedTo}'s weight transposed, {CSharpCode.Describe(layer.Activation)}"
+        : $"dense {layer.InputSize} → {layer.OutputSize}, {CSharpCode.Describe(layer.Activation)}";
 
     public override string ShortDescription(LayerPlan layer) => $"{layer.OutputSize} ({CSharpCode.Describe(layer.Activation)})";
 
