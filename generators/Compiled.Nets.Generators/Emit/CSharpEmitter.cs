@@ -624,6 +624,8 @@ internal static class CSharpEmitter
     {
         w.Line("/// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>");
         w.Open($"private void RunBackward({ReadOnlySpan} inputs, int batch)");
+        w.Line("// Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.");
+        w.Line("global::System.Array.Clear(_gradients);");
         w.Line("int capacity = _capacity;");
         foreach (var op in plan.BackwardOps)
         {
@@ -637,7 +639,7 @@ internal static class CSharpEmitter
                     break;
                 case PReLUBackwardOp prelu:
                     w.Line($"// {prelu.Layer}: ∂L/∂a = Σ dy · min(x, 0){(prelu.PropagateToInput ? ", and back to the previous layer" + DerivativeNote(prelu.InputDerivative) : "")}.");
-                    w.Line($"_gradients[{prelu.SlopeOffset}] = {Kernels}PReLUKernels.Backward({Deltas(prelu.Output)}, {ActivationSource(prelu.Input, "inputs")}, _parameters[{prelu.SlopeOffset}], " +
+                    w.Line($"_gradients[{prelu.SlopeOffset}] += {Kernels}PReLUKernels.Backward({Deltas(prelu.Output)}, {ActivationSource(prelu.Input, "inputs")}, _parameters[{prelu.SlopeOffset}], " +
                            $"{(prelu.PropagateToInput ? Deltas(prelu.InputDelta) : "default")}, {ActivationStruct(prelu.InputDerivative)});");
                     break;
                 case BatchNormBackwardOp norm:
@@ -751,7 +753,6 @@ internal static class CSharpEmitter
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: backward, {n} → {m}, unrolled: dW += dz xᵀ, db += dz{(op.PropagateToInput ? ", dz_prev = f′(x) ⊙ (Wᵀ dz)" : "")}.");
         w.Open();
-        w.Line($"new {Span}(_gradients, {op.WeightOffset}, {n * m + m}).Clear();");
         w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);");
         w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");

@@ -243,6 +243,8 @@ namespace Demo
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
+            global::System.Array.Clear(_gradients);
             int capacity = _capacity;
             // Probabilities: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
             global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(192, 10, batch), ActivationsOf(128, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);

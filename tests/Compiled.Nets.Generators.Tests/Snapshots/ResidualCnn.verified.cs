@@ -260,6 +260,8 @@ namespace Demo
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
+            global::System.Array.Clear(_gradients);
             int capacity = _capacity;
             // Digit: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
             global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(832, 10, batch), ActivationsOf(768, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);

@@ -259,10 +259,11 @@ namespace Demo
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
         private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
+            global::System.Array.Clear(_gradients);
             int capacity = _capacity;
             // Y: backward, 4 → 1, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
-                new global::System.Span<float>(_gradients, 12, 5).Clear();
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
                 ref float xFirst = ref MemoryMarshal.GetArrayDataReference(_activations);
@@ -284,7 +285,6 @@ namespace Demo
             }
             // Hidden: backward, 2 → 4, unrolled: dW += dz xᵀ, db += dz.
             {
-                new global::System.Span<float>(_gradients, 0, 12).Clear();
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
                 ref float xFirst = ref MemoryMarshal.GetReference(inputs);
