@@ -358,7 +358,7 @@ internal static class CudaEmitter
                     Kernel(bias, $"{convT.Layer}: db[c] = Σ dz over the batch and channel c's plane; grid {c.InChannels}, block {ReduceThreads}",
                         $"float sum = 0.0f; const float* dz = {Buffer(convT.Output, "D")};\n" +
                         $"    for (int j = threadIdx.x; j < CN_BATCH * {plane}; j += {ReduceThreads}) sum += dz[((j / {plane}) * {c.InChannels} + blockIdx.x) * {plane} + j % {plane}];\n" +
-                        $"    sum = cn::block_reduce<{ReduceThreads}>(sum, cn::SumOp());\n    if (threadIdx.x == 0) G[{convT.BiasOffset} + blockIdx.x] = sum;");
+                        $"    sum = cn::block_reduce<{ReduceThreads}>(sum, cn::SumOp());\n    if (threadIdx.x == 0) G[{convT.BiasOffset} + blockIdx.x] += sum;");
                     backward.Add(new CudaLaunchSpec(weights, (taps + 1).ToString(CultureInfo.InvariantCulture), c.OutChannels.ToString(CultureInfo.InvariantCulture), ReduceThreads, 1, "0"));
                     backward.Add(new CudaLaunchSpec(bias, c.InChannels.ToString(CultureInfo.InvariantCulture), "1", ReduceThreads, 1, "0"));
                     if (convT.InputDelta is not { } target) break;
