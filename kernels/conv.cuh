@@ -107,11 +107,12 @@ __device__ void conv2d_forward(const float* __restrict__ x, const float* __restr
 
 // dW[oc, c, kh, kw] = Σ_{n, oh, ow} dz[n, oc, oh, ow] · x[n, g·InC/G + c, oh·Sh − Ph + kh, ow·Sw − Pw + kw]
 // (taps in the padding contribute nothing) and db[oc] = Σ_{n, oh, ow} dz[n, oc, oh, ow], both
-// overwritten. One block per weight, blockIdx.x = (c·KH + kh)·KW + kw and blockIdx.y = oc, plus one
-// more column of blocks, blockIdx.x = InC/G·KH·KW, for the bias. A block's threads stride over the
-// Batch·OutH·OutW positions (consecutive threads on consecutive ow, so the dz reads coalesce), each
-// summing its positions in order, then block_reduce: the order of every sum is fixed by Threads,
-// with no atomics.
+// added to dw and db (the gradient arena is zeroed once per step; thread 0 of the value's one block
+// is its only writer, so no atomic). One block per weight, blockIdx.x = (c·KH + kh)·KW + kw and
+// blockIdx.y = oc, plus one more column of blocks, blockIdx.x = InC/G·KH·KW, for the bias. A
+// block's threads stride over the Batch·OutH·OutW positions (consecutive threads on consecutive ow,
+// so the dz reads coalesce), each summing its positions in order, then block_reduce: the order of
+// every sum is fixed by Threads, with no atomics.
 // Launch: grid (InC/Groups·KH·KW + 1, OutC), block Threads (a multiple of 32), shared 0.
 template <int Batch, int InC, int InH, int InW, int OutC, int KH, int KW, int StrideH, int StrideW, int PadH, int PadW,
     int Groups, int Threads>
@@ -147,8 +148,8 @@ __device__ void conv2d_weight_gradient(const float* __restrict__ dz, const float
     sum = block_reduce<Threads>(sum, SumOp());
     if (threadIdx.x == 0)
     {
-        if (r == Taps) db[oc] = sum;
-        else dw[oc * Taps + r] = sum;
+        if (r == Taps) db[oc] += sum;
+        else dw[oc * Taps + r] += sum;
     }
 }
 
@@ -166,7 +167,7 @@ __device__ void conv2d_weight_gradient(const float* __restrict__ dz, const float
 // output_padding is InH here (output_padding being the remainder the forward's floor drops).
 // Conversely the transposed layer's data gradient is conv2d_forward (zero bias, linear), and its
 // weight gradient conv2d_weight_gradient with dz ← its input and x ← its output gradient (whose db
-// is then not its bias gradient).
+// is then not its bias gradient: it is added to a discarded scratch slot).
 // Launch: grid ⌈Batch·InC·InH·InW/Threads⌉, block Threads (any), shared 0.
 template <int Batch, int InC, int InH, int InW, int OutC, int KH, int KW, int StrideH, int StrideW, int PadH, int PadW,
     int Groups, int ActPrev>

@@ -66,9 +66,11 @@ __device__ void dense_forward(const float* __restrict__ x, const float* __restri
     if (b < Batch && j < Out) y[b * Out + j] = activate<Act>(acc + bias[j], slope);
 }
 
-// dW[j, i] = Σ_b dz[b, j] x[b, i] and db[j] = Σ_b dz[b, j], both overwritten (dz: the gradient at
-// this layer's pre-activation). The first column of blocks also writes db, summing over the
-// batch in order (as the C# loop), one thread per output j.
+// Adds to dW and db: dW[j, i] += Σ_b dz[b, j] x[b, i] and db[j] += Σ_b dz[b, j] (dz: the gradient
+// at this layer's pre-activation; the runner zeroes the gradient arena once per step, so a weight
+// read by several ops sums their gradients). The first column of blocks also adds to db, summing
+// over the batch in order (as the C# loop), one thread per output j. Each value has one writer, so
+// the load-add-store needs no atomic.
 // Launch: grid (⌈In/T⌉, ⌈Out/T⌉), block (T, T), shared 0 (static 2·T·(T+1)·4 bytes).
 template <int Batch, int In, int Out, int T>
 __device__ void dense_weight_gradient(const float* __restrict__ dz, const float* __restrict__ x,
@@ -76,7 +78,7 @@ __device__ void dense_weight_gradient(const float* __restrict__ dz, const float*
 {
     const float acc = gemm_tile<Out, In, Batch, T, false, true>(dz, x);
     const int j = blockIdx.y * T + threadIdx.y, i = blockIdx.x * T + threadIdx.x;
-    if (j < Out && i < In) dw[j * In + i] = acc;
+    if (j < Out && i < In) dw[j * In + i] += acc;
     if (blockIdx.x == 0 && threadIdx.y == 0)
     {
         const int jb = blockIdx.y * T + threadIdx.x;  // tx along j: the reads of each row coalesce
@@ -84,7 +86,7 @@ __device__ void dense_weight_gradient(const float* __restrict__ dz, const float*
         {
             float sum = 0.0f;
             for (int b = 0; b < Batch; ++b) sum += dz[b * Out + jb];
-            db[jb] = sum;
+            db[jb] += sum;
         }
     }
 }

@@ -45,10 +45,10 @@ __device__ void prelu_forward(const float* __restrict__ x, float* __restrict__ y
     }
 }
 
-// partials[blockIdx.x] = this block's part of ∂L/∂a = Σ dy · min(x, 0) and, with Propagate,
-// dPrev = dy ⊙ (x > 0 ? 1 : a) ⊙ f′_prev(x) (x is the previous layer's output). A second launch,
-// reduce_sum<⌈Count/Threads⌉, ·>(partials, slopeGradient), finishes the sum in a fixed order
-// (with a single block, partials can be the gradient slot itself).
+// partials[blockIdx.x] = this block's part of ∂L/∂a = Σ dy · min(x, 0) (overwritten: scratch) and,
+// with Propagate, dPrev = dy ⊙ (x > 0 ? 1 : a) ⊙ f′_prev(x) (x is the previous layer's output). A
+// second launch, reduce_sum<⌈Count/Threads⌉, ·>(partials, slopeGradient), finishes the sum in a
+// fixed order and adds it to the slope's gradient (zeroed once per step).
 // Launch: grid ⌈Count/Threads⌉, block Threads (a multiple of 32), shared 0.
 template <int Count, int Threads, int ActPrev, bool Propagate>
 __device__ void prelu_backward(const float* __restrict__ dy, const float* __restrict__ x, const float* __restrict__ slope,
@@ -127,8 +127,9 @@ __device__ void batchnorm_forward_inference(const float* __restrict__ x, float* 
     y[i] = activate<Act>(x[i] * scale + shift, slope);
 }
 
-// From dy, the gradient at this layer's output (overwritten with dz = dy ⊙ f′(y)): dβ = Σ dz,
-// dγ = Σ dz x̂ and, with Propagate, dPrev = f′_prev(yPrev) · γ/σ · (dz − mean(dz) − x̂ mean(dz x̂)),
+// From dy, the gradient at this layer's output (overwritten with dz = dy ⊙ f′(y)): adds dβ += Σ dz
+// and dγ += Σ dz x̂ to the gradients (zeroed once per step; one thread per feature is each value's
+// only writer) and, with Propagate, dPrev = f′_prev(yPrev) · γ/σ · (dz − mean(dz) − x̂ mean(dz x̂)),
 // sums and means over the Batch·Plane values of each feature.
 // Launch: grid ⌈Features/Threads⌉, block Threads (any), shared 0.
 template <int Batch, int Features, int Act, int ActPrev, bool Propagate, int Plane = 1>
@@ -149,8 +150,8 @@ __device__ void batchnorm_backward(float* __restrict__ dy, const float* __restri
             sumDz += dz;
             sumDzNormalized += dz * normalized[i];
         }
-    betaGradient[f] = sumDz;
-    gammaGradient[f] = sumDzNormalized;
+    betaGradient[f] += sumDz;
+    gammaGradient[f] += sumDzNormalized;
     if constexpr (Propagate)
     {
         const float scale = gamma[f] * invStd[f];

@@ -43,7 +43,8 @@ __device__ float block_reduce(float v, Op op)
     return result;
 }
 
-// out[0] = Σ in[0..Count): the second pass of a two-pass reduction (e.g. per-block partials).
+// out[0] += Σ in[0..Count): the second pass of a two-pass reduction (e.g. per-block partials), added
+// to its destination (a gradient slot, zeroed once per step; thread 0 is the only writer).
 // Launch: grid 1, block Threads, shared 0.
 template <int Count, int Threads>
 __device__ void reduce_sum(const float* __restrict__ in, float* __restrict__ out)
@@ -51,7 +52,7 @@ __device__ void reduce_sum(const float* __restrict__ in, float* __restrict__ out
     float sum = 0.0f;
     for (int i = threadIdx.x; i < Count; i += Threads) sum += in[i];
     sum = block_reduce<Threads>(sum, SumOp());
-    if (threadIdx.x == 0) out[0] = sum;
+    if (threadIdx.x == 0) out[0] += sum;
 }
 
 }  // namespace cn

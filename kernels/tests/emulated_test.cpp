@@ -181,9 +181,10 @@ void test_dense_forward(const char* name, cn_kernel_entry entry, int act, int ba
 
 void test_dense_weight_gradient(const char* name, cn_kernel_entry entry, int batch, int in, int out, int tile)
 {
-    Floats dz = random_floats(batch * out), x = random_floats(batch * in), dw(out * in, NAN), db(out, NAN);
+    // The kernel adds to dW and db: they start from earlier values, not zero.
+    Floats dz = random_floats(batch * out), x = random_floats(batch * in), dw = random_floats(out * in), db = random_floats(out);
+    Doubles wantW = to_doubles(dw), wantB = to_doubles(db);
     launch(name, entry, {blocks(in, tile), blocks(out, tile)}, {unsigned(tile), unsigned(tile)}, 0, dz.data(), x.data(), dw.data(), db.data());
-    Doubles wantW(out * in, 0.0), wantB(out, 0.0);
     for (int r = 0; r < batch; ++r)
         for (int j = 0; j < out; ++j)
         {
@@ -471,7 +472,8 @@ void test_prelu()
     for (int i = 0; i < kCount; ++i) want[i] = x[i] > 0 ? x[i] : double(slope[0]) * x[i];
     check("prelu_forward_a", y, want, 1);
 
-    Floats dy = random_floats(kCount), partials(blocks(kCount, 64), NAN), gradient(1, NAN), dPrev(kCount, NAN);
+    // reduce_sum adds the partials to the slope's gradient: it starts from an earlier value, not zero.
+    Floats dy = random_floats(kCount), partials(blocks(kCount, 64), NAN), gradient{0.375f}, dPrev(kCount, NAN);
     launch("prelu_backward_tanh_a", prelu_backward_tanh_a_entry, {blocks(kCount, 64)}, {64}, 0,
         dy.data(), x.data(), slope.data(), partials.data(), dPrev.data());
     launch("reduce_sum_3", reduce_sum_3_entry, {1}, {32}, 0, static_cast<const float*>(partials.data()), gradient.data());
@@ -482,7 +484,7 @@ void test_prelu()
         want[i] = dy[i] * (x[i] > 0 ? 1.0 : slope[0]) * ref_derivative(Tanh, x[i]);
     }
     check("prelu_backward_tanh_a dPrev", dPrev, want, 1);
-    check("prelu_backward_tanh_a + reduce_sum_3 da", gradient, Doubles{wantSlope}, kCount);
+    check("prelu_backward_tanh_a + reduce_sum_3 da", gradient, Doubles{0.375 + wantSlope}, kCount);
 
     Floats single(1, NAN);
     launch("prelu_backward_first_a", prelu_backward_first_a_entry, {1}, {256}, 0,
@@ -535,7 +537,9 @@ void test_batchnorm()
     check("batchnorm_forward_inference_relu_a", yInference, wantInference, 1);
 
     // Backward from the training forward's outputs; x is a tanh layer's output (yPrev).
-    Floats dy = random_floats(kCount), dyIn = dy, dGamma(kFeatures, NAN), dBeta(kFeatures, NAN), dPrev(kCount, NAN);
+    // dγ and dβ are added to: they start from earlier values, not zero.
+    Floats dy = random_floats(kCount), dyIn = dy, dGamma = random_floats(kFeatures), dBeta = random_floats(kFeatures), dPrev(kCount, NAN);
+    const Floats dGamma0 = dGamma, dBeta0 = dBeta;
     launch("batchnorm_backward_relu_tanh_a", batchnorm_backward_relu_tanh_a_entry, {blocks(kFeatures, 32)}, {32}, 0,
         dy.data(), y.data(), normalized.data(), gamma.data(), invStd.data(), dGamma.data(), dBeta.data(), x.data(), dPrev.data());
     Doubles wantDz(kCount), wantGamma(kFeatures), wantBeta(kFeatures), wantPrev(kCount);
@@ -549,8 +553,8 @@ void test_batchnorm()
             sumDz += wantDz[i];
             sumDzN += wantDz[i] * normalized[i];
         }
-        wantBeta[f] = sumDz;
-        wantGamma[f] = sumDzN;
+        wantBeta[f] = dBeta0[f] + sumDz;
+        wantGamma[f] = dGamma0[f] + sumDzN;
         double scale = double(gamma[f]) * invStd[f];
         for (int b = 0; b < kBatch; ++b)
         {
@@ -622,9 +626,10 @@ void test_conv_forward(const char* name, cn_kernel_entry entry, const ConvShape&
 
 void test_conv_weight_gradient(const char* name, cn_kernel_entry entry, const ConvShape& c, int threads)
 {
-    Floats dz = random_floats(c.outputs()), x = random_floats(c.inputs()), dw(c.weights(), NAN), db(c.outC, NAN);
+    // The kernel adds to dW and db: they start from earlier values, not zero.
+    Floats dz = random_floats(c.outputs()), x = random_floats(c.inputs()), dw = random_floats(c.weights()), db = random_floats(c.outC);
+    Doubles wantW = to_doubles(dw), wantB = to_doubles(db);
     launch(name, entry, {unsigned(c.weights() / c.outC + 1), unsigned(c.outC)}, {unsigned(threads)}, 0, dz.data(), x.data(), dw.data(), db.data());
-    Doubles wantW(c.weights(), 0.0), wantB(c.outC, 0.0);
     for (int n = 0; n < c.batch; ++n)
         for (int oc = 0; oc < c.outC; ++oc)
             for (int oh = 0; oh < c.outH(); ++oh)

@@ -92,6 +92,9 @@ public class CudaKernelTests
 
         public Span<float> Arena(int index) => new((void*)_arenas[index], _lengths[index]);
 
+        /// <summary>Zeroes an arena through the backend, as CudaNetworkRunner zeroes the gradients before the backward launches.</summary>
+        public void Zero(int index) => _backend.Zero(_arenas[index], _lengths[index]);
+
         public void Run(IEnumerable<CudaLaunch> launches)
         {
             foreach (var launch in launches) _backend.Launch(_backend.GetFunction(_module, launch.Kernel), launch, _parameters);
@@ -197,6 +200,9 @@ public class CudaKernelTests
         // Training: forward, loss, backward against ComputeGradients.
         device.Run(c.TrainingForward(batch));
         device.Run(c.Loss(batch));
+        // The backward kernels add to G: left over from "a previous step", then zeroed once as the runner does.
+        device.Arena(EmulatedNetwork.G).Fill(0.25f);
+        device.Zero(EmulatedNetwork.G);
         device.Run(c.Backward(batch));
         float expectedLoss = net.ComputeGradients(inputs, targets, batch);
         float emulatedLoss = device.Arena(EmulatedNetwork.L)[batch];
@@ -321,12 +327,15 @@ public class CudaKernelTests
             .Concat(new[] { "update_sgd", "update_momentum", "update_nesterov", "update_adagrad", "update_rmsprop", "update_adadelta", "update_adam" }
                 .Select(k => new CudaLaunch(k, (parameters + 255) / 256, 1, 256, 1, 0)))
             .ToList();
+        // Before the backward launches the gradient arena (1) is zeroed, as CudaNetworkRunner does in its graph.
+        int zeroAt = c.Inference(batch).Length + c.TrainingForward(batch).Length + c.Loss(batch).Length;
+        IEnumerable<string> Lines(long[] arenas) => new[] { string.Join(" ", arenas) }
+            .Concat(launches.Select((l, i) => (i == zeroAt ? "zero 1\n" : "") + $"{l.Kernel} {l.GridX} {l.GridY} {l.BlockX} {l.BlockY} {l.SharedBytes}"));
         string directory = Directory.CreateTempSubdirectory("cn-san-").FullName;
         try
         {
             File.WriteAllText(Path.Combine(directory, "net.cu"), c.Source);
-            File.WriteAllLines(Path.Combine(directory, "launches.txt"),
-                new[] { string.Join(" ", lengths) }.Concat(launches.Select(l => $"{l.Kernel} {l.GridX} {l.GridY} {l.BlockX} {l.BlockY} {l.SharedBytes}")));
+            File.WriteAllLines(Path.Combine(directory, "launches.txt"), Lines(lengths));
             string kernels = CudaToolchain.KernelsDirectory();
             var build = CudaToolchain.Run(CudaToolchain.Gxx,
                 $"-std=c++20 -O1 -g -pthread -rdynamic -fsanitize={sanitizer} -fno-sanitize-recover=all -x c++ -include \"{Path.Combine(kernels, "cn_emulation.h")}\" " +
@@ -335,15 +344,14 @@ public class CudaKernelTests
             var run = CudaToolchain.Run(Path.Combine(directory, "harness"), "launches.txt", directory);
             _output.WriteLine($"{name} under -fsanitize={sanitizer}: {run.Output.Trim()} in {run.Elapsed.TotalSeconds:F1} s");
             Assert.True(run.ExitCode == 0 && !run.Errors.Contains("Sanitizer"), run.Output + run.Errors);
-            Assert.Contains($"{launches.Count} launches ran", run.Output);
+            Assert.Contains($"{launches.Count} launches ran, 1 arena zeroed", run.Output);
             if (sanitizer.StartsWith("address", StringComparison.Ordinal))
             {
                 // The check is live: one float less of activation and delta arenas and AddressSanitizer reports the overflow
                 // (the last per-sample buffer may be delta-only: a residual network's extra gradient contribution).
                 lengths[2] -= 1;
                 lengths[3] -= 1;
-                File.WriteAllLines(Path.Combine(directory, "short.txt"),
-                    new[] { string.Join(" ", lengths) }.Concat(launches.Select(l => $"{l.Kernel} {l.GridX} {l.GridY} {l.BlockX} {l.BlockY} {l.SharedBytes}")));
+                File.WriteAllLines(Path.Combine(directory, "short.txt"), Lines(lengths));
                 var broken = CudaToolchain.Run(Path.Combine(directory, "harness"), "short.txt", directory);
                 Assert.NotEqual(0, broken.ExitCode);
                 Assert.Contains("heap-buffer-overflow", broken.Errors);

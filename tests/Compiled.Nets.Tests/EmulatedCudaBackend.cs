@@ -12,14 +12,14 @@ namespace Compiled.Nets.Tests;
 /// <summary>
 /// A stand-in GPU for tests: "device memory" is native memory, a "module" is the generated CUDA C built with g++
 /// and kernels/cn_emulation.h, a launch goes through the emulation's cn_launch, and a graph is a recorded list of
-/// launches. With it, <see cref="CudaNetworkRunner"/> and the generated UseDevice path run where no GPU exists.
+/// launches and zeroings (the runner zeroes the gradient arena inside the captured graph, as stream capture records a memset). With it, <see cref="CudaNetworkRunner"/> and the generated UseDevice path run where no GPU exists.
 /// </summary>
 internal sealed unsafe class EmulatedCudaBackend : ICudaBackend
 {
     private static readonly ConcurrentDictionary<string, IntPtr> Libraries = new();
     private readonly Dictionary<IntPtr, IntPtr> _launchers = new();   // function → its library's cn_launch
-    private readonly Dictionary<IntPtr, List<(IntPtr Function, CudaLaunch Launch, IntPtr Parameters)>> _graphs = new();
-    private List<(IntPtr, CudaLaunch, IntPtr)>? _capturing;
+    private readonly Dictionary<IntPtr, List<Recorded>> _graphs = new();
+    private List<Recorded>? _capturing;
     private int _nextGraph = 1;
 
     public static readonly CudaStatus EmulatedStatus =
@@ -29,12 +29,31 @@ internal sealed unsafe class EmulatedCudaBackend : ICudaBackend
 
     public int Launches { get; private set; }
     public int GraphReplays { get; private set; }
+    /// <summary>Zeroings run, captured ones each time their graph replays.</summary>
+    public int Zeroings { get; private set; }
+
+    /// <summary>One piece of a graph: a launch, or (Function zero) the zeroing of ZeroFloats floats at ZeroAt.</summary>
+    private readonly record struct Recorded(IntPtr Function, CudaLaunch Launch, IntPtr Parameters, ulong ZeroAt, long ZeroFloats);
 
     public ulong Allocate(long bytes) => (ulong)NativeMemory.AllocZeroed((nuint)bytes);
     public void Free(ulong pointer) => NativeMemory.Free((void*)pointer);
     public void CopyToDevice(ulong destination, void* source, long bytes) => Buffer.MemoryCopy(source, (void*)destination, bytes, bytes);
     public void CopyToHost(void* destination, ulong source, long bytes) => Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
-    public void Zero(ulong destination, long floats) => NativeMemory.Clear((void*)destination, (nuint)(floats * sizeof(float)));
+    public void Zero(ulong destination, long floats)
+    {
+        if (_capturing is not null)
+        {
+            _capturing.Add(new Recorded(IntPtr.Zero, default, IntPtr.Zero, destination, floats));
+            return;
+        }
+        RunZero(destination, floats);
+    }
+
+    private void RunZero(ulong destination, long floats)
+    {
+        NativeMemory.Clear((void*)destination, (nuint)(floats * sizeof(float)));
+        Zeroings++;
+    }
 
     public IntPtr LoadModule(string networkName, string source, int batch)
     {
@@ -64,7 +83,7 @@ internal sealed unsafe class EmulatedCudaBackend : ICudaBackend
     {
         if (_capturing is not null)
         {
-            _capturing.Add((function, launch, (IntPtr)parameters));
+            _capturing.Add(new Recorded(function, launch, (IntPtr)parameters, 0, 0));
             return;
         }
         Run(function, launch, parameters);
@@ -78,8 +97,8 @@ internal sealed unsafe class EmulatedCudaBackend : ICudaBackend
         Launches++;
     }
 
-    // A graph records launches with their argument arrays, as stream capture does.
-    public void BeginCapture() => _capturing = new List<(IntPtr, CudaLaunch, IntPtr)>();
+    // A graph records launches with their argument arrays, and zeroings, as stream capture does.
+    public void BeginCapture() => _capturing = new List<Recorded>();
 
     public IntPtr EndCapture()
     {
@@ -92,7 +111,11 @@ internal sealed unsafe class EmulatedCudaBackend : ICudaBackend
     public void LaunchGraph(IntPtr graph)
     {
         GraphReplays++;
-        foreach (var (function, launch, parameters) in _graphs[graph]) Run(function, launch, (void**)parameters);
+        foreach (var step in _graphs[graph])
+        {
+            if (step.Function == IntPtr.Zero) RunZero(step.ZeroAt, step.ZeroFloats);
+            else Run(step.Function, step.Launch, (void**)step.Parameters);
+        }
     }
 
     public void DestroyGraph(IntPtr graph) => _graphs.Remove(graph);

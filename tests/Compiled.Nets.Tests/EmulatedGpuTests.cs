@@ -46,6 +46,8 @@ public sealed class EmulatedGpuTests : IDisposable
         for (int step = 0; step < 3; step++)
             Assert.Equal(cpu.TrainStep(inputs, targets, batch), gpu.TrainStep(inputs, targets, batch), 5);
         Assert.Equal(3, _backend.GraphReplays); // captured once, replayed every step
+        // The gradient arena is zeroed inside the graph, once per replayed step (plus the optimizer state once, outside it).
+        Assert.Equal(3 + 1, _backend.Zeroings);
         double parameterError = GoldenTests.MaxError(gpu.Parameters.ToArray(), cpu.Parameters.ToArray());
 
         var cpuOut = new float[batch * 10];

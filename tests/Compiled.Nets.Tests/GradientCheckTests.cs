@@ -99,4 +99,32 @@ public class GradientCheckTests
         _output.WriteLine($"max gradient difference unrolled vs SIMD: {error:E2}");
         Assert.True(error < 1e-5);
     }
+
+    public static IEnumerable<object[]> AccumulatingNetworks() => new[]
+    {
+        new object[] { (Func<ITrainableNetwork>)(() => new EveryActivationUnrolled(1)) }, new object[] { (Func<ITrainableNetwork>)(() => new EveryActivationSimd(1)) },
+        new object[] { (Func<ITrainableNetwork>)(() => new PReLUNet(2)) }, new object[] { (Func<ITrainableNetwork>)(() => new BatchNormNet(3)) },
+        new object[] { (Func<ITrainableNetwork>)(() => new ConvValidStride2(4)) }, new object[] { (Func<ITrainableNetwork>)(() => new ConvSameFullGroups(5)) },
+        new object[] { (Func<ITrainableNetwork>)(() => new TransposedUnpoolNet(6)) }, new object[] { (Func<ITrainableNetwork>)(() => new SeparableMaxoutNet(7)) },
+        new object[] { (Func<ITrainableNetwork>)(() => new ResidualNet(8)) },
+    };
+
+    /// <summary>
+    /// The gradient kernels add to the gradient arena (a weight read by several ops sums them), so the backward pass
+    /// zeroes it once at its start: the same step twice gives the same gradients, not twice them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AccumulatingNetworks))]
+    public void Each_backward_pass_starts_from_zero_gradients(Func<ITrainableNetwork> create)
+    {
+        var net = create();
+        const int batch = 6;
+        float[] inputs = TestData.Random(batch * net.InputLength, 5);
+        float[] targets = TestData.OneHot(batch, net.OutputLength, 6);
+        net.ComputeGradients(inputs, targets, batch);
+        float[] first = net.Gradients.ToArray();
+        Assert.Contains(first, g => g != 0f);
+        net.ComputeGradients(inputs, targets, batch);
+        Assert.Equal(first, net.Gradients.ToArray());
+    }
 }

@@ -421,6 +421,8 @@ internal static class CSharpEmitter
     {
         w.Line("/// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>");
         w.Open($"private void RunBackward({ReadOnlySpan} inputs, int batch)");
+        w.Line("// Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.");
+        w.Line("global::System.Array.Clear(_gradients);");
         w.Line("int capacity = _capacity;");
         foreach (var op in plan.BackwardOps) op.WriteCSharp(w);
         w.Close();

@@ -15,6 +15,7 @@ public unsafe interface ICudaBackend : IDisposable
     void Free(ulong pointer);
     void CopyToDevice(ulong destination, void* source, long bytes);
     void CopyToHost(void* destination, ulong source, long bytes);
+    /// <summary>Zeroes <paramref name="floats"/> floats on the stream; between BeginCapture and EndCapture it becomes part of the graph (a memset node).</summary>
     void Zero(ulong destination, long floats);
     /// <summary>Compiles (or loads from a cache) a network's translation unit for one batch capacity.</summary>
     IntPtr LoadModule(string networkName, string source, int batch);

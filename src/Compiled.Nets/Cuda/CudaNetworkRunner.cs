@@ -7,8 +7,8 @@ namespace Compiled.Nets.Cuda;
 /// <summary>
 /// Runs a generated network's CUDA program on the GPU: device arenas for parameters, gradients, running
 /// statistics, optimizer state and, per batch capacity, activations and deltas; NVRTC modules from
-/// <see cref="KernelCompiler"/>; a training step's forward, loss and backward launches captured once as a CUDA
-/// graph and replayed. The network's host arrays stay the reference the user sees: the runner uploads them when
+/// <see cref="KernelCompiler"/>; a training step's forward, loss, gradient zeroing (the backward kernels add to the
+/// gradient arena) and backward launches captured once as a CUDA graph and replayed. The network's host arrays stay the reference the user sees: the runner uploads them when
 /// the host changed them and downloads when the device did, so the same network object works on both devices.
 /// </summary>
 public sealed unsafe class CudaNetworkRunner : IDisposable
@@ -219,6 +219,8 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         _backend.BeginCapture();
         Run(program, program.TrainingForward);
         Run(program, program.Loss);
+        // The gradient kernels add to G (a weight read by several ops sums them): zeroed once per step, in the graph.
+        _backend.Zero(_shared[G], _parameters.Length);
         Run(program, program.Backward);
         return _backend.EndCapture();
     }

@@ -151,8 +151,10 @@ public static class ConvKernels
     }
 
     /// <summary>
-    /// dW and db (overwritten) from dz, the gradient at the pre-activation (NCHW), and the layer's input x. Split across
-    /// the cores, each part sums its samples into its own dW and db, and the parts are added in order at the end.
+    /// Adds to dW and db the batch's weight and bias gradients from dz, the gradient at the pre-activation (NCHW), and
+    /// the layer's input x (gradients are zeroed once per step, and a weight read by several ops sums them). Split across
+    /// the cores, the caller's part adds its samples straight into dW and db, each other part sums its samples into its
+    /// own zeroed dW and db, and those are added to the destination in part order at the end.
     /// </summary>
     public static unsafe void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int batch, Conv2DShape shape, Span<float> scratch)
@@ -163,8 +165,6 @@ public static class ConvKernels
         Check(dw.Length, shape.WeightCount, nameof(dw));
         Check(db.Length, shape.OutChannels, nameof(db));
         Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
-        dw.Clear();
-        db.Clear();
         int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
         if (parts == 1)
         {
@@ -445,7 +445,7 @@ public static class ConvKernels
 
     /// <summary>
     /// A transposed convolution's backward pass from dz (the gradient at its pre-activation, shaped like the transposed
-    /// convolution's input): dW, db (overwritten) and, when <paramref name="dx"/> is not empty, dx = f′_prev(yPrev) ⊙ conv(dz).
+    /// convolution's input): adds to dW and db, and, when <paramref name="dx"/> is not empty, writes dx = f′_prev(yPrev) ⊙ conv(dz).
     /// </summary>
     public static void TransposedBackward<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> dw, Span<float> db,
         ReadOnlySpan<float> yPrev, Span<float> dx, int batch, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
@@ -454,6 +454,7 @@ public static class ConvKernels
         Check(scratch.Length, shape.ScratchLength + shape.OutChannels, nameof(scratch), atLeast: true);
         // Its weight gradient is the convolution's with the roles swapped (the convolution's "bias gradient" Σ x is discarded).
         var discarded = scratch.Slice(shape.ScratchLength, shape.OutChannels);
+        discarded.Clear(); // WeightGradient adds to it
         WeightGradient(x, dz, dw, discarded, batch, shape, scratch);
         ChannelSums(dz, db, batch, shape.InChannels, shape.InHeight * shape.InWidth);
         if (dx.IsEmpty) return;
@@ -462,12 +463,11 @@ public static class ConvKernels
         GraphKernels.MultiplyByDerivative(dx, yPrev, previousActivation);
     }
 
-    /// <summary>sums[c] = Σ over the batch and the plane of channel c (a per-channel bias gradient).</summary>
+    /// <summary>Adds to sums: sums[c] += Σ over the batch and the plane of channel c (a per-channel bias gradient).</summary>
     public static void ChannelSums(ReadOnlySpan<float> values, Span<float> sums, int batch, int channels, int plane)
     {
         Check(values.Length, batch * channels * plane, nameof(values));
         Check(sums.Length, channels, nameof(sums));
-        sums.Clear();
         for (int b = 0; b < batch; b++)
             for (int c = 0; c < channels; c++)
             {

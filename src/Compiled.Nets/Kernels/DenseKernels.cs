@@ -58,8 +58,10 @@ public static class DenseKernels
     }
 
     /// <summary>
-    /// Weight and bias gradients of a dense layer: <c>dW[j, k] = Σ_b dz[b, j] x[b, k]</c> and
-    /// <c>db[j] = Σ_b dz[b, j]</c> (both overwritten), where <c>dz</c> is the gradient at the pre-activation.
+    /// Weight and bias gradients of a dense layer: adds to dW <c>dW[j, k] += Σ_b dz[b, j] x[b, k]</c> and to db
+    /// <c>db[j] += Σ_b dz[b, j]</c>, where <c>dz</c> is the gradient at the pre-activation. Gradients are zeroed once
+    /// per step and every op adds its share, so a weight read by several ops sums them; the tiles add their sums
+    /// to dW as they store them (load, add, store), so accumulating costs no extra pass.
     /// </summary>
     public static void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int batch, int inSize, int outSize)
@@ -70,8 +72,7 @@ public static class DenseKernels
         CheckLength(db.Length, outSize, nameof(db));
         // dW = dzᵀ x: row j of dW gathers dz[·, j] (stride outSize) against the rows of x.
         MultiplyStrided(ref MemoryMarshal.GetReference(dz), 1, outSize, ref MemoryMarshal.GetReference(x),
-            ref MemoryMarshal.GetReference(dw), ref MemoryMarshal.GetReference(dw), outSize, inSize, batch, default(LinearActivation));
-        db.Clear();
+            ref MemoryMarshal.GetReference(dw), ref MemoryMarshal.GetReference(dw), outSize, inSize, batch, default(LinearActivation), accumulate: true);
         for (int b = 0; b < batch; b++) Add(db, dz.Slice(b * outSize, outSize));
     }
 
@@ -87,7 +88,7 @@ public static class DenseKernels
         CheckLength(yPrev.Length, batch * inSize, nameof(yPrev));
         CheckLength(dzPrev.Length, batch * inSize, nameof(dzPrev));
         MultiplyStrided(ref MemoryMarshal.GetReference(dz), outSize, 1, ref MemoryMarshal.GetReference(w),
-            ref MemoryMarshal.GetReference(dzPrev), ref MemoryMarshal.GetReference(yPrev), batch, inSize, outSize, previousActivation);
+            ref MemoryMarshal.GetReference(dzPrev), ref MemoryMarshal.GetReference(yPrev), batch, inSize, outSize, previousActivation, accumulate: false);
     }
 
     /// <summary>y += bias per row, then y = f(y), vectorised.</summary>
@@ -258,11 +259,12 @@ public static class DenseKernels
 
     /// <summary>
     /// <c>C[r, n] = g(D[r, n]) · Σ_k A(r, k) B[k, n]</c> for r &lt; rows, n &lt; cols, k &lt; depth, where B and C (and D)
-    /// are row-major with <paramref name="cols"/> columns and g is the activation derivative (skipped for Linear).
+    /// are row-major with <paramref name="cols"/> columns and g is the activation derivative (skipped for Linear);
+    /// with <paramref name="accumulate"/> the result is added to C instead (after the scaling).
     /// Tiles of 4 rows × 32 columns keep 16 vector accumulators in registers.
     /// </summary>
     private static void MultiplyStrided<TAct>(ref float a, int rowStride, int depthStride, ref float b,
-        ref float c, ref float d, int rows, int cols, int depth, TAct derivative) where TAct : struct, IActivation
+        ref float c, ref float d, int rows, int cols, int depth, TAct derivative, bool accumulate) where TAct : struct, IActivation
     {
         bool scale = typeof(TAct) != typeof(LinearActivation);
         int r = 0;
@@ -273,50 +275,52 @@ public static class DenseKernels
                 ref float ar = ref Unsafe.Add(ref a, r * rowStride);
                 int n = 0;
                 for (; n + 32 <= cols; n += 32)
-                    Tile4x32(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale);
+                    Tile4x32(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
                 for (; n + 8 <= cols; n += 8)
-                    Tile4x8(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale);
+                    Tile4x8(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
                 for (int rr = r; rr < r + 4; rr++)
-                    ScalarColumns(ref Unsafe.Add(ref a, rr * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, rr * cols), ref Unsafe.Add(ref d, rr * cols), n, depth, derivative, scale);
+                    ScalarColumns(ref Unsafe.Add(ref a, rr * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, rr * cols), ref Unsafe.Add(ref d, rr * cols), n, depth, derivative, scale, accumulate);
             }
             for (; r < rows; r++)
             {
                 ref float ar = ref Unsafe.Add(ref a, r * rowStride);
                 int n = 0;
                 for (; n + 32 <= cols; n += 32)
-                    Tile1x32(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale);
+                    Tile1x32(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
                 for (; n + 8 <= cols; n += 8)
-                    Tile1x8(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale);
-                ScalarColumns(ref ar, depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), n, depth, derivative, scale);
+                    Tile1x8(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+                ScalarColumns(ref ar, depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), n, depth, derivative, scale, accumulate);
             }
         }
         else
         {
             for (; r < rows; r++)
-                ScalarColumns(ref Unsafe.Add(ref a, r * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), 0, depth, derivative, scale);
+                ScalarColumns(ref Unsafe.Add(ref a, r * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), 0, depth, derivative, scale, accumulate);
         }
     }
 
     private static void ScalarColumns<TAct>(ref float ar, int depthStride, ref float b, int ldb, ref float cr, ref float dr,
-        int fromColumn, int depth, TAct derivative, bool scale) where TAct : struct, IActivation
+        int fromColumn, int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
     {
         for (int n = fromColumn; n < ldb; n++)
         {
             float sum = 0f;
             for (int k = 0; k < depth; k++) sum += Unsafe.Add(ref ar, k * depthStride) * Unsafe.Add(ref b, k * ldb + n);
-            Unsafe.Add(ref cr, n) = scale ? sum * derivative.Derivative(Unsafe.Add(ref dr, n)) : sum;
+            float value = scale ? sum * derivative.Derivative(Unsafe.Add(ref dr, n)) : sum;
+            Unsafe.Add(ref cr, n) = accumulate ? Unsafe.Add(ref cr, n) + value : value;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreScaled<TAct>(Vector256<float> acc, ref float c, ref float d, nuint offset, TAct derivative, bool scale) where TAct : struct, IActivation
+    private static void StoreScaled<TAct>(Vector256<float> acc, ref float c, ref float d, nuint offset, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
     {
         if (scale) acc *= derivative.Derivative(Vector256.LoadUnsafe(ref d, offset));
+        if (accumulate) acc += Vector256.LoadUnsafe(ref c, offset);
         acc.StoreUnsafe(ref c, offset);
     }
 
     private static void Tile4x32<TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale) where TAct : struct, IActivation
+        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
     {
         Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
@@ -347,18 +351,18 @@ public static class DenseKernels
             c32 = Vector256.FusedMultiplyAdd(s, b2, c32); c33 = Vector256.FusedMultiplyAdd(s, b3, c33);
         }
         nuint ld = (nuint)ldb;
-        StoreScaled(c00, ref c, ref d, 0, derivative, scale); StoreScaled(c01, ref c, ref d, 8, derivative, scale);
-        StoreScaled(c02, ref c, ref d, 16, derivative, scale); StoreScaled(c03, ref c, ref d, 24, derivative, scale);
-        StoreScaled(c10, ref c, ref d, ld, derivative, scale); StoreScaled(c11, ref c, ref d, ld + 8, derivative, scale);
-        StoreScaled(c12, ref c, ref d, ld + 16, derivative, scale); StoreScaled(c13, ref c, ref d, ld + 24, derivative, scale);
-        StoreScaled(c20, ref c, ref d, 2 * ld, derivative, scale); StoreScaled(c21, ref c, ref d, 2 * ld + 8, derivative, scale);
-        StoreScaled(c22, ref c, ref d, 2 * ld + 16, derivative, scale); StoreScaled(c23, ref c, ref d, 2 * ld + 24, derivative, scale);
-        StoreScaled(c30, ref c, ref d, 3 * ld, derivative, scale); StoreScaled(c31, ref c, ref d, 3 * ld + 8, derivative, scale);
-        StoreScaled(c32, ref c, ref d, 3 * ld + 16, derivative, scale); StoreScaled(c33, ref c, ref d, 3 * ld + 24, derivative, scale);
+        StoreScaled(c00, ref c, ref d, 0, derivative, scale, accumulate); StoreScaled(c01, ref c, ref d, 8, derivative, scale, accumulate);
+        StoreScaled(c02, ref c, ref d, 16, derivative, scale, accumulate); StoreScaled(c03, ref c, ref d, 24, derivative, scale, accumulate);
+        StoreScaled(c10, ref c, ref d, ld, derivative, scale, accumulate); StoreScaled(c11, ref c, ref d, ld + 8, derivative, scale, accumulate);
+        StoreScaled(c12, ref c, ref d, ld + 16, derivative, scale, accumulate); StoreScaled(c13, ref c, ref d, ld + 24, derivative, scale, accumulate);
+        StoreScaled(c20, ref c, ref d, 2 * ld, derivative, scale, accumulate); StoreScaled(c21, ref c, ref d, 2 * ld + 8, derivative, scale, accumulate);
+        StoreScaled(c22, ref c, ref d, 2 * ld + 16, derivative, scale, accumulate); StoreScaled(c23, ref c, ref d, 2 * ld + 24, derivative, scale, accumulate);
+        StoreScaled(c30, ref c, ref d, 3 * ld, derivative, scale, accumulate); StoreScaled(c31, ref c, ref d, 3 * ld + 8, derivative, scale, accumulate);
+        StoreScaled(c32, ref c, ref d, 3 * ld + 16, derivative, scale, accumulate); StoreScaled(c33, ref c, ref d, 3 * ld + 24, derivative, scale, accumulate);
     }
 
     private static void Tile4x8<TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale) where TAct : struct, IActivation
+        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
     {
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         ref float a1 = ref Unsafe.Add(ref a, rowStride);
@@ -374,14 +378,14 @@ public static class DenseKernels
             c3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, ak)), bv, c3);
         }
         nuint ld = (nuint)ldb;
-        StoreScaled(c0, ref c, ref d, 0, derivative, scale);
-        StoreScaled(c1, ref c, ref d, ld, derivative, scale);
-        StoreScaled(c2, ref c, ref d, 2 * ld, derivative, scale);
-        StoreScaled(c3, ref c, ref d, 3 * ld, derivative, scale);
+        StoreScaled(c0, ref c, ref d, 0, derivative, scale, accumulate);
+        StoreScaled(c1, ref c, ref d, ld, derivative, scale, accumulate);
+        StoreScaled(c2, ref c, ref d, 2 * ld, derivative, scale, accumulate);
+        StoreScaled(c3, ref c, ref d, 3 * ld, derivative, scale, accumulate);
     }
 
     private static void Tile1x32<TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale) where TAct : struct, IActivation
+        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
     {
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         for (int k = 0; k < depth; k++)
@@ -393,18 +397,18 @@ public static class DenseKernels
             c2 = Vector256.FusedMultiplyAdd(s, Vector256.LoadUnsafe(ref bk, 16), c2);
             c3 = Vector256.FusedMultiplyAdd(s, Vector256.LoadUnsafe(ref bk, 24), c3);
         }
-        StoreScaled(c0, ref c, ref d, 0, derivative, scale);
-        StoreScaled(c1, ref c, ref d, 8, derivative, scale);
-        StoreScaled(c2, ref c, ref d, 16, derivative, scale);
-        StoreScaled(c3, ref c, ref d, 24, derivative, scale);
+        StoreScaled(c0, ref c, ref d, 0, derivative, scale, accumulate);
+        StoreScaled(c1, ref c, ref d, 8, derivative, scale, accumulate);
+        StoreScaled(c2, ref c, ref d, 16, derivative, scale, accumulate);
+        StoreScaled(c3, ref c, ref d, 24, derivative, scale, accumulate);
     }
 
     private static void Tile1x8<TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale) where TAct : struct, IActivation
+        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
     {
         Vector256<float> c0 = default;
         for (int k = 0; k < depth; k++)
             c0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, k * depthStride)), Vector256.LoadUnsafe(ref Unsafe.Add(ref b, k * ldb)), c0);
-        StoreScaled(c0, ref c, ref d, 0, derivative, scale);
+        StoreScaled(c0, ref c, ref d, 0, derivative, scale, accumulate);
     }
 }

@@ -42,7 +42,8 @@ public static class PReLUKernels
     }
 
     /// <summary>
-    /// Returns ∂L/∂a = Σ dy · min(x, 0) and, when <paramref name="dPrev"/> is not empty, writes
+    /// Returns ∂L/∂a = Σ dy · min(x, 0), which the caller adds to the slope's gradient (gradients are zeroed once per
+    /// step and accumulate), and, when <paramref name="dPrev"/> is not empty, writes
     /// dPrev = dy ⊙ (x &gt; 0 ? 1 : a) ⊙ f′_prev(x) (x is the previous layer's output).
     /// </summary>
     public static float Backward<TAct>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float slope, Span<float> dPrev, TAct previousActivation)
@@ -121,8 +122,9 @@ public static class BatchNormKernels
     }
 
     /// <summary>
-    /// From dy (the gradient at this layer's output, overwritten) computes dγ, dβ and, when <paramref name="dPrev"/>
-    /// is not empty, dPrev = f′_prev(yPrev) ⊙ γ/σ · (dz − mean(dz) − x̂ · mean(dz x̂)) with dz = dy ⊙ f′(y).
+    /// From dy (the gradient at this layer's output, overwritten with dz = dy ⊙ f′(y)) adds to dγ and dβ (gradients are
+    /// zeroed once per step and accumulate) and, when <paramref name="dPrev"/> is not empty, writes
+    /// dPrev = f′_prev(yPrev) ⊙ γ/σ · (dz − mean(dz) − x̂ · mean(dz x̂)).
     /// </summary>
     public static void Backward<TAct, TPrev>(Span<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> normalized,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd, Span<float> gammaGradient, Span<float> betaGradient,
@@ -146,8 +148,8 @@ public static class BatchNormKernels
                     sumDzNormalized += dz * normalized[i];
                 }
             }
-            betaGradient[f] = (float)sumDz;
-            gammaGradient[f] = (float)sumDzNormalized;
+            betaGradient[f] += (float)sumDz;
+            gammaGradient[f] += (float)sumDzNormalized;
             if (dPrev.IsEmpty) continue;
             float scale = gamma[f] * inverseStd[f];
             float meanDz = (float)(sumDz / n), meanDzNormalized = (float)(sumDzNormalized / n);

@@ -56,10 +56,10 @@ internal static class ConvolutionCuda
         string weights = $"{convT.Layer}_weight_gradient", bias = $"{convT.Layer}_bias_gradient";
         cuda.Kernel(weights, $"{convT.Layer}: dW as the convolution's weight gradient with dz and x swapped (its Σ x goes to scratch); grid ({taps + 1}, {c.OutChannels}), block {ReduceThreads}",
             $"cn::conv2d_weight_gradient<CN_BATCH, {ConvArguments(c)}, {ReduceThreads}>({Source(convT.Input, "A")}, {Buffer(convT.Output, "D")}, G + {convT.WeightOffset}, {discard});");
-        cuda.Kernel(bias, $"{convT.Layer}: db[c] = Σ dz over the batch and channel c's plane; grid {c.InChannels}, block {ReduceThreads}",
+        cuda.Kernel(bias, $"{convT.Layer}: db[c] += Σ dz over the batch and channel c's plane; grid {c.InChannels}, block {ReduceThreads}",
             $"float sum = 0.0f; const float* dz = {Buffer(convT.Output, "D")};\n" +
             $"    for (int j = threadIdx.x; j < CN_BATCH * {plane}; j += {ReduceThreads}) sum += dz[((j / {plane}) * {c.InChannels} + blockIdx.x) * {plane} + j % {plane}];\n" +
-            $"    sum = cn::block_reduce<{ReduceThreads}>(sum, cn::SumOp());\n    if (threadIdx.x == 0) G[{convT.BiasOffset} + blockIdx.x] = sum;");
+            $"    sum = cn::block_reduce<{ReduceThreads}>(sum, cn::SumOp());\n    if (threadIdx.x == 0) G[{convT.BiasOffset} + blockIdx.x] += sum;");
         cuda.Backward.Add(new CudaLaunchSpec(weights, Int(taps + 1), Int(c.OutChannels), ReduceThreads, 1, "0"));
         cuda.Backward.Add(new CudaLaunchSpec(bias, Int(c.InChannels), "1", ReduceThreads, 1, "0"));
         if (convT.InputDelta is not { } target) return;

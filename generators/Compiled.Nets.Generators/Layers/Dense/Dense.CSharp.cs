@@ -106,7 +106,6 @@ internal static class DenseCSharp
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: backward, {n} → {m}, unrolled: dW += dz xᵀ, db += dz{(op.PropagateToInput ? ", dz_prev = f′(x) ⊙ (Wᵀ dz)" : "")}.");
         w.Open();
-        w.Line($"new {Span}(_gradients, {op.WeightOffset}, {n * m + m}).Clear();");
         w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);");
         w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");

@@ -101,7 +101,7 @@ internal sealed record PReLUBackwardOp(string Layer, BufferRef Input, BufferRef 
     public override void WriteCSharp(SourceWriter w)
     {
         w.Line($"// {Layer}: ∂L/∂a = Σ dy · min(x, 0){(PropagateToInput ? ", and back to the previous layer" + DerivativeNote(InputDerivative) : "")}.");
-        w.Line($"_gradients[{SlopeOffset}] = {Kernels}PReLUKernels.Backward({Deltas(Output)}, {ActivationSource(Input)}, _parameters[{SlopeOffset}], " +
+        w.Line($"_gradients[{SlopeOffset}] += {Kernels}PReLUKernels.Backward({Deltas(Output)}, {ActivationSource(Input)}, _parameters[{SlopeOffset}], " +
                $"{(PropagateToInput ? Deltas(InputDelta) : "default")}, {ActivationStruct(InputDerivative)});");
     }
 
