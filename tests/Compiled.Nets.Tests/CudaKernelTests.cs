@@ -131,6 +131,7 @@ public class CudaKernelTests
         new object[] { nameof(ConvValidStride2) }, new object[] { nameof(ConvSameFullGroups) }, new object[] { nameof(PoolingNet) },
         new object[] { nameof(Conv1DNet) }, new object[] { nameof(ResidualNet) }, new object[] { nameof(TransposedUnpoolNet) },
         new object[] { nameof(SeparableMaxoutNet) }, new object[] { "LeNet5" },
+        new object[] { nameof(GoldenTiedDeep) }, new object[] { nameof(TiedSparseSimd) }, new object[] { nameof(GoldenActivityL1Sparse) },
     };
 
     private static Case CaseFor(string name) => name switch
@@ -152,6 +153,9 @@ public class CudaKernelTests
         nameof(ResidualNet) => For(new ResidualNet(15), b => TestData.OneHot(b, 3, 5)),
         nameof(TransposedUnpoolNet) => For(new TransposedUnpoolNet(16), b => TestData.Random(b * 64, 5)),
         nameof(SeparableMaxoutNet) => For(new SeparableMaxoutNet(17), b => TestData.OneHot(b, 2, 5)),
+        nameof(GoldenTiedDeep) => For(new GoldenTiedDeep(18), b => TestData.Random(b * 5, 5)),
+        nameof(TiedSparseSimd) => For(new TiedSparseSimd(19), b => TestData.Random(b * 19, 5)),
+        nameof(GoldenActivityL1Sparse) => For(new GoldenActivityL1Sparse(20), b => TestData.Random(b * 4, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

@@ -30,6 +30,10 @@ public class GradientCheckTests
         new object[] { "SIMD: ReLU + tanh output, MSE", (Func<ITrainableNetwork>)(() => new MseTanhOutputSimd(10)), Targets.Gaussian },
         new object[] { "SIMD: leaky output as logits, CE", (Func<ITrainableNetwork>)(() => new LogitsCeThroughLeakySimd(11)), Targets.OneHot },
         new object[] { "unrolled: hidden softmax + logistic output, BCE", (Func<ITrainableNetwork>)(() => new GoldenHiddenSoftmaxBce(12)), Targets.Probabilities },
+        new object[] { "tied weights: logistic decoder on a tanh encoder, BCE", (Func<ITrainableNetwork>)(() => new GoldenTiedAutoencoder(13)), Targets.Probabilities },
+        new object[] { "tied weights: two mirrored pairs, MSE", (Func<ITrainableNetwork>)(() => new GoldenTiedDeep(14)), Targets.Gaussian },
+        new object[] { "activity L1 on a logistic code, BCE", (Func<ITrainableNetwork>)(() => new GoldenActivityL1Logistic(15)), Targets.Probabilities },
+        new object[] { "SIMD: tied weights with activity L1 on a softplus code, MSE", (Func<ITrainableNetwork>)(() => new TiedSparseSimd(16)), Targets.Gaussian },
     };
 
     public enum Targets { OneHot, Probabilities, Gaussian }

@@ -1,0 +1,59 @@
+namespace Compiled.Nets.Tests;
+
+// Networks of Plan v2's first users: tied weights and activity penalties, declared as in the PyTorch fixture
+// (tests/scripts/make_plan_golden_fixtures.py → Fixtures/golden_plan.json).
+
+/// <summary>A tied autoencoder: the decoder uses the encoder's weight transposed.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy)]
+public partial class GoldenTiedAutoencoder
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(3, Activation.Tanh)] public partial Layer Encoder { get; }
+    [Dense(6, Activation.Logistic, TiedTo = nameof(Encoder))] public partial Layer Decoder { get; }
+}
+
+/// <summary>Two tied pairs, mirrored: D2 uses E2's weight, D1 uses E1's.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenTiedDeep
+{
+    [Input(5)] public partial Layer X { get; }
+    [Dense(4, Activation.ReLU)] public partial Layer E1 { get; }
+    [Dense(3, Activation.Tanh)] public partial Layer E2 { get; }
+    [Dense(4, Activation.ReLU, TiedTo = nameof(E2))] public partial Layer D2 { get; }
+    [Dense(5, TiedTo = nameof(E1))] public partial Layer D1 { get; }
+}
+
+/// <summary>An overcomplete code with the sparse autoencoder's activity L1 on it.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenActivityL1Sparse
+{
+    [Input(4)] public partial Layer X { get; }
+    [Dense(8, Activation.ReLU, ActivityL1 = 0.05f)] public partial Layer Hidden { get; }
+    [Dense(4)] public partial Layer Output { get; }
+}
+
+[Network(Loss = Loss.BinaryCrossEntropy)]
+public partial class GoldenActivityL1Logistic
+{
+    [Input(3)] public partial Layer X { get; }
+    [Dense(6, Activation.Logistic, ActivityL1 = 0.1f)] public partial Layer Hidden { get; }
+    [Dense(3, Activation.Logistic)] public partial Layer Output { get; }
+}
+
+/// <summary>Both together: a sparse tied autoencoder.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy)]
+public partial class GoldenActivityL1TiedSparse
+{
+    [Input(5)] public partial Layer X { get; }
+    [Dense(7, Activation.ReLU, ActivityL1 = 0.02f)] public partial Layer Encoder { get; }
+    [Dense(5, Activation.Logistic, TiedTo = nameof(Encoder))] public partial Layer Decoder { get; }
+}
+
+/// <summary>A SIMD-sized tied pair with an activity penalty on a softplus code, for the central-difference and emulated-CUDA checks.</summary>
+[Network(Loss = Loss.MeanSquaredError, UnrollLimit = 0)]
+public partial class TiedSparseSimd
+{
+    [Input(19)] public partial Layer X { get; }
+    [Dense(11, Activation.Softplus, ActivityL1 = 0.03f)] public partial Layer Encoder { get; }
+    [Dense(19, Activation.Tanh, TiedTo = nameof(Encoder))] public partial Layer Decoder { get; }
+}
