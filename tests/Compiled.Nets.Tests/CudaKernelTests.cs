@@ -132,6 +132,7 @@ public class CudaKernelTests
         new object[] { nameof(Conv1DNet) }, new object[] { nameof(ResidualNet) }, new object[] { nameof(TransposedUnpoolNet) },
         new object[] { nameof(SeparableMaxoutNet) }, new object[] { "LeNet5" },
         new object[] { nameof(GoldenTiedDeep) }, new object[] { nameof(TiedSparseSimd) }, new object[] { nameof(GoldenActivityL1Sparse) },
+        new object[] { nameof(GoldenDropoutTwoStreams) }, new object[] { nameof(ConvBatchNormDropoutNet) },
     };
 
     private static Case CaseFor(string name) => name switch
@@ -156,6 +157,9 @@ public class CudaKernelTests
         nameof(GoldenTiedDeep) => For(new GoldenTiedDeep(18), b => TestData.Random(b * 5, 5)),
         nameof(TiedSparseSimd) => For(new TiedSparseSimd(19), b => TestData.Random(b * 19, 5)),
         nameof(GoldenActivityL1Sparse) => For(new GoldenActivityL1Sparse(20), b => TestData.Random(b * 4, 5)),
+        // Seed 0 and step 0, as the harness's scalars K[6] and K[7]: the same random streams, so the same dropout masks.
+        nameof(GoldenDropoutTwoStreams) => For(new GoldenDropoutTwoStreams(0), b => TestData.Random(b * 2, 5)),
+        nameof(ConvBatchNormDropoutNet) => For(new ConvBatchNormDropoutNet(0), b => TestData.OneHot(b, 3, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

@@ -68,6 +68,43 @@ public class PlanGoldenTests
         Assert.True(stepError < 2e-5, $"parameters after one SGD step differ by {stepError:E2}");
     }
 
+    internal static readonly Dictionary<string, Func<ITrainableNetwork>> DropoutNetworks = new()
+    {
+        [nameof(GoldenDropoutMse)] = () => new GoldenDropoutMse(),
+        [nameof(GoldenDropoutTwoStreams)] = () => new GoldenDropoutTwoStreams(),
+    };
+
+    private static readonly Lazy<Dictionary<string, GoldenTests.GoldenCase>> DropoutCases = new(() =>
+        GoldenTests.ReadFixture("golden_dropout.json", static (golden, _) => golden).ToDictionary(c => c.Name));
+
+    public static IEnumerable<object[]> DropoutCaseNames() => DropoutNetworks.Keys.Select(k => new object[] { k });
+
+    [Fact]
+    public void Every_dropout_fixture_case_has_a_network() =>
+        Assert.Equal(DropoutNetworks.Keys.OrderBy(k => k), DropoutCases.Value.Keys.OrderBy(k => k));
+
+    /// <summary>Dropout trained with the Plan's random stream, which the fixture script reproduces: the same masks, so PyTorch's values.</summary>
+    [Theory]
+    [MemberData(nameof(DropoutCaseNames))]
+    public void Dropout_matches_pytorch_with_the_same_stream(string name)
+    {
+        var golden = DropoutCases.Value[name];
+        var net = DropoutNetworks[name]();
+        golden.Parameters.CopyTo(net.Parameters);
+        var outputs = new float[golden.Outputs.Length];
+        net.Predict(golden.Inputs, outputs);
+        float loss = net.ComputeGradients(golden.Inputs, golden.Targets, golden.Batch);
+        double gradientError = GoldenTests.MaxError(net.Gradients.ToArray(), golden.Gradients);
+        net.LearningRate = golden.LearningRate;
+        net.TrainStep(golden.Inputs, golden.Targets, golden.Batch);
+        double stepError = GoldenTests.MaxError(net.Parameters.ToArray(), golden.ParametersAfterSgd);
+        _output.WriteLine($"{name}: gradients {gradientError:E2}, SGD step {stepError:E2}");
+        Assert.True(GoldenTests.MaxError(outputs, golden.Outputs) < 2e-5, "inference outputs differ");
+        Assert.True(Math.Abs(loss - golden.Loss) / Math.Max(1, Math.Abs(golden.Loss)) < 2e-5, $"loss {loss} vs PyTorch {golden.Loss}");
+        Assert.True(gradientError < 5e-5, $"gradients differ by {gradientError:E2}");
+        Assert.True(stepError < 2e-5, $"parameters after one SGD step differ by {stepError:E2}");
+    }
+
     [Fact]
     public void A_tied_layer_owns_only_its_bias_and_reads_the_partners_weight_in_place()
     {

@@ -57,3 +57,25 @@ public partial class TiedSparseSimd
     [Dense(11, Activation.Softplus, ActivityL1 = 0.03f)] public partial Layer Encoder { get; }
     [Dense(19, Activation.Tanh, TiedTo = nameof(Encoder))] public partial Layer Decoder { get; }
 }
+
+/// <summary>Dropout with the Plan's random stream, as tests/scripts/make_dropout_golden_fixtures.py draws it.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenDropoutMse
+{
+    [Input(5)] public partial Layer X { get; }
+    [Dense(7, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dropout(0.3f)] public partial Layer Drop { get; }
+    [Dense(3)] public partial Layer Output { get; }
+}
+
+/// <summary>Two dropout layers: two streams, independent masks.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenDropoutTwoStreams
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(9, Activation.ReLU)] public partial Layer H1 { get; }
+    [Dropout(0.5f)] public partial Layer Drop1 { get; }
+    [Dense(8, Activation.Tanh)] public partial Layer H2 { get; }
+    [Dropout(0.25f)] public partial Layer Drop2 { get; }
+    [Dense(2)] public partial Layer Output { get; }
+}

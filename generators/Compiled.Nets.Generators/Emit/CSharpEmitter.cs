@@ -117,8 +117,10 @@ internal static class CSharpEmitter
         }
         if (plan.UsesRandom)
         {
-            w.Line("/// <summary>Dropout masks: reseeded from the initialisation seed and the step count, so a step's mask is reproducible.</summary>");
-            w.Line("private readonly global::Compiled.Nets.SeededRandom _dropoutRandom = new global::Compiled.Nets.SeededRandom(0);");
+            w.Line($"/// <summary>The random streams' seed (the initialisation seed's low 24 bits): {plan.RandomStreams.Count} stream(s), {CSharpCode.Escape(string.Join("; ", plan.RandomStreams.Select(s => $"{s.Key}: {s.Name}")))}.</summary>");
+            w.Line("private uint RandomSeed => global::Compiled.Nets.Kernels.CounterRandom.Seed(_seed);");
+            w.Line("/// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>");
+            w.Line("private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);");
         }
         w.Line("private float[] _activations = new float[ActivationsPerSample];");
         w.Line("private int _capacity = 1;");
@@ -367,8 +369,6 @@ internal static class CSharpEmitter
         w.Line("/// <summary>Runs every layer on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
         w.Open($"private void RunForward({ReadOnlySpan} inputs, int batch, bool training)");
         w.Line("int capacity = _capacity;");
-        if (plan.UsesRandom)
-            w.Line("if (training) _dropoutRandom.Reseed(unchecked((long)_seed * 1_000_003L + _stepCount));");
         foreach (var op in plan.ForwardOps) op.WriteCSharp(w);
         w.Close();
         w.Line();

@@ -123,9 +123,11 @@ internal static class CudaEmitter
         source.Append("// S running statistics, Z scratch, X inputs, T targets, W sample weights (may be null), L per-sample losses\n");
         source.Append("// and their mean at L[CN_BATCH], O optimizer state, K scalars (learning rate, optimizer constants, dropout seed, step).\n");
         source.Append("#define CN_ARENAS float* P, float* G, float* A, float* D, float* S, float* Z, const float* X, const float* T, const float* W, float* L, float* O, const float* K\n\n");
-        source.Append("// A counter-based uniform in [0, 1) for dropout masks: no RNG state to carry between launches.\n");
-        source.Append("__device__ __forceinline__ float cn_uniform(unsigned seed, unsigned step, unsigned index)\n{\n");
-        source.Append("    unsigned h = seed * 0x9E3779B9u ^ (step + 0x7F4A7C15u) * 0x85EBCA6Bu ^ index * 0xC2B2AE35u;\n");
+        source.Append("// The Plan's random streams: a counter-based uniform in [0, 1) of (seed, step, stream, index), no RNG state to\n");
+        source.Append("// carry between launches; CounterRandom.Uniform computes the same on the CPU, so masks agree.\n");
+        foreach (var stream in plan.RandomStreams) source.Append("//   stream ").Append(stream.Key).Append(": ").Append(stream.Name).Append('\n');
+        source.Append("__device__ __forceinline__ float cn_uniform(unsigned seed, unsigned step, unsigned stream, unsigned index)\n{\n");
+        source.Append("    unsigned h = seed * 0x9E3779B9u ^ (step + 0x7F4A7C15u) * 0x85EBCA6Bu ^ index * 0xC2B2AE35u ^ (stream + 1u) * 0x27D4EB2Fu;\n");
         source.Append("    h ^= h >> 16; h *= 0x7FEB352Du; h ^= h >> 15; h *= 0x846CA68Bu; h ^= h >> 16;\n");
         source.Append("    return (h >> 8) * (1.0f / 16777216.0f);\n}\n\n");
         source.Append(cuda.KernelSource);

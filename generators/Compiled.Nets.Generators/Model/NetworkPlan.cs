@@ -36,9 +36,10 @@ internal sealed record NetworkPlan(
     EquatableArray<RegularizationPlan> Regularization,
     EquatableArray<OpPlan> ForwardOps,
     EquatableArray<LossTermPlan> LossTerms,
-    EquatableArray<OpPlan> BackwardOps)
+    EquatableArray<OpPlan> BackwardOps,
+    EquatableArray<RandomStreamPlan> RandomStreams)
 {
-    public bool UsesRandom => ForwardOps.Any(op => op.UsesRandom);
+    public bool UsesRandom => !RandomStreams.IsEmpty;
 
     /// <summary>The output loss, the first term (null for the perceptron rule, which has no loss).</summary>
     public LossPlan? LossOp => LossTerms.OfType<OutputLossTerm>().FirstOrDefault()?.Loss;
@@ -46,6 +47,12 @@ internal sealed record NetworkPlan(
     /// <summary>The terms after the output loss: activity penalties, and later KL terms.</summary>
     public System.Collections.Generic.IEnumerable<LossTermPlan> ExtraLossTerms => LossTerms.Where(t => t is not OutputLossTerm);
 }
+
+/// <summary>
+/// A random stream: a counter-based uniform of (seed, step, <see cref="Key"/>, index), the same on the CPU and in CUDA, so
+/// an op's draws are reproducible per step and independent of other streams. <see cref="Name"/> says what draws from it.
+/// </summary>
+internal sealed record RandomStreamPlan(int Key, string Name);
 
 /// <summary>A saved tensor: PyTorch's name and shape, in the parameter arena or (running statistics) the state arena.</summary>
 internal sealed record TensorPlan(string Name, EquatableArray<int> Shape, bool InStateArena, int Offset);
@@ -113,8 +120,6 @@ internal abstract record OpPlan(string Layer)
     /// <summary>The convolution whose workspace the op needs on the CPU, or null.</summary>
     public virtual Window2D? ConvolutionWorkspace => null;
 
-    /// <summary>Whether the op draws from the network's random stream while training.</summary>
-    public virtual bool UsesRandom => false;
 }
 
 /// <summary>How the loss and the output layer's derivative are fused into one pass that writes the output delta.</summary>

@@ -68,6 +68,17 @@ internal sealed class LoweringContext
 
     public void Forward(OpPlan op) => _forward.Add(op);
 
+    private readonly List<RandomStreamPlan> _streams = new();
+
+    public IReadOnlyList<RandomStreamPlan> RandomStreams => _streams;
+
+    /// <summary>A new random stream of the Plan for <paramref name="name"/> (e.g. "Drop: dropout mask"); its key.</summary>
+    public int RandomStream(string name)
+    {
+        _streams.Add(new RandomStreamPlan(_streams.Count, name));
+        return _streams.Count - 1;
+    }
+
     public void Backward(OpPlan op) => _backward.Add(op);
 
     /// <summary>Whether a gradient flows back into layer <paramref name="input"/> (it or a layer before it has parameters).</summary>

@@ -5,14 +5,17 @@ namespace Compiled.Nets.Kernels;
 /// <summary>Inverted dropout: the kept values are scaled by 1 / (1 − rate) while training, so inference is the identity.</summary>
 public static class DropoutKernels
 {
-    /// <summary>Draws a mask (0 or 1 / (1 − rate) per value) and writes y = x ⊙ mask.</summary>
-    public static void ForwardTraining(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float rate, SeededRandom random)
+    /// <summary>
+    /// Draws a mask (0 or 1 / (1 − rate) per value) from the step's random stream (<see cref="CounterRandom"/>: value i of
+    /// the batch gets uniform (seed, step, stream, i), as on the GPU) and writes y = x ⊙ mask.
+    /// </summary>
+    public static void ForwardTraining(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float rate, uint seed, uint step, uint stream)
     {
         CheckSame(x.Length, y.Length, mask.Length);
         float keep = 1f / (1f - rate);
         for (int i = 0; i < x.Length; i++)
         {
-            float m = random.NextFloat() < rate ? 0f : keep;
+            float m = CounterRandom.Uniform(seed, step, stream, (uint)i) < rate ? 0f : keep;
             mask[i] = m;
             y[i] = x[i] * m;
         }

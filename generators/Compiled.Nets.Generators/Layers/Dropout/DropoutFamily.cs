@@ -45,7 +45,8 @@ internal sealed class DropoutFamily : LayerFamily
     public override void LowerForward(LoweringContext context, int index)
     {
         var layer = context.Layers[index];
-        context.Forward(new DropoutForwardOp(layer.Name, context.InputOf(index), context.Buffer(index), context.Named(index, "mask"), ((DropoutOptions)layer.Options).Rate));
+        int stream = context.RandomStream($"{layer.Name}: dropout mask");
+        context.Forward(new DropoutForwardOp(layer.Name, context.InputOf(index), context.Buffer(index), context.Named(index, "mask"), ((DropoutOptions)layer.Options).Rate, stream));
     }
 
     public override void LowerBackward(LoweringContext context, int index)
@@ -59,14 +60,12 @@ internal sealed class DropoutFamily : LayerFamily
 }
 
 /// <summary>Training: y = x ⊙ mask with a fresh seeded mask (0 or 1/(1 − rate)); inference: y = x.</summary>
-internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask, float Rate) : OpPlan(Layer)
+internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask, float Rate, int Stream) : OpPlan(Layer)
 {
-    public override bool UsesRandom => true;
-
     public override void WriteCSharp(SourceWriter w)
     {
-        w.Line($"// {Layer}: inverted dropout, rate {Number(Rate)} (identity at inference).");
-        w.Line($"if (training) {Kernels}DropoutKernels.ForwardTraining({ActivationSource(Input)}, {Activations(Output)}, {Activations(Mask)}, {Float(Rate)}, _dropoutRandom);");
+        w.Line($"// {Layer}: inverted dropout, rate {Number(Rate)}, mask from random stream {Stream} (identity at inference).");
+        w.Line($"if (training) {Kernels}DropoutKernels.ForwardTraining({ActivationSource(Input)}, {Activations(Output)}, {Activations(Mask)}, {Float(Rate)}, RandomSeed, RandomStep, {Stream});");
         w.Line($"else {ActivationSource(Input)}.CopyTo({Activations(Output)});");
     }
 
@@ -76,9 +75,9 @@ internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef
         string mask = $"{Layer}_mask", apply = $"{Layer}_dropout", copy = $"{Layer}_identity";
         float keep = 1f / (1f - Rate);
         const int threads = Cuda.ElementThreads;
-        cuda.Kernel(mask, $"{Layer}: a fresh mask from a counter-based hash of (seed K[6], step K[7], index); grid ⌈batch·{w}/{threads}⌉, block {threads}",
+        cuda.Kernel(mask, $"{Layer}: a fresh mask from random stream {Stream}, a counter-based hash of (seed K[6], step K[7], stream, index); grid ⌈batch·{w}/{threads}⌉, block {threads}",
             $"const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i >= CN_BATCH * {w}) return;\n" +
-            $"    const float u = cn_uniform(static_cast<unsigned>(K[6]), static_cast<unsigned>(K[7]), static_cast<unsigned>(i + {Mask.Offset} * CN_BATCH));\n" +
+            $"    const float u = cn_uniform(static_cast<unsigned>(K[6]), static_cast<unsigned>(K[7]), {Stream}u, static_cast<unsigned>(i));\n" +
             $"    ({Cuda.Buffer(Mask, "A")})[i] = u < {Cuda.Float(Rate)} ? 0.0f : {Cuda.Float(keep)};");
         cuda.Kernel(apply, $"{Layer}: y = x ⊙ mask; grid ⌈batch·{w}/{threads}⌉, block {threads}",
             $"cn::dropout_forward<CN_BATCH * {w}>({Cuda.Source(Input, "A")}, {Cuda.Buffer(Mask, "A")}, {Cuda.Buffer(Output, "A")});");

@@ -1,0 +1,26 @@
+namespace Compiled.Nets.Kernels;
+
+/// <summary>
+/// A counter-based uniform: a hash of (seed, step, stream, index) instead of a generator's state, so any value of a
+/// step's random stream can be drawn in any order, on any thread. The CUDA kernels compute the same function
+/// (<c>cn_uniform</c> in the generated source), so a dropout mask is the same on the CPU and on a GPU.
+/// </summary>
+public static class CounterRandom
+{
+    /// <summary>The seed as the stream takes it: its low 24 bits (exact in the float scalars the GPU kernels read).</summary>
+    public static uint Seed(int seed) => (uint)seed & 0xFFFFFFu;
+
+    /// <summary>The step count as the stream takes it: its low 24 bits.</summary>
+    public static uint Step(long step) => (uint)(step & 0xFFFFFF);
+
+    /// <summary>A uniform in [0, 1) with 24 random bits for value <paramref name="index"/> of stream <paramref name="stream"/>.</summary>
+    public static float Uniform(uint seed, uint step, uint stream, uint index)
+    {
+        unchecked
+        {
+            uint h = seed * 0x9E3779B9u ^ (step + 0x7F4A7C15u) * 0x85EBCA6Bu ^ index * 0xC2B2AE35u ^ (stream + 1u) * 0x27D4EB2Fu;
+            h ^= h >> 16; h *= 0x7FEB352Du; h ^= h >> 15; h *= 0x846CA68Bu; h ^= h >> 16;
+            return (h >> 8) * (1.0f / 16777216.0f);
+        }
+    }
+}
