@@ -52,6 +52,34 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>The dense families beyond Dense (BatchNorm, Dropout, PReLU, Maxout) and Plan v2's tied weights and activity penalty.</summary>
+    private const string SparseTiedAutoencoder = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.BinaryCrossEntropy)]
+        public partial class SparseTiedAutoencoder
+        {
+            [Input(12)] public partial Layer Pixels { get; }
+            [Dense(6, Activation.Tanh)] public partial Layer Encoder { get; }
+            [BatchNorm(Activation.ReLU, ActivityL1 = 0.01f)] public partial Layer Code { get; }
+            [Dropout(0.2f)] public partial Layer Drop { get; }
+            [PReLU] public partial Layer Leak { get; }
+            [Maxout(6, 2)] public partial Layer Mix { get; }
+            [Dense(12, Activation.Logistic, TiedTo = nameof(Encoder))] public partial Layer Decoder { get; }
+        }
+        """;
+
+    [Fact]
+    public void Sparse_tied_autoencoder_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(SparseTiedAutoencoder);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.SparseTiedAutoencoder.g.cs"), "SparseTiedAutoencoder");
+    }
+
     [Fact]
     public void Residual_cnn_source_matches_snapshot_and_compiles()
     {

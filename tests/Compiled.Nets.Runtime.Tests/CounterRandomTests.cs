@@ -8,7 +8,7 @@ namespace Compiled.Nets.Runtime.Tests;
 public class CounterRandomTests
 {
     [Theory]
-    // Values from tests/scripts/make_dropout_golden_fixtures.py's cn_uniform (Python integers masked to 32 bits).
+    // Values from tests/scripts/make_layer_golden_fixtures.py's cn_uniform (Python integers masked to 32 bits).
     [InlineData(0u, 0u, 0u, 0u, 0.5014796257019043f)]
     [InlineData(0u, 0u, 0u, 1u, 0.23987329006195068f)]
     [InlineData(38u, 0u, 0u, 5u, 0.5683542490005493f)]

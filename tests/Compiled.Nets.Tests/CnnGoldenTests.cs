@@ -15,7 +15,7 @@ public class CnnGoldenTests
     private readonly ITestOutputHelper _output;
     public CnnGoldenTests(ITestOutputHelper output) => _output = output;
 
-    private static readonly Dictionary<string, Func<ITrainableNetwork>> Networks = new()
+    internal static readonly Dictionary<string, Func<ITrainableNetwork>> Networks = new()
     {
         [nameof(ConvValidStride2)] = () => new ConvValidStride2(),
         [nameof(ConvSameFullGroups)] = () => new ConvSameFullGroups(),

@@ -108,7 +108,7 @@ public class CudaKernelTests
         }
     }
 
-    private sealed record Case(ITrainableNetwork Network, string Source, int ActivationsPerSample, int StateLength, int OutputOffset,
+    internal sealed record Case(ITrainableNetwork Network, string Source, int ActivationsPerSample, int StateLength, int OutputOffset,
         Func<int, int> Scratch, Func<int, CudaLaunch[]> Inference, Func<int, CudaLaunch[]> TrainingForward,
         Func<int, CudaLaunch[]> Loss, Func<int, CudaLaunch[]> Backward, Func<int, float[]> Targets);
 
@@ -135,7 +135,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenDropoutTwoStreams) }, new object[] { nameof(ConvBatchNormDropoutNet) },
     };
 
-    private static Case CaseFor(string name) => name switch
+    internal static Case CaseFor(string name) => name switch
     {
         nameof(GoldenLargeReluCe) => For(new GoldenLargeReluCe(1), b => TestData.OneHot(b, 10, 5)),
         nameof(EveryActivationSimd) => For(new EveryActivationSimd(2), b => TestData.OneHot(b, 6, 5)),

@@ -17,7 +17,7 @@ public class GoldenTests
     private readonly ITestOutputHelper _output;
     public GoldenTests(ITestOutputHelper output) => _output = output;
 
-    private static readonly Dictionary<string, Func<ITrainableNetwork>> Networks = new()
+    internal static readonly Dictionary<string, Func<ITrainableNetwork>> Networks = new()
     {
         [nameof(GoldenTanhLogisticBce)] = () => new GoldenTanhLogisticBce(),
         [nameof(GoldenReluSoftmaxCe)] = () => new GoldenReluSoftmaxCe(),

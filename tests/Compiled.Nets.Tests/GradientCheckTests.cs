@@ -34,6 +34,8 @@ public class GradientCheckTests
         new object[] { "tied weights: two mirrored pairs, MSE", (Func<ITrainableNetwork>)(() => new GoldenTiedDeep(14)), Targets.Gaussian },
         new object[] { "activity L1 on a logistic code, BCE", (Func<ITrainableNetwork>)(() => new GoldenActivityL1Logistic(15)), Targets.Probabilities },
         new object[] { "SIMD: tied weights with activity L1 on a softplus code, MSE", (Func<ITrainableNetwork>)(() => new TiedSparseSimd(16)), Targets.Gaussian },
+        new object[] { "PReLU on the input and after softplus, MSE", (Func<ITrainableNetwork>)(() => new PReLUNet(17)), Targets.Gaussian },
+        new object[] { "PReLU between linear layers (its own slopes), MSE", (Func<ITrainableNetwork>)(() => new GoldenPReLU(18)), Targets.Gaussian },
     };
 
     public enum Targets { OneHot, Probabilities, Gaussian }

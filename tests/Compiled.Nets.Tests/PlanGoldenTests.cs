@@ -72,10 +72,11 @@ public class PlanGoldenTests
     {
         [nameof(GoldenDropoutMse)] = () => new GoldenDropoutMse(),
         [nameof(GoldenDropoutTwoStreams)] = () => new GoldenDropoutTwoStreams(),
+        [nameof(GoldenPReLU)] = () => new GoldenPReLU(),
     };
 
     private static readonly Lazy<Dictionary<string, GoldenTests.GoldenCase>> DropoutCases = new(() =>
-        GoldenTests.ReadFixture("golden_dropout.json", static (golden, _) => golden).ToDictionary(c => c.Name));
+        GoldenTests.ReadFixture("golden_layers.json", static (golden, _) => golden).ToDictionary(c => c.Name));
 
     public static IEnumerable<object[]> DropoutCaseNames() => DropoutNetworks.Keys.Select(k => new object[] { k });
 
@@ -83,10 +84,13 @@ public class PlanGoldenTests
     public void Every_dropout_fixture_case_has_a_network() =>
         Assert.Equal(DropoutNetworks.Keys.OrderBy(k => k), DropoutCases.Value.Keys.OrderBy(k => k));
 
-    /// <summary>Dropout trained with the Plan's random stream, which the fixture script reproduces: the same masks, so PyTorch's values.</summary>
+    /// <summary>
+    /// Dropout trained with the Plan's random stream, which the fixture script reproduces (the same masks, so PyTorch's values),
+    /// and PReLU (Fixtures/golden_layers.json from tests/scripts/make_layer_golden_fixtures.py).
+    /// </summary>
     [Theory]
     [MemberData(nameof(DropoutCaseNames))]
-    public void Dropout_matches_pytorch_with_the_same_stream(string name)
+    public void Dropout_and_prelu_match_pytorch(string name)
     {
         var golden = DropoutCases.Value[name];
         var net = DropoutNetworks[name]();

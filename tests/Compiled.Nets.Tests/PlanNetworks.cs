@@ -79,3 +79,15 @@ public partial class GoldenDropoutTwoStreams
     [Dropout(0.25f)] public partial Layer Drop2 { get; }
     [Dense(2)] public partial Layer Output { get; }
 }
+
+/// <summary>Two PReLU layers with their own slopes, as nn.PReLU(1) computes them.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenPReLU
+{
+    [Input(4)] public partial Layer X { get; }
+    [Dense(6)] public partial Layer A { get; }
+    [PReLU] public partial Layer P1 { get; }
+    [Dense(5)] public partial Layer B { get; }
+    [PReLU(InitialSlope = 0.1f)] public partial Layer P2 { get; }
+    [Dense(2)] public partial Layer Output { get; }
+}

@@ -32,4 +32,10 @@ internal static class TestData
     }
 
     public static string PathOf(params string[] parts) => Path.Combine(AppContext.BaseDirectory, Path.Combine(parts));
+
+    /// <summary>A path in the repository (from this source file's location: tests/Compiled.Nets.Tests/).</summary>
+    public static string RepositoryPath(string[] parts, [System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", Path.Combine(parts)));
+
+    public static string RepositoryPath(string a, string b, string c) => RepositoryPath(new[] { a, b, c });
 }

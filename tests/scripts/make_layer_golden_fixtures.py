@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Generate golden fixtures for Compiled.Nets dropout, with the library's own random stream.
+"""Generate golden fixtures for Compiled.Nets dropout (with the library's own random stream) and PReLU.
 
 Run from the repository root:
 
-    /usr/bin/python3 tests/scripts/make_dropout_golden_fixtures.py
+    /usr/bin/python3 tests/scripts/make_layer_golden_fixtures.py
 
-Writes tests/Compiled.Nets.Tests/Fixtures/golden_dropout.json in the format of golden_dense.json.
+Writes tests/Compiled.Nets.Tests/Fixtures/golden_layers.json in the format of golden_dense.json.
 
 Conventions (must match the library):
   * Dropout's mask comes from the Plan's random stream: value i of the batch buffer (i = sample * width + unit) gets
@@ -15,7 +15,8 @@ Conventions (must match the library):
     layer order from 0.
   * "outputs" are at inference (dropout is the identity); loss, gradients and the SGD step are in training mode at
     step 0 (ComputeGradients does not advance the step; TrainStep uses step 0 too).
-  * Dense y = f(W x + b), W [out, in]; per layer weight then bias; mse = mean over all elements.
+  * PReLU (nn.PReLU(1)): y = x for x > 0, a x otherwise, one slope a, stored after the previous layer's parameters.
+  * Dense y = f(W x + b), W [out, in]; per layer weight then bias, in layer order; mse = mean over all elements.
 """
 import json
 import os
@@ -53,6 +54,7 @@ def activate(z, kind):
 CASES = [
     ("GoldenDropoutMse", 5, [(7, "tanh"), ("dropout", 0.3), (3, "linear")], 4, 0),
     ("GoldenDropoutTwoStreams", 6, [(9, "relu"), ("dropout", 0.5), (8, "tanh"), ("dropout", 0.25), (2, "linear")], 5, 0),
+    ("GoldenPReLU", 4, [(6, "linear"), ("prelu", 0.25), (5, "linear"), ("prelu", 0.1), (2, "linear")], 5, 0),
 ]
 
 
@@ -62,6 +64,9 @@ def build(case_index, name, inputs_size, layers, batch, seed):
     size = inputs_size
     for layer in layers:
         if layer[0] == "dropout":
+            continue
+        if layer[0] == "prelu":
+            params.append(torch.tensor([layer[1]], dtype=torch.float64).requires_grad_())
             continue
         units = layer[0]
         params.append((torch.rand(units, size, dtype=torch.float64) * 1.4 - 0.7).requires_grad_())
@@ -79,6 +84,10 @@ def build(case_index, name, inputs_size, layers, batch, seed):
                 if training:
                     h = h * mask(batch, h.shape[1], layer[1], seed & 0xFFFFFF, 0, stream)
                 stream += 1
+                continue
+            if layer[0] == "prelu":
+                h = torch.nn.functional.prelu(h, params[p])
+                p += 1
                 continue
             h = activate(h @ params[p].T + params[p + 1], layer[1])
             p += 2
@@ -99,9 +108,9 @@ def build(case_index, name, inputs_size, layers, batch, seed):
 
 def main():
     cases = [build(i + 1, *case) for i, case in enumerate(CASES)]
-    path = os.path.join(os.path.dirname(__file__), "..", "Compiled.Nets.Tests", "Fixtures", "golden_dropout.json")
+    path = os.path.join(os.path.dirname(__file__), "..", "Compiled.Nets.Tests", "Fixtures", "golden_layers.json")
     with open(path, "w") as f:
-        json.dump({"generator": "tests/scripts/make_dropout_golden_fixtures.py", "torch": torch.__version__, "cases": cases}, f, indent=1)
+        json.dump({"generator": "tests/scripts/make_layer_golden_fixtures.py", "torch": torch.__version__, "cases": cases}, f, indent=1)
     # CounterRandomTests pins the C# hash to these values.
     print("wrote", os.path.normpath(path), "with", len(cases), "cases; first uniforms of stream 0:",
           [round(float(cn_uniform(0, 0, 0, i)), 6) for i in range(4)])
