@@ -30,15 +30,18 @@ internal static class CSharpCode
             ? $"MemoryMarshal.GetReference({inputs})"
             : buffer.Offset == 0
                 ? $"MemoryMarshal.GetArrayDataReference({arena})"
-                : $"Unsafe.Add(ref MemoryMarshal.GetArrayDataReference({arena}), {buffer.Offset} * capacity)";
+                : $"Unsafe.Add(ref MemoryMarshal.GetArrayDataReference({arena}), {Offset(buffer)} * capacity)";
 
-    public static string Activations(BufferRef buffer) => $"ActivationsOf({buffer.Offset}, {buffer.Width}, batch)";
+    /// <summary>A buffer's offset (floats per sample) as the emitted code names it: its constant in the Buffers class.</summary>
+    public static string Offset(BufferRef buffer) => buffer.Name.Length > 0 ? $"Buffers.{buffer.Name}" : buffer.Offset.ToString(CultureInfo.InvariantCulture);
 
-    public static string Deltas(BufferRef buffer) => $"DeltasOf({buffer.Offset}, {buffer.Width}, batch)";
+    public static string Activations(BufferRef buffer) => $"ActivationsOf({Offset(buffer)}, {buffer.Width}, batch)";
+
+    public static string Deltas(BufferRef buffer) => $"DeltasOf({Offset(buffer)}, {buffer.Width}, batch)";
 
     /// <summary>A buffer as a forward op reads it: the caller's input span or the activation arena.</summary>
     public static string ActivationSource(BufferRef buffer, string inputs = "inputs") =>
-        buffer.IsNetworkInput ? inputs : $"ActivationsOf({buffer.Offset}, {buffer.Width}, batch)";
+        buffer.IsNetworkInput ? inputs : Activations(buffer);
 
     /// <summary>Max pooling's switches: ints kept in a float buffer.</summary>
     public static string Switches(BufferRef buffer) => $"MemoryMarshal.Cast<float, int>({Activations(buffer)})";

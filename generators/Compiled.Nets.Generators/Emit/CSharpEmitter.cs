@@ -122,6 +122,7 @@ internal static class CSharpEmitter
             w.Line("/// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>");
             w.Line("private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);");
         }
+        WriteBuffers(w, plan);
         w.Line("private float[] _activations = new float[ActivationsPerSample];");
         w.Line("private int _capacity = 1;");
         w.Line("private int _seed;");
@@ -130,6 +131,16 @@ internal static class CSharpEmitter
         w.Line("/// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>");
         w.Line("private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;");
         w.Line();
+    }
+
+    /// <summary>The per-sample buffers by name, so each call says which buffer it reads rather than a bare offset.</summary>
+    private static void WriteBuffers(SourceWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>");
+        w.Open("private static class Buffers");
+        foreach (var buffer in plan.Buffers)
+            w.Line($"public const int {buffer.Name} = {buffer.Offset}; // {buffer.Width} floats per sample");
+        w.Close();
     }
 
     private static void WriteConstruction(SourceWriter w, NetworkPlan plan)
@@ -233,7 +244,7 @@ internal static class CSharpEmitter
         w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
         w.Line("if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }");
         w.Line("RunForward(input, 1, training: false);");
-        w.Line($"ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, 1).CopyTo(output);");
+        w.Line($"ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1).CopyTo(output);");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
@@ -244,7 +255,7 @@ internal static class CSharpEmitter
         w.Open("for (int start = 0; start < count; start += _capacity)");
         w.Line("int batch = global::System.Math.Min(_capacity, count - start);");
         w.Line("RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);");
-        w.Line($"ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));");
+        w.Line($"ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));");
         w.Close();
         w.Close();
         w.Line();
@@ -342,7 +353,7 @@ internal static class CSharpEmitter
         w.Line("global::Compiled.Nets.Guard.Length(target.Length, OutputSize, nameof(target), \"one target sample\");");
         w.Line("RunForward(input, 1, training: false);");
         w.Line($"// {layer.Name}: w ← w + η (y − ŷ) x and b ← b + η (y − ŷ) for every wrong unit.");
-        w.Line($"return {Kernels}PerceptronKernels.Update(input, target, ActivationsOf({plan.OutputBuffer.Offset}, OutputSize, 1), " +
+        w.Line($"return {Kernels}PerceptronKernels.Update(input, target, ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1), " +
                $"new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}), new {Span}(_parameters, {layer.BiasOffset}, {layer.BiasCount}), _learningRate);");
         w.Close();
         w.Line();
@@ -380,8 +391,8 @@ internal static class CSharpEmitter
         int width = loss.Output.Width;
         w.Line($"/// <summary>The batch's mean {loss.Kind.Describe()}; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>");
         w.Open($"private float RunLoss({ReadOnlySpan} targets, int batch, {ReadOnlySpan} sampleWeights)");
-        w.Line($"var outputs = ActivationsOf({loss.Output.Offset}, {width}, batch);");
-        w.Line($"var delta = DeltasOf({loss.Output.Offset}, {width}, batch);");
+        w.Line($"var outputs = ActivationsOf({Offset(loss.Output)}, {width}, batch);");
+        w.Line($"var delta = DeltasOf({Offset(loss.Output)}, {width}, batch);");
         string penalty = plan.Regularization.IsEmpty ? "" : " + (float)Penalty()";
         // With further loss terms the output loss goes to a local that each term adds to.
         bool terms = plan.ExtraLossTerms.Any();

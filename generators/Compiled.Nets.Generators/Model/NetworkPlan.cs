@@ -37,7 +37,8 @@ internal sealed record NetworkPlan(
     EquatableArray<OpPlan> ForwardOps,
     EquatableArray<LossTermPlan> LossTerms,
     EquatableArray<OpPlan> BackwardOps,
-    EquatableArray<RandomStreamPlan> RandomStreams)
+    EquatableArray<RandomStreamPlan> RandomStreams,
+    EquatableArray<BufferRef> Buffers)
 {
     public bool UsesRandom => !RandomStreams.IsEmpty;
 
@@ -103,6 +104,9 @@ internal sealed record ActivationPlan(ActivationKind Kind, float Slope)
 internal sealed record BufferRef(int Offset, int Width)
 {
     public bool IsNetworkInput => Offset < 0;
+
+    /// <summary>The constant the emitted code names the offset by (Buffers.{Name}); empty for the network's input.</summary>
+    public string Name { get; init; } = "";
 }
 
 /// <summary>

@@ -30,6 +30,15 @@ internal static class Lowering
         var buffers = new BufferRef[count];
         var owner = new int[count]; // the layer whose op writes the buffer (a Flatten's is its input's)
         int parameterOffset = 0, stateOffset = 0, scratchOffset = 0, activationOffset = 0;
+        // Every buffer gets a name for the emitted code's constants; a clash (a layer named like another's mask) gets a number.
+        var allocated = new System.Collections.Generic.List<BufferRef>();
+        var names = new System.Collections.Generic.HashSet<string>();
+        string UniqueName(string name)
+        {
+            string unique = name;
+            for (int k = 2; !names.Add(unique); k++) unique = $"{name}{k}";
+            return unique;
+        }
         for (int i = 0; i < count; i++)
         {
             var layer = shapedLayers[i];
@@ -58,12 +67,14 @@ internal static class Lowering
                 buffers[i] = buffers[layer.Inputs[0]] with { Width = layer.OutputSize };
                 continue;
             }
-            buffers[i] = new BufferRef(activationOffset, layer.OutputSize);
+            buffers[i] = new BufferRef(activationOffset, layer.OutputSize) { Name = UniqueName(layer.Name) };
+            allocated.Add(buffers[i]);
             activationOffset += layer.OutputSize;
         }
-        BufferRef Allocate(int width)
+        BufferRef Allocate(int width, string name)
         {
-            var buffer = new BufferRef(activationOffset, width);
+            var buffer = new BufferRef(activationOffset, width) { Name = UniqueName(name) };
+            allocated.Add(buffer);
             activationOffset += width;
             return buffer;
         }
@@ -113,7 +124,7 @@ internal static class Lowering
             layers[0].OutputSize, layers[count - 1].OutputSize, parameterOffset, stateOffset, scratchOffset, activationOffset,
             buffers[count - 1], layers.ToEquatableArray(), layers.SelectMany(l => l.Family.Tensors(l)).ToEquatableArray(),
             Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), terms.ToEquatableArray(), context.BackwardOps.ToEquatableArray(),
-            context.RandomStreams.ToEquatableArray());
+            context.RandomStreams.ToEquatableArray(), allocated.ToEquatableArray());
     }
 
     /// <summary>Penalised ranges: the weights of the layers whose family says so, biases and normalisation parameters only when asked for.</summary>

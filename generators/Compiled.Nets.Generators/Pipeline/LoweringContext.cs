@@ -13,7 +13,7 @@ internal sealed class LoweringContext
 {
     private readonly BufferRef[] _buffers;
     private readonly int[] _owner;
-    private readonly Func<int, BufferRef> _allocate;
+    private readonly Func<int, string, BufferRef> _allocate;
     private readonly Dictionary<(int Layer, string Name), BufferRef> _named = new();
     private readonly List<OpPlan> _forward = new();
     private readonly List<OpPlan> _backward = new();
@@ -25,7 +25,7 @@ internal sealed class LoweringContext
     private readonly bool[] _needsGradient;
 
     public LoweringContext(ShapedNetwork network, IReadOnlyList<LayerPlan> layers, BufferRef[] buffers, int[] owner,
-        Func<int, BufferRef> allocate, bool[] needsGradient)
+        Func<int, string, BufferRef> allocate, bool[] needsGradient)
     {
         Network = network;
         Layers = layers;
@@ -53,13 +53,11 @@ internal sealed class LoweringContext
     /// <summary>The buffer of the layer's first input.</summary>
     public BufferRef InputOf(int layer) => _buffers[Layers[layer].Inputs[0]];
 
-    /// <summary>A new per-sample buffer in the activation (and delta) arena.</summary>
-    public BufferRef Allocate(int width) => _allocate(width);
 
     /// <summary>Allocates a per-sample buffer that belongs to <paramref name="layer"/> under <paramref name="name"/>.</summary>
     public BufferRef AllocateNamed(int layer, string name, int width)
     {
-        var buffer = _allocate(width);
+        var buffer = _allocate(width, $"{Layers[layer].Name}_{name}");
         _named[(layer, name)] = buffer;
         return buffer;
     }
@@ -93,7 +91,7 @@ internal sealed class LoweringContext
             _written[o] = true;
             return _buffers[o];
         }
-        var contribution = _allocate(_buffers[o].Width);
+        var contribution = _allocate(_buffers[o].Width, $"{Layers[o].Name}_gradient");
         (_contributions[o] ??= new List<BufferRef>()).Add(contribution);
         return contribution;
     }

@@ -30,7 +30,7 @@ internal static class NetworkChecks
         ["CudaStateLength"] = false, ["CudaOutputOffset"] = false,
         ["_parameters"] = false, ["_state"] = false, ["_scratch"] = false, ["_convScratch"] = false, ["_gradients"] = false,
         ["_deltas"] = false, ["_stepCount"] = false, ["_optimizer"] = false, ["_maxGradientNorm"] = false, ["_learningRate"] = false,
-        ["RandomSeed"] = false, ["RandomStep"] = false, ["_activations"] = false, ["_capacity"] = false, ["_seed"] = false, ["_layers"] = false,
+        ["RandomSeed"] = false, ["RandomStep"] = false, ["Buffers"] = false, ["Buffers"] = false, ["_activations"] = false, ["_capacity"] = false, ["_seed"] = false, ["_layers"] = false,
         ["_tensors"] = false, ["_cuda"] = false,
         // properties
         ["InputLength"] = false, ["OutputLength"] = false, ["Parameters"] = false, ["Tensors"] = false, ["TensorArray"] = false,

@@ -40,6 +40,13 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
+        private static class Buffers
+        {
+            public const int Hidden1 = 0; // 128 floats per sample
+            public const int Hidden2 = 128; // 64 floats per sample
+            public const int Probabilities = 192; // 10 floats per sample
+        }
         private float[] _activations = new float[ActivationsPerSample];
         private int _capacity = 1;
         private int _seed;
@@ -133,7 +140,7 @@ namespace Demo
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             RunForward(input, 1, training: false);
-            ActivationsOf(192, OutputSize, 1).CopyTo(output);
+            ActivationsOf(Buffers.Probabilities, OutputSize, 1).CopyTo(output);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -146,7 +153,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(_capacity, count - start);
                 RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(192, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                ActivationsOf(Buffers.Probabilities, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
         }
 
@@ -222,20 +229,20 @@ namespace Demo
         {
             int capacity = _capacity;
             // Hidden1: dense 784 → 128, ReLU; 100,352 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), ActivationsOf(0, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Hidden2: dense 128 → 64, ReLU; 8,192 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(0, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), ActivationsOf(128, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Probabilities: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(128, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), ActivationsOf(192, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Probabilities: softmax over 10 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(ActivationsOf(192, 10, batch), 10);
+            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(ActivationsOf(Buffers.Probabilities, 10, batch), 10);
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
         private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(192, 10, batch);
-            var delta = DeltasOf(192, 10, batch);
+            var outputs = ActivationsOf(Buffers.Probabilities, 10, batch);
+            var delta = DeltasOf(Buffers.Probabilities, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
             return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
@@ -247,15 +254,15 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = _capacity;
             // Probabilities: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(192, 10, batch), ActivationsOf(128, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Probabilities, 10, batch), ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
             // Probabilities → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(192, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), ActivationsOf(128, 64, batch), DeltasOf(128, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), ActivationsOf(Buffers.Hidden2, 64, batch), DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Hidden2: dW = dzᵀ x, db = Σ dz over the batch (128 → 64, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(128, 64, batch), ActivationsOf(0, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Hidden2, 64, batch), ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
             // Hidden2 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(128, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), ActivationsOf(0, 128, batch), DeltasOf(0, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), ActivationsOf(Buffers.Hidden1, 128, batch), DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Hidden1: dW = dzᵀ x, db = Σ dz over the batch (784 → 128, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(0, 128, batch), inputs, new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Hidden1, 128, batch), inputs, new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

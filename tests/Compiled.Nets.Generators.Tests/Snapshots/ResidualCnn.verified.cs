@@ -45,6 +45,17 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
+        private static class Buffers
+        {
+            public const int Stem = 0; // 256 floats per sample
+            public const int Block = 256; // 256 floats per sample
+            public const int Residual = 512; // 256 floats per sample
+            public const int Pool = 768; // 64 floats per sample
+            public const int Digit = 832; // 10 floats per sample
+            public const int Pool_switches = 842; // 64 floats per sample
+            public const int Stem_gradient = 906; // 256 floats per sample
+        }
         private float[] _activations = new float[ActivationsPerSample];
         private int _capacity = 1;
         private int _seed;
@@ -145,7 +156,7 @@ namespace Demo
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             RunForward(input, 1, training: false);
-            ActivationsOf(832, OutputSize, 1).CopyTo(output);
+            ActivationsOf(Buffers.Digit, OutputSize, 1).CopyTo(output);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -158,7 +169,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(_capacity, count - start);
                 RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(832, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                ActivationsOf(Buffers.Digit, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
         }
 
@@ -234,25 +245,25 @@ namespace Demo
         {
             int capacity = _capacity;
             // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; im2col + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), ActivationsOf(0, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; im2col + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(ActivationsOf(0, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), ActivationsOf(256, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.ConvKernels.Forward(ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Residual: the sum of 2 inputs, then ReLU.
-            global::Compiled.Nets.Kernels.GraphKernels.Add(ActivationsOf(0, 256, batch), ActivationsOf(256, 256, batch), ActivationsOf(512, 256, batch));
-            global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(ActivationsOf(512, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.Add(ActivationsOf(Buffers.Stem, 256, batch), ActivationsOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Residual, 256, batch));
+            global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Pool: max pooling 2×2, stride 2; the winners' positions kept for the backward pass.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(ActivationsOf(512, 256, batch), ActivationsOf(768, 64, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(842, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(ActivationsOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
             // Digit: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(768, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), ActivationsOf(832, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Digit: softmax over 10 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(ActivationsOf(832, 10, batch), 10);
+            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(ActivationsOf(Buffers.Digit, 10, batch), 10);
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
         private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(832, 10, batch);
-            var delta = DeltasOf(832, 10, batch);
+            var outputs = ActivationsOf(Buffers.Digit, 10, batch);
+            var delta = DeltasOf(Buffers.Digit, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
             return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
@@ -264,21 +275,21 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = _capacity;
             // Digit: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(832, 10, batch), ActivationsOf(768, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Digit, 10, batch), ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
             // Digit → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(832, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), ActivationsOf(768, 64, batch), DeltasOf(768, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), ActivationsOf(Buffers.Pool, 64, batch), DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Pool: each window's gradient to the position that won, times the ReLU derivative.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(DeltasOf(768, 64, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(842, 64, batch)), DeltasOf(512, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), ActivationsOf(512, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Pool_switches, 64, batch)), DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Residual: the sum's delta flows to every input unchanged (times each producer's derivative).
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(512, 256, batch), ActivationsOf(0, 256, batch), DeltasOf(0, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(512, 256, batch), ActivationsOf(256, 256, batch), DeltasOf(256, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Block, 256, batch), DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(256, 256, batch), ActivationsOf(0, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch);
-            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(DeltasOf(256, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), ActivationsOf(0, 256, batch), DeltasOf(906, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Stem: read by 2 layers, so their gradients add up.
-            global::Compiled.Nets.Kernels.DenseKernels.Add(DeltasOf(0, 256, batch), DeltasOf(906, 256, batch));
+            global::Compiled.Nets.Kernels.DenseKernels.Add(DeltasOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch));
             // Stem: dW = Σ dz ⊗ patches, db = Σ dz.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(0, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

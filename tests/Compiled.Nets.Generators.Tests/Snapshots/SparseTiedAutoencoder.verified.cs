@@ -51,6 +51,20 @@ namespace Demo
         private uint RandomSeed => global::Compiled.Nets.Kernels.CounterRandom.Seed(_seed);
         /// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>
         private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);
+        /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
+        private static class Buffers
+        {
+            public const int Encoder = 0; // 6 floats per sample
+            public const int Code = 6; // 6 floats per sample
+            public const int Drop = 12; // 6 floats per sample
+            public const int Leak = 18; // 6 floats per sample
+            public const int Mix = 24; // 6 floats per sample
+            public const int Decoder = 30; // 12 floats per sample
+            public const int Code_normalized = 42; // 6 floats per sample
+            public const int Drop_mask = 48; // 6 floats per sample
+            public const int Mix_pieces = 54; // 12 floats per sample
+            public const int Mix_switches = 66; // 6 floats per sample
+        }
         private float[] _activations = new float[ActivationsPerSample];
         private int _capacity = 1;
         private int _seed;
@@ -162,7 +176,7 @@ namespace Demo
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             RunForward(input, 1, training: false);
-            ActivationsOf(30, OutputSize, 1).CopyTo(output);
+            ActivationsOf(Buffers.Decoder, OutputSize, 1).CopyTo(output);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -175,7 +189,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(_capacity, count - start);
                 RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(30, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                ActivationsOf(Buffers.Decoder, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
         }
 
@@ -251,32 +265,32 @@ namespace Demo
         {
             int capacity = _capacity;
             // Encoder: dense 12 → 6, tanh; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), ActivationsOf(0, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
             // Code: batch normalisation over 6 features, then ReLU.
-            if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(ActivationsOf(0, 6, batch), ActivationsOf(6, 6, batch), ActivationsOf(42, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(ActivationsOf(0, 6, batch), ActivationsOf(6, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(ActivationsOf(Buffers.Encoder, 6, batch), ActivationsOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(ActivationsOf(Buffers.Encoder, 6, batch), ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Drop: inverted dropout, rate 0.2, mask from random stream 0 (identity at inference).
-            if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(ActivationsOf(6, 6, batch), ActivationsOf(12, 6, batch), ActivationsOf(48, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
-            else ActivationsOf(6, 6, batch).CopyTo(ActivationsOf(12, 6, batch));
+            if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(ActivationsOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Drop, 6, batch), ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
+            else ActivationsOf(Buffers.Code, 6, batch).CopyTo(ActivationsOf(Buffers.Drop, 6, batch));
             // Leak: PReLU with the learned slope a = parameter 90.
-            global::Compiled.Nets.Kernels.PReLUKernels.Forward(ActivationsOf(12, 6, batch), ActivationsOf(18, 6, batch), _parameters[90]);
+            global::Compiled.Nets.Kernels.PReLUKernels.Forward(ActivationsOf(Buffers.Drop, 6, batch), ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
             // Mix: dense 6 → 12, linear; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(18, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), ActivationsOf(54, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Mix: max pooling 1×2, stride 2; the winners' positions kept for the backward pass.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(ActivationsOf(54, 12, batch), ActivationsOf(24, 6, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(66, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(ActivationsOf(Buffers.Mix_pieces, 12, batch), ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
             // Decoder: dense 6 → 12 with Encoder's weight transposed, logistic.
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(ActivationsOf(24, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), ActivationsOf(30, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
         }
 
         /// <summary>The batch's mean binary cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
         private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(30, 12, batch);
-            var delta = DeltasOf(30, 12, batch);
+            var outputs = ActivationsOf(Buffers.Decoder, 12, batch);
+            var delta = DeltasOf(Buffers.Decoder, 12, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
             float loss = global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
             // Code: activity penalty λ·mean over the batch of Σ|a|, λ = 0.01.
-            loss += (float)global::Compiled.Nets.Kernels.ActivityKernels.L1(ActivationsOf(6, 6, batch), batch, 0.01f);
+            loss += (float)global::Compiled.Nets.Kernels.ActivityKernels.L1(ActivationsOf(Buffers.Code, 6, batch), batch, 0.01f);
             return loss;
         }
 
@@ -287,23 +301,23 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = _capacity;
             // Decoder: Encoder's dW += x ⊗ dz (its two uses add up), db += Σ dz, dz_prev = f′(x) ⊙ (W dz).
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(DeltasOf(30, 12, batch), ActivationsOf(24, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), DeltasOf(24, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(DeltasOf(Buffers.Decoder, 12, batch), ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Mix: each window's gradient to the position that won.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(DeltasOf(24, 6, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(66, 6, batch)), DeltasOf(54, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Mix_switches, 6, batch)), DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Mix: dW = dzᵀ x, db = Σ dz over the batch (6 → 12, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(54, 12, batch), ActivationsOf(18, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Mix_pieces, 12, batch), ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
             // Mix → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(54, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), ActivationsOf(18, 6, batch), DeltasOf(18, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), ActivationsOf(Buffers.Leak, 6, batch), DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Leak: ∂L/∂a = Σ dy · min(x, 0), and back to the previous layer.
-            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(DeltasOf(18, 6, batch), ActivationsOf(12, 6, batch), _parameters[90], DeltasOf(12, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(DeltasOf(Buffers.Leak, 6, batch), ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Drop: back through the dropout mask.
-            global::Compiled.Nets.Kernels.DropoutKernels.Backward(DeltasOf(12, 6, batch), ActivationsOf(48, 6, batch), ActivationsOf(6, 6, batch), DeltasOf(6, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DropoutKernels.Backward(DeltasOf(Buffers.Drop, 6, batch), ActivationsOf(Buffers.Drop_mask, 6, batch), ActivationsOf(Buffers.Code, 6, batch), DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Code: the activity penalty's gradient λ/batch · sign(a).
-            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(ActivationsOf(6, 6, batch), DeltasOf(6, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(ActivationsOf(Buffers.Code, 6, batch), DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Code: dγ = Σ dz x̂, dβ = Σ dz, dx = γ/σ (dz − mean dz − x̂ mean(dz x̂)), times the tanh derivative.
-            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(DeltasOf(6, 6, batch), ActivationsOf(6, 6, batch), ActivationsOf(42, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), ActivationsOf(0, 6, batch), DeltasOf(0, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(DeltasOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), ActivationsOf(Buffers.Encoder, 6, batch), DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
             // Encoder: dW = dzᵀ x, db = Σ dz over the batch (12 → 6, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(0, 6, batch), inputs, new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Encoder, 6, batch), inputs, new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

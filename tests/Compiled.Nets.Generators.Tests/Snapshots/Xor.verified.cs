@@ -39,6 +39,12 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.5f);
         private float _maxGradientNorm;
+        /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
+        private static class Buffers
+        {
+            public const int Hidden = 0; // 4 floats per sample
+            public const int Y = 4; // 1 floats per sample
+        }
         private float[] _activations = new float[ActivationsPerSample];
         private int _capacity = 1;
         private int _seed;
@@ -125,7 +131,7 @@ namespace Demo
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             RunForward(input, 1, training: false);
-            ActivationsOf(4, OutputSize, 1).CopyTo(output);
+            ActivationsOf(Buffers.Y, OutputSize, 1).CopyTo(output);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -138,7 +144,7 @@ namespace Demo
             {
                 int batch = global::System.Math.Min(_capacity, count - start);
                 RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(4, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                ActivationsOf(Buffers.Y, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
         }
 
@@ -236,7 +242,7 @@ namespace Demo
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float xFirst = ref MemoryMarshal.GetArrayDataReference(_activations);
-                ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_activations), 4 * capacity);
+                ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_activations), Buffers.Y * capacity);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 4);
@@ -250,8 +256,8 @@ namespace Demo
         /// <summary>The batch's mean binary cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
         private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(4, 1, batch);
-            var delta = DeltasOf(4, 1, batch);
+            var outputs = ActivationsOf(Buffers.Y, 1, batch);
+            var delta = DeltasOf(Buffers.Y, 1, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
             return global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
         }
@@ -267,7 +273,7 @@ namespace Demo
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
                 ref float xFirst = ref MemoryMarshal.GetArrayDataReference(_activations);
-                ref float dzFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_deltas), 4 * capacity);
+                ref float dzFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_deltas), Buffers.Y * capacity);
                 ref float dxFirst = ref MemoryMarshal.GetArrayDataReference(_deltas);
                 for (int s = 0; s < batch; s++)
                 {

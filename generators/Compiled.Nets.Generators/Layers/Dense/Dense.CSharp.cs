@@ -16,7 +16,7 @@ internal static class DenseCSharp
         w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {Count(n * m)} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
         w.Line($"{Kernels}DenseKernels.Forward({ActivationSource(op.Input)}, " +
                $"new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), " +
-               $"ActivationsOf({op.Output.Offset}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+               $"ActivationsOf({Offset(op.Output)}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
     }
 
     public static void UnrolledForward(SourceWriter w, DenseForwardOp op)
@@ -64,41 +64,41 @@ internal static class DenseCSharp
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: dense {n} → {m} with {op.Partner}'s weight transposed, {Describe(op.Epilogue)}.");
         w.Line($"{Kernels}TiedDenseKernels.Forward({ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), ActivationsOf({op.Output.Offset}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+               $"new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), ActivationsOf({Offset(op.Output)}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
     }
 
     public static void TiedBackward(SourceWriter w, TiedDenseBackwardOp op)
     {
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: {op.Partner}'s dW += x ⊗ dz (its two uses add up), db += Σ dz{(op.InputDelta is null ? "" : ", dz_prev = f′(x) ⊙ (W dz)")}.");
-        w.Line($"{Kernels}TiedDenseKernels.Backward(DeltasOf({op.Output.Offset}, {m}, batch), {ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+        w.Line($"{Kernels}TiedDenseKernels.Backward(DeltasOf({Offset(op.Output)}, {m}, batch), {ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
                $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), " +
-               $"{(op.InputDelta is { } target ? $"DeltasOf({target.Offset}, {n}, batch)" : "default")}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+               $"{(op.InputDelta is { } target ? $"DeltasOf({Offset(target)}, {n}, batch)" : "default")}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
     }
 
     public static void SoftmaxForward(SourceWriter w, SoftmaxForwardOp softmax)
     {
         w.Line($"// {softmax.Layer}: softmax over {softmax.Buffer.Width} units, per sample.");
-        w.Line($"{Kernels}SoftmaxKernels.Forward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
+        w.Line($"{Kernels}SoftmaxKernels.Forward({Activations(softmax.Buffer)}, {softmax.Buffer.Width});");
     }
 
     public static void SoftmaxBackward(SourceWriter w, SoftmaxBackwardOp softmax)
     {
         w.Line($"// {softmax.Layer}: through the softmax, dz = y ⊙ (dy − (dy · y)).");
-        w.Line($"{Kernels}SoftmaxKernels.Backward(ActivationsOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), " +
-               $"DeltasOf({softmax.Buffer.Offset}, {softmax.Buffer.Width}, batch), {softmax.Buffer.Width});");
+        w.Line($"{Kernels}SoftmaxKernels.Backward({Activations(softmax.Buffer)}, " +
+               $"{Deltas(softmax.Buffer)}, {softmax.Buffer.Width});");
     }
 
     public static void KernelBackward(SourceWriter w, DenseBackwardOp op)
     {
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: dW = dzᵀ x, db = Σ dz over the batch ({n} → {m}, SIMD kernel).");
-        w.Line($"{Kernels}DenseKernels.WeightGradient(DeltasOf({op.Output.Offset}, {m}, batch), {ActivationSource(op.Input)}, " +
+        w.Line($"{Kernels}DenseKernels.WeightGradient(DeltasOf({Offset(op.Output)}, {m}, batch), {ActivationSource(op.Input)}, " +
                $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), batch, {n}, {m});");
         if (!op.PropagateToInput) return;
         w.Line($"// {op.Layer} → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative ({Describe(op.InputDerivative)}) fused in the epilogue.");
-        w.Line($"{Kernels}DenseKernels.InputGradient(DeltasOf({op.Output.Offset}, {m}, batch), new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"ActivationsOf({op.Input.Offset}, {n}, batch), DeltasOf({op.InputDelta.Offset}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+        w.Line($"{Kernels}DenseKernels.InputGradient(DeltasOf({Offset(op.Output)}, {m}, batch), new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+               $"ActivationsOf({Offset(op.Input)}, {n}, batch), DeltasOf({Offset(op.InputDelta)}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
     }
 
     public static void UnrolledBackward(SourceWriter w, DenseBackwardOp op)
