@@ -38,7 +38,9 @@ public class CnnComparison
         public readonly float[] Dw = new float[shape.WeightCount];
         public readonly float[] Db = new float[shape.OutChannels];
         public readonly float[] Dx = new float[Batch * shape.InputSize];
-        public readonly float[] Scratch = new float[shape.ScratchLength + shape.OutChannels];
+        // Room for im2col and, where they pay, shifted rows: the same buffers time either path.
+        public readonly float[] Scratch = new float[Math.Max(shape.WithAlgorithm(ConvAlgorithm.Im2Col).ScratchLength,
+            ShiftedConv.Fits(shape) ? shape.WithAlgorithm(ConvAlgorithm.ShiftedRows).ScratchLength : 0) + shape.OutChannels];
     }
 
     private static float[] Fill(int length, SeededRandom random)
@@ -73,12 +75,7 @@ public class CnnComparison
     [Benchmark(Description = "LeNet C3 through im2col + product instead of shifted rows (the alternative)")]
     public void ConvLeNetC3Im2Col() => RunIm2Col(_conv[1]);
 
-    private static void RunIm2Col(ConvBuffers c)
-    {
-        ConvKernels.ShiftedRows = false;
-        try { RunConv(c); }
-        finally { ConvKernels.ShiftedRows = true; }
-    }
+    private static void RunIm2Col(ConvBuffers c) => RunConv(c, c.Shape.WithAlgorithm(ConvAlgorithm.Im2Col));
 
     [Benchmark(Description = "Conv forward + weight gradient + input gradient, 3×3 32→64 on 16×16, batch 64")]
     public void Conv3x3Wide() => RunConv(_conv[2]);
@@ -94,21 +91,23 @@ public class CnnComparison
 
     private enum DepthwisePath { ShiftedRows, Direct, Im2Col }
 
-    /// <summary>A depthwise layer through one path, whatever the kernels would choose for it.</summary>
-    private static void RunDepthwise(ConvBuffers c, DepthwisePath path)
+    /// <summary>A depthwise layer through one path, whatever its shape recommends.</summary>
+    private static void RunDepthwise(ConvBuffers c, DepthwisePath path) => RunConv(c, c.Shape.WithAlgorithm(path switch
     {
-        ConvKernels.ShiftedRows = path == DepthwisePath.ShiftedRows;
-        ConvKernels.DirectDepthwise = path == DepthwisePath.Direct;
-        try { RunConv(c); }
-        finally { ConvKernels.DirectDepthwise = true; ConvKernels.ShiftedRows = true; }
-    }
+        DepthwisePath.ShiftedRows => ConvAlgorithm.ShiftedRows,
+        DepthwisePath.Direct => ConvAlgorithm.Direct,
+        _ => ConvAlgorithm.Im2Col,
+    }));
 
     /// <summary>The three passes of one training step of one layer: 3 × 2 × MACs × batch floating-point operations.</summary>
-    private static void RunConv(ConvBuffers c)
+    private static void RunConv(ConvBuffers c) => RunConv(c, c.Shape);
+
+    /// <summary><see cref="RunConv(ConvBuffers)"/> with <paramref name="shape"/> (the buffers' shape, its algorithm maybe another).</summary>
+    private static void RunConv(ConvBuffers c, Conv2DShape shape)
     {
-        ConvKernels.Forward(c.X, c.W, c.B, c.Y, Batch, c.Shape, c.Scratch, default(ReLUActivation));
-        ConvKernels.WeightGradient(c.Dz, c.X, c.Dw, c.Db, Batch, c.Shape, c.Scratch);
-        ConvKernels.InputGradient(c.Dz, c.W, c.X, c.Dx, Batch, c.Shape, c.Scratch, default(LinearActivation));
+        ConvKernels.Forward(c.X, c.W, c.B, c.Y, Batch, shape, c.Scratch, default(ReLUActivation));
+        ConvKernels.WeightGradient(c.Dz, c.X, c.Dw, c.Db, Batch, shape, c.Scratch);
+        ConvKernels.InputGradient(c.Dz, c.W, c.X, c.Dx, Batch, shape, c.Scratch, default(LinearActivation));
     }
 
     /// <summary>Floating-point operations of <see cref="RunConv"/> for a shape (a multiply-add counts 2).</summary>
@@ -186,10 +185,8 @@ public class CnnComparison
         {
             var c = new ConvBuffers(shape, new SeededRandom(4));
             double waste = Compiled.Nets.Kernels.ShiftedConv.WideLength(shape) / (double)shape.Positions;
-            string shifted = shape.UsesShiftedRows ? $"{Best(() => RunConv(c), 20) * 1e3:F3} ms" : "not taken";
-            ConvKernels.ShiftedRows = false;
-            double plain = Best(() => RunConv(c), 20);
-            ConvKernels.ShiftedRows = true;
+            string shifted = shape.Algorithm == ConvAlgorithm.ShiftedRows ? $"{Best(() => RunConv(c), 20) * 1e3:F3} ms" : "not taken";
+            double plain = Best(() => RunIm2Col(c), 20);
             Console.WriteLine($"{shape.InChannels}→{shape.OutChannels} {shape.KernelHeight}×{shape.KernelWidth} pad {shape.PadHeight} on {shape.InHeight}×{shape.InWidth}: " +
                 $"{waste:F2} wide positions per output; shifted rows {shifted}, im2col {plain * 1e3:F3} ms");
         }

@@ -143,30 +143,12 @@ public class ConvKernelTests
     [InlineData(2, 7, 12, 1, 1, 0)]
     public void Direct_depthwise_convolution_matches_the_im2col_path(int channels, int height, int width, int multiplier, int stride, int pad)
     {
-        var s = new Conv2DShape(channels, height, width, channels * multiplier, 3, 3, stride, stride, pad, pad, Groups: channels);
-        // Stride-1 depthwise layers take shifted rows; with those off they run direct, which is what is tested here.
-        ConvKernels.ShiftedRows = false;
-        try { DirectAgainstIm2Col(s); }
-        finally { ConvKernels.ShiftedRows = true; }
-    }
-
-    private static void DirectAgainstIm2Col(Conv2DShape s)
-    {
-        Assert.True(s.IsDepthwise);
+        // Stride-1 depthwise layers are recommended shifted rows; direct is chosen through the shape here.
+        var s = new Conv2DShape(channels, height, width, channels * multiplier, 3, 3, stride, stride, pad, pad, Groups: channels, Algorithm: ConvAlgorithm.Direct);
         const int batch = 3;
         float[] x = Random(batch * s.InputSize, 41), w = Random(s.WeightCount, 42), b = Random(s.OutChannels, 43), dz = Random(batch * s.OutputSize, 44);
-        Passes Run() => RunAllPasses(s, batch, x, w, b, dz);
-        var direct = Run();
-        ConvKernels.DirectDepthwise = false;
-        try
-        {
-            Assert.False(s.IsDepthwise);
-            AssertSameResults(direct, Run(), Difference);
-        }
-        finally
-        {
-            ConvKernels.DirectDepthwise = true;
-        }
+        var direct = RunAllPasses(s, batch, x, w, b, dz);
+        AssertSameResults(direct, RunAllPasses(s.WithAlgorithm(ConvAlgorithm.Im2Col), batch, x, w, b, dz), Difference);
 
         static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
     }
@@ -180,7 +162,7 @@ public class ConvKernelTests
         Assert.Equal(0, difference(first.Db, second.Db), 4);
     }
 
-    /// <summary>y, dx, dW and db of one layer on the path the kernels choose now.</summary>
+    /// <summary>y, dx, dW and db of one layer on the path its shape's algorithm names.</summary>
     private readonly record struct Passes(float[] Y, float[] Dx, float[] Dw, float[] Db);
 
     private static Passes RunAllPasses(Conv2DShape s, int batch, float[] x, float[] w, float[] b, float[] dz)
@@ -211,19 +193,9 @@ public class ConvKernelTests
         // Batch 40: large enough to split across the cores, so each worker's workspace takes the shifted path too.
         const int batch = 40;
         float[] x = Random(batch * s.InputSize, 51), w = Random(s.WeightCount, 52), b = Random(s.OutChannels, 53), dz = Random(batch * s.OutputSize, 54);
-        Passes Run() => RunAllPasses(s, batch, x, w, b, dz);
-        Assert.True(s.UsesShiftedRows, $"{s} should take the shifted-rows path");
-        var shifted = Run();
-        ConvKernels.ShiftedRows = false;
-        try
-        {
-            Assert.False(s.UsesShiftedRows);
-            AssertSameResults(shifted, Run(), Difference);
-        }
-        finally
-        {
-            ConvKernels.ShiftedRows = true;
-        }
+        Assert.Equal(ConvAlgorithm.ShiftedRows, s.Algorithm);
+        var shifted = RunAllPasses(s, batch, x, w, b, dz);
+        AssertSameResults(shifted, RunAllPasses(s.WithAlgorithm(ConvAlgorithm.Im2Col), batch, x, w, b, dz), Difference);
 
         // Relative to the largest value: dW sums 40 × 784 products in float, in a different order on each path.
         static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q)).Max() / Math.Max(1, b.Max(Math.Abs));
@@ -233,10 +205,10 @@ public class ConvKernelTests
     public void Stride_one_layers_with_many_wasted_columns_stay_on_im2col()
     {
         // A 5×5 kernel on a 5×5 input: one output from a wide row of 5, rounded up to 16 (more than ShiftedConv.MaxWaste).
-        Assert.False(new Conv2DShape(2, 5, 5, 3, 5, 5).UsesShiftedRows);
-        Assert.True(new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2).UsesShiftedRows); // padded to 9 × 9: 1.9 per output
-        Assert.False(new Conv2DShape(2, 8, 8, 3, 3, 3, 2, 2, 1, 1).UsesShiftedRows); // stride 2
-        Assert.False(new Conv2DShape(4, 6, 6, 6, 1, 1).UsesShiftedRows); // pointwise: no im2col to save
+        Assert.Equal(ConvAlgorithm.Im2Col, new Conv2DShape(2, 5, 5, 3, 5, 5).Algorithm);
+        Assert.Equal(ConvAlgorithm.ShiftedRows, new Conv2DShape(2, 5, 5, 3, 5, 5, 1, 1, 2, 2).Algorithm); // padded to 9 × 9: 1.9 per output
+        Assert.Equal(ConvAlgorithm.Im2Col, new Conv2DShape(2, 8, 8, 3, 3, 3, 2, 2, 1, 1).Algorithm); // stride 2
+        Assert.Equal(ConvAlgorithm.Im2Col, new Conv2DShape(4, 6, 6, 6, 1, 1).Algorithm); // pointwise: no im2col to save
     }
 
     [Fact]
@@ -244,11 +216,55 @@ public class ConvKernelTests
     {
         // Stride 1: shifted rows; stride 2 (no shifted rows): direct convolution.
         var stride1 = new Conv2DShape(32, 16, 16, 32, 3, 3, 1, 1, 1, 1, Groups: 32);
-        Assert.False(stride1.IsDepthwise);
-        Assert.True(stride1.UsesShiftedRows);
+        Assert.Equal(ConvAlgorithm.ShiftedRows, stride1.Algorithm);
         var stride2 = new Conv2DShape(32, 16, 16, 32, 3, 3, 2, 2, 1, 1, Groups: 32);
-        Assert.True(stride2.IsDepthwise);
-        Assert.False(stride2.UsesShiftedRows);
+        Assert.Equal(ConvAlgorithm.Direct, stride2.Algorithm);
+        // Three filters per channel: too many for direct, im2col's product fills its registers.
+        Assert.Equal(ConvAlgorithm.Im2Col, new Conv2DShape(8, 16, 16, 24, 3, 3, 2, 2, 1, 1, Groups: 8).Algorithm);
+        // A 1×1 depthwise layer (pointwise: no shifted rows) runs direct.
+        Assert.Equal(ConvAlgorithm.Direct, new Conv2DShape(8, 6, 6, 8, 1, 1, Groups: 8).Algorithm);
+    }
+
+    [Fact]
+    public void The_algorithm_given_is_the_one_kept_and_equality_sees_it()
+    {
+        var recommended = new Conv2DShape(6, 14, 14, 16, 5, 5);
+        Assert.Equal(recommended.Recommended, recommended.Algorithm);
+        var given = new Conv2DShape(6, 14, 14, 16, 5, 5, Algorithm: ConvAlgorithm.Im2Col);
+        Assert.Equal(ConvAlgorithm.Im2Col, given.Algorithm);
+        Assert.NotEqual(recommended, given);
+        Assert.Equal(given, recommended.WithAlgorithm(ConvAlgorithm.Im2Col));
+        Assert.Equal(recommended, new Conv2DShape(6, 14, 14, 16, 5, 5, Algorithm: ConvAlgorithm.ShiftedRows));
+    }
+
+    public static IEnumerable<object[]> InapplicableAlgorithms() => new[]
+    {
+        new object[] { new Conv2DShape(2, 8, 8, 3, 3, 3, 2, 2, 1, 1, Algorithm: ConvAlgorithm.ShiftedRows), "ShiftedRows" }, // stride 2
+        new object[] { new Conv2DShape(2, 8, 8, 3, 3, 3, 1, 2, 1, 1, Algorithm: ConvAlgorithm.ShiftedRows), "ShiftedRows" }, // stride 2 across
+        new object[] { new Conv2DShape(4, 6, 6, 6, 1, 1, Algorithm: ConvAlgorithm.ShiftedRows), "ShiftedRows" }, // pointwise
+        new object[] { new Conv2DShape(6, 14, 14, 16, 5, 5, Algorithm: ConvAlgorithm.Direct), "Direct" }, // 6 input channels per group
+        new object[] { new Conv2DShape(8, 8, 8, 8, 3, 3, 2, 2, 1, 1, Groups: 4, Algorithm: ConvAlgorithm.Direct), "Direct" }, // 2 per group
+        new object[] { new Conv2DShape(2, 8, 8, 3, 3, 3, Algorithm: (ConvAlgorithm)7), "unknown" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InapplicableAlgorithms))]
+    public void A_shape_given_an_algorithm_that_does_not_apply_throws(Conv2DShape s, string named)
+    {
+        const int batch = 2;
+        var x = new float[batch * s.InputSize];
+        var w = new float[s.WeightCount];
+        var b = new float[s.OutChannels];
+        var y = new float[batch * s.OutputSize];
+        var scratch = new float[Math.Max(s.ScratchLength, s.WithAlgorithm(ConvAlgorithm.Im2Col).ScratchLength) + s.OutChannels + s.InChannels];
+        void AssertThrows(Action action) => Assert.Contains(named, Assert.Throws<ArgumentException>(action).Message);
+        AssertThrows(s.Validate);
+        AssertThrows(() => Conv2DShape.WorkspaceLength(s));
+        AssertThrows(() => ConvKernels.Forward(x, w, b, y, batch, s, scratch, default(LinearActivation)));
+        AssertThrows(() => ConvKernels.WeightGradient(y, x, w, b, batch, s, scratch));
+        AssertThrows(() => ConvKernels.InputGradient(y, w, x, x, batch, s, scratch, default(LinearActivation)));
+        AssertThrows(() => ConvKernels.TransposedForward(y, w, new float[s.InChannels], x, batch, s, scratch, default(LinearActivation)));
+        AssertThrows(() => ConvKernels.TransposedBackward(x, y, w, w, new float[s.InChannels], x, y, batch, s, scratch, default(LinearActivation)));
     }
 
     [Fact]

@@ -86,8 +86,7 @@ public class GradientAccumulationTests
     {
         // Stride 2: no shifted rows; small maps put several samples' patch rows side by side.
         var s = new Conv2DShape(6, 28, 28, 16, 5, 5, 2, 2, 2, 2);
-        Assert.False(s.UsesShiftedRows);
-        Assert.False(s.IsDepthwise);
+        Assert.Equal(ConvAlgorithm.Im2Col, s.Algorithm);
         if (batch > 1) AssertSplits(s, batch);
         ConvAccumulates("im2col 6×28×28 → 16, 5×5 stride 2", s, batch);
     }
@@ -106,7 +105,7 @@ public class GradientAccumulationTests
     public void Shifted_rows_weight_gradient_adds_to_dw_and_db(int batch)
     {
         var s = new Conv2DShape(6, 14, 14, 16, 5, 5); // LeNet's C3
-        Assert.True(s.UsesShiftedRows);
+        Assert.Equal(ConvAlgorithm.ShiftedRows, s.Algorithm);
         if (batch > 2) AssertSplits(s, batch);
         ConvAccumulates("shifted rows 6×14×14 → 16, 5×5", s, batch);
     }
@@ -118,7 +117,7 @@ public class GradientAccumulationTests
     {
         // Stride 2 depthwise: direct convolution (stride 1 would take shifted rows).
         var s = new Conv2DShape(32, 16, 16, 32, 3, 3, 2, 2, 1, 1, Groups: 32);
-        Assert.True(s.IsDepthwise);
+        Assert.Equal(ConvAlgorithm.Direct, s.Algorithm);
         if (batch > 3) AssertSplits(s, batch);
         ConvAccumulates("direct depthwise 32×16×16, 3×3 stride 2", s, batch);
     }
@@ -128,7 +127,7 @@ public class GradientAccumulationTests
     {
         // A 9×9 kernel has more than 64 taps: the direct path's general loop instead of the padded plane.
         var s = new Conv2DShape(4, 20, 20, 8, 9, 9, 2, 2, 4, 4, Groups: 4);
-        Assert.True(s.IsDepthwise);
+        Assert.Equal(ConvAlgorithm.Direct, s.Algorithm);
         ConvAccumulates("direct depthwise ×2 4×20×20, 9×9 stride 2", s, 5);
     }
 

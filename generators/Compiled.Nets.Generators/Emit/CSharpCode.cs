@@ -104,8 +104,11 @@ internal static class CSharpCode
     };
 
     /// <summary>"new Conv2DShape(…)": a convolution's geometry as the runtime kernels take it.</summary>
-    public static string ConvShape(Window2D c) =>
-        $"new {Kernels}Conv2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.OutChannels}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth}, {c.Groups})";
+    /// <summary>A convolution's Conv2DShape, with the algorithm lowering chose for it (the runtime follows it).</summary>
+    public static string ConvShape(Window2D c, ConvAlgorithmKind algorithm) =>
+        $"new {Kernels}Conv2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.OutChannels}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth}, {c.Groups}, {Kernels}ConvAlgorithm.{algorithm})";
+
+    public static string ConvShape(ConvolutionCall call) => ConvShape(call.Window, call.Algorithm);
 
     public static string PoolShape(Window2D c) =>
         $"new {Kernels}Pool2DShape({c.InChannels}, {c.InHeight}, {c.InWidth}, {c.KernelHeight}, {c.KernelWidth}, {c.StrideHeight}, {c.StrideWidth}, {c.PadHeight}, {c.PadWidth})";

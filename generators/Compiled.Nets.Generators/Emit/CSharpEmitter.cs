@@ -210,7 +210,7 @@ internal static class CSharpEmitter
     /// </summary>
     private static List<string> ConvWorkspaceShapes(NetworkPlan plan) =>
         plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op.ConvolutionWorkspace)
-            .Where(window => window is not null).Select(window => ConvShape(window!)).Distinct().ToList();
+            .Where(call => call is not null).Select(call => ConvShape(call!)).Distinct().ToList();
 
     private static void WriteLayers(SourceWriter w, NetworkPlan plan)
     {

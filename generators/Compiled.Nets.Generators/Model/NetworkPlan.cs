@@ -121,8 +121,8 @@ internal abstract record OpPlan(string Layer)
     /// <summary>CUDA C kernels and their launches.</summary>
     public abstract void WriteCuda(CudaProgramBuilder cuda);
 
-    /// <summary>The convolution whose workspace the op needs on the CPU, or null.</summary>
-    public virtual Window2D? ConvolutionWorkspace => null;
+    /// <summary>The convolution (and the algorithm it runs by) whose workspace the op needs on the CPU, or null.</summary>
+    public virtual ConvolutionCall? ConvolutionWorkspace => null;
 
 }
 
@@ -164,3 +164,6 @@ internal sealed record OutputLossTerm(LossPlan Loss) : LossTermPlan("loss", Loss
 
 /// <summary>The loss over the output buffer; writes the output delta. <see cref="Derivative"/> is the output activation's (Linear when fused or when a softmax backward follows).</summary>
 internal sealed record LossPlan(LossKind Kind, LossFusion Fusion, BufferRef Output, ActivationPlan Derivative, float LogisticSlope);
+
+/// <summary>A convolution as the CPU kernels run it: its geometry and the algorithm lowering chose for it.</summary>
+internal sealed record ConvolutionCall(Window2D Window, ConvAlgorithmKind Algorithm);

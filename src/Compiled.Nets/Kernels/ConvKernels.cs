@@ -6,13 +6,71 @@ using System.Runtime.Intrinsics;
 namespace Compiled.Nets.Kernels;
 
 /// <summary>
+/// How a convolution runs on the CPU. The generator chooses it while lowering a network (the same rule as
+/// <see cref="Conv2DShape.Recommended"/>) and writes it into each <see cref="Conv2DShape"/>; the kernels follow it.
+/// </summary>
+public enum ConvAlgorithm
+{
+    /// <summary>Each tap becomes a copied row of the receptive fields, multiplied by the SIMD GEMM (<see cref="ConvGemm"/>); any shape.</summary>
+    Im2Col = 0,
+
+    /// <summary>
+    /// The patch rows are shifted windows of zero-bordered planes (<see cref="ShiftedConv"/>), multiplied by the SIMD GEMM:
+    /// stride 1 and not a 1×1 pointwise convolution.
+    /// </summary>
+    ShiftedRows = 1,
+
+    /// <summary>Direct convolution, every output vector summing its taps in registers (<see cref="DirectConv"/>): one input channel per group.</summary>
+    Direct = 2,
+}
+
+/// <summary>
 /// The shape of a 2-D convolution in PyTorch's conventions: input [InChannels, InHeight, InWidth] per sample (NCHW),
 /// weight [OutChannels, InChannels / Groups, KernelHeight, KernelWidth] then bias [OutChannels], zero padding,
 /// output size (N + 2P − F) / S + 1 per dimension. A 1-D convolution is the same with height 1.
+/// <see cref="Algorithm"/> says how the kernels run it: <see cref="Recommended"/> unless given.
 /// </summary>
-public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWidth, int OutChannels, int KernelHeight, int KernelWidth,
-    int StrideHeight = 1, int StrideWidth = 1, int PadHeight = 0, int PadWidth = 0, int Groups = 1)
+public readonly record struct Conv2DShape
 {
+    /// <summary>
+    /// A convolution's geometry, and how the kernels run it: <paramref name="Algorithm"/>, or <see cref="Recommended"/> when null
+    /// (<see cref="Validate"/> rejects one that does not apply).
+    /// </summary>
+    public Conv2DShape(int InChannels, int InHeight, int InWidth, int OutChannels, int KernelHeight, int KernelWidth,
+        int StrideHeight = 1, int StrideWidth = 1, int PadHeight = 0, int PadWidth = 0, int Groups = 1, ConvAlgorithm? Algorithm = null)
+    {
+        this.InChannels = InChannels;
+        this.InHeight = InHeight;
+        this.InWidth = InWidth;
+        this.OutChannels = OutChannels;
+        this.KernelHeight = KernelHeight;
+        this.KernelWidth = KernelWidth;
+        this.StrideHeight = StrideHeight;
+        this.StrideWidth = StrideWidth;
+        this.PadHeight = PadHeight;
+        this.PadWidth = PadWidth;
+        this.Groups = Groups;
+        this.Algorithm = Algorithm ?? Recommended;
+    }
+
+    public int InChannels { get; init; }
+    public int InHeight { get; init; }
+    public int InWidth { get; init; }
+    public int OutChannels { get; init; }
+    public int KernelHeight { get; init; }
+    public int KernelWidth { get; init; }
+    public int StrideHeight { get; init; }
+    public int StrideWidth { get; init; }
+    public int PadHeight { get; init; }
+    public int PadWidth { get; init; }
+    public int Groups { get; init; }
+
+    /// <summary>How the kernels run this convolution (forward, both gradients, transposed, and the scratch they need).</summary>
+    public ConvAlgorithm Algorithm { get; init; }
+
+    /// <summary>This shape with another algorithm (validated when a kernel runs it).</summary>
+    public Conv2DShape WithAlgorithm(ConvAlgorithm algorithm) => this with { Algorithm = algorithm };
+
     public int OutHeight => (InHeight + 2 * PadHeight - KernelHeight) / StrideHeight + 1;
     public int OutWidth => (InWidth + 2 * PadWidth - KernelWidth) / StrideWidth + 1;
     public int InputSize => InChannels * InHeight * InWidth;
@@ -23,12 +81,35 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     public int WeightCount => OutChannels * PatchLength;
 
     /// <summary>
-    /// Floats of scratch the kernels need: the receptive fields of one group, a row per tap (im2col), for
-    /// <see cref="WeightGradientSamples"/> samples side by side, and those samples' dz rows gathered beside them.
+    /// The algorithm measured fastest for this shape (docs/cnn.md), the generator's rule too:
+    /// <list type="bullet">
+    /// <item>shifted rows where they fit (<see cref="ShiftedConv.Fits"/>: stride 1, not pointwise, at most
+    /// <see cref="ShiftedConv.MaxWaste"/> wide positions per output);</item>
+    /// <item>else direct for a depthwise layer (<see cref="IsDepthwiseLayer"/>, more than one group, at most
+    /// <see cref="DirectMaxFiltersPerGroup"/> filters per group): too few filters to fill a matrix product's registers;</item>
+    /// <item>else im2col.</item>
+    /// </list>
+    /// At stride 1, shifted rows measured faster than direct with the batch split across two cores: 1.2 against 1.8 ms on a
+    /// 3×3 depthwise layer, 3–4 against 9–10 ms on a 5×5.
     /// </summary>
-    public int ScratchLength => Math.Max(Positions * PatchLength * WeightGradientSamples
-        + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0),
-        ShiftedConv.Fits(this) ? ShiftedConv.ScratchLength(this) : 0);
+    public ConvAlgorithm Recommended =>
+        ShiftedConv.Fits(this) ? ConvAlgorithm.ShiftedRows
+        : Groups > 1 && IsDepthwiseLayer && OutChannels / Groups <= DirectMaxFiltersPerGroup ? ConvAlgorithm.Direct
+        : ConvAlgorithm.Im2Col;
+
+    /// <summary>The most filters per input channel that <see cref="Recommended"/> runs as direct convolution (the crossover measured in docs/cnn.md).</summary>
+    public const int DirectMaxFiltersPerGroup = 2;
+
+    /// <summary>One input channel per group: what <see cref="ConvAlgorithm.Direct"/> needs.</summary>
+    public bool IsDepthwiseLayer => Groups > 0 && InChannels == Groups;
+
+    /// <summary>
+    /// Floats of scratch the kernels need for <see cref="Algorithm"/>: im2col and direct, the receptive fields of one group,
+    /// a row per tap, for <see cref="WeightGradientSamples"/> samples side by side, and those samples' dz rows gathered
+    /// beside them (direct takes its zero-bordered plane from them); shifted rows, <see cref="ShiftedConv.ScratchLength"/>.
+    /// </summary>
+    public int ScratchLength => Algorithm == ConvAlgorithm.ShiftedRows ? ShiftedConv.ScratchLength(this)
+        : Positions * PatchLength * WeightGradientSamples + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0);
 
     /// <summary>
     /// Floats of workspace a network with these convolutions allocates once: the largest <see cref="ScratchLength"/>, plus
@@ -37,15 +118,13 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     public static int WorkspaceLength(params Conv2DShape[] shapes)
     {
         int length = 0;
-        foreach (var shape in shapes) length = Math.Max(length, shape.ScratchLength + shape.OutChannels);
+        foreach (var shape in shapes)
+        {
+            shape.Validate();
+            length = Math.Max(length, shape.ScratchLength + shape.OutChannels);
+        }
         return length;
     }
-
-    /// <summary>
-    /// Stride 1 without im2col: the patch rows are shifted windows of zero-bordered planes (<see cref="ShiftedConv"/>), when
-    /// the columns that wastes are few enough to pay.
-    /// </summary>
-    public bool UsesShiftedRows => ConvKernels.ShiftedRows && !IsDepthwise && ShiftedConv.Fits(this);
 
     /// <summary>
     /// Samples whose patch rows the weight gradient puts side by side, so its dot products run over at least 256
@@ -53,46 +132,51 @@ public readonly record struct Conv2DShape(int InChannels, int InHeight, int InWi
     /// </summary>
     public int WeightGradientSamples => IsPointwise ? 1 : Math.Clamp((256 + Positions - 1) / Positions, 1, 8);
 
-    /// <summary>
-    /// Depthwise: one input channel per group and at most <see cref="DirectMaxFiltersPerGroup"/> filters on it, where shifted
-    /// rows do not apply (stride 2 or more). Such a layer has too few filters to fill a matrix product's registers, so it runs
-    /// as direct convolution instead of im2col (about twice as fast, docs/cnn.md). At stride 1, shifted rows measured faster
-    /// than direct with the batch split across two cores: 1.2 against 1.8 ms on a 3×3 layer, 3–4 against 9–10 ms on a 5×5.
-    /// </summary>
-    public bool IsDepthwise => InChannels / Groups == 1 && OutChannels / Groups <= DirectMaxFiltersPerGroup && Groups > 1 && ConvKernels.DirectDepthwise
-        && !(ConvKernels.ShiftedRows && ShiftedConv.Fits(this));
-
-    /// <summary>The most filters per input channel that still run as direct convolution (the crossover measured in docs/cnn.md).</summary>
-    public const int DirectMaxFiltersPerGroup = 2;
-
     /// <summary>A 1×1 convolution with stride 1 and no padding reads its input as the patch rows themselves (no im2col).</summary>
     internal bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PadHeight == 0 && PadWidth == 0;
 
+    /// <summary>Throws an <see cref="ArgumentException"/> for an invalid shape, or an <see cref="Algorithm"/> that does not apply to it.</summary>
     public void Validate()
     {
         if (InChannels <= 0 || OutChannels <= 0 || KernelHeight <= 0 || KernelWidth <= 0 || StrideHeight <= 0 || StrideWidth <= 0 || PadHeight < 0 || PadWidth < 0)
-            throw new ArgumentException($"invalid convolution shape {this}");
+            throw new ArgumentException($"invalid convolution shape {Geometry}");
         if (Groups <= 0 || InChannels % Groups != 0 || OutChannels % Groups != 0)
             throw new ArgumentException($"{Groups} groups do not divide {InChannels} input and {OutChannels} output channels");
         if (OutHeight <= 0 || OutWidth <= 0)
             throw new ArgumentException($"a {KernelHeight}×{KernelWidth} kernel does not fit a padded {InHeight + 2 * PadHeight}×{InWidth + 2 * PadWidth} input");
+        switch (Algorithm)
+        {
+            case ConvAlgorithm.Im2Col:
+                break;
+            case ConvAlgorithm.ShiftedRows when !ShiftedConv.Applies(this):
+                throw new ArgumentException($"ConvAlgorithm.ShiftedRows needs stride 1 and a kernel that is not 1×1 without padding (pointwise), " +
+                    $"but the convolution {Geometry} has stride {StrideHeight}×{StrideWidth}{(IsPointwise ? " and is pointwise" : "")}; use Im2Col or Recommended ({Recommended}).");
+            case ConvAlgorithm.ShiftedRows:
+                break;
+            case ConvAlgorithm.Direct when !IsDepthwiseLayer:
+                throw new ArgumentException($"ConvAlgorithm.Direct needs a depthwise convolution (one input channel per group), " +
+                    $"but the convolution {Geometry} has {InChannels / Groups} input channels per group; use Im2Col or Recommended ({Recommended}).");
+            case ConvAlgorithm.Direct:
+                break;
+            default:
+                throw new ArgumentException($"unknown convolution algorithm {(int)Algorithm}");
+        }
     }
+
+    /// <summary>The geometry as the messages write it (without the computed properties, which may not exist for an invalid shape).</summary>
+    private string Geometry =>
+        $"{InChannels}×{InHeight}×{InWidth} → {OutChannels} filters of {KernelHeight}×{KernelWidth}, stride {StrideHeight}×{StrideWidth}, padding {PadHeight}×{PadWidth}, {Groups} groups";
 }
 
 /// <summary>
-/// 2-D convolution on the CPU as im2col plus a matrix product shaped for convolutions (<see cref="ConvGemm"/>): each
+/// 2-D convolution on the CPU, by the shape's <see cref="Conv2DShape.Algorithm"/>: shifted rows (<see cref="ShiftedConv"/>),
+/// direct (<see cref="DirectConv"/>) or im2col plus a matrix product shaped for convolutions (<see cref="ConvGemm"/>): each
 /// tap of the kernel becomes a row of the sample's receptive fields, one value per output position, so a group's
 /// output maps are its weights times those rows, written straight into NCHW with the SIMD lanes along the positions.
 /// A 1×1 convolution with stride 1 skips im2col (its input already is those rows).
 /// </summary>
 public static class ConvKernels
 {
-    /// <summary>Whether depthwise layers run as direct convolution (off only to measure and test the im2col path on them).</summary>
-    internal static bool DirectDepthwise { get; set; } = true;
-
-    /// <summary>Whether stride-1 layers read shifted windows instead of im2col rows (off only to measure and test im2col on them).</summary>
-    internal static bool ShiftedRows { get; set; } = true;
-
     /// <summary>
     /// y = f(conv(x) + b) for a batch (NCHW rows of <see cref="Conv2DShape.InputSize"/> and <see cref="Conv2DShape.OutputSize"/>).
     /// A large batch is split across the cores (<see cref="BatchParallel"/>); each part gets its own im2col workspace.
@@ -123,12 +207,12 @@ public static class ConvKernels
     private static void ForwardRange<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int start, int end, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
     {
-        if (shape.IsDepthwise)
+        if (shape.Algorithm == ConvAlgorithm.Direct)
         {
             DirectConv.Forward(x, w, bias, y, start, end, shape, scratch, activation);
             return;
         }
-        if (shape.UsesShiftedRows)
+        if (shape.Algorithm == ConvAlgorithm.ShiftedRows)
         {
             ShiftedConv.Forward(x, w, bias, y, start, end, shape, scratch, activation);
             return;
@@ -189,12 +273,12 @@ public static class ConvKernels
     private static void WeightGradientRange(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int start, int end, Conv2DShape shape, Span<float> scratch)
     {
-        if (shape.IsDepthwise)
+        if (shape.Algorithm == ConvAlgorithm.Direct)
         {
             DirectConv.WeightGradient(dz, x, dw, db, start, end, shape, scratch);
             return;
         }
-        if (shape.UsesShiftedRows)
+        if (shape.Algorithm == ConvAlgorithm.ShiftedRows)
         {
             ShiftedConv.WeightGradient(dz, x, dw, db, start, end, shape, scratch);
             return;
@@ -291,13 +375,13 @@ public static class ConvKernels
         int positions = shape.Positions, patch = shape.PatchLength, groupOut = shape.OutChannels / shape.Groups;
         int groupInput = shape.InputSize / shape.Groups;
         var range = dx.Slice(start * shape.InputSize, (end - start) * shape.InputSize);
-        if (shape.IsDepthwise)
+        if (shape.Algorithm == ConvAlgorithm.Direct)
         {
             DirectConv.InputGradient(dz, w, dx, start, end, shape, scratch);
             GraphKernels.MultiplyByDerivative(range, yPrev.Slice(start * shape.InputSize, range.Length), previousActivation);
             return;
         }
-        if (shape.UsesShiftedRows)
+        if (shape.Algorithm == ConvAlgorithm.ShiftedRows)
         {
             ShiftedConv.InputGradient(dz, w, dx, start, end, shape, scratch);
             GraphKernels.MultiplyByDerivative(range, yPrev.Slice(start * shape.InputSize, range.Length), previousActivation);
@@ -431,6 +515,7 @@ public static class ConvKernels
     public static void TransposedForward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
     {
+        shape.Validate();
         Check(bias.Length, shape.InChannels, nameof(bias));
         InputGradient(x, w, y, y, batch, shape, scratch, default(LinearActivation));
         int plane = shape.InHeight * shape.InWidth;
@@ -450,6 +535,7 @@ public static class ConvKernels
     public static void TransposedBackward<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> dw, Span<float> db,
         ReadOnlySpan<float> yPrev, Span<float> dx, int batch, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
     {
+        shape.Validate();
         Check(db.Length, shape.InChannels, nameof(db));
         Check(scratch.Length, shape.ScratchLength + shape.OutChannels, nameof(scratch), atLeast: true);
         // Its weight gradient is the convolution's with the roles swapped (the convolution's "bias gradient" Σ x is discarded).

@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace Compiled.Nets.Kernels;
 
 /// <summary>
-/// Direct convolution for depthwise layers (one input channel per group, <see cref="Conv2DShape.IsDepthwise"/>): each
+/// Direct convolution for depthwise layers (one input channel per group, <see cref="ConvAlgorithm.Direct"/>): each
 /// kernel tap adds a weight times a shifted input row into an output row (or the transpose for the gradients), with the
 /// SIMD lanes along the row. No im2col, no workspace. Same results as the im2col path up to rounding order.
 /// </summary>

@@ -21,9 +21,11 @@ internal static class ShiftedConv
     /// </summary>
     public const double MaxWaste = 4;
 
-    /// <summary>Whether a shape can run here (stride 1, not pointwise, not too many wasted columns), whatever the toggle says.</summary>
-    public static bool Fits(Conv2DShape s) =>
-        s.StrideHeight == 1 && s.StrideWidth == 1 && !s.IsPointwise && WideLength(s) <= MaxWaste * s.Positions;
+    /// <summary>Whether a shape can run here at all: stride 1 and not pointwise (<see cref="ConvAlgorithm.ShiftedRows"/>'s condition).</summary>
+    public static bool Applies(Conv2DShape s) => s.StrideHeight == 1 && s.StrideWidth == 1 && !s.IsPointwise;
+
+    /// <summary>Whether this path pays for a shape (<see cref="Conv2DShape.Recommended"/>): it applies, with not too many wasted columns.</summary>
+    public static bool Fits(Conv2DShape s) => Applies(s) && WideLength(s) <= MaxWaste * s.Positions;
 
     public static int PaddedWidth(Conv2DShape s) => s.InWidth + 2 * s.PadWidth;
 

@@ -39,7 +39,7 @@ namespace Demo
 
         private readonly float[] _parameters = new float[ParameterCount];
         /// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>
-        private readonly float[] _convScratch = new float[global::Compiled.Nets.Kernels.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1))];
+        private readonly float[] _convScratch = new float[global::Compiled.Nets.Kernels.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows))];
         private readonly float[] _gradients = new float[ParameterCount];
         private float[] _deltas = new float[ActivationsPerSample];
         private long _stepCount;
@@ -244,10 +244,10 @@ namespace Demo
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool training)
         {
             int capacity = _capacity;
-            // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; im2col + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; im2col + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
+            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
+            global::Compiled.Nets.Kernels.ConvKernels.Forward(ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Residual: the sum of 2 inputs, then ReLU.
             global::Compiled.Nets.Kernels.GraphKernels.Add(ActivationsOf(Buffers.Stem, 256, batch), ActivationsOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Residual, 256, batch));
             global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
@@ -283,13 +283,13 @@ namespace Demo
             // Residual: the sum's delta flows to every input unchanged (times each producer's derivative).
             global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
             global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Block, 256, batch), DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
-            // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch);
-            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative; shifted rows of zero-bordered planes + the SIMD GEMM.
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Stem: read by 2 layers, so their gradients add up.
             global::Compiled.Nets.Kernels.DenseKernels.Add(DeltasOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch));
-            // Stem: dW = Σ dz ⊗ patches, db = Σ dz.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1), _convScratch);
+            // Stem: dW = Σ dz ⊗ patches, db = Σ dz; shifted rows of zero-bordered planes + the SIMD GEMM.
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

@@ -188,6 +188,9 @@ internal sealed class ConvolutionFamily : LayerFamily
         if (KindOf(layer) == ConvolutionKind.SeparableConv2D) context.AllocateNamed(index, "depthwise", WindowOf(layer).OutputSize);
     }
 
+    /// <summary>The CPU algorithm of a convolution with this window, decided here, while lowering, and recorded in its op.</summary>
+    private static ConvAlgorithmKind Algorithm(Window2D window) => ConvolutionAlgorithms.Choose(window);
+
     public override void LowerForward(LoweringContext context, int index)
     {
         var layer = context.Layers[index];
@@ -197,18 +200,18 @@ internal sealed class ConvolutionFamily : LayerFamily
         switch (KindOf(layer))
         {
             case ConvolutionKind.ConvTranspose2D:
-                context.Forward(new ConvTransposeForwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, layer.Activation));
+                context.Forward(new ConvTransposeForwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, Algorithm(window), layer.Activation));
                 break;
             case ConvolutionKind.SeparableConv2D:
             {
                 var (depthwise, pointwise) = SeparableParts(layer);
                 var hidden = context.Named(index, "depthwise");
-                context.Forward(new ConvForwardOp(layer.Name + "_depthwise", input, hidden, depthwise.WeightOffset, depthwise.BiasOffset, window, ActivationPlan.Linear));
-                context.Forward(new ConvForwardOp(layer.Name + "_pointwise", hidden, output, pointwise.WeightOffset, pointwise.BiasOffset, pointwise.Window, layer.Activation));
+                context.Forward(new ConvForwardOp(layer.Name + "_depthwise", input, hidden, depthwise.WeightOffset, depthwise.BiasOffset, window, Algorithm(window), ActivationPlan.Linear));
+                context.Forward(new ConvForwardOp(layer.Name + "_pointwise", hidden, output, pointwise.WeightOffset, pointwise.BiasOffset, pointwise.Window, Algorithm(pointwise.Window), layer.Activation));
                 break;
             }
             default:
-                context.Forward(new ConvForwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, layer.Activation));
+                context.Forward(new ConvForwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, Algorithm(window), layer.Activation));
                 break;
         }
     }
@@ -223,20 +226,20 @@ internal sealed class ConvolutionFamily : LayerFamily
         switch (KindOf(layer))
         {
             case ConvolutionKind.ConvTranspose2D:
-                context.Backward(new ConvTransposeBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, target, derivative));
+                context.Backward(new ConvTransposeBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, Algorithm(window), target, derivative));
                 break;
             case ConvolutionKind.SeparableConv2D:
             {
                 var (depthwise, pointwise) = SeparableParts(layer);
                 var hidden = context.Named(index, "depthwise");
                 context.Backward(new ConvBackwardOp(layer.Name + "_pointwise", hidden, output, pointwise.WeightOffset, pointwise.BiasOffset,
-                    pointwise.Window, hidden, ActivationPlan.Linear));
+                    pointwise.Window, Algorithm(pointwise.Window), hidden, ActivationPlan.Linear));
                 context.Backward(new ConvBackwardOp(layer.Name + "_depthwise", input, hidden, depthwise.WeightOffset, depthwise.BiasOffset,
-                    window, target, derivative));
+                    window, Algorithm(window), target, derivative));
                 break;
             }
             default:
-                context.Backward(new ConvBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, target, derivative));
+                context.Backward(new ConvBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, window, Algorithm(window), target, derivative));
                 break;
         }
     }
