@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 
@@ -9,6 +10,7 @@ internal sealed record ConvForwardOp(string Layer, BufferRef Input, BufferRef Ou
 {
     public override Window2D? ConvolutionWorkspace => Window;
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.Forward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.Forward(cuda, this);
 }
 
@@ -18,6 +20,7 @@ internal sealed record ConvBackwardOp(string Layer, BufferRef Input, BufferRef O
 {
     public override Window2D? ConvolutionWorkspace => Window;
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.Backward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.Backward(cuda, this);
 }
 
@@ -30,6 +33,7 @@ internal sealed record ConvTransposeForwardOp(string Layer, BufferRef Input, Buf
 {
     public override Window2D? ConvolutionWorkspace => Window;
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.TransposedForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.TransposedForward(cuda, this);
 }
 
@@ -39,5 +43,6 @@ internal sealed record ConvTransposeBackwardOp(string Layer, BufferRef Input, Bu
 {
     public override Window2D? ConvolutionWorkspace => Window;
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.TransposedBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.TransposedBackward(cuda, this);
 }
