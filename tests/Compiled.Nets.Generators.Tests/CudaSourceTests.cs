@@ -1,6 +1,9 @@
 using System;
 using System.Linq;
+using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Compiled.Nets.Generators.Emit;
 using Microsoft.CodeAnalysis;
 using Xunit;
@@ -86,5 +89,55 @@ public class CudaSourceTests
         Assert.Equal(new[] { CudaBlock.Activations, CudaBlock.Reduce, CudaBlock.Conv, CudaBlock.Pool }, CudaEmitter.BlockOrder(new[] { CudaBlock.Pool }));
         Assert.Equal(new[] { CudaBlock.Activations, CudaBlock.Dense }, CudaEmitter.BlockOrder(new[] { CudaBlock.Dense, CudaBlock.Dense }));
         Assert.Throws<InvalidOperationException>(() => CudaEmitter.BlockOrder(new[] { "missing.cuh" }));
+    }
+
+    [Fact]
+    public void The_cuda_part_is_its_own_file_with_nothing_public()
+    {
+        var result = GeneratorHarness.Run(Mlp);
+        Assert.Equal(new[] { "Demo.Mlp.Cuda.g.cs", "Demo.Mlp.g.cs" }, result.Run.GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal));
+        string main = result.SourceFor("Demo.Mlp.g.cs"), cuda = result.SourceFor("Demo.Mlp.Cuda.g.cs");
+        Assert.DoesNotContain("kernels/", main, StringComparison.Ordinal);
+        Assert.DoesNotContain("ICudaKernels", main, StringComparison.Ordinal);
+        Assert.Contains("partial class Mlp : global::Compiled.Nets.Cuda.ICudaKernels", cuda, StringComparison.Ordinal);
+        Assert.Contains("private static string CudaSource => \"\"\"\n", cuda, StringComparison.Ordinal);
+        // No member of the CUDA part is public (so no constant is copied into a referencing assembly), and the unit is split into lines.
+        var members = CSharpSyntaxTree.ParseText(cuda, GeneratorHarness.ParseOptions).GetRoot().DescendantNodes().OfType<MemberDeclarationSyntax>()
+            .Where(m => m is not BaseNamespaceDeclarationSyntax and not TypeDeclarationSyntax).ToList();
+        Assert.NotEmpty(members);
+        Assert.All(members, m => Assert.False(m.Modifiers.Any(SyntaxKind.PublicKeyword) || m.Modifiers.Any(SyntaxKind.ConstKeyword), m.ToString()));
+        Assert.True(cuda.Split('\n').Length > 500, "the CUDA source is one line per CUDA line");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("one line")]
+    [InlineData("a\nb\n")]
+    [InlineData("  indented\n\n\tblank above\n    \n")]
+    [InlineData("quotes \" \"\" \"\"\" \"\"\"\" and braces { } and \\ backslashes\n\"\"\"")]
+    [InlineData("\nstarts with a newline")]
+    public void A_raw_string_literal_holds_the_text_exactly(string text)
+    {
+        var w = new SourceWriter();
+        w.Open("class C");
+        CSharpEmitter.WriteRawString(w, "static string S => ", text, ";");
+        w.Close();
+        var tree = CSharpSyntaxTree.ParseText(w.ToString(), GeneratorHarness.ParseOptions);
+        Assert.Empty(tree.GetDiagnostics());
+        var literal = tree.GetRoot().DescendantNodes().OfType<LiteralExpressionSyntax>().Single();
+        Assert.Equal(text, literal.Token.ValueText);
+    }
+
+    [Fact]
+    public void GeneratedCode_names_the_generator_assembly_version()
+    {
+        var assembly = typeof(NetworkGenerator).Assembly;
+        string expected = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+        Assert.Equal(expected, CSharpEmitter.Version);
+        Assert.StartsWith(expected, assembly.GetName().Version!.ToString(), StringComparison.Ordinal);
+        var result = GeneratorHarness.Run(Mlp);
+        var versions = result.Run.GeneratedSources.SelectMany(s => Regex.Matches(s.SourceText.ToString(), @"GeneratedCode\(""Compiled\.Nets"", ""([^""]*)""\)").Select(m => m.Groups[1].Value)).ToList();
+        Assert.NotEmpty(versions);
+        Assert.All(versions, v => Assert.Equal(expected, v));
     }
 }
