@@ -10,7 +10,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Compiled.Nets.Generators;
 
 /// <summary>
-/// The Compiled.Nets generator: [Network] class → NetworkSpec → ShapedNetwork → NetworkPlan → C# source.
+/// The Compiled.Nets generator: [Network] class → NetworkSpec → ShapedNetwork → NetworkPlan → C# source,
+/// in two parts per network: {hint}.g.cs (the CPU code and the API) and {hint}.Cuda.g.cs (the CUDA unit and its launches).
 /// Each stage is a pure function of the previous model, and every model is equatable, so an edit that
 /// does not change a network re-runs nothing after the parse. Each stage runs per network inside a guard
 /// (Pipeline/NetworkStages.cs): an exception is CN9999 on that network, and the others still get their code.
@@ -61,10 +62,12 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(plans.Combine(hintKeys), static (spc, input) =>
         {
             var (output, keys) = input;
-            string source;
+            string source, cudaSource;
             try
             {
+                // Both parts, before either is added: a failure leaves a stub, not half a network.
                 source = CSharpEmitter.Emit(output!.Plan);
+                cudaSource = CSharpEmitter.EmitCuda(output.Plan);
             }
             catch (OperationCanceledException)
             {
@@ -81,6 +84,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 return;
             }
             spc.AddSource(Symbols.HintName(output.HintName, output.MetadataName, "", keys), source);
+            spc.AddSource(Symbols.HintName(output.HintName, output.MetadataName, Symbols.CudaHintSuffix, keys), cudaSource);
         });
         context.RegisterSourceOutput(stubs.Combine(hintKeys), static (spc, input) =>
             spc.AddSource(Symbols.HintName(input.Left!.HintName, input.Left.MetadataName, ".stub", input.Right), StubEmitter.Emit(input.Left)));

@@ -32,7 +32,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new System.Collections.Generic.Dictionary<string, string> { [nameof(ResidualDigits)] = ResidualDigits.CudaSource }))
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new ResidualDigits()))
             return 0;
         var clock = Stopwatch.StartNew();
         string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz");

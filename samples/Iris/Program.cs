@@ -18,7 +18,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new System.Collections.Generic.Dictionary<string, string> { [nameof(IrisNet)] = IrisNet.CudaSource }))
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new IrisNet()))
             return 0;
         string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "iris.csv");
         var data = ClassificationData.LoadCsv(path);

@@ -49,7 +49,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new Dictionary<string, string> { [nameof(MnistMlp)] = MnistMlp.CudaSource, [nameof(LeNet5)] = LeNet5.CudaSource }))
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new MnistMlp(), new LeNet5()))
             return 0;
         var options = CommandLine.Parse(args);
         if (options is null) return 2;

@@ -26,8 +26,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new System.Collections.Generic.Dictionary<string, string>
-            { [nameof(Perceptron)] = Perceptron.CudaSource, [nameof(XorNet)] = XorNet.CudaSource })) return 0;
+        if (Compiled.Nets.Cuda.KernelDump.TryDump(args, new Perceptron(), new XorNet())) return 0;
         Console.WriteLine("Perceptron rule (one Heaviside unit)");
         foreach (var (name, targets) in new[] { ("AND", new float[] { 0, 0, 0, 1 }), ("OR", new float[] { 0, 1, 1, 1 }), ("XOR", new float[] { 0, 1, 1, 0 }) })
         {

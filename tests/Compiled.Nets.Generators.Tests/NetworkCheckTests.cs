@@ -323,7 +323,7 @@ public class NetworkCheckTests
             [Network] public partial class AlsoGood { [Input(3)] partial Layer X { get; } [Dense(2)] partial Layer Y { get; } }
             """;
         var result = GeneratorHarness.Run(source);
-        Assert.Equal(new[] { "AlsoGood.g.cs", "Bad.stub.g.cs", "Good.g.cs" }, result.Run.GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal));
+        Assert.Equal(new[] { "AlsoGood.Cuda.g.cs", "AlsoGood.g.cs", "Bad.stub.g.cs", "Good.Cuda.g.cs", "Good.g.cs" }, result.Run.GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal));
         Assert.Equal("CN0038", Assert.Single(result.GeneratorDiagnostics).Id);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
@@ -336,7 +336,7 @@ public class NetworkCheckTests
         const string a = "using Compiled.Nets;\nnamespace Demo;\n[Network] public partial class Net { [Input(2)] partial Layer X { get; } }\n";
         const string b = "using Compiled.Nets;\nnamespace Demo;\n[Network] public partial class Net { [Dense(1)] partial Layer Y { get; } }\n";
         var result = GeneratorHarness.Run(a, b);
-        Assert.Equal("Demo.Net.g.cs", Assert.Single(result.Run.GeneratedSources).HintName);
+        Assert.Equal(new[] { "Demo.Net.Cuda.g.cs", "Demo.Net.g.cs" }, result.Run.GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal));
         Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id == "CN9999");
     }
 
@@ -349,11 +349,23 @@ public class NetworkCheckTests
             $"using Compiled.Nets;\nnamespace A;\npublic partial class C {{ [Network] public partial class Net {body} }}\n",
             $"using Compiled.Nets;\nnamespace A.C;\n[Network] public partial class Other {body}\n");
         var hints = result.Run.GeneratedSources.Select(s => s.HintName).ToList();
-        Assert.Equal(4, hints.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(8, hints.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Contains("A.C.Net.g.cs", hints);
+        Assert.Contains("A.C.Net.Cuda.g.cs", hints);
         Assert.Contains("A.C.Other.g.cs", hints);
         // The class A.C and the namespace A.C clash in the user's code (CS0101); the generated files are fine.
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && !d.Location.GetLineSpan().Path.StartsWith("File", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_network_named_Cuda_inside_a_network_does_not_take_its_CUDA_part_s_hint_name()
+    {
+        const string body = "[Input(2)] partial Layer X { get; } [Dense(1)] partial Layer Y { get; }";
+        var result = GeneratorHarness.Run($"using Compiled.Nets;\nnamespace A;\n[Network] public partial class Net {{ {body} [Network] public partial class Cuda {{ {body} }} }}\n");
+        var hints = result.Run.GeneratedSources.Select(s => s.HintName).ToList();
+        Assert.Equal(4, hints.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.DoesNotContain("A.Net.Cuda.g.cs", hints);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
     // ------------------------------------------------------------------ names
@@ -376,7 +388,7 @@ public class NetworkCheckTests
             """;
         var result = GeneratorHarness.Run(source);
         Assert.Empty(result.GeneratorDiagnostics);
-        Assert.Equal("Fuzz.struct.event.class.g.cs", Assert.Single(result.Run.GeneratedSources).HintName);
+        Assert.Equal(new[] { "Fuzz.struct.event.class.Cuda.g.cs", "Fuzz.struct.event.class.g.cs" }, result.Run.GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal));
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
@@ -402,7 +414,7 @@ public class NetworkCheckTests
             "[Network(UnrollLimit = 0)] public partial class C { [Input(2, 8)] partial Layer X { get; } [Conv1D(2, 3)] partial Layer K { get; } [PReLU] partial Layer R { get; } [Maxout(3, 2)] partial Layer M { get; } [Dense(2)] partial Layer Y { get; } }",
         };
         var result = GeneratorHarness.Run("using Compiled.Nets;\n" + string.Join("\n", networks));
-        Assert.Equal(3, result.Run.GeneratedSources.Length);
+        Assert.Equal(6, result.Run.GeneratedSources.Length); // three networks, each with its CUDA part
         var missing = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var source in result.Run.GeneratedSources)
         {

@@ -105,6 +105,7 @@ public class SnapshotTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         Snapshot.Verify(result.SourceFor("Demo.Mlp.g.cs"), "Mlp");
+        Snapshot.Verify(result.SourceFor("Demo.Mlp.Cuda.g.cs"), "Mlp.Cuda");
     }
 
     [Fact]

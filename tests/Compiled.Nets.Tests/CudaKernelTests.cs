@@ -30,12 +30,13 @@ public class CudaKernelTests
     };
 
     private static IEnumerable<Type> NetworkTypes() =>
-        Assemblies.SelectMany(a => a.GetTypes()).Where(t => t.GetField("CudaSource", BindingFlags.Public | BindingFlags.Static) is not null);
+        Assemblies.SelectMany(a => a.GetTypes()).Where(t => t.IsClass && !t.IsAbstract && typeof(ICudaKernels).IsAssignableFrom(t));
 
     public static IEnumerable<object[]> Networks() => NetworkTypes().Select(t => t.FullName!).OrderBy(n => n).Select(n => new object[] { n });
 
+    /// <summary>A network's unit, through ICudaKernels (the generated source is no public member of the class).</summary>
     private static string SourceOf(string network) =>
-        (string)NetworkTypes().Single(t => t.FullName == network).GetField("CudaSource", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        ((ICudaKernels)Activator.CreateInstance(NetworkTypes().Single(t => t.FullName == network))!).CudaSource;
 
     [ToolTheory(CudaToolchain.Clang)]
     [MemberData(nameof(Networks))]
@@ -114,12 +115,9 @@ public class CudaKernelTests
 
     private static Case For<TNet>(TNet net, Func<int, float[]> targets) where TNet : ITrainableNetwork
     {
-        var type = typeof(TNet);
-        T Get<T>(string name) => (T)type.GetField(name, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
-        Func<int, TResult> Method<TResult>(string name) => batch => (TResult)type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, new object[] { batch })!;
-        return new Case(net, Get<string>("CudaSource"), Get<int>("CudaActivationsPerSample"), Get<int>("CudaStateLength"), Get<int>("CudaOutputOffset"),
-            Method<int>("CudaScratchLength"), Method<CudaLaunch[]>("CudaInferenceLaunches"), Method<CudaLaunch[]>("CudaTrainingForwardLaunches"),
-            Method<CudaLaunch[]>("CudaLossLaunches"), Method<CudaLaunch[]>("CudaBackwardLaunches"), targets);
+        var kernels = (ICudaKernels)net;
+        return new Case(net, kernels.CudaSource, kernels.ActivationsPerSample, kernels.StateLength, kernels.OutputOffset,
+            kernels.ScratchLength, kernels.InferenceLaunches, kernels.TrainingForwardLaunches, kernels.LossLaunches, kernels.BackwardLaunches, targets);
     }
 
     public static IEnumerable<object[]> EmulatedCases() => new[]

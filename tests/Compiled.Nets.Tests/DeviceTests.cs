@@ -72,13 +72,13 @@ public class DeviceTests
     [Fact]
     public void Kernel_cache_key_covers_source_architecture_batch_and_nvrtc_version()
     {
-        string key = KernelCompiler.CacheKey(Mlp784.CudaSource, "sm_90", 64, "12.4");
+        string key = KernelCompiler.CacheKey(((ICudaKernels)new Mlp784()).CudaSource, "sm_90", 64, "12.4");
         Assert.Equal(64, key.Length);
-        Assert.Equal(key, KernelCompiler.CacheKey(Mlp784.CudaSource, "sm_90", 64, "12.4"));
-        Assert.NotEqual(key, KernelCompiler.CacheKey(Mlp784.CudaSource, "sm_80", 64, "12.4"));
-        Assert.NotEqual(key, KernelCompiler.CacheKey(Mlp784.CudaSource, "sm_90", 32, "12.4"));
-        Assert.NotEqual(key, KernelCompiler.CacheKey(Mlp784.CudaSource, "sm_90", 64, "12.8"));
-        Assert.NotEqual(key, KernelCompiler.CacheKey(IrisNet.CudaSource, "sm_90", 64, "12.4"));
+        Assert.Equal(key, KernelCompiler.CacheKey(((ICudaKernels)new Mlp784()).CudaSource, "sm_90", 64, "12.4"));
+        Assert.NotEqual(key, KernelCompiler.CacheKey(((ICudaKernels)new Mlp784()).CudaSource, "sm_80", 64, "12.4"));
+        Assert.NotEqual(key, KernelCompiler.CacheKey(((ICudaKernels)new Mlp784()).CudaSource, "sm_90", 32, "12.4"));
+        Assert.NotEqual(key, KernelCompiler.CacheKey(((ICudaKernels)new Mlp784()).CudaSource, "sm_90", 64, "12.8"));
+        Assert.NotEqual(key, KernelCompiler.CacheKey(((ICudaKernels)new IrisNet()).CudaSource, "sm_90", 64, "12.4"));
         Assert.EndsWith(System.IO.Path.Combine("compiled-nets", "kernels"), KernelCompiler.CacheDirectory);
     }
 
@@ -87,7 +87,7 @@ public class DeviceTests
     {
         var status = CudaAvailability.Current;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        byte[] cubin = KernelCompiler.Compile("Mlp784", Mlp784.CudaSource, status.Architecture, 64, status.NvrtcVersion);
+        byte[] cubin = KernelCompiler.Compile("Mlp784", ((ICudaKernels)new Mlp784()).CudaSource, status.Architecture, 64, status.NvrtcVersion);
         _output.WriteLine($"{status.Description}: {cubin.Length:N0}-byte CUBIN in {clock.Elapsed.TotalSeconds:F2} s (cached afterwards)");
         Assert.True(cubin.Length > 1000);
     }

@@ -6,6 +6,26 @@ using Compiled.Nets.Generators.Model;
 
 namespace Compiled.Nets.Generators.Emit;
 
+/// <summary>
+/// The CUDA building blocks (kernels/*.cuh, embedded in the generator). Each op names the blocks its kernels call
+/// (<see cref="OpPlan.CudaBlocks"/>); the emitter adds the blocks those include and writes only these, in dependency order.
+/// </summary>
+internal static class CudaBlock
+{
+    public const string Activations = "activations.cuh";
+    public const string Reduce = "reduce.cuh";
+    public const string Dense = "dense.cuh";
+    public const string Softmax = "softmax.cuh";
+    public const string Losses = "losses.cuh";
+    public const string Layers = "layers.cuh";
+    public const string Conv = "conv.cuh";
+    public const string Pool = "pool.cuh";
+    public const string Optimizers = "optimizers.cuh";
+
+    /// <summary>Every block, in an order where each comes after the blocks it includes.</summary>
+    public static readonly string[] All = { Activations, Reduce, Dense, Softmax, Losses, Layers, Conv, Pool, Optimizers };
+}
+
 /// <summary>One kernel launch: grid and block sizes as C# expressions of <c>batch</c> (the batch capacity).</summary>
 internal sealed record CudaLaunchSpec(string Kernel, string GridX, string GridY, int BlockX, int BlockY, string SharedBytes);
 

@@ -15,7 +15,7 @@ internal sealed record CudaProgram(string Source, IReadOnlyList<CudaLaunchSpec> 
     string ScratchLength);
 
 /// <summary>
-/// NetworkPlan → CUDA C: the building blocks of kernels/*.cuh (embedded), then one <c>extern "C"</c> kernel per
+/// NetworkPlan → CUDA C: the building blocks of kernels/*.cuh (embedded) that its ops call, then one <c>extern "C"</c> kernel per
 /// fused op with its shapes as template constants. The batch capacity is the macro CN_BATCH, defined when the
 /// unit is compiled (NVRTC: -DCN_BATCH=64), so one source serves every batch size. Every kernel takes the same
 /// arena pointers (CN_ARENAS), so one argument array serves every launch.
@@ -25,28 +25,87 @@ internal static class CudaEmitter
     /// <summary>The optimizer update kernels, each over the whole parameter arena; scalars come from K.</summary>
     public static readonly string[] UpdateKernels = { "update_sgd", "update_momentum", "update_nesterov", "update_adagrad", "update_rmsprop", "update_adadelta", "update_adam" };
 
-    private static readonly string[] BlockFiles = { "activations.cuh", "reduce.cuh", "dense.cuh", "softmax.cuh", "losses.cuh", "layers.cuh", "conv.cuh", "pool.cuh", "optimizers.cuh" };
-
-    private static readonly Lazy<string> Blocks = new(() =>
+    /// <summary>The embedded blocks by file name: their text without the include guard and the #include lines, and the files they include.</summary>
+    private static readonly Lazy<Dictionary<string, (string Text, string[] Includes)>> Blocks = new(() =>
     {
-        var text = new StringBuilder();
+        var blocks = new Dictionary<string, (string, string[])>(StringComparer.Ordinal);
         var assembly = typeof(CudaEmitter).Assembly;
-        foreach (string file in BlockFiles)
+        foreach (string file in CudaBlock.All)
         {
             using var stream = assembly.GetManifestResourceStream("kernels/" + file)
                 ?? throw new InvalidOperationException($"embedded kernel block {file} is missing");
             using var reader = new StreamReader(stream);
+            var text = new StringBuilder();
+            var includes = new List<string>();
             text.Append("// ---- kernels/").Append(file).Append(" ----\n");
             foreach (string line in reader.ReadToEnd().Replace("\r\n", "\n").Split('\n'))
             {
-                // The blocks are concatenated in dependency order, so their guards and includes go.
+                // The blocks are written in dependency order, so their guards and includes go.
                 string trimmed = line.TrimStart();
-                if (trimmed.StartsWith("#pragma once", StringComparison.Ordinal) || trimmed.StartsWith("#include", StringComparison.Ordinal)) continue;
+                if (trimmed.StartsWith("#pragma once", StringComparison.Ordinal)) continue;
+                if (trimmed.StartsWith("#include", StringComparison.Ordinal))
+                {
+                    int open = trimmed.IndexOf('"'), close = trimmed.LastIndexOf('"');
+                    if (open < 0 || close <= open) throw new InvalidOperationException($"kernel block {file}: unexpected include {trimmed}");
+                    includes.Add(trimmed.Substring(open + 1, close - open - 1));
+                    continue;
+                }
                 text.Append(line).Append('\n');
             }
+            blocks[file] = (text.ToString(), includes.ToArray());
         }
-        return text.ToString();
+        return blocks;
     });
+
+    /// <summary>
+    /// The blocks <paramref name="needed"/> names and every block they include, each once, after the blocks it includes
+    /// (ties in <see cref="CudaBlock.All"/>'s order, so the unit is the same whatever order the ops named them in).
+    /// </summary>
+    internal static IReadOnlyList<string> BlockOrder(IEnumerable<string> needed)
+    {
+        var blocks = Blocks.Value;
+        var wanted = new HashSet<string>(needed, StringComparer.Ordinal);
+        var order = new List<string>();
+        var state = new Dictionary<string, bool>(StringComparer.Ordinal); // false: being visited, true: written
+        void Visit(string file)
+        {
+            if (state.TryGetValue(file, out bool done))
+            {
+                if (!done) throw new InvalidOperationException($"kernel blocks include each other in a cycle through {file}");
+                return;
+            }
+            if (!blocks.TryGetValue(file, out var block)) throw new InvalidOperationException($"unknown kernel block {file}");
+            state[file] = false;
+            foreach (string include in block.Includes) Visit(include);
+            state[file] = true;
+            order.Add(file);
+        }
+        // First every block needed, with what it includes; then those in CudaBlock.All's order, each after its includes.
+        var closure = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(wanted);
+        while (pending.Count > 0)
+        {
+            string file = pending.Pop();
+            if (!blocks.TryGetValue(file, out var block)) throw new InvalidOperationException($"unknown kernel block {file}");
+            if (closure.Add(file)) foreach (string include in block.Includes) pending.Push(include);
+        }
+        foreach (string file in CudaBlock.All) if (closure.Contains(file)) Visit(file);
+        return order;
+    }
+
+    /// <summary>The blocks a plan's kernels call: its ops' and loss terms', the loss shell's, the penalty's and the optimizers'.</summary>
+    internal static IEnumerable<string> BlocksOf(NetworkPlan plan)
+    {
+        foreach (var op in plan.ForwardOps) foreach (string block in op.CudaBlocks) yield return block;
+        if (plan.LossOp is not null)
+        {
+            yield return CudaBlock.Losses;
+            foreach (var term in plan.ExtraLossTerms) foreach (string block in term.CudaBlocks) yield return block;
+        }
+        foreach (var op in plan.BackwardOps) foreach (string block in op.CudaBlocks) yield return block;
+        if (!plan.Regularization.IsEmpty) yield return CudaBlock.Reduce;
+        if (plan.Training == TrainingRuleKind.GradientDescent) yield return CudaBlock.Optimizers;
+    }
 
     public static CudaProgram Emit(NetworkPlan plan)
     {
@@ -117,7 +176,8 @@ internal static class CudaEmitter
         source.Append("// Compile with CN_BATCH defined as the batch capacity (NVRTC: -DCN_BATCH=64), after cn_nvrtc.h\n");
         source.Append("// (clang: -include cn_prelude.h; CPU emulation: -include cn_emulation.h).\n");
         source.Append("#ifndef CN_BATCH\n#error \"define CN_BATCH, the batch capacity\"\n#endif\n\n");
-        source.Append(Blocks.Value).Append('\n');
+        foreach (string block in BlockOrder(BlocksOf(plan))) source.Append(Blocks.Value[block].Text);
+        source.Append('\n');
         source.Append("// ---- ").Append(plan.Type.Name).Append(" ----\n");
         source.Append("// Arenas (floats): P parameters, G gradients, A activations and D deltas (offset·CN_BATCH per buffer),\n");
         source.Append("// S running statistics, Z scratch, X inputs, T targets, W sample weights (may be null), L per-sample losses\n");

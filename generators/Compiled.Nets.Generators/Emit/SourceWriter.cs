@@ -36,5 +36,10 @@ internal sealed class SourceWriter
         return Line("}" + suffix);
     }
 
+    /// <summary>One level deeper without a brace (a raw string literal's lines).</summary>
+    public SourceWriter Indent() { _indent++; return this; }
+
+    public SourceWriter Outdent() { _indent--; return this; }
+
     public override string ToString() => _builder.ToString();
 }

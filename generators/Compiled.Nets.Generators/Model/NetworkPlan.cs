@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Layers;
@@ -121,6 +123,9 @@ internal abstract record OpPlan(string Layer)
     /// <summary>CUDA C kernels and their launches.</summary>
     public abstract void WriteCuda(CudaProgramBuilder cuda);
 
+    /// <summary>The building blocks (<see cref="CudaBlock"/>) whose functions <see cref="WriteCuda"/> calls; the blocks they include come with them.</summary>
+    public virtual IEnumerable<string> CudaBlocks => Array.Empty<string>();
+
     /// <summary>The convolution (and the algorithm it runs by) whose workspace the op needs on the CPU, or null.</summary>
     public virtual ConvolutionCall? ConvolutionWorkspace => null;
 
@@ -152,6 +157,9 @@ internal abstract record LossTermPlan(string Layer, BufferRef Buffer, float Weig
 
     /// <summary>CUDA kernels that add the term's value to L[CN_BATCH] after the mean loss.</summary>
     public abstract void WriteCudaValue(CudaProgramBuilder cuda);
+
+    /// <summary>The building blocks (<see cref="CudaBlock"/>) whose functions <see cref="WriteCudaValue"/> calls.</summary>
+    public virtual IEnumerable<string> CudaBlocks => Array.Empty<string>();
 }
 
 /// <summary>The loss on the network's output (weight 1): fused with the output layer's derivative, it writes the output delta.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 
@@ -11,6 +12,8 @@ internal sealed record ActivityL1Term(string Layer, BufferRef Buffer, float Weig
         w.Line($"// {Layer}: activity penalty λ·mean over the batch of Σ|a|, λ = {CSharpCode.Number(Weight)}.");
         w.Line($"loss += (float){CSharpCode.Kernels}ActivityKernels.L1({CSharpCode.Activations(Buffer)}, batch, {CSharpCode.Float(Weight)});");
     }
+
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Reduce };
 
     public override void WriteCudaValue(CudaProgramBuilder cuda)
     {
@@ -32,6 +35,8 @@ internal sealed record ActivityL1GradientOp(string Layer, BufferRef Buffer, floa
         w.Line($"// {Layer}: the activity penalty's gradient λ/batch · sign(a){CSharpCode.DerivativeNote(Derivative)}.");
         w.Line($"{CSharpCode.Kernels}ActivityKernels.AddL1Gradient({CSharpCode.Activations(Buffer)}, {CSharpCode.Deltas(Buffer)}, batch, {CSharpCode.Float(Weight)}, {CSharpCode.ActivationStruct(Derivative)});");
     }
+
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
 
     public override void WriteCuda(CudaProgramBuilder cuda)
     {

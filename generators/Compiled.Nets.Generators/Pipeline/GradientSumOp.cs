@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
@@ -13,6 +15,9 @@ internal sealed record GradientSumOp(string Layer, BufferRef Target, EquatableAr
         foreach (var part in Contributions)
             w.Line($"{CSharpCode.Kernels}DenseKernels.Add({CSharpCode.Deltas(Target)}, {CSharpCode.Deltas(part)});");
     }
+
+    /// <summary>Plain additions: no building block.</summary>
+    public override IEnumerable<string> CudaBlocks => Array.Empty<string>();
 
     public override void WriteCuda(CudaProgramBuilder cuda)
     {

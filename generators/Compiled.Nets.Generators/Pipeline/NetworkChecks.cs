@@ -19,15 +19,14 @@ namespace Compiled.Nets.Generators.Pipeline;
 internal static class NetworkChecks
 {
     /// <summary>
-    /// Every member name the generated class declares (Emit/CSharpEmitter.cs), with whether it is a method (a user
+    /// Every member name the generated class declares (Emit/CSharpEmitter.cs, both parts), with whether it is a method (a user
     /// method of the same name is an overload, not a clash). A test keeps this list in step with the emitted code.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, bool> GeneratedMembers = new Dictionary<string, bool>(StringComparer.Ordinal)
     {
         // constants and fields
         ["InputSize"] = false, ["OutputSize"] = false, ["ParameterCount"] = false, ["DefaultSeed"] = false,
-        ["ActivationsPerSample"] = false, ["PredictChunk"] = false, ["CudaSource"] = false, ["CudaActivationsPerSample"] = false,
-        ["CudaStateLength"] = false, ["CudaOutputOffset"] = false,
+        ["ActivationsPerSample"] = false, ["PredictChunk"] = false, ["CudaSource"] = false,
         ["_parameters"] = false, ["_state"] = false, ["_scratch"] = false, ["_convScratch"] = false, ["_gradients"] = false,
         ["_deltas"] = false, ["_stepCount"] = false, ["_optimizer"] = false, ["_maxGradientNorm"] = false, ["_learningRate"] = false,
         ["RandomSeed"] = false, ["RandomStep"] = false, ["Buffers"] = false, ["Buffers"] = false, ["_activations"] = false, ["_capacity"] = false, ["_seed"] = false, ["_layers"] = false,
@@ -41,8 +40,7 @@ internal static class NetworkChecks
         ["CreateLayers"] = true, ["Forward"] = true, ["Predict"] = true, ["TrainStep"] = true, ["ComputeGradients"] = true,
         ["AddPenaltyGradients"] = true, ["Penalty"] = true, ["EvaluateLoss"] = true, ["RunForward"] = true, ["RunLoss"] = true,
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
-        ["CudaScratchLength"] = true, ["UseDevice"] = true, ["Dispose"] = true, ["CudaInferenceLaunches"] = true,
-        ["CudaTrainingForwardLaunches"] = true, ["CudaLossLaunches"] = true, ["CudaBackwardLaunches"] = true,
+        ["UseDevice"] = true, ["Dispose"] = true,
     };
 
     public static void Check(INamedTypeSymbol type, AttributeData networkAttribute, LocationInfo? networkLocation,

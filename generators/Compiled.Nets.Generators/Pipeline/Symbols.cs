@@ -124,17 +124,23 @@ internal static class Symbols
     }
 
     /// <summary>
-    /// The hint name of a network's source (<paramref name="suffix"/> "" for the network, ".stub" for a stub): its
+    /// The hint name of a network's source (<paramref name="suffix"/> "" for the network, ".Cuda" for its CUDA part, ".stub" for a stub): its
     /// readable stem, unless another network's stem matches it ignoring case (hint names compare so, and a nested
     /// class can spell a namespace), in which case the stem with a hash of the metadata name. Every network decides
     /// from the same collected keys, so the result does not depend on the order the outputs run in.
     /// </summary>
     public static string HintName(string stem, string metadataName, string suffix, IEnumerable<HintKey> all)
     {
+        // Another network's stem, or its stem with a part's suffix (X.stub, X.Cuda), would give a file the same name.
         bool clash = all.Any(k => k.MetadataName != metadataName &&
-            (Same(k.Stem, stem) || Same(k.Stem + ".stub", stem) || Same(k.Stem, stem + ".stub")));
+            (Same(k.Stem, stem) || PartSuffixes.Any(p => Same(k.Stem + p, stem) || Same(k.Stem, stem + p))));
         return (clash ? $"{stem}.{StableHash(metadataName)}" : stem) + suffix + ".g.cs";
     }
+
+    /// <summary>The suffix of a network's CUDA part, {stem}.Cuda.g.cs.</summary>
+    public const string CudaHintSuffix = ".Cuda";
+
+    private static readonly string[] PartSuffixes = { ".stub", CudaHintSuffix };
 
     private static bool Same(string a, string b) => string.Equals(a, b, System.StringComparison.OrdinalIgnoreCase);
 }

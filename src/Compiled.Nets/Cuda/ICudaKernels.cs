@@ -7,6 +7,10 @@ namespace Compiled.Nets.Cuda;
 public interface ICudaKernels
 {
     string NetworkName { get; }
+    /// <summary>
+    /// The network's CUDA C translation unit (compile it with CN_BATCH defined as the batch capacity). Generated networks
+    /// implement it explicitly over a private member of their {Type}.Cuda.g.cs part: it is no public constant of the class.
+    /// </summary>
     string CudaSource { get; }
     int ActivationsPerSample { get; }
     int StateLength { get; }

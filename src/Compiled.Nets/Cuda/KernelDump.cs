@@ -26,4 +26,15 @@ public static class KernelDump
         }
         return true;
     }
+
+    /// <summary>
+    /// <see cref="TryDump(string[], IReadOnlyDictionary{string, string}, TextWriter?)"/> for generated networks: each one's
+    /// <see cref="ICudaKernels.CudaSource"/> under its <see cref="ICudaKernels.NetworkName"/>.
+    /// </summary>
+    public static bool TryDump(string[] args, params ICudaKernels[] networks)
+    {
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var network in networks) sources[network.NetworkName] = network.CudaSource;
+        return TryDump(args, sources);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 
@@ -12,6 +13,7 @@ internal sealed record ConvForwardOp(string Layer, BufferRef Input, BufferRef Ou
 {
     public override ConvolutionCall? ConvolutionWorkspace => new(Window, Algorithm);
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.Forward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.Forward(cuda, this);
 }
 
@@ -21,6 +23,7 @@ internal sealed record ConvBackwardOp(string Layer, BufferRef Input, BufferRef O
 {
     public override ConvolutionCall? ConvolutionWorkspace => new(Window, Algorithm);
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.Backward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.Backward(cuda, this);
 }
 
@@ -33,6 +36,7 @@ internal sealed record ConvTransposeForwardOp(string Layer, BufferRef Input, Buf
 {
     public override ConvolutionCall? ConvolutionWorkspace => new(Window, Algorithm);
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.TransposedForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.TransposedForward(cuda, this);
 }
 
@@ -42,5 +46,6 @@ internal sealed record ConvTransposeBackwardOp(string Layer, BufferRef Input, Bu
 {
     public override ConvolutionCall? ConvolutionWorkspace => new(Window, Algorithm);
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.TransposedBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.TransposedBackward(cuda, this);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 
@@ -13,6 +14,7 @@ internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef O
         else DenseCSharp.KernelForward(w, this);
     }
 
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Dense };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.Forward(cuda, this);
 }
 
@@ -20,6 +22,7 @@ internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef O
 internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Softmax };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxForward(cuda, this);
 }
 
@@ -36,6 +39,7 @@ internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef 
         else DenseCSharp.KernelBackward(w, this);
     }
 
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Dense };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.Backward(cuda, this);
 }
 
@@ -43,6 +47,7 @@ internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef 
 internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Softmax };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxBackward(cuda, this);
 }
 
@@ -53,6 +58,7 @@ internal sealed record TiedDenseForwardOp(string Layer, BufferRef Input, BufferR
     ActivationPlan Epilogue, string Partner) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.TiedForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.TiedForward(cuda, this);
 }
 
@@ -64,5 +70,6 @@ internal sealed record TiedDenseBackwardOp(string Layer, BufferRef Input, Buffer
     BufferRef? InputDelta, ActivationPlan InputDerivative, string Partner) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.TiedBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.TiedBackward(cuda, this);
 }

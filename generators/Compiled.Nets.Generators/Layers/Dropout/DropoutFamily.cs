@@ -69,6 +69,8 @@ internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef
         w.Line($"else {ActivationSource(Input)}.CopyTo({Activations(Output)});");
     }
 
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Layers };
+
     public override void WriteCuda(CudaProgramBuilder cuda)
     {
         int w = Output.Width;
@@ -98,6 +100,8 @@ internal sealed record DropoutBackwardOp(string Layer, BufferRef Input, BufferRe
         w.Line($"// {Layer}: back through the dropout mask{DerivativeNote(InputDerivative)}.");
         w.Line($"{Kernels}DropoutKernels.Backward({Deltas(Output)}, {Activations(Mask)}, {Activations(Input)}, {Deltas(InputDelta)}, {ActivationStruct(InputDerivative)});");
     }
+
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Layers };
 
     public override void WriteCuda(CudaProgramBuilder cuda)
     {

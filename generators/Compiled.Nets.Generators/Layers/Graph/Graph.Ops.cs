@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 using static Compiled.Nets.Generators.Emit.CudaCode;
@@ -11,6 +12,7 @@ internal sealed record JoinedInput(BufferRef Input, BufferRef? InputDelta, Activ
 internal sealed record AddForwardOp(string Layer, EquatableArray<BufferRef> Inputs, BufferRef Output, ActivationPlan Activation) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => GraphCSharp.AddForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
     public override void WriteCuda(CudaProgramBuilder cuda) => GraphCuda.AddForward(cuda, this);
 }
 
@@ -18,6 +20,7 @@ internal sealed record AddForwardOp(string Layer, EquatableArray<BufferRef> Inpu
 internal sealed record AddBackwardOp(string Layer, BufferRef Output, EquatableArray<JoinedInput> Inputs) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => GraphCSharp.AddBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
     public override void WriteCuda(CudaProgramBuilder cuda) => GraphCuda.JoinBackward(cuda, Layer, Output, Inputs, concat: false);
 }
 
@@ -25,6 +28,7 @@ internal sealed record AddBackwardOp(string Layer, BufferRef Output, EquatableAr
 internal sealed record ConcatForwardOp(string Layer, EquatableArray<BufferRef> Inputs, BufferRef Output) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => GraphCSharp.ConcatForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
     public override void WriteCuda(CudaProgramBuilder cuda) => GraphCuda.ConcatForward(cuda, this);
 }
 
@@ -32,5 +36,6 @@ internal sealed record ConcatForwardOp(string Layer, EquatableArray<BufferRef> I
 internal sealed record ConcatBackwardOp(string Layer, BufferRef Output, EquatableArray<JoinedInput> Inputs) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => GraphCSharp.ConcatBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Activations };
     public override void WriteCuda(CudaProgramBuilder cuda) => GraphCuda.JoinBackward(cuda, Layer, Output, Inputs, concat: true);
 }

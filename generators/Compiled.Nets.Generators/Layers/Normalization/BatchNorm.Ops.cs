@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 using static Compiled.Nets.Generators.Emit.CSharpCode;
@@ -27,6 +28,8 @@ internal sealed record BatchNormForwardOp(string Layer, BufferRef Input, BufferR
                $"new {ReadOnlySpan}(_parameters, {GammaOffset}, {f}), new {ReadOnlySpan}(_parameters, {BetaOffset}, {f}), " +
                $"new {ReadOnlySpan}(_state, {StateOffset}, {f}), new {ReadOnlySpan}(_state, {StateOffset + f}, {f}), batch, {Float(Epsilon)}, {ActivationStruct(Activation)}{PlaneArgument(Plane)});");
     }
+
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Layers };
 
     public override void WriteCuda(CudaProgramBuilder cuda)
     {
@@ -60,6 +63,8 @@ internal sealed record BatchNormBackwardOp(string Layer, BufferRef Input, Buffer
                $"{(PropagateToInput ? Activations(Input) : "default")}, {(PropagateToInput ? Deltas(InputDelta) : "default")}, batch, " +
                $"{ActivationStruct(Activation)}, {ActivationStruct(InputDerivative)}{PlaneArgument(Plane)});");
     }
+
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Layers };
 
     public override void WriteCuda(CudaProgramBuilder cuda)
     {

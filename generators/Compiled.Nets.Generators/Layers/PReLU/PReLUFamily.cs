@@ -84,6 +84,8 @@ internal sealed record PReLUForwardOp(string Layer, BufferRef Input, BufferRef O
         w.Line($"{Kernels}PReLUKernels.Forward({ActivationSource(Input)}, {Activations(Output)}, _parameters[{SlopeOffset}]);");
     }
 
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Layers };
+
     public override void WriteCuda(CudaProgramBuilder cuda)
     {
         int w = Output.Width;
@@ -104,6 +106,8 @@ internal sealed record PReLUBackwardOp(string Layer, BufferRef Input, BufferRef 
         w.Line($"_gradients[{SlopeOffset}] += {Kernels}PReLUKernels.Backward({Deltas(Output)}, {ActivationSource(Input)}, _parameters[{SlopeOffset}], " +
                $"{(PropagateToInput ? Deltas(InputDelta) : "default")}, {ActivationStruct(InputDerivative)});");
     }
+
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Layers };
 
     public override void WriteCuda(CudaProgramBuilder cuda)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Compiled.Nets.Generators.Emit;
 using Compiled.Nets.Generators.Model;
 
@@ -7,6 +8,7 @@ namespace Compiled.Nets.Generators.Layers.Pooling;
 internal sealed record PoolForwardOp(string Layer, PoolKind Kind, BufferRef Input, BufferRef Output, BufferRef? Switches, Window2D Window) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => PoolingCSharp.Forward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Pool };
     public override void WriteCuda(CudaProgramBuilder cuda) => PoolingCuda.Forward(cuda, this);
 }
 
@@ -15,6 +17,7 @@ internal sealed record PoolBackwardOp(string Layer, PoolKind Kind, BufferRef Inp
     BufferRef InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => PoolingCSharp.Backward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Pool };
     public override void WriteCuda(CudaProgramBuilder cuda) => PoolingCuda.Backward(cuda, this);
 }
 
@@ -22,6 +25,7 @@ internal sealed record PoolBackwardOp(string Layer, PoolKind Kind, BufferRef Inp
 internal sealed record UnpoolForwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Switches, Window2D Window) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => PoolingCSharp.UnpoolForward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Pool };
     public override void WriteCuda(CudaProgramBuilder cuda) => PoolingCuda.UnpoolForward(cuda, this);
 }
 
@@ -30,5 +34,6 @@ internal sealed record UnpoolBackwardOp(string Layer, BufferRef Input, BufferRef
     BufferRef InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => PoolingCSharp.UnpoolBackward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Pool };
     public override void WriteCuda(CudaProgramBuilder cuda) => PoolingCuda.UnpoolBackward(cuda, this);
 }
