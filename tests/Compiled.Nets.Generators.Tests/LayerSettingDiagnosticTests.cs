@@ -53,4 +53,21 @@ public class LayerSettingDiagnosticTests
         Assert.Contains(result.GeneratorDiagnostics, d => d.Id == "CN0059");
         Assert.Contains(result.GeneratorDiagnostics, d => d.Id == "CN0054");
     }
+
+    [Fact]
+    public void A_network_setting_error_does_not_hide_the_layers_errors()
+    {
+        var result = GeneratorHarness.Run("""
+            using Compiled.Nets;
+            [Network(LearningRate = -1f)]
+            public partial class Net
+            {
+                [Input(2)] public partial Layer X { get; }
+                [Dropout(2f)] public partial Layer D { get; }
+                [Dense(1)] public partial Layer Y { get; }
+            }
+            """);
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Id == "CN0011");
+        Assert.Contains(result.GeneratorDiagnostics, d => d.Id == "CN0053");
+    }
 }

@@ -73,8 +73,9 @@ internal static class ShapeInference
         var context = new ShapeContext(spec, diagnostics, layers, PositionOf, networkL1, networkL2);
 
         var input = spec.Layers[0];
+        // Errors in the network's settings do not hide the layers' own: only an input without a shape stops here.
         var shapedInput = input.Family.Infer(context, input, layers);
-        if (shapedInput is null || diagnostics.Any(d => d.IsError)) return null;
+        if (shapedInput is null) return null;
         layers.Add(shapedInput);
         position[0] = 0;
 

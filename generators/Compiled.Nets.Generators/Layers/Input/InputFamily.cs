@@ -55,7 +55,7 @@ internal sealed class InputFamily : LayerFamily
         if (shape.Count > 3)
             context.Report(DiagnosticDescriptors.InvalidInputShape, layer.Location, layer.Name, "shape",
                 ShapeContext.Shape(shape), "an input is [features], [channels, length] or [channels, height, width]");
-        if (context.HasErrors) return null;
+        if (shape.Count == 0 || shape.Count > 3 || shape.Any(d => d <= 0)) return null;
         int size = context.Size(layer, "the output of {layer} " + ShapeContext.Shape(shape), shape.Select(d => (long)d).ToArray());
         if (context.TooLarge) return null;
         return new ShapedLayer
