@@ -100,4 +100,25 @@ __device__ void adam(float* __restrict__ p, const float* __restrict__ g, float* 
     p[i] -= stepSize * m / denominator;
 }
 
+// out[0] ← the index of the first NaN or ±∞ among g[0..Count), or Count when every value is finite: the check
+// that lets the host refuse a step before the update. One block: each thread finds the first bad value of its
+// stride, then thread 0 takes the smallest (no atomics, so the answer is the same on every run). The test is
+// |x| ≤ FLT_MAX, false for NaN and ±∞ alike, and safe under fast math. Launch: grid 1, block Threads, shared 0.
+template <int Count, int Threads>
+__device__ void first_nonfinite(const float* __restrict__ g, int* __restrict__ out)
+{
+    __shared__ int first[Threads];
+    int mine = Count;
+    for (int i = threadIdx.x; i < Count; i += Threads)
+        if (!(fabsf(g[i]) <= 3.402823466e38f)) { mine = i; break; }
+    first[threadIdx.x] = mine;
+    __syncthreads();
+    if (threadIdx.x == 0)
+    {
+        int smallest = Count;
+        for (int t = 0; t < Threads; ++t) smallest = first[t] < smallest ? first[t] : smallest;
+        out[0] = smallest;
+    }
+}
+
 }  // namespace cn

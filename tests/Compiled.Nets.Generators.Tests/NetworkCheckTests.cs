@@ -419,8 +419,8 @@ public class NetworkCheckTests
         foreach (var source in result.Run.GeneratedSources)
         {
             var root = source.SyntaxTree.GetRoot();
-            // The network's own members; the nested Buffers class holds only buffer constants, named after the layers.
-            foreach (var type in root.DescendantNodes().OfType<ClassDeclarationSyntax>().Where(t => t.Identifier.Text != "Buffers"))
+            // The network's own members: the nested Buffers and Workspace classes' members do not share its scope (their names are reserved below).
+            foreach (var type in root.DescendantNodes().OfType<ClassDeclarationSyntax>().Where(t => t.Identifier.Text is not ("Buffers" or "Workspace")))
             {
                 foreach (var member in type.Members)
                 {
@@ -437,5 +437,6 @@ public class NetworkCheckTests
         }
         Assert.True(missing.Count == 0, "not in NetworkChecks.GeneratedMembers: " + string.Join(", ", missing));
         Assert.True(NetworkChecks.GeneratedMembers.ContainsKey("Buffers"), "the nested Buffers class's name is reserved");
+        Assert.True(NetworkChecks.GeneratedMembers.ContainsKey("Workspace"), "the nested Workspace class's name is reserved");
     }
 }

@@ -54,7 +54,7 @@ public class BadInputTests
     }
 
     [Fact]
-    public void Non_finite_loss_names_the_step_and_leaves_parameters_unchanged()
+    public void Non_finite_input_is_refused_before_the_step_and_names_the_sample()
     {
         var net = new XorNet();
         float[] inputs = { 0, 0, 0, 1, 1, 0, 1, 1 };
@@ -63,11 +63,28 @@ public class BadInputTests
         net.TrainStep(inputs, targets, 4);
         float[] before = net.Parameters.ToArray();
         inputs[3] = float.NaN;
-        var e = Assert.Throws<NonFiniteLossException>(() => net.TrainStep(inputs, targets, 4));
-        Assert.Equal(2, e.Step);
-        Assert.Contains("training step 2", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => net.TrainStep(inputs, targets, 4));
+        Assert.Equal("inputs", e.ParamName);
+        Assert.Contains("NaN at index 3 (sample 1, value 1)", e.Message);
         Assert.Equal(before, net.Parameters.ToArray());
         Assert.Equal(2, net.StepCount);
+    }
+
+    [Fact]
+    public void Non_finite_loss_names_the_step_and_leaves_parameters_unchanged()
+    {
+        var net = new GoldenLeakySoftplusMse(1);
+        float[] inputs = TestData.Random(12, 1);
+        float[] targets = TestData.Random(8, 2);
+        net.TrainStep(inputs, targets, 4);
+        float[] before = net.Parameters.ToArray();
+        // Finite, but its square overflows: the loss is +∞.
+        inputs[2] = 3e38f;
+        var e = Assert.Throws<NonFiniteLossException>(() => net.TrainStep(inputs, targets, 4));
+        Assert.Equal(1, e.Step);
+        Assert.Contains("training step 1", e.Message);
+        Assert.Equal(before, net.Parameters.ToArray());
+        Assert.Equal(1, net.StepCount);
     }
 
     [Fact]

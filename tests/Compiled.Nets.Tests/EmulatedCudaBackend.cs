@@ -39,6 +39,11 @@ internal sealed unsafe class EmulatedCudaBackend : ICudaBackend
     public void Free(ulong pointer) => NativeMemory.Free((void*)pointer);
     public void CopyToDevice(ulong destination, void* source, long bytes) => Buffer.MemoryCopy(source, (void*)destination, bytes, bytes);
     public void CopyToHost(void* destination, ulong source, long bytes) => Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
+    public void CopyOnDevice(ulong destination, ulong source, long bytes)
+    {
+        if (_capturing is not null) throw new InvalidOperationException("the runner copies device memory outside graph capture only");
+        Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
+    }
     public void Zero(ulong destination, long floats)
     {
         if (_capturing is not null)

@@ -170,3 +170,23 @@ public partial class Mlp784
     [Dense(64, Activation.ReLU)] public partial Layer Hidden2 { get; }
     [Dense(10, Activation.Softmax)] public partial Layer Probabilities { get; }
 }
+
+/// <summary>The arena-overflow network: 65,537 floats per sample, so at most 32,767 samples fit one call.</summary>
+[Network(Loss = Loss.MeanSquaredError, Seed = 12)]
+public partial class HugeHiddenNet
+{
+    [Input(1)] public partial Layer X { get; }
+    [Dense(4, Activation.Tanh)] public partial Layer Small { get; }
+    [Dense(65532, Activation.ReLU)] public partial Layer Wide { get; }
+    [Dense(1)] public partial Layer Y { get; }
+}
+
+/// <summary>BatchNorm after a dense layer with ReLU, then softmax: the network whose statistics a bad batch poisoned.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 13)]
+public partial class DenseBatchNormSoftmax
+{
+    [Input(3)] public partial Layer X { get; }
+    [Dense(5)] public partial Layer Hidden { get; }
+    [BatchNorm(Activation.ReLU)] public partial Layer Norm { get; }
+    [Dense(3, Activation.Softmax)] public partial Layer Y { get; }
+}

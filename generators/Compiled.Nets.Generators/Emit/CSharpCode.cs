@@ -35,9 +35,21 @@ internal static class CSharpCode
     /// <summary>A buffer's offset (floats per sample) as the emitted code names it: its constant in the Buffers class.</summary>
     public static string Offset(BufferRef buffer) => buffer.Name.Length > 0 ? $"Buffers.{buffer.Name}" : buffer.Offset.ToString(CultureInfo.InvariantCulture);
 
-    public static string Activations(BufferRef buffer) => $"ActivationsOf({Offset(buffer)}, {buffer.Width}, batch)";
+    /// <summary>
+    /// The working memory of the call being run: every pass takes it as its <c>work</c> parameter, so inference on
+    /// several threads at once gives each thread its own arenas while the weights are shared.
+    /// </summary>
+    public const string ActivationArena = "work.Activations";
+    public const string DeltaArena = "work.Deltas";
+    public const string ConvolutionScratch = "work.ConvScratch";
 
-    public static string Deltas(BufferRef buffer) => $"DeltasOf({Offset(buffer)}, {buffer.Width}, batch)";
+    public static string Activations(BufferRef buffer) => Activations(buffer, buffer.Width);
+
+    public static string Activations(BufferRef buffer, int width) => $"work.ActivationsOf({Offset(buffer)}, {width}, batch)";
+
+    public static string Deltas(BufferRef buffer) => Deltas(buffer, buffer.Width);
+
+    public static string Deltas(BufferRef buffer, int width) => $"work.DeltasOf({Offset(buffer)}, {width}, batch)";
 
     /// <summary>A buffer as a forward op reads it: the caller's input span or the activation arena.</summary>
     public static string ActivationSource(BufferRef buffer, string inputs = "inputs") =>

@@ -99,8 +99,10 @@ internal static class CSharpEmitter
         w.Line($"public const int DefaultSeed = {plan.Seed};");
         w.Line("/// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>");
         w.Line($"private const int ActivationsPerSample = {plan.ActivationsPerSample};");
+        w.Line("/// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>");
+        w.Line("public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;");
         w.Line("/// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>");
-        w.Line("private const int PredictChunk = 256;");
+        w.Line("private const int PredictChunk = MaxBatchSize < 256 ? MaxBatchSize : 256;");
         w.Line();
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
         if (plan.StateCount > 0)
@@ -108,21 +110,21 @@ internal static class CSharpEmitter
             w.Line("/// <summary>Saved but not trained: BatchNorm running means and variances.</summary>");
             w.Line($"private readonly float[] _state = new float[{plan.StateCount}];");
         }
+        if (plan.StateCount > 0 && !perceptron)
+        {
+            w.Line("/// <summary>The running statistics before the step being run: a refused step puts them back.</summary>");
+            w.Line($"private readonly float[] _stateBefore = new float[{plan.StateCount}];");
+        }
         if (plan.ScratchCount > 0)
         {
             w.Line("/// <summary>Per-feature values kept from the forward to the backward pass (BatchNorm's 1/σ).</summary>");
             w.Line($"private readonly float[] _scratch = new float[{plan.ScratchCount}];");
         }
-        var convShapes = ConvWorkspaceShapes(plan);
-        if (convShapes.Count > 0)
-        {
-            w.Line("/// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>");
-            w.Line($"private readonly float[] _convScratch = new float[{Kernels}Conv2DShape.WorkspaceLength({string.Join(", ", convShapes)})];");
-        }
         if (!perceptron)
         {
-            w.Line("private readonly float[] _gradients = new float[ParameterCount];");
-            w.Line("private float[] _deltas = new float[ActivationsPerSample];");
+            w.Line("/// <summary>The gradients of the last accepted step; the backward pass fills the spare array, and the two swap once it is finite.</summary>");
+            w.Line("private float[] _gradients = new float[ParameterCount];");
+            w.Line("private float[] _spareGradients = new float[ParameterCount];");
             w.Line("private long _stepCount;");
             w.Line($"private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd({Float(plan.LearningRate)});");
             w.Line("private float _maxGradientNorm;");
@@ -139,8 +141,11 @@ internal static class CSharpEmitter
             w.Line("private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);");
         }
         WriteBuffers(w, plan);
-        w.Line("private float[] _activations = new float[ActivationsPerSample];");
-        w.Line("private int _capacity = 1;");
+        WriteWorkspace(w, plan, perceptron);
+        w.Line("/// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>");
+        w.Line($"private Workspace _work = new Workspace(1, training: {(perceptron ? "false" : "true")});");
+        w.Line("/// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>");
+        w.Line("private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();");
         w.Line("private int _seed;");
         w.Line("private global::Compiled.Nets.Layer[]? _layers;");
         w.Line("private global::Compiled.Nets.IO.NamedTensor[]? _tensors;");
@@ -157,6 +162,43 @@ internal static class CSharpEmitter
         foreach (var buffer in plan.Buffers)
             w.Line($"public const int {buffer.Name} = {buffer.Offset}; // {buffer.Width} floats per sample");
         w.Close();
+    }
+
+    /// <summary>
+    /// One call's working memory: the activation and delta arenas for a batch of up to Capacity samples and the
+    /// convolution workspace. Each inference caller rents its own, so concurrent Forward and Predict calls share only the weights.
+    /// </summary>
+    private static void WriteWorkspace(SourceWriter w, NetworkPlan plan, bool perceptron)
+    {
+        w.Line("/// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>");
+        w.Open("private sealed class Workspace");
+        w.Line("public readonly int Capacity;");
+        w.Line("public readonly float[] Activations;");
+        if (!perceptron) w.Line("public readonly float[] Deltas;");
+        var convShapes = ConvWorkspaceShapes(plan);
+        if (convShapes.Count > 0)
+        {
+            w.Line("/// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>");
+            w.Line("public readonly float[] ConvScratch;");
+        }
+        w.Line();
+        w.Open("public Workspace(int capacity, bool training)");
+        w.Line("// The callers refuse batches over MaxBatchSize first; checked again here, where the size is computed.");
+        w.Line("if (capacity <= 0 || capacity > MaxBatchSize) throw new global::System.ArgumentOutOfRangeException(\"batchSize\", capacity, $\"A call runs at most {MaxBatchSize} samples ({ActivationsPerSample} floats each in the activation arena).\");");
+        w.Line("long length = (long)ActivationsPerSample * capacity; // ≤ Array.MaxLength");
+        w.Line("Activations = new float[length];");
+        if (!perceptron) w.Line("Deltas = training ? new float[length] : global::System.Array.Empty<float>();");
+        if (convShapes.Count > 0)
+            w.Line($"ConvScratch = new float[{Kernels}Conv2DShape.WorkspaceLength({string.Join(", ", convShapes)})];");
+        w.Line("Capacity = capacity;");
+        w.Close();
+        w.Line();
+        w.Line("// In range: offset + width ≤ ActivationsPerSample and batch ≤ Capacity, so offset · Capacity + width · batch ≤ the arena's length.");
+        w.Line($"public {Span} ActivationsOf(int offset, int width, int batch) => new {Span}(Activations, offset * Capacity, width * batch);");
+        if (!perceptron)
+            w.Line($"public {Span} DeltasOf(int offset, int width, int batch) => new {Span}(Deltas, offset * Capacity, width * batch);");
+        w.Close();
+        w.Line();
     }
 
     private static void WriteConstruction(SourceWriter w, NetworkPlan plan)
@@ -206,17 +248,17 @@ internal static class CSharpEmitter
             w.Line($"new global::Compiled.Nets.IO.NamedTensor(\"{tensor.Name}\", new int[] {{ {string.Join(", ", tensor.Shape)} }}, {(tensor.InStateArena ? "_state" : "_parameters")}, {tensor.Offset}),");
         w.Close(";");
         w.Line();
-        w.Open("private void EnsureCapacity(int batch)");
-        w.Line("if (batch <= _capacity) return;");
-        w.Line("// Grows only when a larger batch than any before arrives; steady-state steps allocate nothing.");
-        w.Line("_activations = new float[ActivationsPerSample * batch];");
-        if (plan.Training != TrainingRuleKind.Perceptron) w.Line("_deltas = new float[ActivationsPerSample * batch];");
-        w.Line("_capacity = batch;");
+        w.Line("/// <summary>The training workspace for <paramref name=\"batch\"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>");
+        w.Open("private Workspace TrainingWorkspace(int batch)");
+        w.Line("if (batch > _work.Capacity) _work = new Workspace(batch, training: true);");
+        w.Line("return _work;");
         w.Close();
         w.Line();
-        w.Line($"private {Span} ActivationsOf(int offset, int width, int batch) => new {Span}(_activations, offset * _capacity, width * batch);");
-        if (plan.Training != TrainingRuleKind.Perceptron)
-            w.Line($"private {Span} DeltasOf(int offset, int width, int batch) => new {Span}(_deltas, offset * _capacity, width * batch);");
+        w.Line("/// <summary>An inference workspace for <paramref name=\"batch\"/> samples: this thread's from the pool, or a new one.</summary>");
+        w.Open("private Workspace RentInference(int batch, out int slot)");
+        w.Line("var work = _inference.Rent(out slot);");
+        w.Line("return work is not null && work.Capacity >= batch ? work : new Workspace(batch, training: false);");
+        w.Close();
         w.Line();
     }
 
@@ -258,21 +300,28 @@ internal static class CSharpEmitter
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
         w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
         w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
+        w.Line("global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);");
         w.Line("if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }");
-        w.Line("RunForward(input, 1, training: false);");
-        w.Line($"ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1).CopyTo(output);");
+        w.Line("var work = RentInference(1, out int slot);");
+        w.Line("RunForward(work, input, 1, training: false);");
+        w.Line($"work.ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1).CopyTo(output);");
+        w.Line("_inference.Return(work, slot);");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
         w.Open($"public void Predict({ReadOnlySpan} inputs, {Span} outputs)");
         w.Line("int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
+        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line("if (count == 0) return;");
         w.Line("if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }");
-        w.Line("EnsureCapacity(global::System.Math.Min(count, PredictChunk));");
-        w.Open("for (int start = 0; start < count; start += _capacity)");
-        w.Line("int batch = global::System.Math.Min(_capacity, count - start);");
-        w.Line("RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);");
-        w.Line($"ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));");
+        w.Line("var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);");
+        w.Line("int chunk = global::System.Math.Min(work.Capacity, PredictChunk);");
+        w.Open("for (int start = 0; start < count; start += chunk)");
+        w.Line("int batch = global::System.Math.Min(chunk, count - start);");
+        w.Line("RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);");
+        w.Line($"work.ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));");
         w.Close();
+        w.Line("_inference.Return(work, slot);");
         w.Close();
         w.Line();
     }
@@ -293,55 +342,127 @@ internal static class CSharpEmitter
         w.Line("set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, \"The norm limit must be zero (off) or positive and finite.\");");
         w.Close();
         w.Line();
+        WriteBatchChecks(w, plan);
+        bool state = plan.StateCount > 0;
+        string penaltyGradients = plan.Regularization.IsEmpty ? "" : " AddPenaltyGradients();";
         w.Line(GeneratedCode);
         w.Open($"public float EvaluateLoss({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, bool training = false)");
-        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
-        w.Line("if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);");
-        w.Line("EnsureCapacity(batchSize);");
-        w.Line("RunForward(inputs, batchSize, training);");
-        w.Line("return RunLoss(targets, batchSize, default);");
+        w.Line("ValidateBatch(inputs, targets, batchSize, default);");
+        w.Open("if (_cuda is not null)");
+        w.Line("float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);");
+        w.Line("if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }");
+        w.Line("return deviceLoss;");
+        w.Close();
+        w.Line("var work = TrainingWorkspace(batchSize);");
+        if (state) w.Line("if (training) SaveState();");
+        w.Line("RunForward(work, inputs, batchSize, training);");
+        w.Line("float loss = RunLoss(work, targets, batchSize, default);");
+        if (state) w.Line("if (training) RefuseNonFiniteState(loss, batchSize);");
+        w.Line("return loss;");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
         w.Open($"public float ComputeGradients({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
-        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("ValidateBatch(inputs, targets, batchSize, sampleWeights);");
         w.Open("if (_cuda is not null)");
         w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
+        w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize);");
         w.Line("_cuda.DownloadGradients(_gradients);");
         w.Line("return deviceLoss;");
         w.Close();
-        w.Line("EnsureCapacity(batchSize);");
-        w.Line("RunForward(inputs, batchSize, training: true);");
-        w.Line("float loss = RunLoss(targets, batchSize, sampleWeights);");
-        w.Line("RunBackward(inputs, batchSize);");
-        if (!plan.Regularization.IsEmpty) w.Line("AddPenaltyGradients();");
+        w.Line("var work = TrainingWorkspace(batchSize);");
+        w.Line("float loss = ForwardAndLoss(work, inputs, targets, batchSize, sampleWeights);");
+        w.Line("BeginGradients();");
+        w.Line($"RunBackward(work, inputs, batchSize);{penaltyGradients}");
+        w.Line("RefuseNonFiniteGradients(batchSize);");
         w.Line("return loss;");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
         w.Open($"public float TrainStep({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
-        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("ValidateBatch(inputs, targets, batchSize, sampleWeights);");
         w.Open("if (_cuda is not null)");
-        w.Line("// The captured graph runs forward, loss and backward; the update waits for the loss to be checked.");
+        w.Line("// The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.");
         w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
-        w.Line("if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);");
-        w.Line("_cuda.Update(_optimizer, _maxGradientNorm, _gradients);");
+        w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize);");
+        w.Line("_cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);");
         w.Line("_stepCount++;");
         w.Line("return deviceLoss;");
         w.Close();
-        w.Line("EnsureCapacity(batchSize);");
-        w.Line("RunForward(inputs, batchSize, training: true);");
-        w.Line("float loss = RunLoss(targets, batchSize, sampleWeights);");
-        w.Line("// Checked before any parameter changes, so a diverged step leaves the network as it was.");
-        w.Line("if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
-        w.Line("RunBackward(inputs, batchSize);");
-        if (!plan.Regularization.IsEmpty) w.Line("AddPenaltyGradients();");
+        w.Line("var work = TrainingWorkspace(batchSize);");
+        w.Line("float loss = ForwardAndLoss(work, inputs, targets, batchSize, sampleWeights);");
+        w.Line("BeginGradients();");
+        w.Line($"RunBackward(work, inputs, batchSize);{penaltyGradients}");
+        w.Line("RefuseNonFiniteGradients(batchSize);");
+        w.Line("// Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.");
         w.Line("if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);");
         w.Line("_optimizer.Step(_parameters, _gradients);");
         w.Line("_stepCount++;");
         w.Line("return loss;");
         w.Close();
         w.Line();
+        w.Line("/// <summary>The training forward pass and the loss; a non-finite loss or running statistic puts the statistics back and throws.</summary>");
+        w.Open($"private float ForwardAndLoss(Workspace work, {ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {ReadOnlySpan} sampleWeights)");
+        if (state) w.Line("SaveState();");
+        w.Line("RunForward(work, inputs, batchSize, training: true);");
+        w.Line("float loss = RunLoss(work, targets, batchSize, sampleWeights);");
+        if (state) w.Line("RefuseNonFiniteState(loss, batchSize);");
+        else w.Line("if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
+        w.Line("return loss;");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The backward pass fills the spare gradient array, so a refused step leaves <see cref=\"Gradients\"/> as they were.</summary>");
+        w.Line("private void BeginGradients() => (_gradients, _spareGradients) = (_spareGradients, _gradients);");
+        w.Line();
+        w.Line("/// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>");
+        w.Open("private void RefuseNonFiniteGradients(int batchSize)");
+        w.Line("int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);");
+        w.Line("if (bad < 0) return;");
+        w.Line("float value = _gradients[bad];");
+        w.Line("(_gradients, _spareGradients) = (_spareGradients, _gradients);");
+        if (state) w.Line("RestoreState();");
+        w.Line("throw NonFiniteGradient(bad, value, batchSize);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>");
+        w.Open("private void RefuseNonFiniteOnDevice(float loss, int batchSize)");
+        w.Open("if (!float.IsFinite(loss))");
+        w.Line("_cuda!.RestoreState();");
+        w.Line("throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
+        w.Close();
+        w.Open("if (_cuda!.FindNonFiniteGradient(out int bad, out float value))");
+        w.Line("_cuda.RestoreState();");
+        w.Line("throw NonFiniteGradient(bad, value, batchSize);");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Open("private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)");
+        w.Line("var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);");
+        w.Line("return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);");
+        w.Close();
+        w.Line();
+        if (state)
+        {
+            w.Line("private void SaveState() => global::System.Array.Copy(_state, _stateBefore, _state.Length);");
+            w.Line();
+            w.Line("private void RestoreState() => global::System.Array.Copy(_stateBefore, _state, _state.Length);");
+            w.Line();
+            w.Line("/// <summary>After a training forward pass: a non-finite loss or running statistic puts the statistics back and throws.</summary>");
+            w.Open("private void RefuseNonFiniteState(float loss, int batchSize)");
+            w.Open("if (!float.IsFinite(loss))");
+            w.Line("RestoreState();");
+            w.Line("throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
+            w.Close();
+            w.Line("int bad = global::Compiled.Nets.Guard.FirstNonFinite(_state);");
+            w.Open("if (bad >= 0)");
+            w.Line("float value = _state[bad];");
+            w.Line("RestoreState();");
+            w.Line("var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, bad);");
+            w.Line("throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, tensor, element, value, batchSize);");
+            w.Close();
+            w.Close();
+            w.Line();
+        }
         if (!plan.Regularization.IsEmpty)
         {
             w.Line("/// <summary>The L1/L2 penalty: λ₁ Σ|w| + (λ₂/2) Σ w² over the penalised ranges.</summary>");
@@ -360,6 +481,26 @@ internal static class CSharpEmitter
         }
     }
 
+    /// <summary>
+    /// Every argument of a training call checked before anything changes: the lengths, the batch against MaxBatchSize,
+    /// NaN and ∞ in inputs and targets, the targets' range for binary cross-entropy, and the sample weights.
+    /// </summary>
+    private static void WriteBatchChecks(SourceWriter w, NetworkPlan plan)
+    {
+        bool probabilities = plan.Loss == LossKind.BinaryCrossEntropy;
+        w.Line($"/// <summary>Checks a training call's arguments before anything changes{(probabilities ? " (binary cross-entropy: targets in [0, 1])" : "")}.</summary>");
+        w.Open($"private static void ValidateBatch({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {ReadOnlySpan} sampleWeights)");
+        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);");
+        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line(probabilities
+            ? "global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);"
+            : "global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);");
+        w.Line("global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);");
+        w.Close();
+        w.Line();
+    }
+
     private static void WritePerceptron(SourceWriter w, NetworkPlan plan)
     {
         var layer = plan.Layers[1];
@@ -367,16 +508,23 @@ internal static class CSharpEmitter
         w.Open($"public int PerceptronStep({ReadOnlySpan} input, {ReadOnlySpan} target)");
         w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
         w.Line("global::Compiled.Nets.Guard.Length(target.Length, OutputSize, nameof(target), \"one target sample\");");
-        w.Line("RunForward(input, 1, training: false);");
+        w.Line("global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);");
+        w.Line("global::Compiled.Nets.Guard.Finite(target, nameof(target), OutputSize);");
+        w.Line("var work = _work;");
+        w.Line("RunForward(work, input, 1, training: false);");
         w.Line($"// {layer.Name}: w ← w + η (y − ŷ) x and b ← b + η (y − ŷ) for every wrong unit.");
-        w.Line($"return {Kernels}PerceptronKernels.Update(input, target, ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1), " +
+        w.Line($"return {Kernels}PerceptronKernels.Update(input, target, work.ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1), " +
                $"new {Span}(_parameters, {layer.WeightOffset}, {layer.WeightCount}), new {Span}(_parameters, {layer.BiasOffset}, {layer.BiasCount}), _learningRate);");
         w.Close();
         w.Line();
         w.Line(GeneratedCode);
         w.Open($"public global::Compiled.Nets.PerceptronResult TrainPerceptron({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int maxEpochs = 100)");
         w.Line("int count = global::Compiled.Nets.Guard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize);");
+        w.Line("if (count == 0) throw new global::System.ArgumentException(\"inputs holds no samples; the perceptron rule needs at least one.\", nameof(inputs));");
         w.Line("if (maxEpochs <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(maxEpochs), maxEpochs, \"The epoch limit must be positive.\");");
+        w.Line("// All samples checked before the first update, so a bad one late in the set changes nothing.");
+        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line("global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);");
         w.Line("int mistakes = 0;");
         w.Open("for (int epoch = 1; epoch <= maxEpochs; epoch++)");
         w.Line("mistakes = 0;");
@@ -394,8 +542,9 @@ internal static class CSharpEmitter
     private static void WriteForwardPass(SourceWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Runs every layer on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
-        w.Open($"private void RunForward({ReadOnlySpan} inputs, int batch, bool training)");
-        w.Line("int capacity = _capacity;");
+        w.Open($"private void RunForward(Workspace work, {ReadOnlySpan} inputs, int batch, bool training)");
+        w.Line("global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);");
+        w.Line("int capacity = work.Capacity;");
         foreach (var op in plan.ForwardOps) op.WriteCSharp(w);
         w.Close();
         w.Line();
@@ -406,9 +555,9 @@ internal static class CSharpEmitter
         var loss = plan.LossOp!;
         int width = loss.Output.Width;
         w.Line($"/// <summary>The batch's mean {loss.Kind.Describe()}; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>");
-        w.Open($"private float RunLoss({ReadOnlySpan} targets, int batch, {ReadOnlySpan} sampleWeights)");
-        w.Line($"var outputs = ActivationsOf({Offset(loss.Output)}, {width}, batch);");
-        w.Line($"var delta = DeltasOf({Offset(loss.Output)}, {width}, batch);");
+        w.Open($"private float RunLoss(Workspace work, {ReadOnlySpan} targets, int batch, {ReadOnlySpan} sampleWeights)");
+        w.Line($"var outputs = {Activations(loss.Output, width)};");
+        w.Line($"var delta = {Deltas(loss.Output, width)};");
         string penalty = plan.Regularization.IsEmpty ? "" : " + (float)Penalty()";
         // With further loss terms the output loss goes to a local that each term adds to.
         bool terms = plan.ExtraLossTerms.Any();
@@ -447,10 +596,11 @@ internal static class CSharpEmitter
     private static void WriteBackwardPass(SourceWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>");
-        w.Open($"private void RunBackward({ReadOnlySpan} inputs, int batch)");
+        w.Open($"private void RunBackward(Workspace work, {ReadOnlySpan} inputs, int batch)");
+        w.Line("global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);");
         w.Line("// Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.");
         w.Line("global::System.Array.Clear(_gradients);");
-        w.Line("int capacity = _capacity;");
+        w.Line("int capacity = work.Capacity;");
         foreach (var op in plan.BackwardOps) op.WriteCSharp(w);
         w.Close();
         w.Line();

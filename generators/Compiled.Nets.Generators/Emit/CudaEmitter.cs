@@ -169,6 +169,9 @@ internal static class CudaEmitter
             Kernel("update_rmsprop", "RMSProp; grid ⌈P/256⌉, block 256", $"cn::rmsprop<{count}>(P, G, O, K[0], K[1], K[2]);");
             Kernel("update_adadelta", "AdaDelta (state: two arenas); grid ⌈P/256⌉, block 256", $"cn::adadelta<{count}>(P, G, O, K[0], K[1], K[2]);");
             Kernel("update_adam", "Adam with bias correction (state: m then v); grid ⌈P/256⌉, block 256", $"cn::adam<{count}>(P, G, O, K[4], K[5], K[1], K[2], K[3]);");
+            // Launched by the runner at the end of the captured training graph; L[0] is free once loss_mean has read it.
+            Kernel("gradient_check", "the first non-finite gradient's index (or P) into L[0] as an int, so the host can refuse the step; grid 1, block 256",
+                $"cn::first_nonfinite<{count}, 256>(G, reinterpret_cast<int*>(L));");
         }
 
         var source = new StringBuilder();

@@ -24,20 +24,22 @@ internal static class NetworkChecks
     /// </summary>
     public static readonly IReadOnlyDictionary<string, bool> GeneratedMembers = new Dictionary<string, bool>(StringComparer.Ordinal)
     {
-        // constants and fields
+        // constants, fields and nested types
         ["InputSize"] = false, ["OutputSize"] = false, ["ParameterCount"] = false, ["DefaultSeed"] = false,
-        ["ActivationsPerSample"] = false, ["PredictChunk"] = false, ["CudaSource"] = false,
-        ["_parameters"] = false, ["_state"] = false, ["_scratch"] = false, ["_convScratch"] = false, ["_gradients"] = false,
-        ["_deltas"] = false, ["_stepCount"] = false, ["_optimizer"] = false, ["_maxGradientNorm"] = false, ["_learningRate"] = false,
-        ["RandomSeed"] = false, ["RandomStep"] = false, ["Buffers"] = false, ["Buffers"] = false, ["_activations"] = false, ["_capacity"] = false, ["_seed"] = false, ["_layers"] = false,
-        ["_tensors"] = false, ["_cuda"] = false,
+        ["ActivationsPerSample"] = false, ["MaxBatchSize"] = false, ["PredictChunk"] = false, ["CudaSource"] = false,
+        ["_parameters"] = false, ["_state"] = false, ["_stateBefore"] = false, ["_scratch"] = false, ["_gradients"] = false,
+        ["_spareGradients"] = false, ["_stepCount"] = false, ["_optimizer"] = false, ["_maxGradientNorm"] = false, ["_learningRate"] = false,
+        ["RandomSeed"] = false, ["RandomStep"] = false, ["Buffers"] = false, ["Workspace"] = false, ["_work"] = false, ["_inference"] = false,
+        ["_seed"] = false, ["_layers"] = false, ["_tensors"] = false, ["_cuda"] = false,
         // properties
         ["InputLength"] = false, ["OutputLength"] = false, ["Parameters"] = false, ["Tensors"] = false, ["TensorArray"] = false,
         ["Layers"] = false, ["Gradients"] = false, ["StepCount"] = false, ["Optimizer"] = false, ["MaxGradientNorm"] = false,
         ["LearningRate"] = false, ["Device"] = false,
         // methods
-        ["InitializeParameters"] = true, ["ActivationsOf"] = true, ["DeltasOf"] = true, ["EnsureCapacity"] = true,
+        ["InitializeParameters"] = true, ["TrainingWorkspace"] = true, ["RentInference"] = true, ["ValidateBatch"] = true,
         ["CreateLayers"] = true, ["Forward"] = true, ["Predict"] = true, ["TrainStep"] = true, ["ComputeGradients"] = true,
+        ["ForwardAndLoss"] = true, ["BeginGradients"] = true, ["RefuseNonFiniteGradients"] = true, ["RefuseNonFiniteOnDevice"] = true,
+        ["NonFiniteGradient"] = true, ["SaveState"] = true, ["RestoreState"] = true, ["RefuseNonFiniteState"] = true,
         ["AddPenaltyGradients"] = true, ["Penalty"] = true, ["EvaluateLoss"] = true, ["RunForward"] = true, ["RunLoss"] = true,
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
         ["UseDevice"] = true, ["Dispose"] = true,

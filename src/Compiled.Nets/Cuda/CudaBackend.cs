@@ -15,6 +15,8 @@ public unsafe interface ICudaBackend : IDisposable
     void Free(ulong pointer);
     void CopyToDevice(ulong destination, void* source, long bytes);
     void CopyToHost(void* destination, ulong source, long bytes);
+    /// <summary>Copies device memory to device memory on the stream (ordered with the launches around it).</summary>
+    void CopyOnDevice(ulong destination, ulong source, long bytes);
     /// <summary>Zeroes <paramref name="floats"/> floats on the stream; between BeginCapture and EndCapture it becomes part of the graph (a memset node).</summary>
     void Zero(ulong destination, long floats);
     /// <summary>Compiles (or loads from a cache) a network's translation unit for one batch capacity.</summary>
@@ -93,6 +95,12 @@ public sealed unsafe class DriverBackend : ICudaBackend
         Activate();
         CudaDriver.Check(CudaDriver.cuMemcpyDtoHAsync(destination, source, (nuint)bytes, _stream), "cuMemcpyDtoHAsync");
         Synchronize();
+    }
+
+    public void CopyOnDevice(ulong destination, ulong source, long bytes)
+    {
+        Activate();
+        CudaDriver.Check(CudaDriver.cuMemcpyDtoDAsync(destination, source, (nuint)bytes, _stream), "cuMemcpyDtoDAsync");
     }
 
     public void Zero(ulong destination, long floats)

@@ -29,6 +29,12 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     private Optimizer? _optimizer;
     private long _optimizerSteps;
     private bool _disposed;
+    /// <summary>The running statistics before the last training pass, so a refused step can put them back.</summary>
+    private readonly ulong _stateBefore;
+    /// <summary>The first non-finite gradient's index after the last backward pass (≥ the parameter count: none).</summary>
+    private int _firstNonFiniteGradient = int.MaxValue;
+    /// <summary>One call at a time on the device: concurrent Predict calls queue here.</summary>
+    private readonly object _gate = new();
 
     public CudaNetworkRunner(ICudaKernels kernels, float[] parameters, float[] state, int inputLength, int outputLength)
     {
@@ -41,6 +47,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         _shared[P] = Allocate(parameters.Length);
         _shared[G] = Allocate(parameters.Length);
         _shared[S] = Allocate(Math.Max(1, state.Length));
+        _stateBefore = Allocate(Math.Max(1, state.Length));
         _shared[O] = Allocate(2 * parameters.Length);
         _shared[K] = Allocate(_scalars.Length);
     }
@@ -72,6 +79,11 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     /// <summary>Outputs of <paramref name="count"/> samples at inference (chunks of at most 256 samples).</summary>
     public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int count)
     {
+        lock (_gate) PredictUnlocked(inputs, outputs, count);
+    }
+
+    private void PredictUnlocked(ReadOnlySpan<float> inputs, Span<float> outputs, int count)
+    {
         int inputLength = inputs.Length / Math.Max(count, 1);
         for (int start = 0; start < count; start += 256)
         {
@@ -92,7 +104,15 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     public float Loss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch,
         bool training, bool backward, int seed, long step)
     {
+        lock (_gate) return LossUnlocked(inputs, targets, sampleWeights, batch, training, backward, seed, step);
+    }
+
+    private float LossUnlocked(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch,
+        bool training, bool backward, int seed, long step)
+    {
         var program = Prepare(batch);
+        // Kept so that a step refused after this pass (non-finite loss or gradients) can put the statistics back.
+        if (training && _state.Length > 0) _backend.CopyOnDevice(_stateBefore, _shared[S], _state.Length * (long)sizeof(float));
         Upload(program.Arenas[X], inputs);
         Upload(program.Arenas[T], targets);
         // Without weights every sample weighs 1: Σ w = batch, the unweighted mean (one graph serves both cases).
@@ -114,12 +134,56 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         if (training && _state.Length > 0) _deviceIsNewer = true; // BatchNorm's running statistics moved
         Span<float> loss = stackalloc float[1];
         Download(program.Arenas[L] + (ulong)(batch * sizeof(float)), loss);
+        if (backward)
+        {
+            // The graph ends with gradient_check, which leaves the first non-finite gradient's index in L[0].
+            Span<float> check = stackalloc float[1];
+            Download(program.Arenas[L], check);
+            _firstNonFiniteGradient = BitConverter.SingleToInt32Bits(check[0]);
+        }
         Synchronize();
         return loss[0];
     }
 
+    /// <summary>
+    /// Whether the last backward pass left a NaN or ±∞ in the device gradients: the first one's index and value.
+    /// Read from the check the captured graph ran, so a finite step costs no extra transfer.
+    /// </summary>
+    public bool FindNonFiniteGradient(out int index, out float value)
+    {
+        lock (_gate)
+        {
+            index = -1;
+            value = 0f;
+            if (_firstNonFiniteGradient < 0 || _firstNonFiniteGradient >= _parameters.Length) return false;
+            index = _firstNonFiniteGradient;
+            Span<float> one = stackalloc float[1];
+            Download(_shared[G] + (ulong)index * sizeof(float), one);
+            Synchronize();
+            value = one[0];
+            return true;
+        }
+    }
+
+    /// <summary>Puts the running statistics back as they were before the last training pass (a refused step).</summary>
+    public void RestoreState()
+    {
+        lock (_gate)
+        {
+            if (_state.Length == 0) return;
+            Activate();
+            _backend.CopyOnDevice(_shared[S], _stateBefore, _state.Length * (long)sizeof(float));
+            Synchronize();
+        }
+    }
+
     /// <summary>Copies the device gradients (of the last <see cref="Loss"/> with backward) to <paramref name="gradients"/>.</summary>
     public void DownloadGradients(Span<float> gradients)
+    {
+        lock (_gate) DownloadGradientsUnlocked(gradients);
+    }
+
+    private void DownloadGradientsUnlocked(Span<float> gradients)
     {
         Activate();
         Download(_shared[G], gradients);
@@ -128,6 +192,11 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
 
     /// <summary>One optimizer step on the device: the same rule and constants as <paramref name="optimizer"/> on the CPU.</summary>
     public void Update(Optimizer optimizer, float maxGradientNorm, float[] gradientScratch)
+    {
+        lock (_gate) UpdateUnlocked(optimizer, maxGradientNorm, gradientScratch);
+    }
+
+    private void UpdateUnlocked(Optimizer optimizer, float maxGradientNorm, float[] gradientScratch)
     {
         Activate();
         if (!ReferenceEquals(optimizer, _optimizer))
@@ -216,14 +285,20 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         foreach (var launch in program.TrainingForward) program.Function(launch.Kernel);
         foreach (var launch in program.Loss) program.Function(launch.Kernel);
         foreach (var launch in program.Backward) program.Function(launch.Kernel);
+        program.Function(GradientCheck.Kernel);
         _backend.BeginCapture();
         Run(program, program.TrainingForward);
         Run(program, program.Loss);
         // The gradient kernels add to G (a weight read by several ops sums them): zeroed once per step, in the graph.
         _backend.Zero(_shared[G], _parameters.Length);
         Run(program, program.Backward);
+        // Last: the first non-finite gradient's index into L[0], read with the loss, so the update can be refused.
+        _backend.Launch(program.Function(GradientCheck.Kernel), GradientCheck, program.Parameters);
         return _backend.EndCapture();
     }
+
+    /// <summary>The generated gradient_check kernel: one block scans G (cn::first_nonfinite in kernels/optimizers.cuh).</summary>
+    private static readonly CudaLaunch GradientCheck = new("gradient_check", 1, 1, 256, 1, 0);
 
     private void Run(BatchProgram program, CudaLaunch[] launches)
     {
@@ -258,6 +333,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         foreach (var program in _programs.Values) program.Dispose();
         _programs.Clear();
         foreach (ulong pointer in _shared) if (pointer != 0) _backend.Free(pointer);
+        _backend.Free(_stateBefore);
         _backend.Dispose();
         _disposed = true;
     }

@@ -30,4 +30,9 @@ public sealed class NamedTensor
     public IReadOnlyList<int> Shape => _shape;
     public int Length { get; }
     public Span<float> Values => _storage.AsSpan(_offset, Length);
+
+    /// <summary>The arena the tensor lives in, and where it starts: to name the tensor a gradient or statistic belongs to.</summary>
+    internal float[] Storage => _storage;
+
+    internal int Offset => _offset;
 }

@@ -31,12 +31,15 @@ namespace Demo
         public const int DefaultSeed = 7;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
         private const int ActivationsPerSample = 202;
+        /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
+        public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
-        private const int PredictChunk = 256;
+        private const int PredictChunk = MaxBatchSize < 256 ? MaxBatchSize : 256;
 
         private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _deltas = new float[ActivationsPerSample];
+        /// <summary>The gradients of the last accepted step; the backward pass fills the spare array, and the two swap once it is finite.</summary>
+        private float[] _gradients = new float[ParameterCount];
+        private float[] _spareGradients = new float[ParameterCount];
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
@@ -47,8 +50,32 @@ namespace Demo
             public const int Hidden2 = 128; // 64 floats per sample
             public const int Probabilities = 192; // 10 floats per sample
         }
-        private float[] _activations = new float[ActivationsPerSample];
-        private int _capacity = 1;
+        /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
+        private sealed class Workspace
+        {
+            public readonly int Capacity;
+            public readonly float[] Activations;
+            public readonly float[] Deltas;
+
+            public Workspace(int capacity, bool training)
+            {
+                // The callers refuse batches over MaxBatchSize first, so ActivationsPerSample · capacity fits an array; checked anyway.
+                long length = checked((long)ActivationsPerSample * capacity);
+                if (capacity <= 0 || capacity > MaxBatchSize) throw new global::System.ArgumentOutOfRangeException("batchSize", capacity, $"A call runs at most {MaxBatchSize} samples ({ActivationsPerSample} floats each in the activation arena).");
+                Activations = new float[length];
+                Deltas = training ? new float[length] : global::System.Array.Empty<float>();
+                Capacity = capacity;
+            }
+
+            // In range: offset + width ≤ ActivationsPerSample and batch ≤ Capacity, so offset · Capacity + width · batch ≤ the arena's length.
+            public global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(Activations, offset * Capacity, width * batch);
+            public global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(Deltas, offset * Capacity, width * batch);
+        }
+
+        /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
+        private Workspace _work = new Workspace(1, training: true);
+        /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
+        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
@@ -102,17 +129,19 @@ namespace Demo
             new global::Compiled.Nets.IO.NamedTensor("Probabilities.bias", new int[] { 10 }, _parameters, 109376),
         };
 
-        private void EnsureCapacity(int batch)
+        /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
+        private Workspace TrainingWorkspace(int batch)
         {
-            if (batch <= _capacity) return;
-            // Grows only when a larger batch than any before arrives; steady-state steps allocate nothing.
-            _activations = new float[ActivationsPerSample * batch];
-            _deltas = new float[ActivationsPerSample * batch];
-            _capacity = batch;
+            if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
+            return _work;
         }
 
-        private global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(_activations, offset * _capacity, width * batch);
-        private global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(_deltas, offset * _capacity, width * batch);
+        /// <summary>An inference workspace for <paramref name="batch"/> samples: this thread's from the pool, or a new one.</summary>
+        private Workspace RentInference(int batch, out int slot)
+        {
+            var work = _inference.Rent(out slot);
+            return work is not null && work.Capacity >= batch ? work : new Workspace(batch, training: false);
+        }
 
         public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }
 
@@ -138,23 +167,30 @@ namespace Demo
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
-            RunForward(input, 1, training: false);
-            ActivationsOf(Buffers.Probabilities, OutputSize, 1).CopyTo(output);
+            var work = RentInference(1, out int slot);
+            RunForward(work, input, 1, training: false);
+            work.ActivationsOf(Buffers.Probabilities, OutputSize, 1).CopyTo(output);
+            _inference.Return(work, slot);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
-            EnsureCapacity(global::System.Math.Min(count, PredictChunk));
-            for (int start = 0; start < count; start += _capacity)
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
             {
-                int batch = global::System.Math.Min(_capacity, count - start);
-                RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(Buffers.Probabilities, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                work.ActivationsOf(Buffers.Probabilities, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
+            _inference.Return(work, slot);
         }
 
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
@@ -172,97 +208,158 @@ namespace Demo
             set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, "The norm limit must be zero (off) or positive and finite.");
         }
 
+        /// <summary>Checks a training call's arguments before anything changes.</summary>
+        private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
+        {
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+        }
+
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training);
-            return RunLoss(targets, batchSize, default);
+            ValidateBatch(inputs, targets, batchSize, default);
+            if (_cuda is not null)
+            {
+                float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
+                if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }
+                return deviceLoss;
+            }
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training);
+            float loss = RunLoss(work, targets, batchSize, default);
+            return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
                 _cuda.DownloadGradients(_gradients);
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
             return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
-                // The captured graph runs forward, loss and backward; the update waits for the loss to be checked.
+                // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
-                if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);
-                _cuda.Update(_optimizer, _maxGradientNorm, _gradients);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
+                _cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);
                 _stepCount++;
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            // Checked before any parameter changes, so a diverged step leaves the network as it was.
-            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
+            // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
             if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             _optimizer.Step(_parameters, _gradients);
             _stepCount++;
             return loss;
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>The training forward pass and the loss; a non-finite loss or running statistic puts the statistics back and throws.</summary>
+        private float ForwardAndLoss(Workspace work, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            int capacity = _capacity;
+            RunForward(work, inputs, batchSize, training: true);
+            float loss = RunLoss(work, targets, batchSize, sampleWeights);
+            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            return loss;
+        }
+
+        /// <summary>The backward pass fills the spare gradient array, so a refused step leaves <see cref="Gradients"/> as they were.</summary>
+        private void BeginGradients() => (_gradients, _spareGradients) = (_spareGradients, _gradients);
+
+        /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
+        private void RefuseNonFiniteGradients(int batchSize)
+        {
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad < 0) return;
+            float value = _gradients[bad];
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            throw NonFiniteGradient(bad, value, batchSize);
+        }
+
+        /// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>
+        private void RefuseNonFiniteOnDevice(float loss, int batchSize)
+        {
+            if (!float.IsFinite(loss))
+            {
+                _cuda!.RestoreState();
+                throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            }
+            if (_cuda!.FindNonFiniteGradient(out int bad, out float value))
+            {
+                _cuda.RestoreState();
+                throw NonFiniteGradient(bad, value, batchSize);
+            }
+        }
+
+        private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
+        {
+            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
+        }
+
+        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            int capacity = work.Capacity;
             // Hidden1: dense 784 → 128, ReLU; 100,352 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), work.ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Hidden2: dense 128 → 64, ReLU; 8,192 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), work.ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Probabilities: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), work.ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Probabilities: softmax over 10 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(ActivationsOf(Buffers.Probabilities, 10, batch), 10);
+            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Probabilities, 10, batch), 10);
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
-        private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
+        private float RunLoss(Workspace work, global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(Buffers.Probabilities, 10, batch);
-            var delta = DeltasOf(Buffers.Probabilities, 10, batch);
+            var outputs = work.ActivationsOf(Buffers.Probabilities, 10, batch);
+            var delta = work.DeltasOf(Buffers.Probabilities, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
             return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
             // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
             global::System.Array.Clear(_gradients);
-            int capacity = _capacity;
+            int capacity = work.Capacity;
             // Probabilities: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Probabilities, 10, batch), ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
             // Probabilities → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), ActivationsOf(Buffers.Hidden2, 64, batch), DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), work.ActivationsOf(Buffers.Hidden2, 64, batch), work.DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Hidden2: dW = dzᵀ x, db = Σ dz over the batch (128 → 64, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Hidden2, 64, batch), ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
             // Hidden2 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), ActivationsOf(Buffers.Hidden1, 128, batch), DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), work.ActivationsOf(Buffers.Hidden1, 128, batch), work.DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Hidden1: dW = dzᵀ x, db = Σ dz over the batch (784 → 128, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Hidden1, 128, batch), inputs, new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), inputs, new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

@@ -34,14 +34,15 @@ namespace Demo
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
         private const int ActivationsPerSample = 1162;
+        /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
+        public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
-        private const int PredictChunk = 256;
+        private const int PredictChunk = MaxBatchSize < 256 ? MaxBatchSize : 256;
 
         private readonly float[] _parameters = new float[ParameterCount];
-        /// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>
-        private readonly float[] _convScratch = new float[global::Compiled.Nets.Kernels.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows))];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _deltas = new float[ActivationsPerSample];
+        /// <summary>The gradients of the last accepted step; the backward pass fills the spare array, and the two swap once it is finite.</summary>
+        private float[] _gradients = new float[ParameterCount];
+        private float[] _spareGradients = new float[ParameterCount];
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
@@ -56,8 +57,35 @@ namespace Demo
             public const int Pool_switches = 842; // 64 floats per sample
             public const int Stem_gradient = 906; // 256 floats per sample
         }
-        private float[] _activations = new float[ActivationsPerSample];
-        private int _capacity = 1;
+        /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
+        private sealed class Workspace
+        {
+            public readonly int Capacity;
+            public readonly float[] Activations;
+            public readonly float[] Deltas;
+            /// <summary>Convolution workspace: one sample's receptive fields (im2col, or zero-bordered planes) and one group's products.</summary>
+            public readonly float[] ConvScratch;
+
+            public Workspace(int capacity, bool training)
+            {
+                // The callers refuse batches over MaxBatchSize first, so ActivationsPerSample · capacity fits an array; checked anyway.
+                long length = checked((long)ActivationsPerSample * capacity);
+                if (capacity <= 0 || capacity > MaxBatchSize) throw new global::System.ArgumentOutOfRangeException("batchSize", capacity, $"A call runs at most {MaxBatchSize} samples ({ActivationsPerSample} floats each in the activation arena).");
+                Activations = new float[length];
+                Deltas = training ? new float[length] : global::System.Array.Empty<float>();
+                ConvScratch = new float[global::Compiled.Nets.Kernels.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows))];
+                Capacity = capacity;
+            }
+
+            // In range: offset + width ≤ ActivationsPerSample and batch ≤ Capacity, so offset · Capacity + width · batch ≤ the arena's length.
+            public global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(Activations, offset * Capacity, width * batch);
+            public global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(Deltas, offset * Capacity, width * batch);
+        }
+
+        /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
+        private Workspace _work = new Workspace(1, training: true);
+        /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
+        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
@@ -111,17 +139,19 @@ namespace Demo
             new global::Compiled.Nets.IO.NamedTensor("Digit.bias", new int[] { 10 }, _parameters, 828),
         };
 
-        private void EnsureCapacity(int batch)
+        /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
+        private Workspace TrainingWorkspace(int batch)
         {
-            if (batch <= _capacity) return;
-            // Grows only when a larger batch than any before arrives; steady-state steps allocate nothing.
-            _activations = new float[ActivationsPerSample * batch];
-            _deltas = new float[ActivationsPerSample * batch];
-            _capacity = batch;
+            if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
+            return _work;
         }
 
-        private global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(_activations, offset * _capacity, width * batch);
-        private global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(_deltas, offset * _capacity, width * batch);
+        /// <summary>An inference workspace for <paramref name="batch"/> samples: this thread's from the pool, or a new one.</summary>
+        private Workspace RentInference(int batch, out int slot)
+        {
+            var work = _inference.Rent(out slot);
+            return work is not null && work.Capacity >= batch ? work : new Workspace(batch, training: false);
+        }
 
         public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }
 
@@ -154,23 +184,30 @@ namespace Demo
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
-            RunForward(input, 1, training: false);
-            ActivationsOf(Buffers.Digit, OutputSize, 1).CopyTo(output);
+            var work = RentInference(1, out int slot);
+            RunForward(work, input, 1, training: false);
+            work.ActivationsOf(Buffers.Digit, OutputSize, 1).CopyTo(output);
+            _inference.Return(work, slot);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
-            EnsureCapacity(global::System.Math.Min(count, PredictChunk));
-            for (int start = 0; start < count; start += _capacity)
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
             {
-                int batch = global::System.Math.Min(_capacity, count - start);
-                RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(Buffers.Digit, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                work.ActivationsOf(Buffers.Digit, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
+            _inference.Return(work, slot);
         }
 
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
@@ -188,108 +225,169 @@ namespace Demo
             set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, "The norm limit must be zero (off) or positive and finite.");
         }
 
+        /// <summary>Checks a training call's arguments before anything changes.</summary>
+        private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
+        {
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+        }
+
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training);
-            return RunLoss(targets, batchSize, default);
+            ValidateBatch(inputs, targets, batchSize, default);
+            if (_cuda is not null)
+            {
+                float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
+                if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }
+                return deviceLoss;
+            }
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training);
+            float loss = RunLoss(work, targets, batchSize, default);
+            return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
                 _cuda.DownloadGradients(_gradients);
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
             return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
-                // The captured graph runs forward, loss and backward; the update waits for the loss to be checked.
+                // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
-                if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);
-                _cuda.Update(_optimizer, _maxGradientNorm, _gradients);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
+                _cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);
                 _stepCount++;
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            // Checked before any parameter changes, so a diverged step leaves the network as it was.
-            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
+            // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
             if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             _optimizer.Step(_parameters, _gradients);
             _stepCount++;
             return loss;
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>The training forward pass and the loss; a non-finite loss or running statistic puts the statistics back and throws.</summary>
+        private float ForwardAndLoss(Workspace work, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            int capacity = _capacity;
+            RunForward(work, inputs, batchSize, training: true);
+            float loss = RunLoss(work, targets, batchSize, sampleWeights);
+            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            return loss;
+        }
+
+        /// <summary>The backward pass fills the spare gradient array, so a refused step leaves <see cref="Gradients"/> as they were.</summary>
+        private void BeginGradients() => (_gradients, _spareGradients) = (_spareGradients, _gradients);
+
+        /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
+        private void RefuseNonFiniteGradients(int batchSize)
+        {
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad < 0) return;
+            float value = _gradients[bad];
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            throw NonFiniteGradient(bad, value, batchSize);
+        }
+
+        /// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>
+        private void RefuseNonFiniteOnDevice(float loss, int batchSize)
+        {
+            if (!float.IsFinite(loss))
+            {
+                _cuda!.RestoreState();
+                throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            }
+            if (_cuda!.FindNonFiniteGradient(out int bad, out float value))
+            {
+                _cuda.RestoreState();
+                throw NonFiniteGradient(bad, value, batchSize);
+            }
+        }
+
+        private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
+        {
+            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
+        }
+
+        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            int capacity = work.Capacity;
             // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), work.ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.ConvKernels.Forward(work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), work.ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Residual: the sum of 2 inputs, then ReLU.
-            global::Compiled.Nets.Kernels.GraphKernels.Add(ActivationsOf(Buffers.Stem, 256, batch), ActivationsOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Residual, 256, batch));
-            global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.Add(work.ActivationsOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Residual, 256, batch));
+            global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Pool: max pooling 2×2, stride 2; the winners' positions kept for the backward pass.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(ActivationsOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
             // Digit: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), work.ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Digit: softmax over 10 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(ActivationsOf(Buffers.Digit, 10, batch), 10);
+            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Digit, 10, batch), 10);
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
-        private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
+        private float RunLoss(Workspace work, global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(Buffers.Digit, 10, batch);
-            var delta = DeltasOf(Buffers.Digit, 10, batch);
+            var outputs = work.ActivationsOf(Buffers.Digit, 10, batch);
+            var delta = work.DeltasOf(Buffers.Digit, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
             return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
             // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
             global::System.Array.Clear(_gradients);
-            int capacity = _capacity;
+            int capacity = work.Capacity;
             // Digit: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Digit, 10, batch), ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Digit, 10, batch), work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
             // Digit → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), ActivationsOf(Buffers.Pool, 64, batch), DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), work.ActivationsOf(Buffers.Pool, 64, batch), work.DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Pool: each window's gradient to the position that won, times the ReLU derivative.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Pool_switches, 64, batch)), DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), work.DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Residual: the sum's delta flows to every input unchanged (times each producer's derivative).
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(DeltasOf(Buffers.Residual, 256, batch), ActivationsOf(Buffers.Block, 256, batch), DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative; shifted rows of zero-bordered planes + the SIMD GEMM.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Block, 256, batch), ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch);
-            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), ActivationsOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(work.DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Stem: read by 2 layers, so their gradients add up.
-            global::Compiled.Nets.Kernels.DenseKernels.Add(DeltasOf(Buffers.Stem, 256, batch), DeltasOf(Buffers.Stem_gradient, 256, batch));
+            global::Compiled.Nets.Kernels.DenseKernels.Add(work.DeltasOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient, 256, batch));
             // Stem: dW = Σ dz ⊗ patches, db = Σ dz; shifted rows of zero-bordered planes + the SIMD GEMM.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), _convScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

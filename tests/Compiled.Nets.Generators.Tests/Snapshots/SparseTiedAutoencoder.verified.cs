@@ -34,16 +34,21 @@ namespace Demo
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
         private const int ActivationsPerSample = 72;
+        /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
+        public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
-        private const int PredictChunk = 256;
+        private const int PredictChunk = MaxBatchSize < 256 ? MaxBatchSize : 256;
 
         private readonly float[] _parameters = new float[ParameterCount];
         /// <summary>Saved but not trained: BatchNorm running means and variances.</summary>
         private readonly float[] _state = new float[12];
+        /// <summary>The running statistics before the step being run: a refused step puts them back.</summary>
+        private readonly float[] _stateBefore = new float[12];
         /// <summary>Per-feature values kept from the forward to the backward pass (BatchNorm's 1/σ).</summary>
         private readonly float[] _scratch = new float[6];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _deltas = new float[ActivationsPerSample];
+        /// <summary>The gradients of the last accepted step; the backward pass fills the spare array, and the two swap once it is finite.</summary>
+        private float[] _gradients = new float[ParameterCount];
+        private float[] _spareGradients = new float[ParameterCount];
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
@@ -65,8 +70,32 @@ namespace Demo
             public const int Mix_pieces = 54; // 12 floats per sample
             public const int Mix_switches = 66; // 6 floats per sample
         }
-        private float[] _activations = new float[ActivationsPerSample];
-        private int _capacity = 1;
+        /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
+        private sealed class Workspace
+        {
+            public readonly int Capacity;
+            public readonly float[] Activations;
+            public readonly float[] Deltas;
+
+            public Workspace(int capacity, bool training)
+            {
+                // The callers refuse batches over MaxBatchSize first, so ActivationsPerSample · capacity fits an array; checked anyway.
+                long length = checked((long)ActivationsPerSample * capacity);
+                if (capacity <= 0 || capacity > MaxBatchSize) throw new global::System.ArgumentOutOfRangeException("batchSize", capacity, $"A call runs at most {MaxBatchSize} samples ({ActivationsPerSample} floats each in the activation arena).");
+                Activations = new float[length];
+                Deltas = training ? new float[length] : global::System.Array.Empty<float>();
+                Capacity = capacity;
+            }
+
+            // In range: offset + width ≤ ActivationsPerSample and batch ≤ Capacity, so offset · Capacity + width · batch ≤ the arena's length.
+            public global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(Activations, offset * Capacity, width * batch);
+            public global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(Deltas, offset * Capacity, width * batch);
+        }
+
+        /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
+        private Workspace _work = new Workspace(1, training: true);
+        /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
+        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
@@ -129,17 +158,19 @@ namespace Demo
             new global::Compiled.Nets.IO.NamedTensor("Decoder.bias", new int[] { 12 }, _parameters, 175),
         };
 
-        private void EnsureCapacity(int batch)
+        /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
+        private Workspace TrainingWorkspace(int batch)
         {
-            if (batch <= _capacity) return;
-            // Grows only when a larger batch than any before arrives; steady-state steps allocate nothing.
-            _activations = new float[ActivationsPerSample * batch];
-            _deltas = new float[ActivationsPerSample * batch];
-            _capacity = batch;
+            if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
+            return _work;
         }
 
-        private global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(_activations, offset * _capacity, width * batch);
-        private global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(_deltas, offset * _capacity, width * batch);
+        /// <summary>An inference workspace for <paramref name="batch"/> samples: this thread's from the pool, or a new one.</summary>
+        private Workspace RentInference(int batch, out int slot)
+        {
+            var work = _inference.Rent(out slot);
+            return work is not null && work.Capacity >= batch ? work : new Workspace(batch, training: false);
+        }
 
         public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }
 
@@ -174,23 +205,30 @@ namespace Demo
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
-            RunForward(input, 1, training: false);
-            ActivationsOf(Buffers.Decoder, OutputSize, 1).CopyTo(output);
+            var work = RentInference(1, out int slot);
+            RunForward(work, input, 1, training: false);
+            work.ActivationsOf(Buffers.Decoder, OutputSize, 1).CopyTo(output);
+            _inference.Return(work, slot);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
-            EnsureCapacity(global::System.Math.Min(count, PredictChunk));
-            for (int start = 0; start < count; start += _capacity)
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
             {
-                int batch = global::System.Math.Min(_capacity, count - start);
-                RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(Buffers.Decoder, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                work.ActivationsOf(Buffers.Decoder, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
+            _inference.Return(work, slot);
         }
 
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
@@ -208,116 +246,203 @@ namespace Demo
             set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, "The norm limit must be zero (off) or positive and finite.");
         }
 
+        /// <summary>Checks a training call's arguments before anything changes (binary cross-entropy: targets in [0, 1]).</summary>
+        private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
+        {
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+        }
+
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training);
-            return RunLoss(targets, batchSize, default);
+            ValidateBatch(inputs, targets, batchSize, default);
+            if (_cuda is not null)
+            {
+                float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
+                if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }
+                return deviceLoss;
+            }
+            var work = TrainingWorkspace(batchSize);
+            if (training) SaveState();
+            RunForward(work, inputs, batchSize, training);
+            float loss = RunLoss(work, targets, batchSize, default);
+            if (training) RefuseNonFiniteState(loss, batchSize);
+            return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
                 _cuda.DownloadGradients(_gradients);
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
             return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
-                // The captured graph runs forward, loss and backward; the update waits for the loss to be checked.
+                // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
-                if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);
-                _cuda.Update(_optimizer, _maxGradientNorm, _gradients);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
+                _cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);
                 _stepCount++;
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            // Checked before any parameter changes, so a diverged step leaves the network as it was.
-            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
+            // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
             if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             _optimizer.Step(_parameters, _gradients);
             _stepCount++;
             return loss;
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>The training forward pass and the loss; a non-finite loss or running statistic puts the statistics back and throws.</summary>
+        private float ForwardAndLoss(Workspace work, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            int capacity = _capacity;
+            SaveState();
+            RunForward(work, inputs, batchSize, training: true);
+            float loss = RunLoss(work, targets, batchSize, sampleWeights);
+            RefuseNonFiniteState(loss, batchSize);
+            return loss;
+        }
+
+        /// <summary>The backward pass fills the spare gradient array, so a refused step leaves <see cref="Gradients"/> as they were.</summary>
+        private void BeginGradients() => (_gradients, _spareGradients) = (_spareGradients, _gradients);
+
+        /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
+        private void RefuseNonFiniteGradients(int batchSize)
+        {
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad < 0) return;
+            float value = _gradients[bad];
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            RestoreState();
+            throw NonFiniteGradient(bad, value, batchSize);
+        }
+
+        /// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>
+        private void RefuseNonFiniteOnDevice(float loss, int batchSize)
+        {
+            if (!float.IsFinite(loss))
+            {
+                _cuda!.RestoreState();
+                throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            }
+            if (_cuda!.FindNonFiniteGradient(out int bad, out float value))
+            {
+                _cuda.RestoreState();
+                throw NonFiniteGradient(bad, value, batchSize);
+            }
+        }
+
+        private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
+        {
+            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
+        }
+
+        private void SaveState() => global::System.Array.Copy(_state, _stateBefore, _state.Length);
+
+        private void RestoreState() => global::System.Array.Copy(_stateBefore, _state, _state.Length);
+
+        /// <summary>After a training forward pass: a non-finite loss or running statistic puts the statistics back and throws.</summary>
+        private void RefuseNonFiniteState(float loss, int batchSize)
+        {
+            if (!float.IsFinite(loss))
+            {
+                RestoreState();
+                throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            }
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_state);
+            if (bad >= 0)
+            {
+                float value = _state[bad];
+                RestoreState();
+                var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, bad);
+                throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, tensor, element, value, batchSize);
+            }
+        }
+
+        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            int capacity = work.Capacity;
             // Encoder: dense 12 → 6, tanh; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
             // Code: batch normalisation over 6 features, then ReLU.
-            if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(ActivationsOf(Buffers.Encoder, 6, batch), ActivationsOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(ActivationsOf(Buffers.Encoder, 6, batch), ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
             // Drop: inverted dropout, rate 0.2, mask from random stream 0 (identity at inference).
-            if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(ActivationsOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Drop, 6, batch), ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
-            else ActivationsOf(Buffers.Code, 6, batch).CopyTo(ActivationsOf(Buffers.Drop, 6, batch));
+            if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
+            else work.ActivationsOf(Buffers.Code, 6, batch).CopyTo(work.ActivationsOf(Buffers.Drop, 6, batch));
             // Leak: PReLU with the learned slope a = parameter 90.
-            global::Compiled.Nets.Kernels.PReLUKernels.Forward(ActivationsOf(Buffers.Drop, 6, batch), ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
+            global::Compiled.Nets.Kernels.PReLUKernels.Forward(work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
             // Mix: dense 6 → 12, linear; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), work.ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Mix: max pooling 1×2, stride 2; the winners' positions kept for the backward pass.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(ActivationsOf(Buffers.Mix_pieces, 12, batch), ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
             // Decoder: dense 6 → 12 with Encoder's weight transposed, logistic.
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), work.ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
         }
 
         /// <summary>The batch's mean binary cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
-        private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
+        private float RunLoss(Workspace work, global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(Buffers.Decoder, 12, batch);
-            var delta = DeltasOf(Buffers.Decoder, 12, batch);
+            var outputs = work.ActivationsOf(Buffers.Decoder, 12, batch);
+            var delta = work.DeltasOf(Buffers.Decoder, 12, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
             float loss = global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
             // Code: activity penalty λ·mean over the batch of Σ|a|, λ = 0.01.
-            loss += (float)global::Compiled.Nets.Kernels.ActivityKernels.L1(ActivationsOf(Buffers.Code, 6, batch), batch, 0.01f);
+            loss += (float)global::Compiled.Nets.Kernels.ActivityKernels.L1(work.ActivationsOf(Buffers.Code, 6, batch), batch, 0.01f);
             return loss;
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
             // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
             global::System.Array.Clear(_gradients);
-            int capacity = _capacity;
+            int capacity = work.Capacity;
             // Decoder: Encoder's dW += x ⊗ dz (its two uses add up), db += Σ dz, dz_prev = f′(x) ⊙ (W dz).
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(DeltasOf(Buffers.Decoder, 12, batch), ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(work.DeltasOf(Buffers.Decoder, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), work.DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Mix: each window's gradient to the position that won.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(ActivationsOf(Buffers.Mix_switches, 6, batch)), DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), work.DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Mix: dW = dzᵀ x, db = Σ dz over the batch (6 → 12, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Mix_pieces, 12, batch), ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
             // Mix → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), ActivationsOf(Buffers.Leak, 6, batch), DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), work.ActivationsOf(Buffers.Leak, 6, batch), work.DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Leak: ∂L/∂a = Σ dy · min(x, 0), and back to the previous layer.
-            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(DeltasOf(Buffers.Leak, 6, batch), ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(work.DeltasOf(Buffers.Leak, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], work.DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Drop: back through the dropout mask.
-            global::Compiled.Nets.Kernels.DropoutKernels.Backward(DeltasOf(Buffers.Drop, 6, batch), ActivationsOf(Buffers.Drop_mask, 6, batch), ActivationsOf(Buffers.Code, 6, batch), DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.DropoutKernels.Backward(work.DeltasOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Code: the activity penalty's gradient λ/batch · sign(a).
-            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(ActivationsOf(Buffers.Code, 6, batch), DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Code: dγ = Σ dz x̂, dβ = Σ dz, dx = γ/σ (dz − mean dz − x̂ mean(dz x̂)), times the tanh derivative.
-            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(DeltasOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Code, 6, batch), ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), ActivationsOf(Buffers.Encoder, 6, batch), DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(work.DeltasOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), work.DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
             // Encoder: dW = dzᵀ x, db = Σ dz over the batch (12 → 6, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(DeltasOf(Buffers.Encoder, 6, batch), inputs, new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Encoder, 6, batch), inputs, new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

@@ -30,12 +30,15 @@ namespace Demo
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
         private const int ActivationsPerSample = 5;
+        /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
+        public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
-        private const int PredictChunk = 256;
+        private const int PredictChunk = MaxBatchSize < 256 ? MaxBatchSize : 256;
 
         private readonly float[] _parameters = new float[ParameterCount];
-        private readonly float[] _gradients = new float[ParameterCount];
-        private float[] _deltas = new float[ActivationsPerSample];
+        /// <summary>The gradients of the last accepted step; the backward pass fills the spare array, and the two swap once it is finite.</summary>
+        private float[] _gradients = new float[ParameterCount];
+        private float[] _spareGradients = new float[ParameterCount];
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.5f);
         private float _maxGradientNorm;
@@ -45,8 +48,32 @@ namespace Demo
             public const int Hidden = 0; // 4 floats per sample
             public const int Y = 4; // 1 floats per sample
         }
-        private float[] _activations = new float[ActivationsPerSample];
-        private int _capacity = 1;
+        /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
+        private sealed class Workspace
+        {
+            public readonly int Capacity;
+            public readonly float[] Activations;
+            public readonly float[] Deltas;
+
+            public Workspace(int capacity, bool training)
+            {
+                // The callers refuse batches over MaxBatchSize first, so ActivationsPerSample · capacity fits an array; checked anyway.
+                long length = checked((long)ActivationsPerSample * capacity);
+                if (capacity <= 0 || capacity > MaxBatchSize) throw new global::System.ArgumentOutOfRangeException("batchSize", capacity, $"A call runs at most {MaxBatchSize} samples ({ActivationsPerSample} floats each in the activation arena).");
+                Activations = new float[length];
+                Deltas = training ? new float[length] : global::System.Array.Empty<float>();
+                Capacity = capacity;
+            }
+
+            // In range: offset + width ≤ ActivationsPerSample and batch ≤ Capacity, so offset · Capacity + width · batch ≤ the arena's length.
+            public global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(Activations, offset * Capacity, width * batch);
+            public global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(Deltas, offset * Capacity, width * batch);
+        }
+
+        /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
+        private Workspace _work = new Workspace(1, training: true);
+        /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
+        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
@@ -96,17 +123,19 @@ namespace Demo
             new global::Compiled.Nets.IO.NamedTensor("Y.bias", new int[] { 1 }, _parameters, 16),
         };
 
-        private void EnsureCapacity(int batch)
+        /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
+        private Workspace TrainingWorkspace(int batch)
         {
-            if (batch <= _capacity) return;
-            // Grows only when a larger batch than any before arrives; steady-state steps allocate nothing.
-            _activations = new float[ActivationsPerSample * batch];
-            _deltas = new float[ActivationsPerSample * batch];
-            _capacity = batch;
+            if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
+            return _work;
         }
 
-        private global::System.Span<float> ActivationsOf(int offset, int width, int batch) => new global::System.Span<float>(_activations, offset * _capacity, width * batch);
-        private global::System.Span<float> DeltasOf(int offset, int width, int batch) => new global::System.Span<float>(_deltas, offset * _capacity, width * batch);
+        /// <summary>An inference workspace for <paramref name="batch"/> samples: this thread's from the pool, or a new one.</summary>
+        private Workspace RentInference(int batch, out int slot)
+        {
+            var work = _inference.Rent(out slot);
+            return work is not null && work.Capacity >= batch ? work : new Workspace(batch, training: false);
+        }
 
         public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }
 
@@ -129,23 +158,30 @@ namespace Demo
         {
             global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
             global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
-            RunForward(input, 1, training: false);
-            ActivationsOf(Buffers.Y, OutputSize, 1).CopyTo(output);
+            var work = RentInference(1, out int slot);
+            RunForward(work, input, 1, training: false);
+            work.ActivationsOf(Buffers.Y, OutputSize, 1).CopyTo(output);
+            _inference.Return(work, slot);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
-            EnsureCapacity(global::System.Math.Min(count, PredictChunk));
-            for (int start = 0; start < count; start += _capacity)
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
             {
-                int batch = global::System.Math.Min(_capacity, count - start);
-                RunForward(inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
-                ActivationsOf(Buffers.Y, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);
+                work.ActivationsOf(Buffers.Y, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
             }
+            _inference.Return(work, slot);
         }
 
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
@@ -163,67 +199,127 @@ namespace Demo
             set => _maxGradientNorm = value >= 0f && !float.IsInfinity(value) ? value : throw new global::System.ArgumentOutOfRangeException(nameof(MaxGradientNorm), value, "The norm limit must be zero (off) or positive and finite.");
         }
 
+        /// <summary>Checks a training call's arguments before anything changes (binary cross-entropy: targets in [0, 1]).</summary>
+        private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
+        {
+            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+        }
+
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float EvaluateLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool training = false)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            if (_cuda is not null) return _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training);
-            return RunLoss(targets, batchSize, default);
+            ValidateBatch(inputs, targets, batchSize, default);
+            if (_cuda is not null)
+            {
+                float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
+                if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }
+                return deviceLoss;
+            }
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training);
+            float loss = RunLoss(work, targets, batchSize, default);
+            return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float ComputeGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
                 _cuda.DownloadGradients(_gradients);
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
             return loss;
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public float TrainStep(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights = default)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
-                // The captured graph runs forward, loss and backward; the update waits for the loss to be checked.
+                // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
-                if (!float.IsFinite(deviceLoss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize);
-                _cuda.Update(_optimizer, _maxGradientNorm, _gradients);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
+                _cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);
                 _stepCount++;
                 return deviceLoss;
             }
-            EnsureCapacity(batchSize);
-            RunForward(inputs, batchSize, training: true);
-            float loss = RunLoss(targets, batchSize, sampleWeights);
-            // Checked before any parameter changes, so a diverged step leaves the network as it was.
-            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
-            RunBackward(inputs, batchSize);
+            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            BeginGradients();
+            RunBackward(_work, inputs, batchSize);
+            RefuseNonFiniteGradients(batchSize);
+            // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
             if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
             _optimizer.Step(_parameters, _gradients);
             _stepCount++;
             return loss;
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>The training forward pass and the loss; a non-finite loss or running statistic puts the statistics back and throws.</summary>
+        private float ForwardAndLoss(Workspace work, global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            int capacity = _capacity;
+            RunForward(work, inputs, batchSize, training: true);
+            float loss = RunLoss(work, targets, batchSize, sampleWeights);
+            if (!float.IsFinite(loss)) throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            return loss;
+        }
+
+        /// <summary>The backward pass fills the spare gradient array, so a refused step leaves <see cref="Gradients"/> as they were.</summary>
+        private void BeginGradients() => (_gradients, _spareGradients) = (_spareGradients, _gradients);
+
+        /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
+        private void RefuseNonFiniteGradients(int batchSize)
+        {
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad < 0) return;
+            float value = _gradients[bad];
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            throw NonFiniteGradient(bad, value, batchSize);
+        }
+
+        /// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>
+        private void RefuseNonFiniteOnDevice(float loss, int batchSize)
+        {
+            if (!float.IsFinite(loss))
+            {
+                _cuda!.RestoreState();
+                throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
+            }
+            if (_cuda!.FindNonFiniteGradient(out int bad, out float value))
+            {
+                _cuda.RestoreState();
+                throw NonFiniteGradient(bad, value, batchSize);
+            }
+        }
+
+        private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
+        {
+            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
+        }
+
+        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            int capacity = work.Capacity;
             // Hidden: dense 2 → 4, tanh; 8 multiply-adds per sample, unrolled.
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float xFirst = ref MemoryMarshal.GetReference(inputs);
-                ref float yFirst = ref MemoryMarshal.GetArrayDataReference(_activations);
+                ref float yFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 2);
@@ -241,8 +337,8 @@ namespace Demo
             // Y: dense 4 → 1, logistic; 4 multiply-adds per sample, unrolled.
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
-                ref float xFirst = ref MemoryMarshal.GetArrayDataReference(_activations);
-                ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_activations), Buffers.Y * capacity);
+                ref float xFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
+                ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Y * capacity);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 4);
@@ -254,27 +350,28 @@ namespace Demo
         }
 
         /// <summary>The batch's mean binary cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
-        private float RunLoss(global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
+        private float RunLoss(Workspace work, global::System.ReadOnlySpan<float> targets, int batch, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            var outputs = ActivationsOf(Buffers.Y, 1, batch);
-            var delta = DeltasOf(Buffers.Y, 1, batch);
+            var outputs = work.ActivationsOf(Buffers.Y, 1, batch);
+            var delta = work.DeltasOf(Buffers.Y, 1, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
             return global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
             // Zeroed once per step: every op below adds to its gradients, so a weight read by several ops sums them.
             global::System.Array.Clear(_gradients);
-            int capacity = _capacity;
+            int capacity = work.Capacity;
             // Y: backward, 4 → 1, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
-                ref float xFirst = ref MemoryMarshal.GetArrayDataReference(_activations);
-                ref float dzFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_deltas), Buffers.Y * capacity);
-                ref float dxFirst = ref MemoryMarshal.GetArrayDataReference(_deltas);
+                ref float xFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
+                ref float dzFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Deltas), Buffers.Y * capacity);
+                ref float dxFirst = ref MemoryMarshal.GetArrayDataReference(work.Deltas);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 4);
@@ -294,7 +391,7 @@ namespace Demo
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
                 ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
                 ref float xFirst = ref MemoryMarshal.GetReference(inputs);
-                ref float dzFirst = ref MemoryMarshal.GetArrayDataReference(_deltas);
+                ref float dzFirst = ref MemoryMarshal.GetArrayDataReference(work.Deltas);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 2);

@@ -16,7 +16,7 @@ internal static class DenseCSharp
         w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {Count(n * m)} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
         w.Line($"{Kernels}DenseKernels.Forward({ActivationSource(op.Input)}, " +
                $"new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), " +
-               $"ActivationsOf({Offset(op.Output)}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+               $"{Activations(op.Output, m)}, batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
     }
 
     public static void UnrolledForward(SourceWriter w, DenseForwardOp op)
@@ -25,8 +25,8 @@ internal static class DenseCSharp
         w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {n * m} multiply-adds per sample, unrolled.");
         w.Open();
         w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
-        w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
-        w.Line($"ref float yFirst = ref {RowBase(op.Output, "_activations", "inputs")};");
+        w.Line($"ref float xFirst = ref {RowBase(op.Input, ActivationArena, "inputs")};");
+        w.Line($"ref float yFirst = ref {RowBase(op.Output, ActivationArena, "inputs")};");
         w.Open("for (int s = 0; s < batch; s++)");
         w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
         w.Line($"ref float y = ref Unsafe.Add(ref yFirst, s * {m});");
@@ -64,16 +64,16 @@ internal static class DenseCSharp
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: dense {n} → {m} with {op.Partner}'s weight transposed, {Describe(op.Epilogue)}.");
         w.Line($"{Kernels}TiedDenseKernels.Forward({ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), ActivationsOf({Offset(op.Output)}, {m}, batch), batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+               $"new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), {Activations(op.Output, m)}, batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
     }
 
     public static void TiedBackward(SourceWriter w, TiedDenseBackwardOp op)
     {
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: {op.Partner}'s dW += x ⊗ dz (its two uses add up), db += Σ dz{(op.InputDelta is null ? "" : ", dz_prev = f′(x) ⊙ (W dz)")}.");
-        w.Line($"{Kernels}TiedDenseKernels.Backward(DeltasOf({Offset(op.Output)}, {m}, batch), {ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+        w.Line($"{Kernels}TiedDenseKernels.Backward({Deltas(op.Output, m)}, {ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
                $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), " +
-               $"{(op.InputDelta is { } target ? $"DeltasOf({Offset(target)}, {n}, batch)" : "default")}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+               $"{(op.InputDelta is { } target ? $"{Deltas(target, n)}" : "default")}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
     }
 
     public static void SoftmaxForward(SourceWriter w, SoftmaxForwardOp softmax)
@@ -93,12 +93,12 @@ internal static class DenseCSharp
     {
         int n = op.Input.Width, m = op.Output.Width;
         w.Line($"// {op.Layer}: dW = dzᵀ x, db = Σ dz over the batch ({n} → {m}, SIMD kernel).");
-        w.Line($"{Kernels}DenseKernels.WeightGradient(DeltasOf({Offset(op.Output)}, {m}, batch), {ActivationSource(op.Input)}, " +
+        w.Line($"{Kernels}DenseKernels.WeightGradient({Deltas(op.Output, m)}, {ActivationSource(op.Input)}, " +
                $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), batch, {n}, {m});");
         if (!op.PropagateToInput) return;
         w.Line($"// {op.Layer} → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative ({Describe(op.InputDerivative)}) fused in the epilogue.");
-        w.Line($"{Kernels}DenseKernels.InputGradient(DeltasOf({Offset(op.Output)}, {m}, batch), new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"ActivationsOf({Offset(op.Input)}, {n}, batch), DeltasOf({Offset(op.InputDelta)}, {n}, batch), batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+        w.Line($"{Kernels}DenseKernels.InputGradient({Deltas(op.Output, m)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+               $"{Activations(op.Input, n)}, {Deltas(op.InputDelta, n)}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
     }
 
     public static void UnrolledBackward(SourceWriter w, DenseBackwardOp op)
@@ -108,9 +108,9 @@ internal static class DenseCSharp
         w.Open();
         w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
         w.Line("ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);");
-        w.Line($"ref float xFirst = ref {RowBase(op.Input, "_activations", "inputs")};");
-        w.Line($"ref float dzFirst = ref {RowBase(op.Output, "_deltas", "inputs")};");
-        if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.InputDelta, "_deltas", "inputs")};");
+        w.Line($"ref float xFirst = ref {RowBase(op.Input, ActivationArena, "inputs")};");
+        w.Line($"ref float dzFirst = ref {RowBase(op.Output, DeltaArena, "inputs")};");
+        if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.InputDelta, DeltaArena, "inputs")};");
         w.Open("for (int s = 0; s < batch; s++)");
         w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
         w.Line($"ref float dz = ref Unsafe.Add(ref dzFirst, s * {m});");
