@@ -57,9 +57,9 @@ namespace Demo
 
             public Workspace(int capacity, bool training)
             {
-                // The callers refuse batches over MaxBatchSize first, so ActivationsPerSample · capacity fits an array; checked anyway.
-                long length = checked((long)ActivationsPerSample * capacity);
+                // The callers refuse batches over MaxBatchSize first; checked again here, where the size is computed.
                 if (capacity <= 0 || capacity > MaxBatchSize) throw new global::System.ArgumentOutOfRangeException("batchSize", capacity, $"A call runs at most {MaxBatchSize} samples ({ActivationsPerSample} floats each in the activation arena).");
+                long length = (long)ActivationsPerSample * capacity; // ≤ Array.MaxLength
                 Activations = new float[length];
                 Deltas = training ? new float[length] : global::System.Array.Empty<float>();
                 Capacity = capacity;
@@ -236,9 +236,10 @@ namespace Demo
                 _cuda.DownloadGradients(_gradients);
                 return deviceLoss;
             }
-            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, sampleWeights);
             BeginGradients();
-            RunBackward(_work, inputs, batchSize);
+            RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             return loss;
         }
@@ -256,9 +257,10 @@ namespace Demo
                 _stepCount++;
                 return deviceLoss;
             }
-            float loss = ForwardAndLoss(TrainingWorkspace(batchSize), inputs, targets, batchSize, sampleWeights);
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, sampleWeights);
             BeginGradients();
-            RunBackward(_work, inputs, batchSize);
+            RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
             if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
