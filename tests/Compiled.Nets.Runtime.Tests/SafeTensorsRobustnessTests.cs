@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -553,7 +554,7 @@ public sealed class SafeTensorsRobustnessTests : IDisposable
         var (tensors, arena) = Destination();
         var random = new SeededRandom(index);
         for (int i = 0; i < arena.Length; i++) arena[i] = random.NextGaussian();
-        int[] before = arena.Select(BitConverter.SingleToInt32Bits).ToArray();
+        float[] before = (float[])arena.Clone();
         try
         {
             load(tensors);
@@ -562,7 +563,7 @@ public sealed class SafeTensorsRobustnessTests : IDisposable
         {
             if (expected is not null) return $"#{index} {kind} via {source}: refused a file the reference reads ({e.Message})";
             if (!e.Message.Contains(source, StringComparison.Ordinal)) return $"#{index} {kind}: the message does not name {source}: {e.Message}";
-            if (!arena.Select(BitConverter.SingleToInt32Bits).SequenceEqual(before)) return $"#{index} {kind} via {source}: refused, but the destination changed";
+            if (!SameBits(arena, before)) return $"#{index} {kind} via {source}: refused, but the destination changed";
             return null;
         }
         catch (Exception e)
@@ -571,10 +572,13 @@ public sealed class SafeTensorsRobustnessTests : IDisposable
         }
         if (expected is null) return $"#{index} {kind} via {source}: loaded a file the reference refuses";
         foreach (NamedTensor tensor in tensors)
-            if (!tensor.Values.ToArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(expected[tensor.Name].Select(BitConverter.SingleToInt32Bits)))
+            if (!SameBits(tensor.Values, expected[tensor.Name]))
                 return $"#{index} {kind} via {source}: tensor '{tensor.Name}' differs from what the file holds";
         return null;
     }
+
+    /// <summary>Bit for bit, so that -0, denormals and NaN payloads count.</summary>
+    private static bool SameBits(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => MemoryMarshal.AsBytes(a).SequenceEqual(MemoryMarshal.AsBytes(b));
 
     [Fact]
     public void Every_mutated_file_loads_exactly_what_it_holds_or_is_refused_changing_nothing()
@@ -736,3 +740,4 @@ public sealed class SafeTensorsRobustnessTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path));
     }
 }
+

@@ -120,7 +120,7 @@ public static class SafeTensors
         ArgumentException.ThrowIfNullOrEmpty(path);
         CheckUniqueNames(tensors, nameof(tensors));
         using FileStream stream = OpenRead(path);
-        Load(tensors, stream, $"Weight file '{path}'");
+        ReadInto(tensors, stream, $"Weight file '{path}'");
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public static class SafeTensors
         ArgumentNullException.ThrowIfNull(source);
         if (!source.CanRead) throw new ArgumentException("The stream cannot be read from.", nameof(source));
         CheckUniqueNames(tensors, nameof(tensors));
-        Load(tensors, source, "Weight stream");
+        ReadInto(tensors, source, "Weight stream");
     }
 
     /// <summary>The file's <c>__metadata__</c> (string → string); empty when it has none. The whole header and the file's length are checked as by Load.</summary>
@@ -216,7 +216,7 @@ public static class SafeTensors
     /// and can be opened exclusively: a save in progress holds its file with FileShare.None. Best effort: a file
     /// that cannot be checked or deleted stays.
     /// </summary>
-    internal static void RemoveStaleTemporaryFiles(string fullPath)
+    private static void RemoveStaleTemporaryFiles(string fullPath)
     {
         string? directory = Path.GetDirectoryName(fullPath);
         if (string.IsNullOrEmpty(directory)) return;
@@ -273,7 +273,7 @@ public static class SafeTensors
     }
 
     /// <summary>Checks and stages every tensor, reading the stream front to back, then copies them into <paramref name="tensors"/>.</summary>
-    private static void Load(IReadOnlyList<NamedTensor> tensors, Stream stream, string source)
+    private static void ReadInto(IReadOnlyList<NamedTensor> tensors, Stream stream, string source)
     {
         Header header = ReadHeader(stream, source);
         CheckMatchesNetwork(tensors, header, source);
