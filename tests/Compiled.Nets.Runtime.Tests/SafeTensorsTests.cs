@@ -363,6 +363,299 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path));
     }
 
+    // ---- the format's rules (issue 11) ----
+
+    private const string A2 = "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+
+    [Fact]
+    public void Overlapping_tensors_are_refused()
+    {
+        // b reuses a's last float: each is the right size, but together they do not tile the data section.
+        string path = _dir.File("overlap.safetensors");
+        WriteRaw(path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", FloatBytes(1f, 2f, 3f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }), ("b", new[] { 2 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("tensor 'b' at data_offsets [4, 12] overlaps tensor 'a' at [0, 8]", e.Message);
+    }
+
+    [Fact]
+    public void A_hole_between_tensors_is_refused()
+    {
+        string path = _dir.File("hole.safetensors");
+        WriteRaw(path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", FloatBytes(1f, 2f, 3f));
+        var (tensors, arena) = Arena(("a", new[] { 1 }), ("b", new[] { 1 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("bytes [4, 8) of the data section belong to no tensor", e.Message);
+    }
+
+    [Fact]
+    public void A_data_section_that_does_not_start_with_a_tensor_is_refused()
+    {
+        string path = _dir.File("late-start.safetensors");
+        WriteRaw(path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", FloatBytes(0f, 1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("bytes [0, 4)", e.Message);
+    }
+
+    [Fact]
+    public void Bytes_after_the_last_tensor_are_refused()
+    {
+        string path = _dir.File("trailing.safetensors");
+        WriteRaw(path, "{" + A2 + "}", FloatBytes(1f, 2f, 3f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("4 byte(s) after the last tensor's data", e.Message);
+    }
+
+    [Fact]
+    public void A_header_length_that_cuts_into_the_padding_is_refused()
+    {
+        // The user's report: Save pads the header with spaces; lowering the length by 4 left valid JSON, and every
+        // tensor was read 4 bytes early. The data section starts at 8 + N, so it now holds 4 bytes too many.
+        var tensor = new NamedTensor("a", new[] { 2 }, new[] { 1f, 2f }, 0);
+        string path = _dir.File("short-length.safetensors");
+        SafeTensors.Save(new[] { tensor }, path, new Dictionary<string, string> { ["k"] = "vvvv" });
+        byte[] bytes = File.ReadAllBytes(path);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal("    ", Encoding.ASCII.GetString(bytes, 8 + (int)n - 4, 4)); // at least four spaces of padding
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, n - 4);
+        File.WriteAllBytes(path, bytes);
+
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("4 byte(s) after the last tensor's data", e.Message);
+    }
+
+    [Fact]
+    public void Invalid_utf8_in_the_header_is_refused_as_invalid_data()
+    {
+        string path = _dir.File("utf8.safetensors");
+        byte[] json = Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"__metadata__\":{\"note\":\"xx\"}}");
+        int x = Array.IndexOf(json, (byte)'x');
+        json[x] = 0xC3; // a lead byte followed by an ASCII 'x': not UTF-8
+        using (var stream = File.Create(path))
+        {
+            var prefix = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)json.Length);
+            stream.Write(prefix);
+            stream.Write(json);
+            stream.Write(FloatBytes(1f, 2f));
+        }
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("not valid UTF-8", e.Message);
+        Assert.Contains($"byte {8 + x}", e.Message);
+    }
+
+    [Fact]
+    public void An_escaped_lone_surrogate_is_refused_as_invalid_data()
+    {
+        string path = _dir.File("surrogate.safetensors");
+        WriteRaw(path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"__metadata__\":{\"note\":\"\\uD800\"}}", FloatBytes(1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains("not valid Unicode", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{" + A2 + "," + A2 + "}", "lists 'a' twice")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "lists 'dtype' twice")]
+    [InlineData("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}," + A2 + "}", "lists 'k' twice")]
+    [InlineData("{\"\\u0061\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}," + A2 + "}", "lists 'a' twice")]
+    public void Duplicate_keys_are_refused(string header, string expected)
+    {
+        string path = _dir.File("duplicate.safetensors");
+        WriteRaw(path, header, FloatBytes(1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        Assert.Contains(expected, AssertRefused(tensors, arena, path).Message);
+    }
+
+    [Theory]
+    [InlineData(" {" + A2 + "}", "does not begin with '{'")]
+    [InlineData("\uFEFF{" + A2 + "}", "not valid JSON")] // a byte order mark
+    [InlineData("{" + A2 + "}\n", "0x0A after its JSON object")]
+    [InlineData("{" + A2 + "}\t ", "0x09 after its JSON object")]
+    [InlineData("{" + A2 + "}\0", "not valid JSON")]
+    public void Only_spaces_may_pad_the_header(string header, string expected)
+    {
+        string path = _dir.File("padding.safetensors");
+        WriteRaw(path, header, FloatBytes(1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        Assert.Contains(expected, AssertRefused(tensors, arena, path).Message);
+    }
+
+    [Fact]
+    public void Whitespace_inside_the_header_and_spaces_after_it_are_accepted()
+    {
+        string path = _dir.File("pretty.safetensors");
+        WriteRaw(path, "{\n  \"a\": {\n\t\"dtype\": \"F32\", \"shape\": [ 2 ], \"data_offsets\": [ 0, 8 ]\r\n  }\n}           ", FloatBytes(1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        SafeTensors.Load(tensors, path);
+        Assert.Equal(new[] { 1f, 2f }, arena);
+    }
+
+    [Theory]
+    [InlineData("{\"__metadata__\":{\"epoch\":3}," + A2 + "}", "metadata value 'epoch' is not a string")]
+    [InlineData("{\"__metadata__\":{\"k\":null}," + A2 + "}", "metadata value 'k' is not a string")]
+    [InlineData("{\"__metadata__\":[\"k\"]," + A2 + "}", "__metadata__ is not a JSON object")]
+    [InlineData("{\"__metadata__\":null," + A2 + "}", "__metadata__ is not a JSON object")]
+    public void Metadata_must_map_strings_to_strings_on_load_too(string header, string expected)
+    {
+        string path = _dir.File("metadata.safetensors");
+        WriteRaw(path, header, FloatBytes(1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        Assert.Contains(expected, AssertRefused(tensors, arena, path).Message);
+        Assert.Contains(expected, Assert.Throws<InvalidDataException>(() => SafeTensors.ReadMetadata(path)).Message);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"extra\":1}}", "unknown field 'extra'")]
+    [InlineData("{\"a\":{\"dtype\":\"Q32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "unknown dtype 'Q32'")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2.0],\"data_offsets\":[0,8]}}", "not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", "not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,16]}}", "array of two numbers")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", "end before they begin")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,\"8\"]}}", "not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,8]}}", "overflows 64 bits")]
+    [InlineData("{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}", "dtype F16 needs 4 bytes")]
+    [InlineData("{\"a\":[]}", "entry for tensor 'a' is not a JSON object")]
+    public void Malformed_entries_are_refused(string header, string expected)
+    {
+        string path = _dir.File("entry.safetensors");
+        WriteRaw(path, header, FloatBytes(1f, 2f));
+        var (tensors, arena) = Arena(("a", new[] { 2 }));
+        Assert.Contains(expected, AssertRefused(tensors, arena, path).Message);
+    }
+
+    [Theory]
+    [InlineData(0x7FC00000, "NaN")]
+    [InlineData(0x7F800000, "+infinity")]
+    [InlineData(unchecked((int)0xFF800000), "-infinity")]
+    [InlineData(unchecked((int)0xFFC00001), "NaN")] // a negative NaN with payload
+    public void Non_finite_values_are_refused_by_tensor_and_element(int bits, string what)
+    {
+        string path = _dir.File("non-finite.safetensors");
+        WriteRaw(path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[4,16]}}",
+            FloatBytes(1f, 2f, 3f, BitConverter.Int32BitsToSingle(bits)));
+        var (tensors, arena) = Arena(("a", new[] { 1 }), ("b", new[] { 3 }));
+        var e = AssertRefused(tensors, arena, path);
+        Assert.Contains($"tensor 'b' holds {what} at element 2", e.Message);
+    }
+
+    // ---- streams ----
+
+    [Fact]
+    public void Stream_round_trip_writes_the_same_bytes_as_a_file()
+    {
+        var (source, sourceArena) = Arena(("w", new[] { 3, 2 }), ("b", new[] { 3 }));
+        Fill(sourceArena, 6);
+        var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+        string path = _dir.File("same.safetensors");
+        SafeTensors.Save(source, path, metadata);
+        var memory = new MemoryStream();
+        memory.WriteByte(0x55); // the stream overloads start where the stream is
+        SafeTensors.Save(source, memory, metadata);
+        Assert.Equal(File.ReadAllBytes(path), memory.ToArray()[1..]);
+
+        var (destination, destinationArena) = Arena(("w", new[] { 3, 2 }), ("b", new[] { 3 }));
+        memory.Position = 1;
+        SafeTensors.Load(destination, memory);
+        Assert.Equal(sourceArena, destinationArena);
+        Assert.True(memory.CanRead); // left open
+    }
+
+    [Fact]
+    public void A_non_seekable_stream_loads_front_to_back()
+    {
+        var (source, sourceArena) = Arena(("w", new[] { 3, 2 }), ("b", new[] { 3 }), ("s", Array.Empty<int>()));
+        Fill(sourceArena, 7);
+        var memory = new MemoryStream();
+        SafeTensors.Save(source, memory);
+        var (destination, destinationArena) = Arena(("w", new[] { 3, 2 }), ("b", new[] { 3 }), ("s", Array.Empty<int>()));
+        SafeTensors.Load(destination, new ForwardOnlyStream(memory.ToArray(), chunk: 3));
+        Assert.Equal(sourceArena, destinationArena);
+    }
+
+    [Theory]
+    [InlineData(-4, "truncated")]
+    [InlineData(+4, "after the last tensor's data")]
+    [InlineData(-100, "truncated")]
+    public void A_non_seekable_stream_of_the_wrong_length_is_refused(int change, string expected)
+    {
+        var (source, _) = Arena(("w", new[] { 3, 2 }), ("b", new[] { 3 }));
+        var memory = new MemoryStream();
+        SafeTensors.Save(source, memory);
+        byte[] bytes = memory.ToArray();
+        Array.Resize(ref bytes, bytes.Length + change);
+        var (destination, arena) = Arena(("w", new[] { 3, 2 }), ("b", new[] { 3 }));
+        Array.Fill(arena, 42f);
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(destination, new ForwardOnlyStream(bytes, chunk: 5)));
+        Assert.StartsWith("Weight stream", e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.All(arena, v => Assert.Equal(42f, v));
+    }
+
+    // ---- temporary files of killed saves ----
+
+    /// <summary>Names next to target.safetensors that are not its temporary files: Save must never touch them.</summary>
+    private static readonly string[] NotOurTemporaryFiles =
+    {
+        "target.safetensors.tmp-0123456789a",      // 11 digits
+        "target.safetensors.tmp-0123456789abc",    // 13 digits
+        "target.safetensors.tmp-0123456789AB",     // Save writes lowercase
+        "target.safetensors.tmp-0123456789ag",     // not hex
+        "target.safetensors.tmp-0123456789ab.bak",
+        "xtarget.safetensors.tmp-0123456789ab",    // another file's
+        "other.safetensors.tmp-0123456789ab",
+        "other.safetensors",
+    };
+
+    private static void MakeOld(string path) => File.SetLastWriteTimeUtc(path, DateTime.UtcNow - TimeSpan.FromMinutes(5));
+
+    [Fact]
+    public void Save_removes_stale_temporary_files_of_its_path_and_nothing_else()
+    {
+        string target = _dir.File("target.safetensors");
+        string stale1 = target + ".tmp-0123456789ab", stale2 = target + ".tmp-fedcba987654";
+        foreach (string name in new[] { stale1, stale2 })
+        {
+            File.WriteAllBytes(name, new byte[] { 1, 2, 3 });
+            MakeOld(name);
+        }
+        var others = NotOurTemporaryFiles.Select(_dir.File).ToList();
+        foreach (string other in others)
+        {
+            File.WriteAllBytes(other, new byte[] { 4 });
+            MakeOld(other);
+        }
+
+        SafeTensors.Save(new[] { new NamedTensor("a", new[] { 1 }, new[] { 1f }, 0) }, target);
+        Assert.False(File.Exists(stale1));
+        Assert.False(File.Exists(stale2));
+        Assert.All(others, other => Assert.True(File.Exists(other), other));
+        Assert.True(File.Exists(target));
+    }
+
+    [Fact]
+    public void Save_keeps_a_temporary_file_that_is_recent_or_held_open()
+    {
+        string target = _dir.File("busy.safetensors");
+        string recent = target + ".tmp-aaaaaaaaaaaa", held = target + ".tmp-bbbbbbbbbbbb";
+        File.WriteAllBytes(recent, new byte[] { 1 });
+        File.WriteAllBytes(held, new byte[] { 2 });
+        MakeOld(held);
+        // As a save in progress holds its temporary file.
+        using (new FileStream(held, FileMode.Open, FileAccess.Write, FileShare.None))
+            SafeTensors.Save(new[] { new NamedTensor("a", new[] { 1 }, new[] { 1f }, 0) }, target);
+        Assert.True(File.Exists(recent));
+        Assert.True(File.Exists(held));
+
+        SafeTensors.Save(new[] { new NamedTensor("a", new[] { 1 }, new[] { 1f }, 0) }, target);
+        Assert.True(File.Exists(recent)); // still recent
+        Assert.False(File.Exists(held));  // old and no longer held
+    }
+
     [Fact]
     public void Loading_a_file_that_does_not_exist_names_it()
     {

@@ -67,6 +67,36 @@ public class WeightFileTests
     }
 
     [Fact]
+    public void Save_and_load_through_a_stream_round_trip_and_write_the_file_bytes()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "cn-weights-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var trained = new BatchNormNet(3);
+            trained.EvaluateLoss(TestData.Random(8 * 5, 1), TestData.Random(8 * 3, 2), 8, training: true);
+            string path = Path.Combine(directory, "bn.safetensors");
+            trained.Save(path);
+            var memory = new MemoryStream();
+            trained.Save(memory);
+            Assert.Equal(File.ReadAllBytes(path), memory.ToArray());
+
+            var copy = new BatchNormNet(4);
+            memory.Position = 0;
+            copy.Load(memory);
+            foreach (var (a, b) in trained.Tensors.Zip(copy.Tensors)) Assert.Equal(a.Values.ToArray(), b.Values.ToArray());
+
+            // A stream cut short is refused whole, as a file is.
+            var other = new BatchNormNet(5);
+            float[] before = other.Parameters.ToArray();
+            var error = Assert.Throws<InvalidDataException>(() => other.Load(new MemoryStream(memory.ToArray()[..^4])));
+            Assert.StartsWith("Weight stream", error.Message);
+            Assert.Equal(before, other.Parameters.ToArray());
+        }
+        finally { Directory.Delete(directory, recursive: true); }
+    }
+
+    [Fact]
     public void Pytorch_loads_our_file_when_python_with_torch_is_available()
     {
         const string python = "/usr/bin/python3";

@@ -8,24 +8,37 @@ public static class WeightFiles
 {
     /// <summary>
     /// Writes every tensor of <paramref name="network"/> to <paramref name="path"/> (atomically: an existing file
-    /// is replaced whole or not at all). The file loads in PyTorch with <c>safetensors.torch.load_file</c>.
+    /// is replaced whole or not at all; temporary files of earlier killed saves are cleaned up). The file loads in
+    /// PyTorch with <c>safetensors.torch.load_file</c>.
     /// </summary>
-    public static void Save(this INetwork network, string path)
-    {
-        // "format": "pt" is what Hugging Face tools look for to treat the file as PyTorch weights.
-        var metadata = new Dictionary<string, string>
-        {
-            ["format"] = "pt",
-            ["producer"] = "Compiled.Nets",
-            ["network"] = network.GetType().FullName ?? network.GetType().Name,
-        };
-        SafeTensors.Save(network.Tensors, path, metadata);
-    }
+    public static void Save(this INetwork network, string path) => SafeTensors.Save(network.Tensors, path, Metadata(network));
 
     /// <summary>
-    /// Reads <paramref name="path"/> into <paramref name="network"/>. The file must hold exactly the network's
-    /// tensor names and shapes; otherwise the network is left unchanged.
+    /// Writes every tensor of <paramref name="network"/> as a safetensors file to <paramref name="destination"/>,
+    /// from its current position; the stream is flushed and left open.
     /// </summary>
+    public static void Save(this INetwork network, Stream destination) => SafeTensors.Save(network.Tensors, destination, Metadata(network));
+
+    /// <summary>
+    /// Reads <paramref name="path"/> into <paramref name="network"/>. The file must be a valid safetensors file
+    /// holding exactly the network's tensor names and shapes, F32 and finite; otherwise the network is left unchanged.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is malformed or belongs to a different architecture.</exception>
     public static void Load(this INetwork network, string path) => SafeTensors.Load(network.Tensors, path);
+
+    /// <summary>
+    /// Reads a safetensors file from <paramref name="source"/> (from its current position to its end; it need not be
+    /// seekable) into <paramref name="network"/>, with the same checks as the path overload. The stream is left open.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data is malformed or belongs to a different architecture.</exception>
+    public static void Load(this INetwork network, Stream source) => SafeTensors.Load(network.Tensors, source);
+
+    /// <summary>"format": "pt" is what Hugging Face tools look for to treat the file as PyTorch weights.</summary>
+    private static Dictionary<string, string> Metadata(INetwork network) => new()
+    {
+        ["format"] = "pt",
+        ["producer"] = "Compiled.Nets",
+        ["network"] = network.GetType().FullName ?? network.GetType().Name,
+    };
 }
