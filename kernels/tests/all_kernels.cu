@@ -123,6 +123,9 @@ extern "C" __global__ void adam_a(float* p, const float* g, float* state, float 
     float beta1, float beta2, float epsilon)
 { cn::adam<1102>(p, g, state, stepSize, correction2Sqrt, beta1, beta2, epsilon); }
 CN_ENTRY(adam_a)
+// The step's finiteness check: one block of 256 threads over the same 1102 gradients.
+extern "C" __global__ void first_nonfinite_a(const float* g, int* out) { cn::first_nonfinite<1102, 256>(g, out); }
+CN_ENTRY(first_nonfinite_a)
 
 // ---- Layers on shape A's 5 × 37 input (Count 185) ----
 extern "C" __global__ void dropout_forward_a(const float* x, const float* mask, float* y) { cn::dropout_forward<185>(x, mask, y); }

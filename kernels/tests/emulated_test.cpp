@@ -36,7 +36,7 @@ CN_DECLARE(mse_loss_logistic_a) CN_DECLARE(mse_loss_linear_b) CN_DECLARE(bce_los
 CN_DECLARE(softmax_ce_probabilities_loss_a) CN_DECLARE(softmax_ce_logits_loss_tanh_a) CN_DECLARE(softmax_ce_logits_loss_linear_b)
 CN_DECLARE(loss_mean_a) CN_DECLARE(loss_mean_b)
 CN_DECLARE(sgd_a) CN_DECLARE(sgd_momentum_a) CN_DECLARE(sgd_nesterov_a) CN_DECLARE(adagrad_a) CN_DECLARE(rmsprop_a)
-CN_DECLARE(adadelta_a) CN_DECLARE(adam_a)
+CN_DECLARE(adadelta_a) CN_DECLARE(adam_a) CN_DECLARE(first_nonfinite_a)
 CN_DECLARE(dropout_forward_a) CN_DECLARE(dropout_backward_relu_a) CN_DECLARE(prelu_forward_a) CN_DECLARE(prelu_backward_tanh_a)
 CN_DECLARE(prelu_backward_first_a) CN_DECLARE(reduce_sum_3)
 CN_DECLARE(batchnorm_forward_training_relu_a) CN_DECLARE(batchnorm_forward_inference_relu_a) CN_DECLARE(batchnorm_backward_relu_tanh_a)
@@ -883,6 +883,33 @@ void test_selftest()
 
 }  // namespace
 
+// ---- The finiteness check (Guard.FirstNonFinite in C#): the first NaN or ±∞, or Count when there is none ----
+void test_first_nonfinite()
+{
+    struct Case { const char* name; std::vector<std::pair<int, float>> bad; int want; };
+    const Case cases[] = {
+        {"all finite", {}, kParameters},
+        {"NaN at 700", {{700, NAN}}, 700},
+        {"+inf at 5 before NaN at 900", {{900, NAN}, {5, INFINITY}}, 5},
+        {"-inf in the last element", {{kParameters - 1, -INFINITY}}, kParameters - 1},
+        {"two in one thread's stride", {{256 + 3, NAN}, {3 * 256 + 3, NAN}}, 256 + 3},
+        {"largest finite values are finite", {{10, 3.402823466e38f}, {11, -3.402823466e38f}, {12, 1e-45f}}, kParameters},
+    };
+    for (const Case& c : cases)
+    {
+        Floats g = random_floats(kParameters);
+        for (auto [index, value] : c.bad) g[index] = value;
+        int out = -1;
+        launch("first_nonfinite_a", first_nonfinite_a_entry, {1}, {256}, 0, static_cast<const float*>(g.data()), &out);
+        if (out != c.want)
+        {
+            std::printf("FAIL  first_nonfinite_a %-32s got %d, want %d\n", c.name, out, c.want);
+            failed = true;
+        }
+        else std::printf("ok    first_nonfinite_a %s\n", c.name);
+    }
+}
+
 int main()
 {
     test_selftest();
@@ -914,6 +941,7 @@ int main()
     test_loss("softmax_ce_logits_loss_linear_b", softmax_ce_logits_loss_linear_b_entry, loss_mean_b_entry, CeLogits, Linear, 19, 33, 64);
 
     test_optimizers();
+    test_first_nonfinite();
     test_dropout();
     test_prelu();
     test_batchnorm();

@@ -5,7 +5,11 @@ using Compiled.Nets.Optimizers;
 
 namespace Compiled.Nets;
 
-/// <summary>What every generated network offers. Instances are not thread-safe: they own their work buffers.</summary>
+/// <summary>
+/// What every generated network offers. <see cref="Forward"/> and <see cref="Predict"/> are thread-safe: concurrent calls
+/// each use their own working memory and share the weights. Training, loading and parameter writes run one call at a
+/// time and not alongside inference. Every method checks its arguments before it changes anything (docs/reliability.md).
+/// </summary>
 public interface INetwork : IDisposable
 {
     /// <summary>Where the network runs now.</summary>
@@ -39,10 +43,10 @@ public interface INetwork : IDisposable
     /// </summary>
     IReadOnlyList<NamedTensor> Tensors { get; }
 
-    /// <summary>Computes one sample's output without allocating.</summary>
+    /// <summary>Computes one sample's output without allocating; thread-safe. NaN or ±∞ in the input is an <see cref="ArgumentException"/>.</summary>
     void Forward(ReadOnlySpan<float> input, Span<float> output);
 
-    /// <summary>Computes the outputs of a batch: <c>inputs.Length / InputLength</c> samples, row after row.</summary>
+    /// <summary>Computes the outputs of a batch: <c>inputs.Length / InputLength</c> samples, row after row, in chunks; thread-safe.</summary>
     void Predict(ReadOnlySpan<float> inputs, Span<float> outputs);
 
     /// <summary>Re-initialises every parameter from <paramref name="seed"/>; the same seed gives the same weights.</summary>
@@ -87,7 +91,11 @@ public interface ITrainableNetwork : INetwork
     /// One optimizer step on a batch (inputs and targets row after row); returns the batch's mean loss before the
     /// step. <paramref name="sampleWeights"/> (one per sample, e.g. class weights) makes the mean a weighted one.
     /// </summary>
-    /// <exception cref="NonFiniteLossException">The loss is NaN or infinite; the parameters are left unchanged.</exception>
+    /// <exception cref="ArgumentException">A length, the batch size (at most the network's MaxBatchSize), NaN or ±∞ in the
+    /// inputs or targets, a binary cross-entropy target outside [0, 1], or a sample weight is wrong; nothing changed.</exception>
+    /// <exception cref="NonFiniteLossException">The loss is NaN or infinite; nothing changed.</exception>
+    /// <exception cref="NonFiniteStatisticException">A BatchNorm running statistic would become NaN or infinite; nothing changed.</exception>
+    /// <exception cref="NonFiniteGradientException">A gradient is NaN or infinite; nothing changed, <see cref="Gradients"/> included.</exception>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, ReadOnlySpan<float> sampleWeights = default);
 }
 

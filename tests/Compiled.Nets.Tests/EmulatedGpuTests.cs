@@ -147,6 +147,55 @@ public sealed class EmulatedGpuTests : IDisposable
     }
 
     [ToolFact(CudaToolchain.Gxx)]
+    public void A_step_whose_device_gradients_overflow_is_refused_and_names_the_tensor()
+    {
+        using var gpu = new GoldenLeakySoftplusMse(1) { Optimizer = new Adam(0.01f) };
+        gpu.UseDevice(Device.Cuda);
+        float[] x = TestData.Random(12, 4);
+        float[] t = TestData.Random(8, 5);
+        gpu.TrainStep(x, t, 4);
+        // As on the CPU (ReliabilityTests): Leaky.weight's column 0 zero, a huge first feature, large targets.
+        for (int j = 0; j < 4; j++) gpu.Parameters[j * 3] = 0f;
+        float[] before = gpu.Parameters.ToArray();
+        float[] hugeX = x.ToArray();
+        for (int s = 0; s < 4; s++) hugeX[s * 3] = 3e38f;
+        float[] hugeT = t.Select(v => v * 1e4f).ToArray();
+
+        var e = Assert.Throws<NonFiniteGradientException>(() => gpu.TrainStep(hugeX, hugeT, 4));
+        Assert.Equal("Leaky.weight", e.Tensor);
+        Assert.Equal(1, e.Step);
+        Assert.Equal(before, gpu.Parameters.ToArray());
+        Assert.Equal(1, gpu.StepCount);
+        Assert.Throws<NonFiniteGradientException>(() => gpu.ComputeGradients(hugeX, hugeT, 4));
+        Assert.True(float.IsFinite(gpu.TrainStep(x, t, 4)));
+        Assert.Equal(2, gpu.StepCount);
+    }
+
+    [ToolFact(CudaToolchain.Gxx)]
+    public void A_refused_step_on_the_device_puts_the_running_statistics_back()
+    {
+        using var gpu = new DenseBatchNormSoftmax();
+        gpu.UseDevice(Device.Cuda);
+        float[] x = TestData.Random(12, 6);
+        float[] t = TestData.OneHot(4, 3, 7);
+        gpu.TrainStep(x, t, 4);
+        float[] parameters = gpu.Parameters.ToArray();
+        float[][] tensors = gpu.Tensors.Select(tensor => tensor.Values.ToArray()).ToArray();
+        float[] huge = x.ToArray();
+        huge[0] = 3e38f;
+        huge[4] = -3e38f;
+        foreach (Action call in new Action[] { () => gpu.TrainStep(huge, t, 4), () => gpu.EvaluateLoss(huge, t, 4, training: true), () => gpu.ComputeGradients(huge, t, 4) })
+        {
+            var e = Assert.ThrowsAny<ArithmeticException>(call);
+            Assert.True(e is NonFiniteStatisticException or NonFiniteLossException or NonFiniteGradientException, e.GetType().Name);
+            Assert.Equal(parameters, gpu.Parameters.ToArray());
+            for (int i = 0; i < tensors.Length; i++) Assert.Equal(tensors[i], gpu.Tensors[i].Values.ToArray());
+            Assert.Equal(1, gpu.StepCount);
+        }
+        Assert.True(float.IsFinite(gpu.TrainStep(x, t, 4)));
+    }
+
+    [ToolFact(CudaToolchain.Gxx)]
     public void BatchNorm_statistics_and_every_optimizer_follow_the_cpu()
     {
         const int batch = 6;

@@ -350,7 +350,7 @@ internal static class CSharpEmitter
         w.Line("ValidateBatch(inputs, targets, batchSize, default);");
         w.Open("if (_cuda is not null)");
         w.Line("float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);");
-        w.Line("if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }");
+        w.Line("if (training) RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: false);");
         w.Line("return deviceLoss;");
         w.Close();
         w.Line("var work = TrainingWorkspace(batchSize);");
@@ -366,7 +366,7 @@ internal static class CSharpEmitter
         w.Line("ValidateBatch(inputs, targets, batchSize, sampleWeights);");
         w.Open("if (_cuda is not null)");
         w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
-        w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize);");
+        w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);");
         w.Line("_cuda.DownloadGradients(_gradients);");
         w.Line("return deviceLoss;");
         w.Close();
@@ -384,7 +384,7 @@ internal static class CSharpEmitter
         w.Open("if (_cuda is not null)");
         w.Line("// The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.");
         w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
-        w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize);");
+        w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);");
         w.Line("_cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);");
         w.Line("_stepCount++;");
         w.Line("return deviceLoss;");
@@ -424,13 +424,21 @@ internal static class CSharpEmitter
         w.Line("throw NonFiniteGradient(bad, value, batchSize);");
         w.Close();
         w.Line();
-        w.Line("/// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>");
-        w.Open("private void RefuseNonFiniteOnDevice(float loss, int batchSize)");
+        w.Line("/// <summary>The same checks on a GPU: the loss, the running statistics, then the device gradients; a refused step puts the device's statistics back.</summary>");
+        w.Open("private void RefuseNonFiniteOnDevice(float loss, int batchSize, bool gradients)");
         w.Open("if (!float.IsFinite(loss))");
         w.Line("_cuda!.RestoreState();");
         w.Line("throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
         w.Close();
-        w.Open("if (_cuda!.FindNonFiniteGradient(out int bad, out float value))");
+        if (state)
+        {
+            w.Open("if (_cuda!.FindNonFiniteState(out int badState, out float stateValue))");
+            w.Line("_cuda.RestoreState();");
+            w.Line("var (statistic, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, badState);");
+            w.Line("throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, statistic, element, stateValue, batchSize);");
+            w.Close();
+        }
+        w.Open("if (gradients && _cuda!.FindNonFiniteGradient(out int bad, out float value))");
         w.Line("_cuda.RestoreState();");
         w.Line("throw NonFiniteGradient(bad, value, batchSize);");
         w.Close();

@@ -33,6 +33,9 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     private readonly ulong _stateBefore;
     /// <summary>The first non-finite gradient's index after the last backward pass (≥ the parameter count: none).</summary>
     private int _firstNonFiniteGradient = int.MaxValue;
+    /// <summary>The running statistics after the last training pass, brought back to check them (a few floats per BatchNorm feature).</summary>
+    private readonly float[] _stateAfter;
+    private bool _stateChecked;
     /// <summary>One call at a time on the device: concurrent Predict calls queue here.</summary>
     private readonly object _gate = new();
 
@@ -48,6 +51,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         _shared[G] = Allocate(parameters.Length);
         _shared[S] = Allocate(Math.Max(1, state.Length));
         _stateBefore = Allocate(Math.Max(1, state.Length));
+        _stateAfter = new float[state.Length];
         _shared[O] = Allocate(2 * parameters.Length);
         _shared[K] = Allocate(_scalars.Length);
     }
@@ -134,6 +138,9 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
         if (training && _state.Length > 0) _deviceIsNewer = true; // BatchNorm's running statistics moved
         Span<float> loss = stackalloc float[1];
         Download(program.Arenas[L] + (ulong)(batch * sizeof(float)), loss);
+        _firstNonFiniteGradient = int.MaxValue;
+        _stateChecked = training && _state.Length > 0;
+        if (_stateChecked) Download(_shared[S], _stateAfter);
         if (backward)
         {
             // The graph ends with gradient_check, which leaves the first non-finite gradient's index in L[0].
@@ -162,6 +169,17 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
             Synchronize();
             value = one[0];
             return true;
+        }
+    }
+
+    /// <summary>Whether the last training pass left a running statistic NaN or ±∞: the first one's index in the state arena and its value.</summary>
+    public bool FindNonFiniteState(out int index, out float value)
+    {
+        lock (_gate)
+        {
+            index = _stateChecked ? Guard.FirstNonFinite(_stateAfter) : -1;
+            value = index >= 0 ? _stateAfter[index] : 0f;
+            return index >= 0;
         }
     }
 
