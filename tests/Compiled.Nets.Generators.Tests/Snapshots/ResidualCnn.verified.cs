@@ -242,7 +242,7 @@ namespace Demo
             if (_cuda is not null)
             {
                 float deviceLoss = _cuda.Loss(inputs, targets, default, batchSize, training, backward: false, _seed, _stepCount);
-                if (training && !float.IsFinite(deviceLoss)) { _cuda.RestoreState(); throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, deviceLoss, batchSize); }
+                if (training) RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: false);
                 return deviceLoss;
             }
             var work = TrainingWorkspace(batchSize);
@@ -258,7 +258,7 @@ namespace Demo
             if (_cuda is not null)
             {
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
-                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
                 _cuda.DownloadGradients(_gradients);
                 return deviceLoss;
             }
@@ -278,7 +278,7 @@ namespace Demo
             {
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
-                RefuseNonFiniteOnDevice(deviceLoss, batchSize);
+                RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
                 _cuda.Update(_optimizer, _maxGradientNorm, _spareGradients);
                 _stepCount++;
                 return deviceLoss;
@@ -317,15 +317,15 @@ namespace Demo
             throw NonFiniteGradient(bad, value, batchSize);
         }
 
-        /// <summary>The same checks on a GPU: the loss, then the device gradients; a refused step puts the device's running statistics back.</summary>
-        private void RefuseNonFiniteOnDevice(float loss, int batchSize)
+        /// <summary>The same checks on a GPU: the loss, the running statistics, then the device gradients; a refused step puts the device's statistics back.</summary>
+        private void RefuseNonFiniteOnDevice(float loss, int batchSize, bool gradients)
         {
             if (!float.IsFinite(loss))
             {
                 _cuda!.RestoreState();
                 throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
             }
-            if (_cuda!.FindNonFiniteGradient(out int bad, out float value))
+            if (gradients && _cuda!.FindNonFiniteGradient(out int bad, out float value))
             {
                 _cuda.RestoreState();
                 throw NonFiniteGradient(bad, value, batchSize);
