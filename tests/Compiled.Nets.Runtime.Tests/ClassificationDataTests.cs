@@ -56,4 +56,75 @@ public class ClassificationDataTests
         Assert.Empty(train.Features.Intersect(test.Features));
         Assert.Equal(test.Features, data.Split(0.25, seed: 3).Test.Features);
     }
+
+    // ---- What the constructor and Subset refuse ----
+
+    [Fact]
+    public void Features_that_are_not_one_row_per_label_are_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ClassificationData(new float[7], new[] { 0, 1 }, 4, 2));
+        Assert.Equal("features", e.ParamName);
+        Assert.Contains("need 8", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void A_class_count_below_one_is_refused(int classCount)
+    {
+        // Before, an empty set with a negative class count was accepted and failed later, building one-hot rows.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ClassificationData(Array.Empty<float>(), Array.Empty<int>(), 1, classCount));
+        Assert.Equal("classCount", e.ParamName);
+    }
+
+    [Fact]
+    public void A_feature_count_below_one_is_refused()
+    {
+        Assert.Equal("featureCount", Assert.Throws<ArgumentOutOfRangeException>(() => new ClassificationData(new float[2], new[] { 0, 1 }, 0, 2)).ParamName);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void A_label_outside_the_classes_is_refused_with_its_sample(int label)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ClassificationData(new float[3], new[] { 0, 1, label }, 1, 2));
+        Assert.Equal("labels", e.ParamName);
+        Assert.Contains($"label {label} of sample 2", e.Message);
+    }
+
+    [Fact]
+    public void Missing_arrays_are_refused()
+    {
+        Assert.Equal("features", Assert.Throws<ArgumentNullException>(() => new ClassificationData(null!, new[] { 0 }, 1, 1)).ParamName);
+        Assert.Equal("labels", Assert.Throws<ArgumentNullException>(() => new ClassificationData(new float[1], null!, 1, 1)).ParamName);
+    }
+
+    [Fact]
+    public void An_empty_set_is_allowed_here_and_refused_by_Fit()
+    {
+        var empty = new ClassificationData(Array.Empty<float>(), Array.Empty<int>(), 3, 2);
+        Assert.Equal(0, empty.Count);
+        Assert.Empty(empty.OneHotTargets());
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(-1)]
+    public void A_subset_index_outside_the_samples_is_refused(int index)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Small().Subset(new[] { 0, index }));
+        Assert.Equal("indices", e.ParamName);
+        Assert.Contains("index 1", e.Message);
+    }
+
+    [Fact]
+    public void A_csv_label_too_large_for_a_class_count_is_refused()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("huge-label.csv");
+        System.IO.File.WriteAllText(path, "1.5,0\n2.5,2147483647\n");
+        var e = Assert.Throws<FormatException>(() => ClassificationData.LoadCsv(path));
+        Assert.Contains(":2:", e.Message);
+    }
 }

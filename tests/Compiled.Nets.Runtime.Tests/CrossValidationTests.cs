@@ -62,6 +62,12 @@ public sealed class CrossValidationTests
     }
 
     [Fact]
+    public void A_negative_sample_count_is_refused_by_name()
+    {
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => CrossValidation.KFold(-5, 2, seed: 1)).ParamName);
+    }
+
+    [Fact]
     public void Balanced_class_weights_match_scikit_learn()
     {
         // sklearn.utils.class_weight.compute_class_weight("balanced", classes=[0, 1, 2], y=[0, 0, 0, 1, 1, 2])

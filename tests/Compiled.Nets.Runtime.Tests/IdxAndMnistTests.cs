@@ -79,6 +79,37 @@ public sealed class IdxAndMnistTests : IDisposable
         Assert.Contains("13", e.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_that_ends_inside_its_header_is_refused(bool gzipped)
+    {
+        byte[] header = Idx(new[] { 4, 5, 6 }, Array.Empty<byte>())[..9]; // 3 dimensions declared, one and a bit sizes written
+        string path = Write("short-header", gzipped ? Gzip(header) : header);
+        var e = Assert.Throws<InvalidDataException>(() => IdxFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("ends inside the header", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_file_is_refused()
+    {
+        string path = Write("empty", Array.Empty<byte>());
+        var e = Assert.Throws<InvalidDataException>(() => IdxFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("0 byte(s)", e.Message);
+    }
+
+    [Fact]
+    public void Mnist_names_a_truncated_label_file()
+    {
+        string images = Write("images", Idx(new[] { 3, 2, 2 }, new byte[12]));
+        string labels = Write("labels.gz", Gzip(Idx(new[] { 3 }, new byte[] { 1, 2 })));
+        var e = Assert.Throws<InvalidDataException>(() => Mnist.Load(images, labels));
+        Assert.Contains(labels, e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
     [Fact]
     public void Trailing_bytes_are_refused()
     {

@@ -8,14 +8,22 @@ namespace Compiled.Nets.Data;
 /// <summary>A classification data set in memory: one row of features per sample and a class index.</summary>
 public sealed class ClassificationData
 {
+    /// <summary>
+    /// A data set over the given arrays (not copied): <paramref name="features"/> holds one row of
+    /// <paramref name="featureCount"/> values per label, every label is in [0, <paramref name="classCount"/>).
+    /// No samples at all is allowed here (a split may leave none); <c>Fit</c> refuses an empty set.
+    /// </summary>
     public ClassificationData(float[] features, int[] labels, int featureCount, int classCount)
     {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
         if (featureCount <= 0) throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, "must be positive");
-        if (features.Length != labels.Length * featureCount)
-            throw new ArgumentException($"features has length {features.Length}, but {labels.Length} samples of {featureCount} features need {labels.Length * featureCount}.", nameof(features));
-        foreach (int label in labels)
-            if (label < 0 || label >= classCount)
-                throw new ArgumentException($"label {label} is outside [0, {classCount}).", nameof(labels));
+        if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "must be positive");
+        if (features.Length != (long)labels.Length * featureCount)
+            throw new ArgumentException($"features has length {features.Length}, but {labels.Length} samples of {featureCount} features need {(long)labels.Length * featureCount}.", nameof(features));
+        for (int i = 0; i < labels.Length; i++)
+            if (labels[i] < 0 || labels[i] >= classCount)
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"label {labels[i]} of sample {i} is outside [0, {classCount}).");
         Features = features;
         Labels = labels;
         FeatureCount = featureCount;
@@ -57,7 +65,8 @@ public sealed class ClassificationData
                     throw new FormatException($"{path}:{lineNumber}: column {i + 1} ('{cells[i]}') is not a number.");
                 features.Add(value);
             }
-            if (!int.TryParse(cells[featureCount], NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0)
+            // int.MaxValue too: the class count is the largest label + 1.
+            if (!int.TryParse(cells[featureCount], NumberStyles.Integer, CultureInfo.InvariantCulture, out int label) || label < 0 || label == int.MaxValue)
                 throw new FormatException($"{path}:{lineNumber}: the label '{cells[featureCount]}' is not a class index (a non-negative integer).");
             labels.Add(label);
         }
@@ -92,7 +101,10 @@ public sealed class ClassificationData
     public static float[] OneHot(ReadOnlySpan<int> labels, int classCount)
     {
         if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "must be positive");
-        var targets = new float[labels.Length * classCount];
+        long length = (long)labels.Length * classCount;
+        if (length > Array.MaxLength)
+            throw new ArgumentException($"{labels.Length} samples of {classCount} classes need {length} one-hot values, more than an array holds.", nameof(labels));
+        var targets = new float[length];
         for (int i = 0; i < labels.Length; i++)
         {
             if ((uint)labels[i] >= (uint)classCount)
@@ -160,6 +172,9 @@ public sealed class ClassificationData
     /// <summary>The samples at <paramref name="indices"/>, in that order.</summary>
     public ClassificationData Subset(ReadOnlySpan<int> indices)
     {
+        for (int i = 0; i < indices.Length; i++)
+            if ((uint)indices[i] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"index {i} of the subset is {indices[i]}, outside the {Count} samples.");
         var features = new float[indices.Length * FeatureCount];
         var labels = new int[indices.Length];
         for (int i = 0; i < indices.Length; i++)

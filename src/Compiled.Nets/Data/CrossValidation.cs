@@ -13,6 +13,7 @@ public static class CrossValidation
     /// </summary>
     public static IReadOnlyList<(int[] Train, int[] Validation)> KFold(int count, int folds, int seed)
     {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "A sample count cannot be negative.");
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "k-fold cross-validation needs at least 2 folds.");
         if (folds > count) throw new ArgumentOutOfRangeException(nameof(folds), folds, $"{count} samples cannot fill {folds} folds; use at most {count}.");
 

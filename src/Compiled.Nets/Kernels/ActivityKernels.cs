@@ -21,8 +21,8 @@ public static class ActivityKernels
     public static void AddL1Gradient<TAct>(ReadOnlySpan<float> outputs, Span<float> delta, int batch, float lambda, TAct derivative)
         where TAct : struct, IActivation
     {
-        if (outputs.Length != delta.Length)
-            throw new ArgumentException($"outputs has {outputs.Length} values but delta {delta.Length}; they are the same buffer's values and gradients", nameof(delta));
+        // outputs and delta are one buffer's values and gradients.
+        KernelChecks.Length("ActivityKernels.AddL1Gradient", nameof(delta), delta.Length, outputs.Length);
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
         float scale = lambda / batch;
         for (int i = 0; i < outputs.Length; i++)

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -71,14 +72,16 @@ public readonly record struct Conv2DShape
     /// <summary>This shape with another algorithm (validated when a kernel runs it).</summary>
     public Conv2DShape WithAlgorithm(ConvAlgorithm algorithm) => this with { Algorithm = algorithm };
 
-    public int OutHeight => (InHeight + 2 * PadHeight - KernelHeight) / StrideHeight + 1;
-    public int OutWidth => (InWidth + 2 * PadWidth - KernelWidth) / StrideWidth + 1;
-    public int InputSize => InChannels * InHeight * InWidth;
-    public int OutputSize => OutChannels * OutHeight * OutWidth;
-    public int Positions => OutHeight * OutWidth;
+    // The sizes are checked products: a shape too large for 32-bit lengths throws rather than wrapping to a small
+    // length that the kernels' span checks would accept (Validate turns that into an ArgumentException).
+    public int OutHeight => checked((InHeight + 2 * PadHeight - KernelHeight) / StrideHeight + 1);
+    public int OutWidth => checked((InWidth + 2 * PadWidth - KernelWidth) / StrideWidth + 1);
+    public int InputSize => checked(InChannels * InHeight * InWidth);
+    public int OutputSize => checked(OutChannels * OutHeight * OutWidth);
+    public int Positions => checked(OutHeight * OutWidth);
     /// <summary>Values in one receptive field of one group: (InChannels / Groups) · KernelHeight · KernelWidth.</summary>
-    public int PatchLength => InChannels / Groups * KernelHeight * KernelWidth;
-    public int WeightCount => OutChannels * PatchLength;
+    public int PatchLength => checked(InChannels / Groups * KernelHeight * KernelWidth);
+    public int WeightCount => checked(OutChannels * PatchLength);
 
     /// <summary>
     /// The algorithm measured fastest for this shape (docs/cnn.md), the generator's rule too:
@@ -109,7 +112,7 @@ public readonly record struct Conv2DShape
     /// beside them (direct takes its zero-bordered plane from them); shifted rows, <see cref="ShiftedConv.ScratchLength"/>.
     /// </summary>
     public int ScratchLength => Algorithm == ConvAlgorithm.ShiftedRows ? ShiftedConv.ScratchLength(this)
-        : Positions * PatchLength * WeightGradientSamples + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0);
+        : checked(Positions * PatchLength * WeightGradientSamples + (WeightGradientSamples > 1 ? OutChannels / Groups * Positions * WeightGradientSamples : 0));
 
     /// <summary>
     /// Floats of workspace a network with these convolutions allocates once: the largest <see cref="ScratchLength"/>, plus
@@ -121,7 +124,7 @@ public readonly record struct Conv2DShape
         foreach (var shape in shapes)
         {
             shape.Validate();
-            length = Math.Max(length, shape.ScratchLength + shape.OutChannels);
+            length = Math.Max(length, checked(shape.ScratchLength + shape.OutChannels));
         }
         return length;
     }
@@ -142,8 +145,20 @@ public readonly record struct Conv2DShape
             throw new ArgumentException($"invalid convolution shape {Geometry}");
         if (Groups <= 0 || InChannels % Groups != 0 || OutChannels % Groups != 0)
             throw new ArgumentException($"{Groups} groups do not divide {InChannels} input and {OutChannels} output channels");
-        if (OutHeight <= 0 || OutWidth <= 0)
-            throw new ArgumentException($"a {KernelHeight}×{KernelWidth} kernel does not fit a padded {InHeight + 2 * PadHeight}×{InWidth + 2 * PadWidth} input");
+        if (InHeight <= 0 || InWidth <= 0)
+            throw new ArgumentException($"invalid convolution shape {Geometry}");
+        // Compared in 64 bits: (N + 2P − F) / S + 1 truncates towards zero, so a kernel just larger than the input would give 1.
+        if ((long)InHeight + 2L * PadHeight < KernelHeight || (long)InWidth + 2L * PadWidth < KernelWidth)
+            throw new ArgumentException($"a {KernelHeight}×{KernelWidth} kernel does not fit a padded {(long)InHeight + 2L * PadHeight}×{(long)InWidth + 2L * PadWidth} input");
+        try
+        {
+            _ = InputSize + OutputSize + WeightCount;
+            _ = checked(ScratchLength + OutChannels);
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"the convolution {Geometry} has sizes (input, output, weights or workspace) beyond 32-bit lengths");
+        }
         switch (Algorithm)
         {
             case ConvAlgorithm.Im2Col:
@@ -184,12 +199,13 @@ public static class ConvKernels
     public static unsafe void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
     {
-        shape.Validate();
-        Check(x.Length, batch * shape.InputSize, nameof(x));
-        Check(w.Length, shape.WeightCount, nameof(w));
-        Check(bias.Length, shape.OutChannels, nameof(bias));
-        Check(y.Length, batch * shape.OutputSize, nameof(y));
-        Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
+        const string kernel = "ConvKernels.Forward";
+        CheckShape(kernel, batch, shape);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * shape.InputSize);
+        KernelChecks.Length(kernel, nameof(w), w.Length, shape.WeightCount);
+        KernelChecks.Length(kernel, nameof(bias), bias.Length, shape.OutChannels);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * shape.OutputSize);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, shape.ScratchLength);
         int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
         if (parts == 1)
         {
@@ -243,12 +259,13 @@ public static class ConvKernels
     public static unsafe void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int batch, Conv2DShape shape, Span<float> scratch)
     {
-        shape.Validate();
-        Check(dz.Length, batch * shape.OutputSize, nameof(dz));
-        Check(x.Length, batch * shape.InputSize, nameof(x));
-        Check(dw.Length, shape.WeightCount, nameof(dw));
-        Check(db.Length, shape.OutChannels, nameof(db));
-        Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
+        const string kernel = "ConvKernels.WeightGradient";
+        CheckShape(kernel, batch, shape);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * shape.OutputSize);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * shape.InputSize);
+        KernelChecks.Length(kernel, nameof(dw), dw.Length, shape.WeightCount);
+        KernelChecks.Length(kernel, nameof(db), db.Length, shape.OutChannels);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, shape.ScratchLength);
         int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
         if (parts == 1)
         {
@@ -349,12 +366,13 @@ public static class ConvKernels
     public static unsafe void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, ReadOnlySpan<float> yPrev, Span<float> dx,
         int batch, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
     {
-        shape.Validate();
-        Check(dz.Length, batch * shape.OutputSize, nameof(dz));
-        Check(w.Length, shape.WeightCount, nameof(w));
-        Check(yPrev.Length, batch * shape.InputSize, nameof(yPrev));
-        Check(dx.Length, batch * shape.InputSize, nameof(dx));
-        Check(scratch.Length, shape.ScratchLength, nameof(scratch), atLeast: true);
+        const string kernel = "ConvKernels.InputGradient";
+        CheckShape(kernel, batch, shape);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * shape.OutputSize);
+        KernelChecks.Length(kernel, nameof(w), w.Length, shape.WeightCount);
+        KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, (long)batch * shape.InputSize);
+        KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * shape.InputSize);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, shape.ScratchLength);
         int parts = BatchParallel.PartsFor(batch, shape.OutputSize * (long)shape.PatchLength);
         if (parts == 1)
         {
@@ -515,8 +533,14 @@ public static class ConvKernels
     public static void TransposedForward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, Conv2DShape shape, Span<float> scratch, TAct activation) where TAct : struct, IActivation
     {
-        shape.Validate();
-        Check(bias.Length, shape.InChannels, nameof(bias));
+        // Every span is checked before the first write (InputGradient repeats its own checks).
+        const string kernel = "ConvKernels.TransposedForward";
+        CheckShape(kernel, batch, shape);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * shape.OutputSize);
+        KernelChecks.Length(kernel, nameof(w), w.Length, shape.WeightCount);
+        KernelChecks.Length(kernel, nameof(bias), bias.Length, shape.InChannels);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * shape.InputSize);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, shape.ScratchLength);
         InputGradient(x, w, y, y, batch, shape, scratch, default(LinearActivation));
         int plane = shape.InHeight * shape.InWidth;
         for (int b = 0; b < batch; b++)
@@ -535,9 +559,21 @@ public static class ConvKernels
     public static void TransposedBackward<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> dw, Span<float> db,
         ReadOnlySpan<float> yPrev, Span<float> dx, int batch, Conv2DShape shape, Span<float> scratch, TAct previousActivation) where TAct : struct, IActivation
     {
-        shape.Validate();
-        Check(db.Length, shape.InChannels, nameof(db));
-        Check(scratch.Length, shape.ScratchLength + shape.OutChannels, nameof(scratch), atLeast: true);
+        // Every span is checked before dW is first added to, so a bad dx cannot leave half-updated gradients.
+        const string kernel = "ConvKernels.TransposedBackward";
+        CheckShape(kernel, batch, shape);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * shape.InputSize);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * shape.OutputSize);
+        KernelChecks.Length(kernel, nameof(dw), dw.Length, shape.WeightCount);
+        KernelChecks.Length(kernel, nameof(db), db.Length, shape.InChannels);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, (long)shape.ScratchLength + shape.OutChannels);
+        if (!dx.IsEmpty)
+        {
+            // w, yPrev and dx are read only for dx.
+            KernelChecks.Length(kernel, nameof(w), w.Length, shape.WeightCount);
+            KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * shape.OutputSize);
+            if (typeof(TAct) != typeof(LinearActivation)) KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, dx.Length);
+        }
         // Its weight gradient is the convolution's with the roles swapped (the convolution's "bias gradient" Σ x is discarded).
         var discarded = scratch.Slice(shape.ScratchLength, shape.OutChannels);
         discarded.Clear(); // WeightGradient adds to it
@@ -552,8 +588,12 @@ public static class ConvKernels
     /// <summary>Adds to sums: sums[c] += Σ over the batch and the plane of channel c (a per-channel bias gradient).</summary>
     public static void ChannelSums(ReadOnlySpan<float> values, Span<float> sums, int batch, int channels, int plane)
     {
-        Check(values.Length, batch * channels * plane, nameof(values));
-        Check(sums.Length, channels, nameof(sums));
+        const string kernel = "ConvKernels.ChannelSums";
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+        KernelChecks.NonNegative(kernel, nameof(channels), channels);
+        KernelChecks.NonNegative(kernel, nameof(plane), plane);
+        KernelChecks.Length(kernel, nameof(values), values.Length, (long)batch * channels * plane);
+        KernelChecks.Length(kernel, nameof(sums), sums.Length, channels);
         for (int b = 0; b < batch; b++)
             for (int c = 0; c < channels; c++)
             {
@@ -590,6 +630,7 @@ public static class ConvKernels
                         Fill(ref line, 0, first);
                         Fill(ref line, last, ow);
                         int ix = first * s.StrideWidth - s.PadWidth + kx;
+                        Debug.Assert(ix >= 0 && iy * s.InWidth + ix + (last - first - 1) * s.StrideWidth < channel.Length, "the tap's line inside its input plane");
                         ref float source = ref Unsafe.Add(ref source0, iy * s.InWidth + ix);
                         if (s.StrideWidth == 1) Copy(ref source, ref Unsafe.Add(ref line, first), last - first);
                         else
@@ -649,6 +690,7 @@ public static class ConvKernels
                         if ((uint)iy >= (uint)s.InHeight) continue;
                         ref float line = ref Unsafe.AsRef(in row[oy * ow]);
                         int ix = first * s.StrideWidth - s.PadWidth + kx;
+                        Debug.Assert(ix >= 0 && iy * s.InWidth + ix + (last - first - 1) * s.StrideWidth < channel.Length, "the tap's line inside its input plane");
                         ref float target = ref channel[iy * s.InWidth + ix];
                         if (s.StrideWidth == 1) AddTo(ref Unsafe.Add(ref line, first), ref target, last - first);
                         else
@@ -668,9 +710,10 @@ public static class ConvKernels
         return (first, Math.Max(first, last));
     }
 
-    private static void Check(int actual, int expected, string name, bool atLeast = false)
+    /// <summary>A valid shape (<see cref="Conv2DShape.Validate"/>) and a batch of 0 or more.</summary>
+    private static void CheckShape(string kernel, int batch, Conv2DShape shape)
     {
-        if (atLeast ? actual < expected : actual != expected)
-            throw new ArgumentException($"{name} has length {actual}, but the convolution's shape needs {(atLeast ? "at least " : "")}{expected}.", name);
+        shape.Validate();
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
     }
 }

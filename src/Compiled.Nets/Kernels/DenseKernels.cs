@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -20,10 +21,12 @@ public static class DenseKernels
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
     {
-        CheckLength(x.Length, batch * inSize, nameof(x));
-        CheckLength(w.Length, outSize * inSize, nameof(w));
-        CheckLength(bias.Length, outSize, nameof(bias));
-        CheckLength(y.Length, batch * outSize, nameof(y));
+        const string kernel = "DenseKernels.Forward";
+        CheckShape(kernel, batch, inSize, outSize);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * inSize);
+        KernelChecks.Length(kernel, nameof(w), w.Length, (long)outSize * inSize);
+        KernelChecks.Length(kernel, nameof(bias), bias.Length, outSize);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * outSize);
 
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float w0 = ref MemoryMarshal.GetReference(w);
@@ -31,6 +34,7 @@ public static class DenseKernels
         int b = 0;
         for (; b + 4 <= batch; b += 4)
         {
+            Debug.Assert((b + 4) * inSize <= x.Length && (b + 4) * outSize <= y.Length, "four rows of x and y inside the spans");
             ref float xb = ref Unsafe.Add(ref x0, b * inSize);
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
             int j = 0;
@@ -46,6 +50,7 @@ public static class DenseKernels
         }
         for (; b < batch; b++)
         {
+            Debug.Assert((b + 1) * inSize <= x.Length && (b + 1) * outSize <= y.Length, "a row of x and y inside the spans");
             ref float xb = ref Unsafe.Add(ref x0, b * inSize);
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
             int j = 0;
@@ -66,10 +71,12 @@ public static class DenseKernels
     public static void WeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int batch, int inSize, int outSize)
     {
-        CheckLength(dz.Length, batch * outSize, nameof(dz));
-        CheckLength(x.Length, batch * inSize, nameof(x));
-        CheckLength(dw.Length, outSize * inSize, nameof(dw));
-        CheckLength(db.Length, outSize, nameof(db));
+        const string kernel = "DenseKernels.WeightGradient";
+        CheckShape(kernel, batch, inSize, outSize);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * outSize);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * inSize);
+        KernelChecks.Length(kernel, nameof(dw), dw.Length, (long)outSize * inSize);
+        KernelChecks.Length(kernel, nameof(db), db.Length, outSize);
         // dW = dzᵀ x: row j of dW gathers dz[·, j] (stride outSize) against the rows of x.
         MultiplyStrided(ref MemoryMarshal.GetReference(dz), 1, outSize, ref MemoryMarshal.GetReference(x),
             ref MemoryMarshal.GetReference(dw), ref MemoryMarshal.GetReference(dw), outSize, inSize, batch, default(LinearActivation), accumulate: true);
@@ -83,17 +90,23 @@ public static class DenseKernels
     public static void InputGradient<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, ReadOnlySpan<float> yPrev, Span<float> dzPrev,
         int batch, int inSize, int outSize, TAct previousActivation) where TAct : struct, IActivation
     {
-        CheckLength(dz.Length, batch * outSize, nameof(dz));
-        CheckLength(w.Length, outSize * inSize, nameof(w));
-        CheckLength(yPrev.Length, batch * inSize, nameof(yPrev));
-        CheckLength(dzPrev.Length, batch * inSize, nameof(dzPrev));
+        const string kernel = "DenseKernels.InputGradient";
+        CheckShape(kernel, batch, inSize, outSize);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * outSize);
+        KernelChecks.Length(kernel, nameof(w), w.Length, (long)outSize * inSize);
+        KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, (long)batch * inSize);
+        KernelChecks.Length(kernel, nameof(dzPrev), dzPrev.Length, (long)batch * inSize);
         MultiplyStrided(ref MemoryMarshal.GetReference(dz), outSize, 1, ref MemoryMarshal.GetReference(w),
             ref MemoryMarshal.GetReference(dzPrev), ref MemoryMarshal.GetReference(yPrev), batch, inSize, outSize, previousActivation, accumulate: false);
     }
 
-    /// <summary>y += bias per row, then y = f(y), vectorised.</summary>
+    /// <summary>y += bias per row, then y = f(y), vectorised; a last partial row (shorter than <paramref name="width"/>) is left alone.</summary>
     public static void BiasActivation<TAct>(Span<float> rows, ReadOnlySpan<float> bias, int width, TAct activation) where TAct : struct, IActivation
     {
+        const string kernel = "DenseKernels.BiasActivation";
+        KernelChecks.NonNegative(kernel, nameof(width), width);
+        KernelChecks.AtLeast(kernel, nameof(bias), bias.Length, width);
+        if (width == 0) return; // no row to step through
         ref float b0 = ref MemoryMarshal.GetReference(bias);
         for (int start = 0; start + width <= rows.Length; start += width)
         {
@@ -125,7 +138,7 @@ public static class DenseKernels
     /// <summary>target += source.</summary>
     public static void Add(Span<float> target, ReadOnlySpan<float> source)
     {
-        CheckLength(source.Length, target.Length, nameof(source));
+        KernelChecks.Length("DenseKernels.Add", nameof(source), source.Length, target.Length);
         ref float t0 = ref MemoryMarshal.GetReference(target);
         ref float s0 = ref MemoryMarshal.GetReference(source);
         int i = 0;
@@ -135,10 +148,11 @@ public static class DenseKernels
         for (; i < target.Length; i++) Unsafe.Add(ref t0, i) += Unsafe.Add(ref s0, i);
     }
 
-    private static void CheckLength(int actual, int expected, string name)
+    private static void CheckShape(string kernel, int batch, int inSize, int outSize)
     {
-        if (actual != expected)
-            throw new ArgumentException($"{name} has length {actual}, but the layer's shape needs {expected}.", name);
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+        KernelChecks.NonNegative(kernel, nameof(inSize), inSize);
+        KernelChecks.NonNegative(kernel, nameof(outSize), outSize);
     }
 
     // ---- dot-product tiles for y = x wᵀ (both operands have k contiguous) ----

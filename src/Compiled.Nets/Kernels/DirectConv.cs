@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -46,6 +47,7 @@ internal static class DirectConv
                         {
                             int iy = oy * s.StrideHeight - s.PadHeight + ky;
                             if ((uint)iy >= (uint)s.InHeight) continue;
+                            Debug.Assert(iy * s.InWidth + (last - 1) * s.StrideWidth - s.PadWidth + kx < input.Length && oy * s.OutWidth + last <= output.Length, "the tap's lines inside their planes");
                             ref float source = ref Unsafe.AsRef(in input[iy * s.InWidth + first * s.StrideWidth - s.PadWidth + kx]);
                             ref float target = ref output[oy * s.OutWidth + first];
                             MultiplyAdd(weight, ref source, s.StrideWidth, ref target, 1, last - first);
@@ -63,6 +65,7 @@ internal static class DirectConv
         int paddedWidth = s.InWidth + 2 * s.PadWidth, paddedHeight = s.InHeight + 2 * s.PadHeight;
         var padded = scratch.Slice(0, paddedHeight * paddedWidth);
         padded.Clear();
+        Debug.Assert(s.OutHeight + s.KernelHeight - 1 <= paddedHeight && s.OutWidth + s.KernelWidth - 1 <= paddedWidth, "Correlate's windows inside the padded plane");
         for (int b = start; b < end; b++)
             for (int c = 0; c < s.InChannels; c++)
             {
@@ -92,6 +95,7 @@ internal static class DirectConv
         int paddedWidth = s.OutWidth + 2 * borderX, paddedHeight = s.OutHeight + 2 * borderY;
         var padded = scratch.Slice(0, paddedHeight * paddedWidth);
         padded.Clear();
+        Debug.Assert(s.InHeight + kh - 1 <= paddedHeight && s.InWidth + kw - 1 <= paddedWidth, "Correlate's windows inside the padded plane");
         Span<float> flipped = stackalloc float[taps];
         for (int b = start; b < end; b++)
             for (int c = 0; c < s.InChannels; c++)
@@ -221,6 +225,7 @@ internal static class DirectConv
                         {
                             int iy = oy * s.StrideHeight - s.PadHeight + ky;
                             if ((uint)iy >= (uint)s.InHeight) continue;
+                            Debug.Assert(iy * s.InWidth + (last - 1) * s.StrideWidth - s.PadWidth + kx < input.Length && oy * s.OutWidth + last <= gradient.Length, "the tap's lines inside their planes");
                             ref float source = ref Unsafe.AsRef(in input[iy * s.InWidth + first * s.StrideWidth - s.PadWidth + kx]);
                             ref float g = ref Unsafe.AsRef(in gradient[oy * s.OutWidth + first]);
                             sum += s.StrideWidth == 1 ? ConvGemm.Dot(ref g, ref source, last - first) : StridedDot(ref g, ref source, s.StrideWidth, last - first);
@@ -255,6 +260,7 @@ internal static class DirectConv
                         {
                             int iy = oy * s.StrideHeight - s.PadHeight + ky;
                             if ((uint)iy >= (uint)s.InHeight) continue;
+                            Debug.Assert(iy * s.InWidth + (last - 1) * s.StrideWidth - s.PadWidth + kx < input.Length && oy * s.OutWidth + last <= gradient.Length, "the tap's lines inside their planes");
                             ref float g = ref Unsafe.AsRef(in gradient[oy * s.OutWidth + first]);
                             ref float target = ref input[iy * s.InWidth + first * s.StrideWidth - s.PadWidth + kx];
                             MultiplyAdd(weight, ref g, 1, ref target, s.StrideWidth, last - first);

@@ -11,8 +11,8 @@ public static class GraphKernels
     /// <summary>y = a + b.</summary>
     public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
-        Check(a.Length, y.Length, nameof(a));
-        Check(b.Length, y.Length, nameof(b));
+        KernelChecks.Length("GraphKernels.Add", nameof(a), a.Length, y.Length);
+        KernelChecks.Length("GraphKernels.Add", nameof(b), b.Length, y.Length);
         a.CopyTo(y);
         DenseKernels.Add(y, b);
     }
@@ -21,7 +21,9 @@ public static class GraphKernels
     public static void CopyTimesDerivative<TAct>(ReadOnlySpan<float> dy, ReadOnlySpan<float> yPrev, Span<float> dPrev, TAct previousActivation)
         where TAct : struct, IActivation
     {
-        Check(dy.Length, dPrev.Length, nameof(dy));
+        const string kernel = "GraphKernels.CopyTimesDerivative";
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, dPrev.Length);
+        if (typeof(TAct) != typeof(LinearActivation)) KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, dPrev.Length);
         dy.CopyTo(dPrev);
         MultiplyByDerivative(dPrev, yPrev, previousActivation);
     }
@@ -30,7 +32,7 @@ public static class GraphKernels
     public static void MultiplyByDerivative<TAct>(Span<float> d, ReadOnlySpan<float> y, TAct activation) where TAct : struct, IActivation
     {
         if (typeof(TAct) == typeof(LinearActivation)) return;
-        Check(y.Length, d.Length, nameof(y));
+        KernelChecks.Length("GraphKernels.MultiplyByDerivative", nameof(y), y.Length, d.Length);
         // Vectorised: a scalar ReLU derivative on signs that look random mispredicts every other branch.
         ref float d0 = ref MemoryMarshal.GetReference(d);
         ref float y0 = ref MemoryMarshal.GetReference(y);
@@ -43,9 +45,10 @@ public static class GraphKernels
     /// <summary>Copies each sample's <paramref name="width"/> values into columns [offset, offset + width) of rows of <paramref name="outputWidth"/>.</summary>
     public static void ConcatPart(ReadOnlySpan<float> part, int width, Span<float> output, int outputWidth, int offset, int batch)
     {
-        Check(part.Length, batch * width, nameof(part));
-        Check(output.Length, batch * outputWidth, nameof(output));
-        if (offset < 0 || offset + width > outputWidth) throw new ArgumentOutOfRangeException(nameof(offset), offset, $"a part of {width} does not fit rows of {outputWidth}");
+        const string kernel = "GraphKernels.ConcatPart";
+        CheckPart(kernel, width, outputWidth, offset, batch);
+        KernelChecks.Length(kernel, nameof(part), part.Length, (long)batch * width);
+        KernelChecks.Length(kernel, nameof(output), output.Length, (long)batch * outputWidth);
         for (int b = 0; b < batch; b++) part.Slice(b * width, width).CopyTo(output.Slice(b * outputWidth + offset, width));
     }
 
@@ -53,15 +56,22 @@ public static class GraphKernels
     public static void SplitPart<TAct>(ReadOnlySpan<float> dy, int outputWidth, int offset, ReadOnlySpan<float> yPrev, Span<float> dPart, int width, int batch,
         TAct previousActivation) where TAct : struct, IActivation
     {
-        Check(dy.Length, batch * outputWidth, nameof(dy));
-        Check(dPart.Length, batch * width, nameof(dPart));
-        if (offset < 0 || offset + width > outputWidth) throw new ArgumentOutOfRangeException(nameof(offset), offset, $"a part of {width} does not fit rows of {outputWidth}");
+        const string kernel = "GraphKernels.SplitPart";
+        CheckPart(kernel, width, outputWidth, offset, batch);
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, (long)batch * outputWidth);
+        KernelChecks.Length(kernel, nameof(dPart), dPart.Length, (long)batch * width);
+        if (typeof(TAct) != typeof(LinearActivation)) KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, dPart.Length);
         for (int b = 0; b < batch; b++) dy.Slice(b * outputWidth + offset, width).CopyTo(dPart.Slice(b * width, width));
         MultiplyByDerivative(dPart, yPrev, previousActivation);
     }
 
-    private static void Check(int actual, int expected, string name)
+    /// <summary>Columns [offset, offset + width) inside rows of outputWidth, summed in 64 bits so they cannot wrap.</summary>
+    private static void CheckPart(string kernel, int width, int outputWidth, int offset, int batch)
     {
-        if (actual != expected) throw new ArgumentException($"{name} has length {actual}, but the layer's shape needs {expected}.", name);
+        KernelChecks.NonNegative(kernel, nameof(width), width);
+        KernelChecks.NonNegative(kernel, nameof(outputWidth), outputWidth);
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+        if (offset < 0 || (long)offset + width > outputWidth)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{kernel}: a part of {width} at {offset} does not fit rows of {outputWidth}");
     }
 }

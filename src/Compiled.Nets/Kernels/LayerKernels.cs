@@ -11,7 +11,9 @@ public static class DropoutKernels
     /// </summary>
     public static void ForwardTraining(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float rate, uint seed, uint step, uint stream)
     {
-        CheckSame(x.Length, y.Length, mask.Length);
+        const string kernel = "DropoutKernels.ForwardTraining";
+        KernelChecks.Length(kernel, nameof(y), y.Length, x.Length);
+        KernelChecks.Length(kernel, nameof(mask), mask.Length, x.Length);
         float keep = 1f / (1f - rate);
         for (int i = 0; i < x.Length; i++)
         {
@@ -25,13 +27,11 @@ public static class DropoutKernels
     public static void Backward<TAct>(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, ReadOnlySpan<float> yPrev, Span<float> dPrev, TAct previousActivation)
         where TAct : struct, IActivation
     {
-        CheckSame(dy.Length, mask.Length, dPrev.Length);
+        const string kernel = "DropoutKernels.Backward";
+        KernelChecks.Length(kernel, nameof(mask), mask.Length, dy.Length);
+        KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, dy.Length);
+        KernelChecks.Length(kernel, nameof(dPrev), dPrev.Length, dy.Length);
         for (int i = 0; i < dy.Length; i++) dPrev[i] = dy[i] * mask[i] * previousActivation.Derivative(yPrev[i]);
-    }
-
-    internal static void CheckSame(int a, int b, int c)
-    {
-        if (a != b || a != c) throw new ArgumentException($"buffers of lengths {a}, {b} and {c} must match.");
     }
 }
 
@@ -40,7 +40,7 @@ public static class PReLUKernels
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, float slope)
     {
-        DropoutKernels.CheckSame(x.Length, y.Length, y.Length);
+        KernelChecks.Length("PReLUKernels.Forward", nameof(y), y.Length, x.Length);
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
     }
 
@@ -52,7 +52,9 @@ public static class PReLUKernels
     public static float Backward<TAct>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float slope, Span<float> dPrev, TAct previousActivation)
         where TAct : struct, IActivation
     {
-        DropoutKernels.CheckSame(dy.Length, x.Length, dPrev.IsEmpty ? x.Length : dPrev.Length);
+        const string kernel = "PReLUKernels.Backward";
+        KernelChecks.Length(kernel, nameof(x), x.Length, dy.Length);
+        if (!dPrev.IsEmpty) KernelChecks.Length(kernel, nameof(dPrev), dPrev.Length, dy.Length);
         double slopeGradient = 0;
         for (int i = 0; i < dy.Length; i++)
         {
@@ -76,11 +78,21 @@ public static class BatchNormKernels
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance,
         Span<float> inverseStd, int batch, float momentum, float epsilon, TAct activation, int plane = 1) where TAct : struct, IActivation
     {
+        const string kernel = "BatchNormKernels.ForwardTraining";
         int features = gamma.Length;
+        CheckShape(kernel, batch, plane);
         long n = (long)batch * plane;
         if (n < 2)
             throw new ArgumentException($"BatchNorm needs more than one value per feature while training (got a batch of {batch}): a single sample has no variance.", nameof(batch));
-        DropoutKernels.CheckSame(x.Length, y.Length, batch * features * plane);
+        // All before the first write: a bad span must not leave the running statistics half updated.
+        long values = n * features;
+        KernelChecks.Length(kernel, nameof(x), x.Length, values);
+        KernelChecks.Length(kernel, nameof(y), y.Length, values);
+        KernelChecks.Length(kernel, nameof(normalized), normalized.Length, values);
+        KernelChecks.Length(kernel, nameof(beta), beta.Length, features);
+        KernelChecks.Length(kernel, nameof(runningMean), runningMean.Length, features);
+        KernelChecks.Length(kernel, nameof(runningVariance), runningVariance.Length, features);
+        KernelChecks.Length(kernel, nameof(inverseStd), inverseStd.Length, features);
         for (int f = 0; f < features; f++)
         {
             double sum = 0, squares = 0;
@@ -110,8 +122,15 @@ public static class BatchNormKernels
     public static void ForwardInference<TAct>(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, int batch, float epsilon, TAct activation, int plane = 1) where TAct : struct, IActivation
     {
+        const string kernel = "BatchNormKernels.ForwardInference";
         int features = gamma.Length;
-        DropoutKernels.CheckSame(x.Length, y.Length, batch * features * plane);
+        CheckShape(kernel, batch, plane);
+        long values = (long)batch * plane * features;
+        KernelChecks.Length(kernel, nameof(x), x.Length, values);
+        KernelChecks.Length(kernel, nameof(y), y.Length, values);
+        KernelChecks.Length(kernel, nameof(beta), beta.Length, features);
+        KernelChecks.Length(kernel, nameof(runningMean), runningMean.Length, features);
+        KernelChecks.Length(kernel, nameof(runningVariance), runningVariance.Length, features);
         for (int f = 0; f < features; f++)
         {
             float scale = gamma[f] / MathF.Sqrt(runningVariance[f] + epsilon);
@@ -134,9 +153,22 @@ public static class BatchNormKernels
         ReadOnlySpan<float> yPrev, Span<float> dPrev, int batch, TAct activation, TPrev previousActivation, int plane = 1)
         where TAct : struct, IActivation where TPrev : struct, IActivation
     {
+        const string kernel = "BatchNormKernels.Backward";
         int features = gamma.Length;
-        long n = (long)batch * plane;
-        DropoutKernels.CheckSame(dy.Length, y.Length, batch * features * plane);
+        CheckShape(kernel, batch, plane);
+        long n = (long)batch * plane, values = n * features;
+        // All before the first write: a bad span must not leave dy or the gradients half updated.
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, values);
+        KernelChecks.Length(kernel, nameof(y), y.Length, values);
+        KernelChecks.Length(kernel, nameof(normalized), normalized.Length, values);
+        KernelChecks.Length(kernel, nameof(inverseStd), inverseStd.Length, features);
+        KernelChecks.Length(kernel, nameof(gammaGradient), gammaGradient.Length, features);
+        KernelChecks.Length(kernel, nameof(betaGradient), betaGradient.Length, features);
+        if (!dPrev.IsEmpty)
+        {
+            KernelChecks.Length(kernel, nameof(dPrev), dPrev.Length, values);
+            KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, values);
+        }
         for (int f = 0; f < features; f++)
         {
             double sumDz = 0, sumDzNormalized = 0;
@@ -164,6 +196,12 @@ public static class BatchNormKernels
             }
         }
     }
+
+    private static void CheckShape(string kernel, int batch, int plane)
+    {
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+        KernelChecks.NonNegative(kernel, nameof(plane), plane);
+    }
 }
 
 /// <summary>L1 and L2 penalties on a weight range.</summary>
@@ -180,7 +218,7 @@ public static class RegularizationKernels
     /// <summary>g += λ₁ sign(w) + λ₂ w.</summary>
     public static void AddGradient(ReadOnlySpan<float> weights, Span<float> gradients, float l1, float l2)
     {
-        DropoutKernels.CheckSame(weights.Length, gradients.Length, gradients.Length);
+        KernelChecks.Length("RegularizationKernels.AddGradient", nameof(gradients), gradients.Length, weights.Length);
         for (int i = 0; i < weights.Length; i++) gradients[i] += l1 * MathF.Sign(weights[i]) + l2 * weights[i];
     }
 }

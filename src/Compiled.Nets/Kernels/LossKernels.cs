@@ -14,7 +14,7 @@ public static class LossKernels
     public static float MeanSquaredError<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
         TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
     {
-        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        int width = CheckLengths("LossKernels.MeanSquaredError", y, t, dz, batch, sampleWeights);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
@@ -36,7 +36,7 @@ public static class LossKernels
     public static float BinaryCrossEntropy<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
         TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
     {
-        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        int width = CheckLengths("LossKernels.BinaryCrossEntropy", y, t, dz, batch, sampleWeights);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
@@ -59,7 +59,7 @@ public static class LossKernels
     public static float BinaryCrossEntropyLogistic(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
         float slope, ReadOnlySpan<float> sampleWeights = default)
     {
-        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        int width = CheckLengths("LossKernels.BinaryCrossEntropyLogistic", y, t, dz, batch, sampleWeights);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
@@ -84,7 +84,7 @@ public static class LossKernels
     public static float SoftmaxCrossEntropyOnProbabilities(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
         ReadOnlySpan<float> sampleWeights = default)
     {
-        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        int width = CheckLengths("LossKernels.SoftmaxCrossEntropyOnProbabilities", y, t, dz, batch, sampleWeights);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
@@ -108,7 +108,7 @@ public static class LossKernels
     public static float SoftmaxCrossEntropyOnLogits<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
         TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
     {
-        int width = CheckLengths(y, t, dz, batch, sampleWeights);
+        int width = CheckLengths("LossKernels.SoftmaxCrossEntropyOnLogits", y, t, dz, batch, sampleWeights);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
@@ -143,13 +143,13 @@ public static class LossKernels
         return sum;
     }
 
-    private static int CheckLengths(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch, ReadOnlySpan<float> sampleWeights)
+    private static int CheckLengths(string kernel, ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch, ReadOnlySpan<float> sampleWeights)
     {
-        if (t.Length != y.Length) throw new ArgumentException($"targets has length {t.Length}, but the outputs have {y.Length} values.", "targets");
-        if (dz.Length != y.Length) throw new ArgumentException($"dz has length {dz.Length}, but the outputs have {y.Length} values.", nameof(dz));
-        if (batch <= 0 || y.Length % batch != 0) throw new ArgumentException($"{y.Length} outputs are not a whole number of rows for a batch of {batch}.", nameof(batch));
-        if (!sampleWeights.IsEmpty && sampleWeights.Length != batch)
-            throw new ArgumentException($"sampleWeights has length {sampleWeights.Length}, but the batch has {batch} samples.", nameof(sampleWeights));
+        KernelChecks.Length(kernel, "targets", t.Length, y.Length);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, y.Length);
+        if (batch <= 0 || y.Length % batch != 0)
+            throw new ArgumentException($"{kernel}: {y.Length} outputs are not a whole number of rows for a batch of {batch}.", nameof(batch));
+        if (!sampleWeights.IsEmpty) KernelChecks.Length(kernel, nameof(sampleWeights), sampleWeights.Length, batch);
         return y.Length / batch;
     }
 }
@@ -160,6 +160,7 @@ public static class SoftmaxKernels
     /// <summary>Softmax of each row of <paramref name="rows"/> in place (max-subtracted for stability).</summary>
     public static void Forward(Span<float> rows, int width)
     {
+        KernelChecks.Positive("SoftmaxKernels.Forward", nameof(width), width); // a width of 0 would never step through the rows
         for (int start = 0; start + width <= rows.Length; start += width)
         {
             var row = rows.Slice(start, width);
@@ -178,6 +179,9 @@ public static class SoftmaxKernels
     /// </summary>
     public static void Backward(ReadOnlySpan<float> y, Span<float> gradient, int width)
     {
+        const string kernel = "SoftmaxKernels.Backward";
+        KernelChecks.Positive(kernel, nameof(width), width);
+        KernelChecks.Length(kernel, nameof(gradient), gradient.Length, y.Length);
         for (int start = 0; start + width <= y.Length; start += width)
         {
             var yr = y.Slice(start, width);

@@ -12,8 +12,11 @@ public static class PerceptronKernels
     public static int Update(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> output,
         Span<float> weights, Span<float> bias, float learningRate)
     {
-        if (weights.Length != bias.Length * input.Length)
-            throw new ArgumentException($"weights has length {weights.Length}, but {bias.Length} units of {input.Length} inputs need {bias.Length * input.Length}.", nameof(weights));
+        // All before the first update: a short target must not leave some units updated and the rest not.
+        const string kernel = "PerceptronKernels.Update";
+        KernelChecks.Length(kernel, nameof(weights), weights.Length, (long)bias.Length * input.Length);
+        KernelChecks.Length(kernel, nameof(target), target.Length, bias.Length);
+        KernelChecks.Length(kernel, nameof(output), output.Length, bias.Length);
         int mistakes = 0;
         for (int j = 0; j < bias.Length; j++)
         {

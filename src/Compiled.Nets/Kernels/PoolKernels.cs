@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -10,10 +11,37 @@ namespace Compiled.Nets.Kernels;
 public readonly record struct Pool2DShape(int Channels, int InHeight, int InWidth, int SizeHeight, int SizeWidth,
     int StrideHeight, int StrideWidth, int PadHeight = 0, int PadWidth = 0)
 {
-    public int OutHeight => (InHeight + 2 * PadHeight - SizeHeight) / StrideHeight + 1;
-    public int OutWidth => (InWidth + 2 * PadWidth - SizeWidth) / StrideWidth + 1;
-    public int InputSize => Channels * InHeight * InWidth;
-    public int OutputSize => Channels * OutHeight * OutWidth;
+    // Checked products, as Conv2DShape's: a shape beyond 32-bit lengths throws instead of wrapping (Validate says so).
+    public int OutHeight => checked((InHeight + 2 * PadHeight - SizeHeight) / StrideHeight + 1);
+    public int OutWidth => checked((InWidth + 2 * PadWidth - SizeWidth) / StrideWidth + 1);
+    public int InputSize => checked(Channels * InHeight * InWidth);
+    public int OutputSize => checked(Channels * OutHeight * OutWidth);
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> unless every size and stride is positive, the padding is not negative,
+    /// the window fits the padded input, and the sizes fit 32-bit lengths: the kernels' unchecked loops rely on it.
+    /// </summary>
+    public void Validate()
+    {
+        if (Channels <= 0 || InHeight <= 0 || InWidth <= 0 || SizeHeight <= 0 || SizeWidth <= 0 || StrideHeight <= 0 || StrideWidth <= 0
+            || PadHeight < 0 || PadWidth < 0)
+            throw new ArgumentException($"invalid pooling shape {Geometry}");
+        // In 64 bits, and before OutHeight: (N + 2P − F) / S + 1 truncates towards zero, so a window just larger than the input would give 1.
+        if ((long)InHeight + 2L * PadHeight < SizeHeight || (long)InWidth + 2L * PadWidth < SizeWidth)
+            throw new ArgumentException($"a {SizeHeight}×{SizeWidth} window does not fit a padded {(long)InHeight + 2L * PadHeight}×{(long)InWidth + 2L * PadWidth} input");
+        try
+        {
+            _ = InputSize + OutputSize;
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"the pooling {Geometry} has sizes beyond 32-bit lengths");
+        }
+    }
+
+    /// <summary>The geometry as the messages write it (not ToString, whose computed sizes may not exist for an invalid shape).</summary>
+    private string Geometry =>
+        $"{Channels}×{InHeight}×{InWidth}, {SizeHeight}×{SizeWidth} windows, stride {StrideHeight}×{StrideWidth}, padding {PadHeight}×{PadWidth}";
 }
 
 /// <summary>Max, average and global-average pooling, forward and backward, per sample and channel.</summary>
@@ -25,9 +53,11 @@ public static class PoolKernels
     /// </summary>
     public static void MaxForward(ReadOnlySpan<float> x, Span<float> y, Span<int> switches, int batch, Pool2DShape s)
     {
-        Check(x.Length, batch * s.InputSize, nameof(x));
-        Check(y.Length, batch * s.OutputSize, nameof(y));
-        Check(switches.Length, batch * s.OutputSize, nameof(switches));
+        const string kernel = "PoolKernels.MaxForward";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * s.InputSize);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(switches), switches.Length, (long)batch * s.OutputSize);
         int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
         if (s.PadHeight == 0 && s.PadWidth == 0)
         {
@@ -77,6 +107,8 @@ public static class PoolKernels
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref int s0 = ref MemoryMarshal.GetReference(switches);
         var evenColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        // Each output row reads two input rows, 2·OutWidth ≤ InWidth values each (the windows fit, stride 2).
+        Debug.Assert(2 * s.OutHeight <= s.InHeight && 2 * outWidth <= width, "the windows inside the plane");
         for (int bc = 0; bc < batch * s.Channels; bc++)
         {
             ref float input = ref Unsafe.Add(ref x0, bc * plane);
@@ -108,16 +140,23 @@ public static class PoolKernels
                     int at = rowStart + 2 * ox;
                     float best = Unsafe.Add(ref input, at);
                     int winner = at;
-                    foreach (int candidate in stackalloc int[] { at + 1, at + width, at + width + 1 })
-                    {
-                        float v = Unsafe.Add(ref input, candidate);
-                        if (v > best || float.IsNaN(v)) { best = v; winner = candidate; }
-                    }
+                    // Three calls, not a stackalloc'd list: a stackalloc in this loop grew the stack by every window of the batch.
+                    Consider(ref input, at + 1, ref best, ref winner);
+                    Consider(ref input, at + width, ref best, ref winner);
+                    Consider(ref input, at + width + 1, ref best, ref winner);
                     Unsafe.Add(ref y0, o + ox) = best;
                     Unsafe.Add(ref s0, o + ox) = winner;
                 }
             }
         }
+    }
+
+    /// <summary>Takes input[candidate] as the window's maximum when it is larger or NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Consider(ref float input, int candidate, ref float best, ref int winner)
+    {
+        float v = Unsafe.Add(ref input, candidate);
+        if (v > best || float.IsNaN(v)) { best = v; winner = candidate; }
     }
 
     /// <summary>Replaces the running maximum where <paramref name="candidate"/> is larger or NaN.</summary>
@@ -151,6 +190,9 @@ public static class PoolKernels
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref int s0 = ref MemoryMarshal.GetReference(switches);
+        // No padding: the last window ends inside the plane (Validate: the window fits), so no bound is tested per value.
+        Debug.Assert(((s.OutHeight - 1) * s.StrideHeight + s.SizeHeight - 1) * s.InWidth + (s.OutWidth - 1) * s.StrideWidth + s.SizeWidth - 1 < plane,
+            "the last window inside the plane");
         for (int bc = 0; bc < batch * s.Channels; bc++)
         {
             ref float input = ref Unsafe.Add(ref x0, bc * plane);
@@ -189,7 +231,9 @@ public static class PoolKernels
             MaxBackward(dy, switches, dx, batch, s);
             return;
         }
-        Check(yPrev.Length, batch * s.InputSize, nameof(yPrev));
+        const string kernel = "PoolKernels.MaxBackward";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, (long)batch * s.InputSize);
         MaxBackward(dy, switches, dx, batch, s);
         if (s.StrideHeight < s.SizeHeight || s.StrideWidth < s.SizeWidth)
         {
@@ -210,9 +254,31 @@ public static class PoolKernels
     /// <summary>dx (overwritten): each output's gradient goes to the input that won its window.</summary>
     public static void MaxBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> switches, Span<float> dx, int batch, Pool2DShape s)
     {
-        Check(dy.Length, batch * s.OutputSize, nameof(dy));
-        Check(switches.Length, batch * s.OutputSize, nameof(switches));
-        Check(dx.Length, batch * s.InputSize, nameof(dx));
+        const string kernel = "PoolKernels.MaxBackward";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(switches), switches.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * s.InputSize);
+        ScatterToWinners(dy, switches, dx, batch, s);
+    }
+
+    /// <summary>Max-unpooling: each value goes back to the position its max pooling chose; zeros elsewhere.</summary>
+    public static void MaxUnpool(ReadOnlySpan<float> y, ReadOnlySpan<int> switches, Span<float> x, int batch, Pool2DShape s)
+    {
+        const string kernel = "PoolKernels.MaxUnpool";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(switches), switches.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * s.InputSize);
+        ScatterToWinners(y, switches, x, batch, s);
+    }
+
+    /// <summary>
+    /// x = 0, then x[winner] += y for every output. The switches are the caller's data, so these writes keep their bounds
+    /// checks: a bad switch throws (or lands in another plane of x), never outside it.
+    /// </summary>
+    private static void ScatterToWinners(ReadOnlySpan<float> dy, ReadOnlySpan<int> switches, Span<float> dx, int batch, Pool2DShape s)
+    {
         dx.Clear();
         int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
         for (int bc = 0; bc < batch * s.Channels; bc++)
@@ -223,16 +289,14 @@ public static class PoolKernels
             }
     }
 
-    /// <summary>Max-unpooling: each value goes back to the position its max pooling chose; zeros elsewhere.</summary>
-    public static void MaxUnpool(ReadOnlySpan<float> y, ReadOnlySpan<int> switches, Span<float> x, int batch, Pool2DShape s) =>
-        MaxBackward(y, switches, x, batch, s);
-
     /// <summary>Max-unpooling's backward pass: dx[o] = dy[switch[o]] (the gradient at the position each value was placed).</summary>
     public static void MaxUnpoolBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> switches, Span<float> dx, int batch, Pool2DShape s)
     {
-        Check(dy.Length, batch * s.InputSize, nameof(dy));
-        Check(switches.Length, batch * s.OutputSize, nameof(switches));
-        Check(dx.Length, batch * s.OutputSize, nameof(dx));
+        const string kernel = "PoolKernels.MaxUnpoolBackward";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, (long)batch * s.InputSize);
+        KernelChecks.Length(kernel, nameof(switches), switches.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * s.OutputSize);
         int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
         for (int bc = 0; bc < batch * s.Channels; bc++)
             for (int o = 0; o < outPlane; o++)
@@ -245,8 +309,10 @@ public static class PoolKernels
     /// <summary>Average pooling, padding counted in the divisor (PyTorch's count_include_pad = true).</summary>
     public static void AverageForward(ReadOnlySpan<float> x, Span<float> y, int batch, Pool2DShape s)
     {
-        Check(x.Length, batch * s.InputSize, nameof(x));
-        Check(y.Length, batch * s.OutputSize, nameof(y));
+        const string kernel = "PoolKernels.AverageForward";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * s.InputSize);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * s.OutputSize);
         int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
         float inverse = 1f / (s.SizeHeight * s.SizeWidth);
         for (int bc = 0; bc < batch * s.Channels; bc++)
@@ -274,8 +340,10 @@ public static class PoolKernels
     /// <summary>dx (overwritten): each output's gradient spread evenly over its window.</summary>
     public static void AverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, Pool2DShape s)
     {
-        Check(dy.Length, batch * s.OutputSize, nameof(dy));
-        Check(dx.Length, batch * s.InputSize, nameof(dx));
+        const string kernel = "PoolKernels.AverageBackward";
+        CheckShape(kernel, batch, s);
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, (long)batch * s.OutputSize);
+        KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * s.InputSize);
         dx.Clear();
         int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
         float inverse = 1f / (s.SizeHeight * s.SizeWidth);
@@ -300,8 +368,10 @@ public static class PoolKernels
     /// <summary>Global average pooling: one mean per channel ([C, H, W] → [C]).</summary>
     public static void GlobalAverageForward(ReadOnlySpan<float> x, Span<float> y, int batch, int channels, int plane)
     {
-        Check(x.Length, batch * channels * plane, nameof(x));
-        Check(y.Length, batch * channels, nameof(y));
+        const string kernel = "PoolKernels.GlobalAverageForward";
+        CheckGlobalShape(kernel, batch, channels, plane);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * channels * plane);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * channels);
         for (int bc = 0; bc < batch * channels; bc++)
         {
             float sum = 0f;
@@ -312,13 +382,23 @@ public static class PoolKernels
 
     public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int channels, int plane)
     {
-        Check(dy.Length, batch * channels, nameof(dy));
-        Check(dx.Length, batch * channels * plane, nameof(dx));
+        const string kernel = "PoolKernels.GlobalAverageBackward";
+        CheckGlobalShape(kernel, batch, channels, plane);
+        KernelChecks.Length(kernel, nameof(dy), dy.Length, (long)batch * channels);
+        KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * channels * plane);
         for (int bc = 0; bc < batch * channels; bc++) dx.Slice(bc * plane, plane).Fill(dy[bc] / plane);
     }
 
-    private static void Check(int actual, int expected, string name)
+    private static void CheckShape(string kernel, int batch, Pool2DShape s)
     {
-        if (actual != expected) throw new ArgumentException($"{name} has length {actual}, but the pooling's shape needs {expected}.", name);
+        s.Validate();
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+    }
+
+    private static void CheckGlobalShape(string kernel, int batch, int channels, int plane)
+    {
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+        KernelChecks.NonNegative(kernel, nameof(channels), channels);
+        KernelChecks.NonNegative(kernel, nameof(plane), plane);
     }
 }

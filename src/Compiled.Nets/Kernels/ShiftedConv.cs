@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -27,22 +28,22 @@ internal static class ShiftedConv
     /// <summary>Whether this path pays for a shape (<see cref="Conv2DShape.Recommended"/>): it applies, with not too many wasted columns.</summary>
     public static bool Fits(Conv2DShape s) => Applies(s) && WideLength(s) <= MaxWaste * s.Positions;
 
-    public static int PaddedWidth(Conv2DShape s) => s.InWidth + 2 * s.PadWidth;
+    public static int PaddedWidth(Conv2DShape s) => checked(s.InWidth + 2 * s.PadWidth);
 
     /// <summary>
     /// Output rows at the padded width: OutHeight · Wp positions (OutWidth of each row kept), rounded up to whole 16-float
     /// vectors so the products need no ragged ends.
     /// </summary>
-    public static int WideLength(Conv2DShape s) => (s.OutHeight * PaddedWidth(s) + 15) / 16 * 16;
+    public static int WideLength(Conv2DShape s) => checked((s.OutHeight * PaddedWidth(s) + 15) / 16 * 16);
 
     /// <summary>
     /// A zero-bordered plane, plus the values the discarded columns of the last rows read past it (zeros), rounded up to
     /// whole vectors so every plane starts on a cache line.
     /// </summary>
     public static int PlaneLength(Conv2DShape s) =>
-        Round16((s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1 + WideLength(s) - s.OutHeight * PaddedWidth(s));
+        Round16(checked((s.InHeight + 2 * s.PadHeight) * PaddedWidth(s) + s.KernelWidth - 1 + WideLength(s) - s.OutHeight * PaddedWidth(s)));
 
-    private static int Round16(int floats) => (floats + 15) / 16 * 16;
+    private static int Round16(int floats) => checked((floats + 15) / 16 * 16);
 
     /// <summary>Samples whose planes the weight gradient holds at once, so each block's vector sums run over ≈ 2,048 positions.</summary>
     public static int WeightGradientSamples(Conv2DShape s) => Math.Clamp(2048 / WideLength(s), 1, 16);
@@ -53,8 +54,12 @@ internal static class ShiftedConv
     /// </summary>
     public static int ScratchLength(Conv2DShape s)
     {
-        int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, sample = groupIn * PlaneLength(s) + groupOut * WideLength(s);
-        return 16 + Round16(s.PatchLength) + Math.Max(WeightGradientSamples(s) * sample, sample + Round16(s.KernelWidth) + s.PatchLength * WideLength(s));
+        // Checked: Conv2DShape.Validate refuses a shape whose workspace does not fit a 32-bit length.
+        checked
+        {
+            int groupIn = s.InChannels / s.Groups, groupOut = s.OutChannels / s.Groups, sample = groupIn * PlaneLength(s) + groupOut * WideLength(s);
+            return 16 + Round16(s.PatchLength) + Math.Max(WeightGradientSamples(s) * sample, sample + Round16(s.KernelWidth) + s.PatchLength * WideLength(s));
+        }
     }
 
     /// <summary>
@@ -87,6 +92,7 @@ internal static class ShiftedConv
                 for (int ky = 0; ky < s.KernelHeight; ky++)
                     for (int kx = 0; kx < s.KernelWidth; kx++)
                         Offsets[tap++] = c * plane + ky * width + kx;
+            Debug.Assert(Offsets[tap - 1] + wide <= groupIn * plane, "the last tap's window inside one sample's planes");
         }
     }
 

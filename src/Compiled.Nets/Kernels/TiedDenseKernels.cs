@@ -13,10 +13,12 @@ public static class TiedDenseKernels
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, int n, int m, TAct activation) where TAct : struct, IActivation
     {
-        Check(x.Length, batch, n, nameof(x));
-        Check(w.Length, n, m, nameof(w));
-        Check(bias.Length, 1, m, nameof(bias));
-        Check(y.Length, batch, m, nameof(y));
+        const string kernel = "TiedDenseKernels.Forward";
+        CheckShape(kernel, batch, n, m);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * n);
+        KernelChecks.Length(kernel, nameof(w), w.Length, (long)n * m);
+        KernelChecks.Length(kernel, nameof(bias), bias.Length, m);
+        KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * m);
         for (int s = 0; s < batch; s++)
         {
             var row = y.Slice(s * m, m);
@@ -38,12 +40,14 @@ public static class TiedDenseKernels
     public static void Backward<TAct>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> dw, Span<float> db,
         Span<float> dx, int batch, int n, int m, TAct derivative) where TAct : struct, IActivation
     {
-        Check(dz.Length, batch, m, nameof(dz));
-        Check(x.Length, batch, n, nameof(x));
-        Check(w.Length, n, m, nameof(w));
-        Check(dw.Length, n, m, nameof(dw));
-        Check(db.Length, 1, m, nameof(db));
-        if (!dx.IsEmpty) Check(dx.Length, batch, n, nameof(dx));
+        const string kernel = "TiedDenseKernels.Backward";
+        CheckShape(kernel, batch, n, m);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * m);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * n);
+        KernelChecks.Length(kernel, nameof(w), w.Length, (long)n * m);
+        KernelChecks.Length(kernel, nameof(dw), dw.Length, (long)n * m);
+        KernelChecks.Length(kernel, nameof(db), db.Length, m);
+        if (!dx.IsEmpty) KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * n);
         for (int s = 0; s < batch; s++)
         {
             var d = dz.Slice(s * m, m);
@@ -65,9 +69,10 @@ public static class TiedDenseKernels
         }
     }
 
-    private static void Check(int actual, long rows, long columns, string name)
+    private static void CheckShape(string kernel, int batch, int n, int m)
     {
-        if (actual != rows * columns)
-            throw new ArgumentException($"{name} has {actual} values where {rows} × {columns} = {rows * columns} are needed", name);
+        KernelChecks.NonNegative(kernel, nameof(batch), batch);
+        KernelChecks.NonNegative(kernel, nameof(n), n);
+        KernelChecks.NonNegative(kernel, nameof(m), m);
     }
 }

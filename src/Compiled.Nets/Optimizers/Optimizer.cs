@@ -12,6 +12,7 @@ public abstract class Optimizer
 {
     private float _learningRate;
     private float[] _state = Array.Empty<float>();
+    private int _parameterCount = -1; // none seen yet
 
     protected Optimizer(float learningRate) => LearningRate = learningRate;
 
@@ -28,15 +29,23 @@ public abstract class Optimizer
     /// <summary>Floats of state per parameter (0 for plain SGD, 2 for Adam).</summary>
     protected abstract int StateSlotsPerParameter { get; }
 
-    /// <summary>Applies one update. The first call (or a different parameter count) allocates the state arena.</summary>
+    /// <summary>
+    /// Applies one update. The first call allocates the state arena; a call with a different parameter count (the same
+    /// optimizer given to a network of another size) starts over with a new zeroed arena and a step count of 0, so the
+    /// state always matches the parameters it updates. Two networks of the same size would share one state: give each
+    /// network its own optimizer.
+    /// </summary>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         if (gradients.Length != parameters.Length)
             throw new ArgumentException($"gradients has length {gradients.Length}, but there are {parameters.Length} parameters.", nameof(gradients));
-        int stateLength = StateSlotsPerParameter * parameters.Length;
-        if (_state.Length != stateLength)
+        long stateLength = (long)StateSlotsPerParameter * parameters.Length;
+        if (stateLength > Array.MaxLength)
+            throw new ArgumentException($"{parameters.Length} parameters need {stateLength} floats of {GetType().Name} state, more than an array holds.", nameof(parameters));
+        if (parameters.Length != _parameterCount)
         {
             _state = new float[stateLength];
+            _parameterCount = parameters.Length;
             StepCount = 0;
         }
         StepCount++;

@@ -6,10 +6,14 @@ namespace Compiled.Nets.Training;
 /// <summary>Settings of <see cref="Trainer.Fit(ITrainableNetwork, Compiled.Nets.Data.ClassificationData, FitOptions?, Compiled.Nets.Data.ClassificationData?, IProgress{TrainingProgress}?, System.Threading.CancellationToken)"/>; the defaults are Keras's where it has one.</summary>
 public sealed record FitOptions
 {
-    /// <summary>Passes over the training set.</summary>
+    /// <summary>Passes over the training set; positive.</summary>
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Samples per step. A last batch of a single sample is skipped (BatchNorm cannot train on one sample).</summary>
+    /// <summary>
+    /// Samples per step; positive. Larger than the training set, every epoch is one batch of all of it (as PyTorch's
+    /// DataLoader). A last batch of a single sample is skipped (BatchNorm cannot train on one sample), unless it is the
+    /// epoch's only batch: a training set of one sample trains on it.
+    /// </summary>
     public int BatchSize { get; init; } = 32;
 
     /// <summary>Shuffle the training set before every epoch (seeded by <see cref="Seed"/>).</summary>

@@ -14,38 +14,86 @@ public static class Trainer
     /// classes, the label itself, for binary cross-entropy). Validation loss and accuracy are measured at inference
     /// (no dropout, BatchNorm running statistics) after every epoch.
     /// </summary>
+    /// <remarks>
+    /// The data and the options are checked before the first step, so a mistake leaves the network as it was
+    /// (docs/training.md, "Edge cases and errors"): an empty training or validation set, labels outside the classes,
+    /// a NaN or infinite feature, class weights that do not fit the classes.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The data or the options cannot be trained on; nothing has changed.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the network keeps the parameters of the last step.</exception>
     public static TrainingHistory Fit(this ITrainableNetwork network, ClassificationData train, FitOptions? options = null,
         ClassificationData? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(train);
         options ??= new FitOptions();
+        options.Validate();
         var trainSet = Prepare(network, train, nameof(train));
         var validationSet = validation is null ? null : Prepare(network, validation, nameof(validation));
-        if (options.ClassWeights is { } weights && weights.Length != train.ClassCount)
-            throw new ArgumentException($"ClassWeights has {weights.Length} values, but the data has {train.ClassCount} classes.", nameof(options));
+        if (options.ClassWeights is { } weights) CheckClassWeights(weights, train);
         return Run(network, trainSet, validationSet, options, progress, cancellationToken);
     }
 
     /// <summary>Trains on any targets (regression, multi-label): rows of inputs and rows of targets, validation optional.</summary>
+    /// <remarks>
+    /// Checked before the first step as the other overload (docs/training.md): no samples, a partial row, a NaN or
+    /// infinite input or target. A network that refuses some targets (binary cross-entropy outside [0, 1]) is asked
+    /// about the first such sample before training, through <see cref="ITrainableNetwork.EvaluateLoss"/>.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The data or the options cannot be trained on; nothing has changed.</exception>
     public static TrainingHistory Fit(this ITrainableNetwork network, float[] inputs, float[] targets, FitOptions? options = null,
         (float[] Inputs, float[] Targets)? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
         options ??= new FitOptions();
+        options.Validate();
         if (options.ClassWeights is not null) throw new ArgumentException("ClassWeights need class labels: use the ClassificationData overload.", nameof(options));
-        int count = Guard.SampleCount(inputs.Length, targets.Length, network.InputLength, network.OutputLength);
-        var trainSet = new Samples(inputs, targets, null, count);
+        var trainSet = Prepare(network, inputs, targets, nameof(inputs), nameof(targets));
         Samples? validationSet = null;
         if (validation is { } v)
-            validationSet = new Samples(v.Inputs, v.Targets, null, Guard.SampleCount(v.Inputs.Length, v.Targets.Length, network.InputLength, network.OutputLength));
+        {
+            ArgumentNullException.ThrowIfNull(v.Inputs, "validation.Inputs");
+            ArgumentNullException.ThrowIfNull(v.Targets, "validation.Targets");
+            validationSet = Prepare(network, v.Inputs, v.Targets, "validation.Inputs", "validation.Targets");
+        }
+        AskAboutTargetsOutsideUnitRange(network, trainSet);
+        if (validationSet is not null) AskAboutTargetsOutsideUnitRange(network, validationSet);
         return Run(network, trainSet, validationSet, options, progress, cancellationToken);
     }
 
     private sealed record Samples(float[] Inputs, float[] Targets, int[]? Labels, int Count);
 
+    /// <summary>Raw rows, checked: whole samples, at least one, every value finite.</summary>
+    private static Samples Prepare(ITrainableNetwork network, float[] inputs, float[] targets, string inputsName, string targetsName)
+    {
+        int count = Guard.SampleCount(inputs.Length, targets.Length, network.InputLength, network.OutputLength);
+        if (count == 0)
+            throw new ArgumentException($"{inputsName} holds no samples: training and validation need at least one.", inputsName);
+        RequireFinite(inputs, network.InputLength, inputsName, "input");
+        RequireFinite(targets, network.OutputLength, targetsName, "target");
+        return new Samples(inputs, targets, null, count);
+    }
+
     private static Samples Prepare(ITrainableNetwork network, ClassificationData data, string name)
     {
+        // An empty validation set is refused rather than taken as none: its loss would be 0/0, and early stopping on NaN never improves.
+        if (data.Count == 0)
+            throw new ArgumentException($"{name} holds no samples: " + name switch
+            {
+                "train" => "training needs at least one.",
+                "validation" => "pass null for no validation.",
+                _ => "there is nothing to evaluate.",
+            }, name);
         if (data.FeatureCount != network.InputLength)
             throw new ArgumentException($"{name} has {data.FeatureCount} features per sample, but the network's input takes {network.InputLength}.", name);
+        // ClassificationData checks its labels when built, but its arrays are the caller's and may have changed since.
+        var labels = data.Labels;
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)data.ClassCount)
+                throw new ArgumentOutOfRangeException(name, labels[i], $"{name}: sample {i} has label {labels[i]}, outside the {data.ClassCount} classes [0, {data.ClassCount}).");
+        RequireFinite(data.Features, data.FeatureCount, name, "feature");
         float[] targets;
         if (network.OutputLength == data.ClassCount) targets = data.OneHotTargets();
         else if (network.OutputLength == 1 && data.ClassCount <= 2)
@@ -58,10 +106,50 @@ public static class Trainer
         return new Samples(data.Features, targets, data.Labels, data.Count);
     }
 
+    /// <summary>Throws for the first NaN or infinite value, naming its sample and its position in the row.</summary>
+    private static void RequireFinite(float[] rows, int width, string name, string what)
+    {
+        for (int i = 0; i < rows.Length; i++)
+            if (!float.IsFinite(rows[i]))
+                throw new ArgumentException($"{name}: {what} {i % width} of sample {i / width} is {rows[i]}; every {what} must be a finite number.", name);
+    }
+
+    /// <summary>
+    /// The class weights fit the classes: one per class, finite and not negative, and positive for every class the training
+    /// set holds (a batch of only zero-weighted samples has no weighted mean, and would stop training halfway).
+    /// </summary>
+    private static void CheckClassWeights(float[] weights, ClassificationData train)
+    {
+        if (weights.Length != train.ClassCount)
+            throw new ArgumentException($"ClassWeights has {weights.Length} values, but the data has {train.ClassCount} classes.", "options");
+        var counts = new int[train.ClassCount];
+        foreach (int label in train.Labels) counts[label]++;
+        for (int c = 0; c < weights.Length; c++)
+        {
+            if (!float.IsFinite(weights[c]) || weights[c] < 0f)
+                throw new ArgumentException($"ClassWeights[{c}] is {weights[c]}; class weights must be finite and not negative.", "options");
+            if (weights[c] == 0f && counts[c] > 0)
+                throw new ArgumentException($"ClassWeights[{c}] is 0, but class {c} has {counts[c]} training samples: a batch of them alone would weigh nothing.", "options");
+        }
+    }
+
+    /// <summary>
+    /// Lets the network refuse targets before the first step: the trainer does not know the loss, but a network trained
+    /// with binary cross-entropy refuses a target outside [0, 1], so the first such sample is evaluated once (at
+    /// inference, which changes nothing). Any other network just computes a loss for it.
+    /// </summary>
+    private static void AskAboutTargetsOutsideUnitRange(ITrainableNetwork network, Samples samples)
+    {
+        int width = network.OutputLength;
+        int index = Array.FindIndex(samples.Targets, t => t < 0f || t > 1f);
+        if (index < 0) return;
+        int sample = index / width;
+        network.EvaluateLoss(samples.Inputs.AsSpan(sample * network.InputLength, network.InputLength), samples.Targets.AsSpan(sample * width, width), 1);
+    }
+
     private static TrainingHistory Run(ITrainableNetwork network, Samples train, Samples? validation, FitOptions options,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        options.Validate();
         int inputLength = network.InputLength, outputLength = network.OutputLength;
         int batchSize = Math.Min(options.BatchSize, train.Count);
         int batches = (train.Count + batchSize - 1) / batchSize;
@@ -147,6 +235,8 @@ public static class Trainer
     /// <summary>Mean loss and accuracy at inference, in chunks so the network's buffers stay small.</summary>
     public static (float Loss, double Accuracy) Evaluate(ITrainableNetwork network, ClassificationData data)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
         var samples = Prepare(network, data, nameof(data));
         return Evaluate(network, samples);
     }
