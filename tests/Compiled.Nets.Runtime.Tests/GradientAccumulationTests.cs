@@ -46,7 +46,10 @@ public class GradientAccumulationTests
                     double scale = Math.Max(1, Math.Abs(start[d][i]) + calls * Math.Abs((double)single[d][i]));
                     double error = Math.Abs(destination[d][i] - expected) / scale;
                     worst = Math.Max(worst, error);
-                    Assert.True(error < 1e-5, $"{name}: destination {d}[{i}] after {calls} call(s) is {destination[d][i]}, expected {expected} (start {start[d][i]}, single {single[d][i]})");
+                    // The running sums of a long accumulation can be many times the final value (48 samples' dot products
+                    // of ±14 here), and every add into the destination rounds at their magnitude: 1e-5 of the final value
+                    // was within one standard deviation of that rounding. Overwriting instead of adding errs by |start|.
+                    Assert.True(error < 1e-4, $"{name}: destination {d}[{i}] after {calls} call(s) is {destination[d][i]}, expected {expected} (start {start[d][i]}, single {single[d][i]})");
                 }
         }
         _output.WriteLine($"{name}: start + 2 × gradient within {worst:E2} (relative)");

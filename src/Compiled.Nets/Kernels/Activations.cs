@@ -7,23 +7,49 @@ namespace Compiled.Nets.Kernels;
 /// <summary>
 /// An element-wise activation, as a struct so that generic kernels are specialised per activation
 /// by the JIT (no virtual call per element). Derivatives are expressed through the output y = f(z),
-/// so the backward pass needs only the stored outputs.
+/// so the backward pass needs only the stored outputs. Each vector form runs on any CPU: where its width is
+/// not accelerated it works on the halves (128 bits) or lane by lane (<see cref="ActivationLanes"/>), never on an
+/// emulated width; generated code calls the 256-bit form.
 /// </summary>
 public interface IActivation
 {
     float Apply(float z);
+    Vector128<float> Apply(Vector128<float> z);
     Vector256<float> Apply(Vector256<float> z);
     /// <summary>f′(z) written as a function of y = f(z).</summary>
     float Derivative(float y);
     /// <summary>f′(z) written as a function of y = f(z).</summary>
+    Vector128<float> Derivative(Vector128<float> y);
+    /// <summary>f′(z) written as a function of y = f(z).</summary>
     Vector256<float> Derivative(Vector256<float> y);
+}
+
+/// <summary>
+/// The activations' vector forms where their width is not accelerated: a 256-bit vector as two 128-bit ones (SSE-only
+/// x64, ARM64), a 128-bit vector lane by lane (no SIMD at all). Software-emulated vector arithmetic is far slower.
+/// </summary>
+internal static class ActivationLanes
+{
+    public static Vector256<float> Apply<TAct>(TAct activation, Vector256<float> z) where TAct : struct, IActivation =>
+        Vector256.Create(activation.Apply(z.GetLower()), activation.Apply(z.GetUpper()));
+
+    public static Vector256<float> Derivative<TAct>(TAct activation, Vector256<float> y) where TAct : struct, IActivation =>
+        Vector256.Create(activation.Derivative(y.GetLower()), activation.Derivative(y.GetUpper()));
+
+    public static Vector128<float> Apply<TAct>(TAct activation, Vector128<float> z) where TAct : struct, IActivation =>
+        Vector128.Create(activation.Apply(z.GetElement(0)), activation.Apply(z.GetElement(1)), activation.Apply(z.GetElement(2)), activation.Apply(z.GetElement(3)));
+
+    public static Vector128<float> Derivative<TAct>(TAct activation, Vector128<float> y) where TAct : struct, IActivation =>
+        Vector128.Create(activation.Derivative(y.GetElement(0)), activation.Derivative(y.GetElement(1)), activation.Derivative(y.GetElement(2)), activation.Derivative(y.GetElement(3)));
 }
 
 public readonly struct LinearActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Apply(Vector128<float> z) => z;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Apply(Vector256<float> z) => z;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Derivative(Vector128<float> y) => Vector128<float>.One;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One;
 }
 
@@ -34,11 +60,18 @@ public readonly struct LogisticActivation : IActivation
     public LogisticActivation(float slope) => _slope = slope;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => 1f / (1f + MathF.Exp(-_slope * z));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> z) =>
+    public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
+        Vector128<float>.One / (Vector128<float>.One + Vector128.Exp(z * Vector128.Create(-_slope)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(z * Vector256.Create(-_slope)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => _slope * y * (1f - y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Derivative(Vector256<float> y) => Vector256.Create(_slope) * y * (Vector256<float>.One - y);
+    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
+        Vector128.Create(_slope) * y * (Vector128<float>.One - y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
+        Vector256.Create(_slope) * y * (Vector256<float>.One - y);
 }
 
 /// <summary>tanh z; derivative 1 − y².</summary>
@@ -46,24 +79,43 @@ public readonly struct TanhActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => MathF.Tanh(z);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Apply(Vector128<float> z)
+    {
+        if (!Vector128.IsHardwareAccelerated) return ActivationLanes.Apply(this, z);
+        // tanh z = 1 − 2 / (e^(2z) + 1): saturates correctly at ±1 when e^(2z) over- or underflows.
+        var e = Vector128.Exp(z + z);
+        return Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z)
     {
+        if (!Vector256.IsHardwareAccelerated) return ActivationLanes.Apply(this, z);
         // tanh z = 1 − 2 / (e^(2z) + 1): saturates correctly at ±1 when e^(2z) over- or underflows.
         var e = Vector256.Exp(z + z);
         return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - y * y;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One - y * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - y * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector256<float>.One - y * y;
 }
 
 /// <summary>max(0, z); derivative 1 where y &gt; 0.</summary>
 public readonly struct ReLUActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : 0f;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Apply(Vector256<float> z) => Vector256.Max(z, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) : Vector128.Max(z, Vector128<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) : Vector256.Max(z, Vector256<float>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => y > 0f ? 1f : 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Derivative(Vector256<float> y) => Vector256.GreaterThan(y, Vector256<float>.Zero) & Vector256<float>.One;
+    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
+        Vector128.GreaterThan(y, Vector128<float>.Zero) & Vector128<float>.One;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
+        Vector256.GreaterThan(y, Vector256<float>.Zero) & Vector256<float>.One;
 }
 
 /// <summary>z for z &gt; 0, α z otherwise; derivative 1 or α.</summary>
@@ -73,11 +125,17 @@ public readonly struct LeakyReLUActivation : IActivation
     public LeakyReLUActivation(float alpha) => _alpha = alpha;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : _alpha * z;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> z) =>
+    public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
+        Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), z, z * Vector128.Create(_alpha));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * Vector256.Create(_alpha));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => y > 0f ? 1f : _alpha;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Derivative(Vector256<float> y) =>
+    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
+        Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(_alpha));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(_alpha));
 }
 
@@ -87,10 +145,16 @@ public readonly struct SoftplusActivation : IActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Apply(float z) => MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> z) =>
+    public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
+        Vector128.Max(z, Vector128<float>.Zero) + Vector128.Log(Vector128<float>.One + Vector128.Exp(-Vector128.Abs(z)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.Max(z, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + Vector256.Exp(-Vector256.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - MathF.Exp(-y);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One - Vector256.Exp(-y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - Vector128.Exp(-y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector256<float>.One - Vector256.Exp(-y);
 }
 
 /// <summary>1 for z ≥ 0, else 0. Its derivative is 0 almost everywhere, so it is trained by the perceptron rule.</summary>
@@ -98,8 +162,13 @@ public readonly struct HeavisideActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : 0f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> z) => Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero) & Vector256<float>.One;
+    public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
+        Vector128.GreaterThanOrEqual(z, Vector128<float>.Zero) & Vector128<float>.One;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
+        Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero) & Vector256<float>.One;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Derivative(Vector128<float> y) => Vector128<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.Zero;
 }
 
@@ -108,8 +177,12 @@ public readonly struct SignActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : -1f;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Apply(Vector256<float> z) =>
+    public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
+        Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(z, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(-1f));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(-1f));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Derivative(Vector128<float> y) => Vector128<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.Zero;
 }

@@ -28,8 +28,17 @@ internal static class ConvGemm
     public static void CombineRows<TRows>(ref float a, int aRow, int aColumn, ref float b, TRows bRows, ref float c, int m, int k, int n, bool accumulate)
         where TRows : IRowOffsets, allows ref struct
     {
+        if (Vector256.IsHardwareAccelerated) CombineRows<Vector256<float>, Vector256Width, TRows>(ref a, aRow, aColumn, ref b, bRows, ref c, m, k, n, accumulate);
+        else if (Vector128.IsHardwareAccelerated) CombineRows<Vector128<float>, Vector128Width, TRows>(ref a, aRow, aColumn, ref b, bRows, ref c, m, k, n, accumulate);
+        else CombineRows<float, ScalarWidth, TRows>(ref a, aRow, aColumn, ref b, bRows, ref c, m, k, n, accumulate);
+    }
+
+    internal static void CombineRows<TVector, TWidth, TRows>(ref float a, int aRow, int aColumn, ref float b, TRows bRows, ref float c, int m, int k, int n, bool accumulate)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+    {
         int i = 0;
         // AVX-512 has 32 registers: six rows × 32 columns keep 12 sums in them and load each B row once per six rows.
+        // (Only the 256-bit instantiation runs it: an AVX-512 machine always takes that width.)
         if (Vector512.IsHardwareAccelerated && n >= 32)
             for (; i + 6 <= m; i += 6)
             {
@@ -45,12 +54,12 @@ internal static class ConvGemm
                 }
                 if (j == n) continue;
                 // The remaining columns [j, n): rows 0–3 and 4–5 through the narrower blocks, on the column range's sub-matrices.
-                CombineFourRows(ref ai, aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, j), k, n - j, n, accumulate);
-                CombineTwoRows(ref Unsafe.Add(ref ai, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, 4 * n + j), k, n - j, n, accumulate);
+                CombineFourRows<TVector, TWidth, TRows>(ref ai, aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, j), k, n - j, n, accumulate);
+                CombineTwoRows<TVector, TWidth, TRows>(ref Unsafe.Add(ref ai, 4 * aRow), aRow, aColumn, ref Unsafe.Add(ref b, j), bRows, ref Unsafe.Add(ref ci, 4 * n + j), k, n - j, n, accumulate);
             }
-        for (; i + 4 <= m; i += 4) CombineFourRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
-        for (; i + 2 <= m; i += 2) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
-        if (i < m) CombineTwoRows(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate, single: true);
+        for (; i + 4 <= m; i += 4) CombineFourRows<TVector, TWidth, TRows>(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
+        for (; i + 2 <= m; i += 2) CombineTwoRows<TVector, TWidth, TRows>(ref Unsafe.Add(ref a, i * aRow), aRow, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate);
+        if (i < m) CombineTwoRows<TVector, TWidth, TRows>(ref Unsafe.Add(ref a, i * aRow), 0, aColumn, ref b, bRows, ref Unsafe.Add(ref c, i * n), k, n, n, accumulate, single: true);
     }
 
     /// <summary>Six rows of C, 32 columns at a time with AVX-512, up to the last whole 32 (the caller does the rest).</summary>
@@ -137,8 +146,8 @@ internal static class ConvGemm
     }
 
     /// <summary>Four rows of C over n columns; C's rows are <paramref name="stride"/> apart (n, or more for a column range).</summary>
-    private static void CombineFourRows<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate)
-        where TRows : IRowOffsets, allows ref struct
+    private static void CombineFourRows<TVector, TWidth, TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float a2 = ref Unsafe.Add(ref a1, aRow);
@@ -182,61 +191,63 @@ internal static class ConvGemm
                 s20.StoreUnsafe(ref c2, (nuint)j); s21.StoreUnsafe(ref c2, (nuint)(j + 16)); s30.StoreUnsafe(ref c3, (nuint)j); s31.StoreUnsafe(ref c3, (nuint)(j + 16));
             }
         }
-        for (; j + 16 <= n; j += 16)
+        // Two vectors per row (16 columns with AVX2, 8 with SSE or AdvSimd): eight sums.
+        int v = TWidth.Count;
+        for (; j + 2 * v <= n; j += 2 * v)
         {
-            Vector256<float> s00, s01, s10, s11, s20, s21, s30, s31;
+            TVector s00, s01, s10, s11, s20, s21, s30, s31;
             if (accumulate)
             {
-                s00 = Load(ref c0, j); s01 = Load(ref c0, j + 8); s10 = Load(ref c1, j); s11 = Load(ref c1, j + 8);
-                s20 = Load(ref c2, j); s21 = Load(ref c2, j + 8); s30 = Load(ref c3, j); s31 = Load(ref c3, j + 8);
+                s00 = TWidth.Load(ref c0, j); s01 = TWidth.Load(ref c0, j + v); s10 = TWidth.Load(ref c1, j); s11 = TWidth.Load(ref c1, j + v);
+                s20 = TWidth.Load(ref c2, j); s21 = TWidth.Load(ref c2, j + v); s30 = TWidth.Load(ref c3, j); s31 = TWidth.Load(ref c3, j + v);
             }
             else
             {
-                s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = Vector256<float>.Zero;
+                s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = TWidth.Zero;
             }
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
                 ref float row = ref Unsafe.Add(ref bj, bRows.Offset(p));
-                var b0 = Vector256.LoadUnsafe(ref row);
-                var b1 = Vector256.LoadUnsafe(ref row, 8);
+                var b0 = TWidth.Load(ref row, 0);
+                var b1 = TWidth.Load(ref row, v);
                 int at = p * aColumn;
-                var w = Vector256.Create(Unsafe.Add(ref a0, at));
-                s00 = Vector256.FusedMultiplyAdd(w, b0, s00); s01 = Vector256.FusedMultiplyAdd(w, b1, s01);
-                w = Vector256.Create(Unsafe.Add(ref a1, at));
-                s10 = Vector256.FusedMultiplyAdd(w, b0, s10); s11 = Vector256.FusedMultiplyAdd(w, b1, s11);
-                w = Vector256.Create(Unsafe.Add(ref a2, at));
-                s20 = Vector256.FusedMultiplyAdd(w, b0, s20); s21 = Vector256.FusedMultiplyAdd(w, b1, s21);
-                w = Vector256.Create(Unsafe.Add(ref a3, at));
-                s30 = Vector256.FusedMultiplyAdd(w, b0, s30); s31 = Vector256.FusedMultiplyAdd(w, b1, s31);
+                var w = TWidth.Broadcast(Unsafe.Add(ref a0, at));
+                s00 = TWidth.MultiplyAdd(w, b0, s00); s01 = TWidth.MultiplyAdd(w, b1, s01);
+                w = TWidth.Broadcast(Unsafe.Add(ref a1, at));
+                s10 = TWidth.MultiplyAdd(w, b0, s10); s11 = TWidth.MultiplyAdd(w, b1, s11);
+                w = TWidth.Broadcast(Unsafe.Add(ref a2, at));
+                s20 = TWidth.MultiplyAdd(w, b0, s20); s21 = TWidth.MultiplyAdd(w, b1, s21);
+                w = TWidth.Broadcast(Unsafe.Add(ref a3, at));
+                s30 = TWidth.MultiplyAdd(w, b0, s30); s31 = TWidth.MultiplyAdd(w, b1, s31);
             }
-            Store(s00, ref c0, j); Store(s01, ref c0, j + 8); Store(s10, ref c1, j); Store(s11, ref c1, j + 8);
-            Store(s20, ref c2, j); Store(s21, ref c2, j + 8); Store(s30, ref c3, j); Store(s31, ref c3, j + 8);
+            TWidth.Store(s00, ref c0, j); TWidth.Store(s01, ref c0, j + v); TWidth.Store(s10, ref c1, j); TWidth.Store(s11, ref c1, j + v);
+            TWidth.Store(s20, ref c2, j); TWidth.Store(s21, ref c2, j + v); TWidth.Store(s30, ref c3, j); TWidth.Store(s31, ref c3, j + v);
         }
-        // The last columns: 8 at a time; a ragged end recomputes the last full 8 when overwriting (same values twice).
+        // The last columns a vector at a time; a ragged end recomputes the last full vector when overwriting (same values twice).
         while (j < n)
         {
-            if (j + 8 > n)
+            if (j + v > n)
             {
-                if (accumulate || n < 8) break;
-                j = n - 8;
+                if (accumulate || n < v) break;
+                j = n - v;
             }
-            var s0 = accumulate ? Load(ref c0, j) : Vector256<float>.Zero;
-            var s1 = accumulate ? Load(ref c1, j) : Vector256<float>.Zero;
-            var s2 = accumulate ? Load(ref c2, j) : Vector256<float>.Zero;
-            var s3 = accumulate ? Load(ref c3, j) : Vector256<float>.Zero;
+            var s0 = accumulate ? TWidth.Load(ref c0, j) : TWidth.Zero;
+            var s1 = accumulate ? TWidth.Load(ref c1, j) : TWidth.Zero;
+            var s2 = accumulate ? TWidth.Load(ref c2, j) : TWidth.Zero;
+            var s3 = accumulate ? TWidth.Load(ref c3, j) : TWidth.Zero;
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, bRows.Offset(p)));
+                var u = TWidth.Load(ref bj, bRows.Offset(p));
                 int at = p * aColumn;
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
-                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, at)), v, s2);
-                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, at)), v, s3);
+                s0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, at)), u, s0);
+                s1 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a1, at)), u, s1);
+                s2 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a2, at)), u, s2);
+                s3 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a3, at)), u, s3);
             }
-            Store(s0, ref c0, j); Store(s1, ref c1, j); Store(s2, ref c2, j); Store(s3, ref c3, j);
-            j += 8;
+            TWidth.Store(s0, ref c0, j); TWidth.Store(s1, ref c1, j); TWidth.Store(s2, ref c2, j); TWidth.Store(s3, ref c3, j);
+            j += v;
         }
         for (; j < n; j++)
         {
@@ -244,72 +255,73 @@ internal static class ConvGemm
             float s2 = accumulate ? Unsafe.Add(ref c2, j) : 0f, s3 = accumulate ? Unsafe.Add(ref c3, j) : 0f;
             for (int p = 0; p < k; p++)
             {
-                float v = Unsafe.Add(ref b, bRows.Offset(p) + j);
+                float u = Unsafe.Add(ref b, bRows.Offset(p) + j);
                 int at = p * aColumn;
-                s0 += Unsafe.Add(ref a0, at) * v; s1 += Unsafe.Add(ref a1, at) * v;
-                s2 += Unsafe.Add(ref a2, at) * v; s3 += Unsafe.Add(ref a3, at) * v;
+                s0 += Unsafe.Add(ref a0, at) * u; s1 += Unsafe.Add(ref a1, at) * u;
+                s2 += Unsafe.Add(ref a2, at) * u; s3 += Unsafe.Add(ref a3, at) * u;
             }
             Unsafe.Add(ref c0, j) = s0; Unsafe.Add(ref c1, j) = s1; Unsafe.Add(ref c2, j) = s2; Unsafe.Add(ref c3, j) = s3;
         }
     }
 
     /// <summary>Two rows (or one, with <paramref name="single"/>: the second is computed from row 0 again and not stored).</summary>
-    private static void CombineTwoRows<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate, bool single = false)
-        where TRows : IRowOffsets, allows ref struct
+    private static void CombineTwoRows<TVector, TWidth, TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride,
+        bool accumulate, bool single = false) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float c1 = ref single ? ref c0 : ref Unsafe.Add(ref c0, stride);
+        int v = TWidth.Count;
         int j = 0;
-        for (; j + 16 <= n; j += 16)
+        for (; j + 2 * v <= n; j += 2 * v)
         {
-            var s00 = accumulate ? Load(ref c0, j) : Vector256<float>.Zero;
-            var s01 = accumulate ? Load(ref c0, j + 8) : Vector256<float>.Zero;
-            var s10 = accumulate && !single ? Load(ref c1, j) : Vector256<float>.Zero;
-            var s11 = accumulate && !single ? Load(ref c1, j + 8) : Vector256<float>.Zero;
+            var s00 = accumulate ? TWidth.Load(ref c0, j) : TWidth.Zero;
+            var s01 = accumulate ? TWidth.Load(ref c0, j + v) : TWidth.Zero;
+            var s10 = accumulate && !single ? TWidth.Load(ref c1, j) : TWidth.Zero;
+            var s11 = accumulate && !single ? TWidth.Load(ref c1, j + v) : TWidth.Zero;
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
                 ref float row = ref Unsafe.Add(ref bj, bRows.Offset(p));
-                var b0 = Vector256.LoadUnsafe(ref row);
-                var b1 = Vector256.LoadUnsafe(ref row, 8);
+                var b0 = TWidth.Load(ref row, 0);
+                var b1 = TWidth.Load(ref row, v);
                 int at = p * aColumn;
-                var w = Vector256.Create(Unsafe.Add(ref a0, at));
-                s00 = Vector256.FusedMultiplyAdd(w, b0, s00); s01 = Vector256.FusedMultiplyAdd(w, b1, s01);
-                w = Vector256.Create(Unsafe.Add(ref a1, at));
-                s10 = Vector256.FusedMultiplyAdd(w, b0, s10); s11 = Vector256.FusedMultiplyAdd(w, b1, s11);
+                var w = TWidth.Broadcast(Unsafe.Add(ref a0, at));
+                s00 = TWidth.MultiplyAdd(w, b0, s00); s01 = TWidth.MultiplyAdd(w, b1, s01);
+                w = TWidth.Broadcast(Unsafe.Add(ref a1, at));
+                s10 = TWidth.MultiplyAdd(w, b0, s10); s11 = TWidth.MultiplyAdd(w, b1, s11);
             }
-            if (!single) { Store(s10, ref c1, j); Store(s11, ref c1, j + 8); }
-            Store(s00, ref c0, j); Store(s01, ref c0, j + 8);
+            if (!single) { TWidth.Store(s10, ref c1, j); TWidth.Store(s11, ref c1, j + v); }
+            TWidth.Store(s00, ref c0, j); TWidth.Store(s01, ref c0, j + v);
         }
         while (j < n)
         {
-            if (j + 8 > n)
+            if (j + v > n)
             {
-                if (accumulate || n < 8) break;
-                j = n - 8;
+                if (accumulate || n < v) break;
+                j = n - v;
             }
-            var s0 = accumulate ? Load(ref c0, j) : Vector256<float>.Zero;
-            var s1 = accumulate && !single ? Load(ref c1, j) : Vector256<float>.Zero;
+            var s0 = accumulate ? TWidth.Load(ref c0, j) : TWidth.Zero;
+            var s1 = accumulate && !single ? TWidth.Load(ref c1, j) : TWidth.Zero;
             ref float bj = ref Unsafe.Add(ref b, j);
             for (int p = 0; p < k; p++)
             {
-                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref bj, bRows.Offset(p)));
+                var u = TWidth.Load(ref bj, bRows.Offset(p));
                 int at = p * aColumn;
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, at)), v, s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, at)), v, s1);
+                s0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, at)), u, s0);
+                s1 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a1, at)), u, s1);
             }
-            if (!single) Store(s1, ref c1, j);
-            Store(s0, ref c0, j);
-            j += 8;
+            if (!single) TWidth.Store(s1, ref c1, j);
+            TWidth.Store(s0, ref c0, j);
+            j += v;
         }
         for (; j < n; j++)
         {
             float s0 = accumulate ? Unsafe.Add(ref c0, j) : 0f, s1 = accumulate && !single ? Unsafe.Add(ref c1, j) : 0f;
             for (int p = 0; p < k; p++)
             {
-                float v = Unsafe.Add(ref b, bRows.Offset(p) + j);
-                s0 += Unsafe.Add(ref a0, p * aColumn) * v;
-                s1 += Unsafe.Add(ref a1, p * aColumn) * v;
+                float u = Unsafe.Add(ref b, bRows.Offset(p) + j);
+                s0 += Unsafe.Add(ref a0, p * aColumn) * u;
+                s1 += Unsafe.Add(ref a1, p * aColumn) * u;
             }
             if (!single) Unsafe.Add(ref c1, j) = s1;
             Unsafe.Add(ref c0, j) = s0;
@@ -327,6 +339,17 @@ internal static class ConvGemm
     public static void DotRows<TRows>(ref float a, ref float b, TRows bRows, ref float c, int m, int rows, int n, bool accumulate)
         where TRows : IRowOffsets, allows ref struct
     {
+        // AVX-512 halves the loads per multiply-add of these long rows.
+        if (Vector512.IsHardwareAccelerated) DotRows<Vector512<float>, Vector512Width, TRows>(ref a, ref b, bRows, ref c, m, rows, n, accumulate);
+        else if (Vector256.IsHardwareAccelerated) DotRows<Vector256<float>, Vector256Width, TRows>(ref a, ref b, bRows, ref c, m, rows, n, accumulate);
+        else if (Vector128.IsHardwareAccelerated) DotRows<Vector128<float>, Vector128Width, TRows>(ref a, ref b, bRows, ref c, m, rows, n, accumulate);
+        else DotRows<float, ScalarWidth, TRows>(ref a, ref b, bRows, ref c, m, rows, n, accumulate);
+    }
+
+    internal static void DotRows<TVector, TWidth, TRows>(ref float a, ref float b, TRows bRows, ref float c, int m, int rows, int n, bool accumulate)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+    {
+        int v = TWidth.Count;
         int i = 0;
         for (; i + 2 <= m; i += 2)
         {
@@ -339,47 +362,24 @@ internal static class ConvGemm
                 ref float b1 = ref Unsafe.Add(ref b, bRows.Offset(j + 1));
                 ref float b2 = ref Unsafe.Add(ref b, bRows.Offset(j + 2));
                 ref float b3 = ref Unsafe.Add(ref b, bRows.Offset(j + 3));
-                var s00 = Vector256<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
-                var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
+                TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00;
+                TVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
                 int p = 0;
-                if (Vector512.IsHardwareAccelerated && n >= 16)
+                for (; p + v <= n; p += v)
                 {
-                    // AVX-512: 16 positions per step, folded into the 256-bit sums below.
-                    var w00 = Vector512<float>.Zero; var w01 = w00; var w02 = w00; var w03 = w00;
-                    var w10 = w00; var w11 = w00; var w12 = w00; var w13 = w00;
-                    for (; p + 16 <= n; p += 16)
-                    {
-                        var x0 = Load512(ref a0, p);
-                        var x1 = Load512(ref a1, p);
-                        var y = Load512(ref b0, p);
-                        w00 = Vector512.FusedMultiplyAdd(x0, y, w00); w10 = Vector512.FusedMultiplyAdd(x1, y, w10);
-                        y = Load512(ref b1, p);
-                        w01 = Vector512.FusedMultiplyAdd(x0, y, w01); w11 = Vector512.FusedMultiplyAdd(x1, y, w11);
-                        y = Load512(ref b2, p);
-                        w02 = Vector512.FusedMultiplyAdd(x0, y, w02); w12 = Vector512.FusedMultiplyAdd(x1, y, w12);
-                        y = Load512(ref b3, p);
-                        w03 = Vector512.FusedMultiplyAdd(x0, y, w03); w13 = Vector512.FusedMultiplyAdd(x1, y, w13);
-                    }
-                    s00 = w00.GetLower() + w00.GetUpper(); s01 = w01.GetLower() + w01.GetUpper();
-                    s02 = w02.GetLower() + w02.GetUpper(); s03 = w03.GetLower() + w03.GetUpper();
-                    s10 = w10.GetLower() + w10.GetUpper(); s11 = w11.GetLower() + w11.GetUpper();
-                    s12 = w12.GetLower() + w12.GetUpper(); s13 = w13.GetLower() + w13.GetUpper();
+                    var x0 = TWidth.Load(ref a0, p);
+                    var x1 = TWidth.Load(ref a1, p);
+                    var y = TWidth.Load(ref b0, p);
+                    s00 = TWidth.MultiplyAdd(x0, y, s00); s10 = TWidth.MultiplyAdd(x1, y, s10);
+                    y = TWidth.Load(ref b1, p);
+                    s01 = TWidth.MultiplyAdd(x0, y, s01); s11 = TWidth.MultiplyAdd(x1, y, s11);
+                    y = TWidth.Load(ref b2, p);
+                    s02 = TWidth.MultiplyAdd(x0, y, s02); s12 = TWidth.MultiplyAdd(x1, y, s12);
+                    y = TWidth.Load(ref b3, p);
+                    s03 = TWidth.MultiplyAdd(x0, y, s03); s13 = TWidth.MultiplyAdd(x1, y, s13);
                 }
-                for (; p + 8 <= n; p += 8)
-                {
-                    var x0 = Load(ref a0, p);
-                    var x1 = Load(ref a1, p);
-                    var y = Load(ref b0, p);
-                    s00 = Vector256.FusedMultiplyAdd(x0, y, s00); s10 = Vector256.FusedMultiplyAdd(x1, y, s10);
-                    y = Load(ref b1, p);
-                    s01 = Vector256.FusedMultiplyAdd(x0, y, s01); s11 = Vector256.FusedMultiplyAdd(x1, y, s11);
-                    y = Load(ref b2, p);
-                    s02 = Vector256.FusedMultiplyAdd(x0, y, s02); s12 = Vector256.FusedMultiplyAdd(x1, y, s12);
-                    y = Load(ref b3, p);
-                    s03 = Vector256.FusedMultiplyAdd(x0, y, s03); s13 = Vector256.FusedMultiplyAdd(x1, y, s13);
-                }
-                float t00 = Vector256.Sum(s00), t01 = Vector256.Sum(s01), t02 = Vector256.Sum(s02), t03 = Vector256.Sum(s03);
-                float t10 = Vector256.Sum(s10), t11 = Vector256.Sum(s11), t12 = Vector256.Sum(s12), t13 = Vector256.Sum(s13);
+                float t00 = TWidth.Sum(s00), t01 = TWidth.Sum(s01), t02 = TWidth.Sum(s02), t03 = TWidth.Sum(s03);
+                float t10 = TWidth.Sum(s10), t11 = TWidth.Sum(s11), t12 = TWidth.Sum(s12), t13 = TWidth.Sum(s13);
                 for (; p < n; p++)
                 {
                     float x0 = Unsafe.Add(ref a0, p), x1 = Unsafe.Add(ref a1, p);
@@ -395,14 +395,14 @@ internal static class ConvGemm
             for (; j < rows; j++)
             {
                 ref float bj = ref Unsafe.Add(ref b, bRows.Offset(j));
-                Put(ref c, i * rows + j, Dot(ref a0, ref bj, n), accumulate);
-                Put(ref c, (i + 1) * rows + j, Dot(ref a1, ref bj, n), accumulate);
+                Put(ref c, i * rows + j, Dot<TVector, TWidth>(ref a0, ref bj, n), accumulate);
+                Put(ref c, (i + 1) * rows + j, Dot<TVector, TWidth>(ref a1, ref bj, n), accumulate);
             }
         }
         for (; i < m; i++)
         {
             ref float ai = ref Unsafe.Add(ref a, i * n);
-            for (int j = 0; j < rows; j++) Put(ref c, i * rows + j, Dot(ref ai, ref Unsafe.Add(ref b, bRows.Offset(j)), n), accumulate);
+            for (int j = 0; j < rows; j++) Put(ref c, i * rows + j, Dot<TVector, TWidth>(ref ai, ref Unsafe.Add(ref b, bRows.Offset(j)), n), accumulate);
         }
     }
 
@@ -416,7 +416,9 @@ internal static class ConvGemm
     {
         if (!Vector512.IsHardwareAccelerated)
         {
-            DotRowsAcross256(ref a, aSample, ref b, bSample, bRows, ref c, m, rows, n, samples, accumulate);
+            if (Vector256.IsHardwareAccelerated) DotRowsAcross<Vector256<float>, Vector256Width, TRows>(ref a, aSample, ref b, bSample, bRows, ref c, m, rows, n, samples, accumulate);
+            else if (Vector128.IsHardwareAccelerated) DotRowsAcross<Vector128<float>, Vector128Width, TRows>(ref a, aSample, ref b, bSample, bRows, ref c, m, rows, n, samples, accumulate);
+            else DotRowsAcross<float, ScalarWidth, TRows>(ref a, aSample, ref b, bSample, bRows, ref c, m, rows, n, samples, accumulate);
             return;
         }
         // Blocks of 4 × 4 (16 sums, 8 loads per 16 multiply-adds); the ragged edges in blocks of 2 or 1 A rows and 1 B row.
@@ -509,38 +511,38 @@ internal static class ConvGemm
         Put(ref c, 1, Vector512.Sum(s1), accumulate); Put(ref c, 2, Vector512.Sum(s2), accumulate); Put(ref c, 3, Vector512.Sum(s3), accumulate);
     }
 
-    /// <summary><see cref="DotRowsAcross"/> on machines without AVX-512: 2 × 4 blocks of 256-bit sums, the edges one dot product at a time.</summary>
-    private static void DotRowsAcross256<TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
-        int m, int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    /// <summary><see cref="DotRowsAcross"/> on machines without AVX-512: 2 × 4 blocks of vector sums, the edges one dot product at a time.</summary>
+    internal static void DotRowsAcross<TVector, TWidth, TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
+        int m, int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
         int i = 0;
         for (; i + 2 <= m; i += 2)
         {
             int j = 0;
             for (; j + 4 <= rows; j += 4)
-                DotBlock2x4(ref Unsafe.Add(ref a, i * n), aSample, ref b, bSample, bRows, j, ref Unsafe.Add(ref c, i * rows + j), rows, n, samples, accumulate);
+                DotBlock2x4<TVector, TWidth, TRows>(ref Unsafe.Add(ref a, i * n), aSample, ref b, bSample, bRows, j, ref Unsafe.Add(ref c, i * rows + j), rows, n, samples, accumulate);
             for (; j < rows; j++)
-                for (int r = i; r < i + 2; r++) DotAcross(ref a, aSample, ref b, bSample, bRows, r, j, ref c, rows, n, samples, accumulate);
+                for (int r = i; r < i + 2; r++) DotAcross<TVector, TWidth, TRows>(ref a, aSample, ref b, bSample, bRows, r, j, ref c, rows, n, samples, accumulate);
         }
         for (; i < m; i++)
-            for (int j = 0; j < rows; j++) DotAcross(ref a, aSample, ref b, bSample, bRows, i, j, ref c, rows, n, samples, accumulate);
+            for (int j = 0; j < rows; j++) DotAcross<TVector, TWidth, TRows>(ref a, aSample, ref b, bSample, bRows, i, j, ref c, rows, n, samples, accumulate);
     }
 
-    private static void DotAcross<TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, int i, int j, ref float c,
-        int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    private static void DotAcross<TVector, TWidth, TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, int i, int j, ref float c,
+        int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
         float sum = 0f;
         for (int s = 0; s < samples; s++)
-            sum += Dot(ref Unsafe.Add(ref a, s * aSample + i * n), ref Unsafe.Add(ref b, s * bSample + bRows.Offset(j)), n);
+            sum += Dot<TVector, TWidth>(ref Unsafe.Add(ref a, s * aSample + i * n), ref Unsafe.Add(ref b, s * bSample + bRows.Offset(j)), n);
         Put(ref c, i * rows + j, sum, accumulate);
     }
 
-    /// <summary>Two A rows × four B rows with 256-bit vectors (machines without AVX-512): 8 sums in 16 registers.</summary>
-    private static void DotBlock2x4<TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
-        int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+    /// <summary>Two A rows × four B rows (machines without AVX-512): 8 sums in 16 registers; n is a multiple of the width.</summary>
+    private static void DotBlock2x4<TVector, TWidth, TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
+        int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
-        var s00 = Vector256<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
-        var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
+        TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00;
+        TVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         int o0 = bRows.Offset(j), o1 = bRows.Offset(j + 1), o2 = bRows.Offset(j + 2), o3 = bRows.Offset(j + 3);
         for (int s = 0; s < samples; s++)
         {
@@ -551,37 +553,47 @@ internal static class ConvGemm
             ref float y1 = ref Unsafe.Add(ref bs, o1);
             ref float y2 = ref Unsafe.Add(ref bs, o2);
             ref float y3 = ref Unsafe.Add(ref bs, o3);
-            for (int p = 0; p < n; p += 8)
+            for (int p = 0; p < n; p += TWidth.Count)
             {
-                var v0 = Load(ref x0, p);
-                var v1 = Load(ref x1, p);
-                var u = Load(ref y0, p);
-                s00 = Vector256.FusedMultiplyAdd(v0, u, s00); s10 = Vector256.FusedMultiplyAdd(v1, u, s10);
-                u = Load(ref y1, p);
-                s01 = Vector256.FusedMultiplyAdd(v0, u, s01); s11 = Vector256.FusedMultiplyAdd(v1, u, s11);
-                u = Load(ref y2, p);
-                s02 = Vector256.FusedMultiplyAdd(v0, u, s02); s12 = Vector256.FusedMultiplyAdd(v1, u, s12);
-                u = Load(ref y3, p);
-                s03 = Vector256.FusedMultiplyAdd(v0, u, s03); s13 = Vector256.FusedMultiplyAdd(v1, u, s13);
+                var v0 = TWidth.Load(ref x0, p);
+                var v1 = TWidth.Load(ref x1, p);
+                var u = TWidth.Load(ref y0, p);
+                s00 = TWidth.MultiplyAdd(v0, u, s00); s10 = TWidth.MultiplyAdd(v1, u, s10);
+                u = TWidth.Load(ref y1, p);
+                s01 = TWidth.MultiplyAdd(v0, u, s01); s11 = TWidth.MultiplyAdd(v1, u, s11);
+                u = TWidth.Load(ref y2, p);
+                s02 = TWidth.MultiplyAdd(v0, u, s02); s12 = TWidth.MultiplyAdd(v1, u, s12);
+                u = TWidth.Load(ref y3, p);
+                s03 = TWidth.MultiplyAdd(v0, u, s03); s13 = TWidth.MultiplyAdd(v1, u, s13);
             }
         }
         ref float c1 = ref Unsafe.Add(ref c0, rows);
-        Put(ref c0, 0, Vector256.Sum(s00), accumulate); Put(ref c0, 1, Vector256.Sum(s01), accumulate); Put(ref c0, 2, Vector256.Sum(s02), accumulate); Put(ref c0, 3, Vector256.Sum(s03), accumulate);
-        Put(ref c1, 0, Vector256.Sum(s10), accumulate); Put(ref c1, 1, Vector256.Sum(s11), accumulate); Put(ref c1, 2, Vector256.Sum(s12), accumulate); Put(ref c1, 3, Vector256.Sum(s13), accumulate);
+        Put(ref c0, 0, TWidth.Sum(s00), accumulate); Put(ref c0, 1, TWidth.Sum(s01), accumulate); Put(ref c0, 2, TWidth.Sum(s02), accumulate); Put(ref c0, 3, TWidth.Sum(s03), accumulate);
+        Put(ref c1, 0, TWidth.Sum(s10), accumulate); Put(ref c1, 1, TWidth.Sum(s11), accumulate); Put(ref c1, 2, TWidth.Sum(s12), accumulate); Put(ref c1, 3, TWidth.Sum(s13), accumulate);
     }
 
+    /// <summary>Σ x[p]·y[p] over n values.</summary>
     public static float Dot(ref float x, ref float y, int n)
     {
-        var s0 = Vector256<float>.Zero;
-        var s1 = Vector256<float>.Zero;
+        if (Vector256.IsHardwareAccelerated) return Dot<Vector256<float>, Vector256Width>(ref x, ref y, n);
+        if (Vector128.IsHardwareAccelerated) return Dot<Vector128<float>, Vector128Width>(ref x, ref y, n);
+        return Dot<float, ScalarWidth>(ref x, ref y, n);
+    }
+
+    /// <summary>Two vector sums (two chains of multiply-adds in flight), then one vector, then the scalar tail.</summary>
+    private static float Dot<TVector, TWidth>(ref float x, ref float y, int n) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        int v = TWidth.Count;
+        var s0 = TWidth.Zero;
+        var s1 = TWidth.Zero;
         int p = 0;
-        for (; p + 16 <= n; p += 16)
+        for (; p + 2 * v <= n; p += 2 * v)
         {
-            s0 = Vector256.FusedMultiplyAdd(Load(ref x, p), Load(ref y, p), s0);
-            s1 = Vector256.FusedMultiplyAdd(Load(ref x, p + 8), Load(ref y, p + 8), s1);
+            s0 = TWidth.MultiplyAdd(TWidth.Load(ref x, p), TWidth.Load(ref y, p), s0);
+            s1 = TWidth.MultiplyAdd(TWidth.Load(ref x, p + v), TWidth.Load(ref y, p + v), s1);
         }
-        for (; p + 8 <= n; p += 8) s0 = Vector256.FusedMultiplyAdd(Load(ref x, p), Load(ref y, p), s0);
-        float sum = Vector256.Sum(s0 + s1);
+        for (; p + v <= n; p += v) s0 = TWidth.MultiplyAdd(TWidth.Load(ref x, p), TWidth.Load(ref y, p), s0);
+        float sum = TWidth.Sum(TWidth.Add(s0, s1));
         for (; p < n; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref y, p);
         return sum;
     }
@@ -589,22 +601,23 @@ internal static class ConvGemm
     /// <summary>Σ of n values (a bias gradient's row).</summary>
     public static float Sum(ref float x, int n)
     {
-        var s = Vector256<float>.Zero;
+        if (Vector256.IsHardwareAccelerated) return Sum<Vector256<float>, Vector256Width>(ref x, n);
+        if (Vector128.IsHardwareAccelerated) return Sum<Vector128<float>, Vector128Width>(ref x, n);
+        return Sum<float, ScalarWidth>(ref x, n);
+    }
+
+    private static float Sum<TVector, TWidth>(ref float x, int n) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        var s = TWidth.Zero;
         int p = 0;
-        for (; p + 8 <= n; p += 8) s += Load(ref x, p);
-        float sum = Vector256.Sum(s);
+        for (; p + TWidth.Count <= n; p += TWidth.Count) s = TWidth.Add(s, TWidth.Load(ref x, p));
+        float sum = TWidth.Sum(s);
         for (; p < n; p++) sum += Unsafe.Add(ref x, p);
         return sum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Load512(ref float at, int offset) => Vector512.LoadUnsafe(ref at, (nuint)offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(ref float at, int offset) => Vector256.LoadUnsafe(ref at, (nuint)offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> value, ref float at, int offset) => value.StoreUnsafe(ref at, (nuint)offset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(ref float at, int offset, float value, bool accumulate)

@@ -510,11 +510,19 @@ public static class ConvKernels
     /// <summary>y = f(y + b) along one output map.</summary>
     private static void BiasActivation<TAct>(Span<float> map, float bias, TAct activation) where TAct : struct, IActivation
     {
+        if (Vector256.IsHardwareAccelerated) BiasActivation<Vector256<float>, Vector256Width, TAct>(map, bias, activation);
+        else if (Vector128.IsHardwareAccelerated) BiasActivation<Vector128<float>, Vector128Width, TAct>(map, bias, activation);
+        else BiasActivation<float, ScalarWidth, TAct>(map, bias, activation);
+    }
+
+    private static void BiasActivation<TVector, TWidth, TAct>(Span<float> map, float bias, TAct activation)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
         ref float m0 = ref MemoryMarshal.GetReference(map);
-        var b = Vector256.Create(bias);
+        var b = TWidth.Broadcast(bias);
         int i = 0;
-        for (; i + 8 <= map.Length; i += 8)
-            activation.Apply(Vector256.LoadUnsafe(ref m0, (nuint)i) + b).StoreUnsafe(ref m0, (nuint)i);
+        for (; i + TWidth.Count <= map.Length; i += TWidth.Count)
+            TWidth.Store(TWidth.Apply(activation, TWidth.Add(TWidth.Load(ref m0, i), b)), ref m0, i);
         for (; i < map.Length; i++) Unsafe.Add(ref m0, i) = activation.Apply(Unsafe.Add(ref m0, i) + bias);
     }
 
@@ -643,9 +651,17 @@ public static class ConvKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo(ref float source, ref float target, int count)
     {
+        if (Vector256.IsHardwareAccelerated) AddTo<Vector256<float>, Vector256Width>(ref source, ref target, count);
+        else if (Vector128.IsHardwareAccelerated) AddTo<Vector128<float>, Vector128Width>(ref source, ref target, count);
+        else AddTo<float, ScalarWidth>(ref source, ref target, count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<TVector, TWidth>(ref float source, ref float target, int count) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
         int i = 0;
-        for (; i + 8 <= count; i += 8)
-            (Vector256.LoadUnsafe(ref target, (nuint)i) + Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+        for (; i + TWidth.Count <= count; i += TWidth.Count)
+            TWidth.Store(TWidth.Add(TWidth.Load(ref target, i), TWidth.Load(ref source, i)), ref target, i);
         for (; i < count; i++) Unsafe.Add(ref target, i) += Unsafe.Add(ref source, i);
     }
 
@@ -659,15 +675,24 @@ public static class ConvKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Copy(ref float source, ref float target, int count)
     {
-        if (count < 8)
+        if (Vector256.IsHardwareAccelerated) Copy<Vector256<float>, Vector256Width>(ref source, ref target, count);
+        else if (Vector128.IsHardwareAccelerated) Copy<Vector128<float>, Vector128Width>(ref source, ref target, count);
+        else Copy<float, ScalarWidth>(ref source, ref target, count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy<TVector, TWidth>(ref float source, ref float target, int count) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        int v = TWidth.Count;
+        if (count < v)
         {
             for (int j = 0; j < count; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j);
             return;
         }
         // Whole vectors, the last one overlapping the one before it: a line of 10 is two loads and two stores.
         int i = 0;
-        for (; i + 8 < count; i += 8) Vector256.LoadUnsafe(ref source, (nuint)i).StoreUnsafe(ref target, (nuint)i);
-        Vector256.LoadUnsafe(ref source, (nuint)(count - 8)).StoreUnsafe(ref target, (nuint)(count - 8));
+        for (; i + v < count; i += v) TWidth.Store(TWidth.Load(ref source, i), ref target, i);
+        TWidth.Store(TWidth.Load(ref source, count - v), ref target, count - v);
     }
 
     /// <summary>The inverse of <see cref="Im2Col"/>: each row value is added back to its input pixel (padding dropped).</summary>

@@ -28,6 +28,14 @@ public static class DenseKernels
         KernelChecks.Length(kernel, nameof(bias), bias.Length, outSize);
         KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * outSize);
 
+        if (Vector256.IsHardwareAccelerated) ForwardRows<Vector256<float>, Vector256Width, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
+        else if (Vector128.IsHardwareAccelerated) ForwardRows<Vector128<float>, Vector128Width, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
+        else ForwardRows<float, ScalarWidth, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
+    }
+
+    internal static void ForwardRows<TVector, TWidth, TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int batch, int inSize, int outSize, TAct activation) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float w0 = ref MemoryMarshal.GetReference(w);
         ref float y0 = ref MemoryMarshal.GetReference(y);
@@ -39,14 +47,14 @@ public static class DenseKernels
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
             int j = 0;
             for (; j + 4 <= outSize; j += 4)
-                Dot4x4(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j), outSize);
+                Dot4x4<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j), outSize);
             for (; j < outSize; j++)
             {
                 ref float wj = ref Unsafe.Add(ref w0, j * inSize);
                 for (int r = 0; r < 4; r++)
-                    Unsafe.Add(ref yb, r * outSize + j) = Dot(ref Unsafe.Add(ref xb, r * inSize), ref wj, inSize);
+                    Unsafe.Add(ref yb, r * outSize + j) = Dot<TVector, TWidth>(ref Unsafe.Add(ref xb, r * inSize), ref wj, inSize);
             }
-            BiasActivation(y.Slice(b * outSize, 4 * outSize), bias, outSize, activation);
+            BiasActivationRows<TVector, TWidth, TAct>(y.Slice(b * outSize, 4 * outSize), bias, outSize, activation);
         }
         for (; b < batch; b++)
         {
@@ -55,10 +63,10 @@ public static class DenseKernels
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
             int j = 0;
             for (; j + 4 <= outSize; j += 4)
-                Dot1x4(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j));
+                Dot1x4<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j));
             for (; j < outSize; j++)
-                Unsafe.Add(ref yb, j) = Dot(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize);
-            BiasActivation(y.Slice(b * outSize, outSize), bias, outSize, activation);
+                Unsafe.Add(ref yb, j) = Dot<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize);
+            BiasActivationRows<TVector, TWidth, TAct>(y.Slice(b * outSize, outSize), bias, outSize, activation);
         }
     }
 
@@ -106,20 +114,22 @@ public static class DenseKernels
         const string kernel = "DenseKernels.BiasActivation";
         KernelChecks.NonNegative(kernel, nameof(width), width);
         KernelChecks.AtLeast(kernel, nameof(bias), bias.Length, width);
+        if (Vector256.IsHardwareAccelerated) BiasActivationRows<Vector256<float>, Vector256Width, TAct>(rows, bias, width, activation);
+        else if (Vector128.IsHardwareAccelerated) BiasActivationRows<Vector128<float>, Vector128Width, TAct>(rows, bias, width, activation);
+        else BiasActivationRows<float, ScalarWidth, TAct>(rows, bias, width, activation);
+    }
+
+    private static void BiasActivationRows<TVector, TWidth, TAct>(Span<float> rows, ReadOnlySpan<float> bias, int width, TAct activation)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
         if (width == 0) return; // no row to step through
         ref float b0 = ref MemoryMarshal.GetReference(bias);
         for (int start = 0; start + width <= rows.Length; start += width)
         {
             ref float r0 = ref MemoryMarshal.GetReference(rows.Slice(start, width));
             int j = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j + 8 <= width; j += 8)
-                {
-                    var v = Vector256.LoadUnsafe(ref r0, (nuint)j) + Vector256.LoadUnsafe(ref b0, (nuint)j);
-                    activation.Apply(v).StoreUnsafe(ref r0, (nuint)j);
-                }
-            }
+            for (; j + TWidth.Count <= width; j += TWidth.Count)
+                TWidth.Store(TWidth.Apply(activation, TWidth.Add(TWidth.Load(ref r0, j), TWidth.Load(ref b0, j))), ref r0, j);
             for (; j < width; j++) Unsafe.Add(ref r0, j) = activation.Apply(Unsafe.Add(ref r0, j) + Unsafe.Add(ref b0, j));
         }
     }
@@ -127,11 +137,18 @@ public static class DenseKernels
     /// <summary>y = f(y) in place, vectorised.</summary>
     public static void ApplyActivation<TAct>(Span<float> values, TAct activation) where TAct : struct, IActivation
     {
+        if (Vector256.IsHardwareAccelerated) ApplyActivation<Vector256<float>, Vector256Width, TAct>(values, activation);
+        else if (Vector128.IsHardwareAccelerated) ApplyActivation<Vector128<float>, Vector128Width, TAct>(values, activation);
+        else ApplyActivation<float, ScalarWidth, TAct>(values, activation);
+    }
+
+    private static void ApplyActivation<TVector, TWidth, TAct>(Span<float> values, TAct activation)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
         ref float v0 = ref MemoryMarshal.GetReference(values);
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + 8 <= values.Length; i += 8)
-                activation.Apply(Vector256.LoadUnsafe(ref v0, (nuint)i)).StoreUnsafe(ref v0, (nuint)i);
+        for (; i + TWidth.Count <= values.Length; i += TWidth.Count)
+            TWidth.Store(TWidth.Apply(activation, TWidth.Load(ref v0, i)), ref v0, i);
         for (; i < values.Length; i++) Unsafe.Add(ref v0, i) = activation.Apply(Unsafe.Add(ref v0, i));
     }
 
@@ -139,12 +156,18 @@ public static class DenseKernels
     public static void Add(Span<float> target, ReadOnlySpan<float> source)
     {
         KernelChecks.Length("DenseKernels.Add", nameof(source), source.Length, target.Length);
+        if (Vector256.IsHardwareAccelerated) Add<Vector256<float>, Vector256Width>(target, source);
+        else if (Vector128.IsHardwareAccelerated) Add<Vector128<float>, Vector128Width>(target, source);
+        else Add<float, ScalarWidth>(target, source);
+    }
+
+    private static void Add<TVector, TWidth>(Span<float> target, ReadOnlySpan<float> source) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
         ref float t0 = ref MemoryMarshal.GetReference(target);
         ref float s0 = ref MemoryMarshal.GetReference(source);
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + 8 <= target.Length; i += 8)
-                (Vector256.LoadUnsafe(ref t0, (nuint)i) + Vector256.LoadUnsafe(ref s0, (nuint)i)).StoreUnsafe(ref t0, (nuint)i);
+        for (; i + TWidth.Count <= target.Length; i += TWidth.Count)
+            TWidth.Store(TWidth.Add(TWidth.Load(ref t0, i), TWidth.Load(ref s0, i)), ref t0, i);
         for (; i < target.Length; i++) Unsafe.Add(ref t0, i) += Unsafe.Add(ref s0, i);
     }
 
@@ -158,41 +181,41 @@ public static class DenseKernels
     // ---- dot-product tiles for y = x wᵀ (both operands have k contiguous) ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot(ref float a, ref float b, int n)
+    private static float Dot<TVector, TWidth>(ref float a, ref float b, int n) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         int k = 0;
         float sum = 0f;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
+        if (n >= TWidth.Count)
         {
-            var acc = Vector256<float>.Zero;
-            for (; k + 8 <= n; k += 8)
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)k), Vector256.LoadUnsafe(ref b, (nuint)k), acc);
-            sum = Vector256.Sum(acc);
+            var acc = TWidth.Zero;
+            for (; k + TWidth.Count <= n; k += TWidth.Count)
+                acc = TWidth.MultiplyAdd(TWidth.Load(ref a, k), TWidth.Load(ref b, k), acc);
+            sum = TWidth.Sum(acc);
         }
         for (; k < n; k++) sum += Unsafe.Add(ref a, k) * Unsafe.Add(ref b, k);
         return sum;
     }
 
     /// <summary>A 1×4 tile: one row of x against four rows of w.</summary>
-    private static void Dot1x4(ref float x, ref float w, int n, ref float y)
+    private static void Dot1x4<TVector, TWidth>(ref float x, ref float w, int n, ref float y) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         ref float w1 = ref Unsafe.Add(ref w, n);
         ref float w2 = ref Unsafe.Add(ref w, 2 * n);
         ref float w3 = ref Unsafe.Add(ref w, 3 * n);
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         int k = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
+        if (n >= TWidth.Count)
         {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; k + 8 <= n; k += 8)
+            TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
+            for (; k + TWidth.Count <= n; k += TWidth.Count)
             {
-                var xv = Vector256.LoadUnsafe(ref x, (nuint)k);
-                a0 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w, (nuint)k), a0);
-                a1 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w1, (nuint)k), a1);
-                a2 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w2, (nuint)k), a2);
-                a3 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w3, (nuint)k), a3);
+                var xv = TWidth.Load(ref x, k);
+                a0 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w, k), a0);
+                a1 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w1, k), a1);
+                a2 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w2, k), a2);
+                a3 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w3, k), a3);
             }
-            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
+            s0 = TWidth.Sum(a0); s1 = TWidth.Sum(a1); s2 = TWidth.Sum(a2); s3 = TWidth.Sum(a3);
         }
         for (; k < n; k++)
         {
@@ -204,11 +227,11 @@ public static class DenseKernels
     }
 
     /// <summary>A 4×4 tile: four rows of x against four rows of w, sixteen vector accumulators.</summary>
-    private static void Dot4x4(ref float x, ref float w, int n, ref float y, int ldy)
+    private static void Dot4x4<TVector, TWidth>(ref float x, ref float w, int n, ref float y, int ldy) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
-        if (!Vector256.IsHardwareAccelerated || n < 8)
+        if (n < TWidth.Count)
         {
-            for (int r = 0; r < 4; r++) Dot1x4(ref Unsafe.Add(ref x, r * n), ref w, n, ref Unsafe.Add(ref y, r * ldy));
+            for (int r = 0; r < 4; r++) Dot1x4<TVector, TWidth>(ref Unsafe.Add(ref x, r * n), ref w, n, ref Unsafe.Add(ref y, r * ldy));
             return;
         }
         ref float x1 = ref Unsafe.Add(ref x, n);
@@ -217,34 +240,34 @@ public static class DenseKernels
         ref float w1 = ref Unsafe.Add(ref w, n);
         ref float w2 = ref Unsafe.Add(ref w, 2 * n);
         ref float w3 = ref Unsafe.Add(ref w, 3 * n);
-        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        TVector a00 = TWidth.Zero, a01 = a00, a02 = a00, a03 = a00;
+        TVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        TVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        TVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int k = 0;
-        for (; k + 8 <= n; k += 8)
+        for (; k + TWidth.Count <= n; k += TWidth.Count)
         {
-            var wv0 = Vector256.LoadUnsafe(ref w, (nuint)k);
-            var wv1 = Vector256.LoadUnsafe(ref w1, (nuint)k);
-            var wv2 = Vector256.LoadUnsafe(ref w2, (nuint)k);
-            var wv3 = Vector256.LoadUnsafe(ref w3, (nuint)k);
-            var xv = Vector256.LoadUnsafe(ref x, (nuint)k);
-            a00 = Vector256.FusedMultiplyAdd(xv, wv0, a00); a01 = Vector256.FusedMultiplyAdd(xv, wv1, a01);
-            a02 = Vector256.FusedMultiplyAdd(xv, wv2, a02); a03 = Vector256.FusedMultiplyAdd(xv, wv3, a03);
-            xv = Vector256.LoadUnsafe(ref x1, (nuint)k);
-            a10 = Vector256.FusedMultiplyAdd(xv, wv0, a10); a11 = Vector256.FusedMultiplyAdd(xv, wv1, a11);
-            a12 = Vector256.FusedMultiplyAdd(xv, wv2, a12); a13 = Vector256.FusedMultiplyAdd(xv, wv3, a13);
-            xv = Vector256.LoadUnsafe(ref x2, (nuint)k);
-            a20 = Vector256.FusedMultiplyAdd(xv, wv0, a20); a21 = Vector256.FusedMultiplyAdd(xv, wv1, a21);
-            a22 = Vector256.FusedMultiplyAdd(xv, wv2, a22); a23 = Vector256.FusedMultiplyAdd(xv, wv3, a23);
-            xv = Vector256.LoadUnsafe(ref x3, (nuint)k);
-            a30 = Vector256.FusedMultiplyAdd(xv, wv0, a30); a31 = Vector256.FusedMultiplyAdd(xv, wv1, a31);
-            a32 = Vector256.FusedMultiplyAdd(xv, wv2, a32); a33 = Vector256.FusedMultiplyAdd(xv, wv3, a33);
+            var wv0 = TWidth.Load(ref w, k);
+            var wv1 = TWidth.Load(ref w1, k);
+            var wv2 = TWidth.Load(ref w2, k);
+            var wv3 = TWidth.Load(ref w3, k);
+            var xv = TWidth.Load(ref x, k);
+            a00 = TWidth.MultiplyAdd(xv, wv0, a00); a01 = TWidth.MultiplyAdd(xv, wv1, a01);
+            a02 = TWidth.MultiplyAdd(xv, wv2, a02); a03 = TWidth.MultiplyAdd(xv, wv3, a03);
+            xv = TWidth.Load(ref x1, k);
+            a10 = TWidth.MultiplyAdd(xv, wv0, a10); a11 = TWidth.MultiplyAdd(xv, wv1, a11);
+            a12 = TWidth.MultiplyAdd(xv, wv2, a12); a13 = TWidth.MultiplyAdd(xv, wv3, a13);
+            xv = TWidth.Load(ref x2, k);
+            a20 = TWidth.MultiplyAdd(xv, wv0, a20); a21 = TWidth.MultiplyAdd(xv, wv1, a21);
+            a22 = TWidth.MultiplyAdd(xv, wv2, a22); a23 = TWidth.MultiplyAdd(xv, wv3, a23);
+            xv = TWidth.Load(ref x3, k);
+            a30 = TWidth.MultiplyAdd(xv, wv0, a30); a31 = TWidth.MultiplyAdd(xv, wv1, a31);
+            a32 = TWidth.MultiplyAdd(xv, wv2, a32); a33 = TWidth.MultiplyAdd(xv, wv3, a33);
         }
-        float s00 = Vector256.Sum(a00), s01 = Vector256.Sum(a01), s02 = Vector256.Sum(a02), s03 = Vector256.Sum(a03);
-        float s10 = Vector256.Sum(a10), s11 = Vector256.Sum(a11), s12 = Vector256.Sum(a12), s13 = Vector256.Sum(a13);
-        float s20 = Vector256.Sum(a20), s21 = Vector256.Sum(a21), s22 = Vector256.Sum(a22), s23 = Vector256.Sum(a23);
-        float s30 = Vector256.Sum(a30), s31 = Vector256.Sum(a31), s32 = Vector256.Sum(a32), s33 = Vector256.Sum(a33);
+        float s00 = TWidth.Sum(a00), s01 = TWidth.Sum(a01), s02 = TWidth.Sum(a02), s03 = TWidth.Sum(a03);
+        float s10 = TWidth.Sum(a10), s11 = TWidth.Sum(a11), s12 = TWidth.Sum(a12), s13 = TWidth.Sum(a13);
+        float s20 = TWidth.Sum(a20), s21 = TWidth.Sum(a21), s22 = TWidth.Sum(a22), s23 = TWidth.Sum(a23);
+        float s30 = TWidth.Sum(a30), s31 = TWidth.Sum(a31), s32 = TWidth.Sum(a32), s33 = TWidth.Sum(a33);
         for (; k < n; k++)
         {
             float wk0 = Unsafe.Add(ref w, k), wk1 = Unsafe.Add(ref w1, k), wk2 = Unsafe.Add(ref w2, k), wk3 = Unsafe.Add(ref w3, k);
@@ -275,41 +298,46 @@ public static class DenseKernels
     /// <c>C[r, n] = g(D[r, n]) · Σ_k A(r, k) B[k, n]</c> for r &lt; rows, n &lt; cols, k &lt; depth, where B and C (and D)
     /// are row-major with <paramref name="cols"/> columns and g is the activation derivative (skipped for Linear);
     /// with <paramref name="accumulate"/> the result is added to C instead (after the scaling).
-    /// Tiles of 4 rows × 32 columns keep 16 vector accumulators in registers.
+    /// Tiles of 4 rows × 4 vectors keep 16 vector accumulators in registers.
     /// </summary>
     private static void MultiplyStrided<TAct>(ref float a, int rowStride, int depthStride, ref float b,
         ref float c, ref float d, int rows, int cols, int depth, TAct derivative, bool accumulate) where TAct : struct, IActivation
     {
-        bool scale = typeof(TAct) != typeof(LinearActivation);
-        int r = 0;
         if (Vector256.IsHardwareAccelerated)
-        {
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float ar = ref Unsafe.Add(ref a, r * rowStride);
-                int n = 0;
-                for (; n + 32 <= cols; n += 32)
-                    Tile4x32(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
-                for (; n + 8 <= cols; n += 8)
-                    Tile4x8(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
-                for (int rr = r; rr < r + 4; rr++)
-                    ScalarColumns(ref Unsafe.Add(ref a, rr * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, rr * cols), ref Unsafe.Add(ref d, rr * cols), n, depth, derivative, scale, accumulate);
-            }
-            for (; r < rows; r++)
-            {
-                ref float ar = ref Unsafe.Add(ref a, r * rowStride);
-                int n = 0;
-                for (; n + 32 <= cols; n += 32)
-                    Tile1x32(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
-                for (; n + 8 <= cols; n += 8)
-                    Tile1x8(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
-                ScalarColumns(ref ar, depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), n, depth, derivative, scale, accumulate);
-            }
-        }
+            MultiplyStrided<Vector256<float>, Vector256Width, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
+        else if (Vector128.IsHardwareAccelerated)
+            MultiplyStrided<Vector128<float>, Vector128Width, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
         else
+            MultiplyStrided<float, ScalarWidth, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
+    }
+
+    internal static void MultiplyStrided<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b,
+        ref float c, ref float d, int rows, int cols, int depth, TAct derivative, bool accumulate)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
+        bool scale = typeof(TAct) != typeof(LinearActivation);
+        int wide = 4 * TWidth.Count, narrow = TWidth.Count;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
         {
-            for (; r < rows; r++)
-                ScalarColumns(ref Unsafe.Add(ref a, r * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), 0, depth, derivative, scale, accumulate);
+            ref float ar = ref Unsafe.Add(ref a, r * rowStride);
+            int n = 0;
+            for (; n + wide <= cols; n += wide)
+                Tile4x4<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            for (; n + narrow <= cols; n += narrow)
+                Tile4x1<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            for (int rr = r; rr < r + 4; rr++)
+                ScalarColumns(ref Unsafe.Add(ref a, rr * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, rr * cols), ref Unsafe.Add(ref d, rr * cols), n, depth, derivative, scale, accumulate);
+        }
+        for (; r < rows; r++)
+        {
+            ref float ar = ref Unsafe.Add(ref a, r * rowStride);
+            int n = 0;
+            for (; n + wide <= cols; n += wide)
+                Tile1x4<TVector, TWidth, TAct>(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            for (; n + narrow <= cols; n += narrow)
+                Tile1x1<TVector, TWidth, TAct>(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            ScalarColumns(ref ar, depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), n, depth, derivative, scale, accumulate);
         }
     }
 
@@ -326,103 +354,109 @@ public static class DenseKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreScaled<TAct>(Vector256<float> acc, ref float c, ref float d, nuint offset, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
+    private static void StoreScaled<TVector, TWidth, TAct>(TVector acc, ref float c, ref float d, int offset, TAct derivative, bool scale, bool accumulate)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
-        if (scale) acc *= derivative.Derivative(Vector256.LoadUnsafe(ref d, offset));
-        if (accumulate) acc += Vector256.LoadUnsafe(ref c, offset);
-        acc.StoreUnsafe(ref c, offset);
+        if (scale) acc = TWidth.Multiply(acc, TWidth.Derivative(derivative, TWidth.Load(ref d, offset)));
+        if (accumulate) acc = TWidth.Add(acc, TWidth.Load(ref c, offset));
+        TWidth.Store(acc, ref c, offset);
     }
 
-    private static void Tile4x32<TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
+    /// <summary>4 rows × 4 vectors of C (4 × 32 columns with AVX2).</summary>
+    private static void Tile4x4<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
+        int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
-        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
-        Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
-        Vector256<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        TVector c00 = TWidth.Zero, c01 = c00, c02 = c00, c03 = c00;
+        TVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        TVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        TVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        ref float a1 = ref Unsafe.Add(ref a, rowStride);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * rowStride);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * rowStride);
+        int v = TWidth.Count;
+        for (int k = 0; k < depth; k++)
+        {
+            ref float bk = ref Unsafe.Add(ref b, k * ldb);
+            var b0 = TWidth.Load(ref bk, 0);
+            var b1 = TWidth.Load(ref bk, v);
+            var b2 = TWidth.Load(ref bk, 2 * v);
+            var b3 = TWidth.Load(ref bk, 3 * v);
+            int ak = k * depthStride;
+            var s = TWidth.Broadcast(Unsafe.Add(ref a, ak));
+            c00 = TWidth.MultiplyAdd(s, b0, c00); c01 = TWidth.MultiplyAdd(s, b1, c01);
+            c02 = TWidth.MultiplyAdd(s, b2, c02); c03 = TWidth.MultiplyAdd(s, b3, c03);
+            s = TWidth.Broadcast(Unsafe.Add(ref a1, ak));
+            c10 = TWidth.MultiplyAdd(s, b0, c10); c11 = TWidth.MultiplyAdd(s, b1, c11);
+            c12 = TWidth.MultiplyAdd(s, b2, c12); c13 = TWidth.MultiplyAdd(s, b3, c13);
+            s = TWidth.Broadcast(Unsafe.Add(ref a2, ak));
+            c20 = TWidth.MultiplyAdd(s, b0, c20); c21 = TWidth.MultiplyAdd(s, b1, c21);
+            c22 = TWidth.MultiplyAdd(s, b2, c22); c23 = TWidth.MultiplyAdd(s, b3, c23);
+            s = TWidth.Broadcast(Unsafe.Add(ref a3, ak));
+            c30 = TWidth.MultiplyAdd(s, b0, c30); c31 = TWidth.MultiplyAdd(s, b1, c31);
+            c32 = TWidth.MultiplyAdd(s, b2, c32); c33 = TWidth.MultiplyAdd(s, b3, c33);
+        }
+        int ld = ldb;
+        StoreScaled<TVector, TWidth, TAct>(c00, ref c, ref d, 0, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c01, ref c, ref d, v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c02, ref c, ref d, 2 * v, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c03, ref c, ref d, 3 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c10, ref c, ref d, ld, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c11, ref c, ref d, ld + v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c12, ref c, ref d, ld + 2 * v, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c13, ref c, ref d, ld + 3 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c20, ref c, ref d, 2 * ld, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c21, ref c, ref d, 2 * ld + v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c22, ref c, ref d, 2 * ld + 2 * v, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c23, ref c, ref d, 2 * ld + 3 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c30, ref c, ref d, 3 * ld, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c31, ref c, ref d, 3 * ld + v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c32, ref c, ref d, 3 * ld + 2 * v, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c33, ref c, ref d, 3 * ld + 3 * v, derivative, scale, accumulate);
+    }
+
+    /// <summary>4 rows × 1 vector of C.</summary>
+    private static void Tile4x1<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
+        int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
+        TVector c0 = TWidth.Zero, c1 = c0, c2 = c0, c3 = c0;
         ref float a1 = ref Unsafe.Add(ref a, rowStride);
         ref float a2 = ref Unsafe.Add(ref a, 2 * rowStride);
         ref float a3 = ref Unsafe.Add(ref a, 3 * rowStride);
         for (int k = 0; k < depth; k++)
         {
-            ref float bk = ref Unsafe.Add(ref b, k * ldb);
-            var b0 = Vector256.LoadUnsafe(ref bk);
-            var b1 = Vector256.LoadUnsafe(ref bk, 8);
-            var b2 = Vector256.LoadUnsafe(ref bk, 16);
-            var b3 = Vector256.LoadUnsafe(ref bk, 24);
+            var bv = TWidth.Load(ref b, k * ldb);
             int ak = k * depthStride;
-            var s = Vector256.Create(Unsafe.Add(ref a, ak));
-            c00 = Vector256.FusedMultiplyAdd(s, b0, c00); c01 = Vector256.FusedMultiplyAdd(s, b1, c01);
-            c02 = Vector256.FusedMultiplyAdd(s, b2, c02); c03 = Vector256.FusedMultiplyAdd(s, b3, c03);
-            s = Vector256.Create(Unsafe.Add(ref a1, ak));
-            c10 = Vector256.FusedMultiplyAdd(s, b0, c10); c11 = Vector256.FusedMultiplyAdd(s, b1, c11);
-            c12 = Vector256.FusedMultiplyAdd(s, b2, c12); c13 = Vector256.FusedMultiplyAdd(s, b3, c13);
-            s = Vector256.Create(Unsafe.Add(ref a2, ak));
-            c20 = Vector256.FusedMultiplyAdd(s, b0, c20); c21 = Vector256.FusedMultiplyAdd(s, b1, c21);
-            c22 = Vector256.FusedMultiplyAdd(s, b2, c22); c23 = Vector256.FusedMultiplyAdd(s, b3, c23);
-            s = Vector256.Create(Unsafe.Add(ref a3, ak));
-            c30 = Vector256.FusedMultiplyAdd(s, b0, c30); c31 = Vector256.FusedMultiplyAdd(s, b1, c31);
-            c32 = Vector256.FusedMultiplyAdd(s, b2, c32); c33 = Vector256.FusedMultiplyAdd(s, b3, c33);
+            c0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a, ak)), bv, c0);
+            c1 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a1, ak)), bv, c1);
+            c2 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a2, ak)), bv, c2);
+            c3 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a3, ak)), bv, c3);
         }
-        nuint ld = (nuint)ldb;
-        StoreScaled(c00, ref c, ref d, 0, derivative, scale, accumulate); StoreScaled(c01, ref c, ref d, 8, derivative, scale, accumulate);
-        StoreScaled(c02, ref c, ref d, 16, derivative, scale, accumulate); StoreScaled(c03, ref c, ref d, 24, derivative, scale, accumulate);
-        StoreScaled(c10, ref c, ref d, ld, derivative, scale, accumulate); StoreScaled(c11, ref c, ref d, ld + 8, derivative, scale, accumulate);
-        StoreScaled(c12, ref c, ref d, ld + 16, derivative, scale, accumulate); StoreScaled(c13, ref c, ref d, ld + 24, derivative, scale, accumulate);
-        StoreScaled(c20, ref c, ref d, 2 * ld, derivative, scale, accumulate); StoreScaled(c21, ref c, ref d, 2 * ld + 8, derivative, scale, accumulate);
-        StoreScaled(c22, ref c, ref d, 2 * ld + 16, derivative, scale, accumulate); StoreScaled(c23, ref c, ref d, 2 * ld + 24, derivative, scale, accumulate);
-        StoreScaled(c30, ref c, ref d, 3 * ld, derivative, scale, accumulate); StoreScaled(c31, ref c, ref d, 3 * ld + 8, derivative, scale, accumulate);
-        StoreScaled(c32, ref c, ref d, 3 * ld + 16, derivative, scale, accumulate); StoreScaled(c33, ref c, ref d, 3 * ld + 24, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c0, ref c, ref d, 0, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c1, ref c, ref d, ldb, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c2, ref c, ref d, 2 * ldb, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c3, ref c, ref d, 3 * ldb, derivative, scale, accumulate);
     }
 
-    private static void Tile4x8<TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
+    /// <summary>1 row × 4 vectors of C.</summary>
+    private static void Tile1x4<TVector, TWidth, TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
+        int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        ref float a1 = ref Unsafe.Add(ref a, rowStride);
-        ref float a2 = ref Unsafe.Add(ref a, 2 * rowStride);
-        ref float a3 = ref Unsafe.Add(ref a, 3 * rowStride);
-        for (int k = 0; k < depth; k++)
-        {
-            var bv = Vector256.LoadUnsafe(ref Unsafe.Add(ref b, k * ldb));
-            int ak = k * depthStride;
-            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, ak)), bv, c0);
-            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, ak)), bv, c1);
-            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, ak)), bv, c2);
-            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, ak)), bv, c3);
-        }
-        nuint ld = (nuint)ldb;
-        StoreScaled(c0, ref c, ref d, 0, derivative, scale, accumulate);
-        StoreScaled(c1, ref c, ref d, ld, derivative, scale, accumulate);
-        StoreScaled(c2, ref c, ref d, 2 * ld, derivative, scale, accumulate);
-        StoreScaled(c3, ref c, ref d, 3 * ld, derivative, scale, accumulate);
-    }
-
-    private static void Tile1x32<TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
-    {
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        TVector c0 = TWidth.Zero, c1 = c0, c2 = c0, c3 = c0;
+        int v = TWidth.Count;
         for (int k = 0; k < depth; k++)
         {
             ref float bk = ref Unsafe.Add(ref b, k * ldb);
-            var s = Vector256.Create(Unsafe.Add(ref a, k * depthStride));
-            c0 = Vector256.FusedMultiplyAdd(s, Vector256.LoadUnsafe(ref bk), c0);
-            c1 = Vector256.FusedMultiplyAdd(s, Vector256.LoadUnsafe(ref bk, 8), c1);
-            c2 = Vector256.FusedMultiplyAdd(s, Vector256.LoadUnsafe(ref bk, 16), c2);
-            c3 = Vector256.FusedMultiplyAdd(s, Vector256.LoadUnsafe(ref bk, 24), c3);
+            var s = TWidth.Broadcast(Unsafe.Add(ref a, k * depthStride));
+            c0 = TWidth.MultiplyAdd(s, TWidth.Load(ref bk, 0), c0);
+            c1 = TWidth.MultiplyAdd(s, TWidth.Load(ref bk, v), c1);
+            c2 = TWidth.MultiplyAdd(s, TWidth.Load(ref bk, 2 * v), c2);
+            c3 = TWidth.MultiplyAdd(s, TWidth.Load(ref bk, 3 * v), c3);
         }
-        StoreScaled(c0, ref c, ref d, 0, derivative, scale, accumulate);
-        StoreScaled(c1, ref c, ref d, 8, derivative, scale, accumulate);
-        StoreScaled(c2, ref c, ref d, 16, derivative, scale, accumulate);
-        StoreScaled(c3, ref c, ref d, 24, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c0, ref c, ref d, 0, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c1, ref c, ref d, v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c2, ref c, ref d, 2 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c3, ref c, ref d, 3 * v, derivative, scale, accumulate);
     }
 
-    private static void Tile1x8<TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
-        int depth, TAct derivative, bool scale, bool accumulate) where TAct : struct, IActivation
+    /// <summary>1 row × 1 vector of C.</summary>
+    private static void Tile1x1<TVector, TWidth, TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
+        int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
-        Vector256<float> c0 = default;
+        TVector c0 = TWidth.Zero;
         for (int k = 0; k < depth; k++)
-            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, k * depthStride)), Vector256.LoadUnsafe(ref Unsafe.Add(ref b, k * ldb)), c0);
-        StoreScaled(c0, ref c, ref d, 0, derivative, scale, accumulate);
+            c0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a, k * depthStride)), TWidth.Load(ref b, k * ldb), c0);
+        StoreScaled<TVector, TWidth, TAct>(c0, ref c, ref d, 0, derivative, scale, accumulate);
     }
 }

@@ -118,11 +118,19 @@ internal static class DirectConv
     private static void WeightGradientPadded(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int start, int end, Conv2DShape s, Span<float> scratch)
     {
+        if (Vector256.IsHardwareAccelerated) WeightGradientPadded<Vector256<float>, Vector256Width>(dz, x, dw, db, start, end, s, scratch);
+        else if (Vector128.IsHardwareAccelerated) WeightGradientPadded<Vector128<float>, Vector128Width>(dz, x, dw, db, start, end, s, scratch);
+        else WeightGradientPadded<float, ScalarWidth>(dz, x, dw, db, start, end, s, scratch);
+    }
+
+    private static void WeightGradientPadded<TVector, TWidth>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
+        int start, int end, Conv2DShape s, Span<float> scratch) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
         int plane = s.InHeight * s.InWidth, outPlane = s.Positions, perGroup = s.OutChannels / s.Groups, kh = s.KernelHeight, kw = s.KernelWidth, taps = kh * kw;
         int paddedWidth = s.InWidth + 2 * s.PadWidth, paddedHeight = s.InHeight + 2 * s.PadHeight, ow = s.OutWidth;
         var padded = scratch.Slice(0, paddedHeight * paddedWidth);
         padded.Clear();
-        Span<Vector256<float>> sums = stackalloc Vector256<float>[taps];
+        Span<TVector> sums = stackalloc TVector[taps];
         Span<float> tails = stackalloc float[taps];
         for (int b = start; b < end; b++)
             for (int c = 0; c < s.InChannels; c++)
@@ -143,14 +151,14 @@ internal static class DirectConv
                         ref float row = ref Unsafe.Add(ref p0, oy * paddedWidth);
                         ref float g = ref Unsafe.Add(ref g0, oy * ow);
                         int ox = 0;
-                        for (; ox + 8 <= ow; ox += 8)
+                        for (; ox + TWidth.Count <= ow; ox += TWidth.Count)
                         {
-                            var d = Vector256.LoadUnsafe(ref g, (nuint)ox);
+                            var d = TWidth.Load(ref g, ox);
                             for (int a = 0; a < kh; a++)
                             {
                                 ref float line = ref Unsafe.Add(ref row, a * paddedWidth + ox);
                                 for (int k = 0; k < kw; k++)
-                                    sums[a * kw + k] = Vector256.FusedMultiplyAdd(d, Vector256.LoadUnsafe(ref line, (nuint)k), sums[a * kw + k]);
+                                    sums[a * kw + k] = TWidth.MultiplyAdd(d, TWidth.Load(ref line, k), sums[a * kw + k]);
                             }
                         }
                         for (; ox < ow; ox++)
@@ -161,32 +169,40 @@ internal static class DirectConv
                                     tails[a * kw + k] += d * Unsafe.Add(ref row, a * paddedWidth + ox + k);
                         }
                     }
-                    for (int t = 0; t < taps; t++) dw[o * taps + t] += Vector256.Sum(sums[t]) + tails[t];
+                    for (int t = 0; t < taps; t++) dw[o * taps + t] += TWidth.Sum(sums[t]) + tails[t];
                 }
             }
     }
 
     /// <summary>
     /// output[oy, ox] += Σ_{a, b} kernel[a·kw + b] · plane[(oy + a)·width + ox + b] over an output of rows × columns:
-    /// eight outputs per vector with every tap summed before the one store, and no bounds to test (the plane is large enough).
+    /// a vector of outputs at a time with every tap summed before the one store, and no bounds to test (the plane is large enough).
     /// </summary>
     private static void Correlate(ref float plane, int width, ref float kernel, int kh, int kw, ref float output, int rows, int columns)
+    {
+        if (Vector256.IsHardwareAccelerated) Correlate<Vector256<float>, Vector256Width>(ref plane, width, ref kernel, kh, kw, ref output, rows, columns);
+        else if (Vector128.IsHardwareAccelerated) Correlate<Vector128<float>, Vector128Width>(ref plane, width, ref kernel, kh, kw, ref output, rows, columns);
+        else Correlate<float, ScalarWidth>(ref plane, width, ref kernel, kh, kw, ref output, rows, columns);
+    }
+
+    private static void Correlate<TVector, TWidth>(ref float plane, int width, ref float kernel, int kh, int kw, ref float output, int rows, int columns)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         for (int oy = 0; oy < rows; oy++)
         {
             ref float row = ref Unsafe.Add(ref plane, oy * width);
             ref float target = ref Unsafe.Add(ref output, oy * columns);
             int ox = 0;
-            for (; ox + 8 <= columns; ox += 8)
+            for (; ox + TWidth.Count <= columns; ox += TWidth.Count)
             {
-                var sum = Vector256.LoadUnsafe(ref target, (nuint)ox);
+                var sum = TWidth.Load(ref target, ox);
                 for (int a = 0; a < kh; a++)
                 {
                     ref float line = ref Unsafe.Add(ref row, a * width + ox);
                     for (int b = 0; b < kw; b++)
-                        sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref kernel, a * kw + b)), Vector256.LoadUnsafe(ref line, (nuint)b), sum);
+                        sum = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref kernel, a * kw + b)), TWidth.Load(ref line, b), sum);
                 }
-                sum.StoreUnsafe(ref target, (nuint)ox);
+                TWidth.Store(sum, ref target, ox);
             }
             for (; ox < columns; ox++)
             {
@@ -276,11 +292,21 @@ internal static class DirectConv
         int i = 0;
         if (sourceStride == 1 && targetStride == 1)
         {
-            var wv = Vector256.Create(weight);
-            for (; i + 8 <= count; i += 8)
-                Vector256.FusedMultiplyAdd(wv, Vector256.LoadUnsafe(ref source, (nuint)i), Vector256.LoadUnsafe(ref target, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+            if (Vector256.IsHardwareAccelerated) i = MultiplyAdd<Vector256<float>, Vector256Width>(weight, ref source, ref target, count);
+            else if (Vector128.IsHardwareAccelerated) i = MultiplyAdd<Vector128<float>, Vector128Width>(weight, ref source, ref target, count);
         }
         for (; i < count; i++) Unsafe.Add(ref target, i * targetStride) += weight * Unsafe.Add(ref source, i * sourceStride);
+    }
+
+    /// <summary>The whole vectors of a contiguous <see cref="MultiplyAdd(float, ref float, int, ref float, int, int)"/>; returns where the tail starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MultiplyAdd<TVector, TWidth>(float weight, ref float source, ref float target, int count) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        var wv = TWidth.Broadcast(weight);
+        int i = 0;
+        for (; i + TWidth.Count <= count; i += TWidth.Count)
+            TWidth.Store(TWidth.MultiplyAdd(wv, TWidth.Load(ref source, i), TWidth.Load(ref target, i)), ref target, i);
+        return i;
     }
 
     private static float StridedDot(ref float contiguous, ref float strided, int stride, int count)

@@ -34,11 +34,19 @@ public static class GraphKernels
         if (typeof(TAct) == typeof(LinearActivation)) return;
         KernelChecks.Length("GraphKernels.MultiplyByDerivative", nameof(y), y.Length, d.Length);
         // Vectorised: a scalar ReLU derivative on signs that look random mispredicts every other branch.
+        if (Vector256.IsHardwareAccelerated) MultiplyByDerivative<Vector256<float>, Vector256Width, TAct>(d, y, activation);
+        else if (Vector128.IsHardwareAccelerated) MultiplyByDerivative<Vector128<float>, Vector128Width, TAct>(d, y, activation);
+        else MultiplyByDerivative<float, ScalarWidth, TAct>(d, y, activation);
+    }
+
+    private static void MultiplyByDerivative<TVector, TWidth, TAct>(Span<float> d, ReadOnlySpan<float> y, TAct activation)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
         ref float d0 = ref MemoryMarshal.GetReference(d);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         int i = 0;
-        for (; i + 8 <= d.Length; i += 8)
-            (Vector256.LoadUnsafe(ref d0, (nuint)i) * activation.Derivative(Vector256.LoadUnsafe(ref y0, (nuint)i))).StoreUnsafe(ref d0, (nuint)i);
+        for (; i + TWidth.Count <= d.Length; i += TWidth.Count)
+            TWidth.Store(TWidth.Multiply(TWidth.Load(ref d0, i), TWidth.Derivative(activation, TWidth.Load(ref y0, i))), ref d0, i);
         for (; i < d.Length; i++) Unsafe.Add(ref d0, i) *= activation.Derivative(Unsafe.Add(ref y0, i));
     }
 

@@ -117,9 +117,8 @@ internal static class ShiftedConv
                 for (int o = 0; o < groupOut; o++)
                 {
                     int channel = g * groupOut + o;
-                    var b0 = Vector256.Create(bias[channel]);
                     for (int oy = 0; oy < s.OutHeight; oy++)
-                        KeepLine(ref work.Wide[o * wide + oy * width], ref output[channel * positions + oy * ow], ow, b0, activation);
+                        KeepLine(ref work.Wide[o * wide + oy * width], ref output[channel * positions + oy * ow], ow, bias[channel], activation);
                 }
             }
         }
@@ -218,22 +217,15 @@ internal static class ShiftedConv
                 if (x0 + 16 >= count) return;
             }
         }
-        if (count >= 8)
+        if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
         {
-            for (int x0 = 0; ; x0 += 8)
-            {
-                if (x0 + 8 > count) x0 = count - 8;
-                var sum = Vector256<float>.Zero;
-                for (int ky = kyFirst; ky <= kyLast; ky++)
-                {
-                    ref float line = ref Unsafe.Add(ref first, ky * kw * wide + (iy + s.PadHeight - ky) * width + x0);
-                    var part = Vector256.LoadUnsafe(ref line);
-                    for (int kx = 1; kx < kw; kx++) part += Vector256.LoadUnsafe(ref Unsafe.Add(ref line, kx * (wide - 1)));
-                    sum += part;
-                }
-                sum.StoreUnsafe(ref target, (nuint)x0);
-                if (x0 + 8 >= count) return;
-            }
+            GatherVectors<Vector256<float>, Vector256Width>(ref first, s, iy, kyFirst, kyLast, ref target);
+            return;
+        }
+        if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
+        {
+            GatherVectors<Vector128<float>, Vector128Width>(ref first, s, iy, kyFirst, kyLast, ref target);
+            return;
         }
         for (int ix = 0; ix < count; ix++)
         {
@@ -244,6 +236,28 @@ internal static class ShiftedConv
                 for (int kx = 0; kx < kw; kx++) sum += Unsafe.Add(ref line, kx * (wide - 1));
             }
             Unsafe.Add(ref target, ix) = sum;
+        }
+    }
+
+    /// <summary><see cref="GatherRow"/> in whole vectors, the last one overlapping (the row holds at least one).</summary>
+    private static void GatherVectors<TVector, TWidth>(ref float first, Conv2DShape s, int iy, int kyFirst, int kyLast, ref float target)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        int wide = WideLength(s), width = PaddedWidth(s), kw = s.KernelWidth, count = s.InWidth, v = TWidth.Count;
+        for (int x0 = 0; ; x0 += v)
+        {
+            if (x0 + v > count) x0 = count - v;
+            var sum = TWidth.Zero;
+            for (int ky = kyFirst; ky <= kyLast; ky++)
+            {
+                ref float line = ref Unsafe.Add(ref first, ky * kw * wide + (iy + s.PadHeight - ky) * width + x0);
+                // A partial sum per kernel row: chains of KernelWidth + KernelHeight adds, not their product.
+                var part = TWidth.Load(ref line, 0);
+                for (int kx = 1; kx < kw; kx++) part = TWidth.Add(part, TWidth.Load(ref line, kx * (wide - 1)));
+                sum = TWidth.Add(sum, part);
+            }
+            TWidth.Store(sum, ref target, x0);
+            if (x0 + v >= count) return;
         }
     }
 
@@ -275,17 +289,28 @@ internal static class ShiftedConv
 
     /// <summary>target[i] = f(source[i] + b) for i &lt; count: the kept part of one wide output row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KeepLine<TAct>(ref float source, ref float target, int count, Vector256<float> bias, TAct activation) where TAct : struct, IActivation
+    private static void KeepLine<TAct>(ref float source, ref float target, int count, float bias, TAct activation) where TAct : struct, IActivation
     {
-        if (count < 8)
+        if (Vector256.IsHardwareAccelerated) KeepLine<Vector256<float>, Vector256Width, TAct>(ref source, ref target, count, bias, activation);
+        else if (Vector128.IsHardwareAccelerated) KeepLine<Vector128<float>, Vector128Width, TAct>(ref source, ref target, count, bias, activation);
+        else KeepLine<float, ScalarWidth, TAct>(ref source, ref target, count, bias, activation);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeepLine<TVector, TWidth, TAct>(ref float source, ref float target, int count, float bias, TAct activation)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
+        int v = TWidth.Count;
+        if (count < v)
         {
-            for (int i = 0; i < count; i++) Unsafe.Add(ref target, i) = activation.Apply(Unsafe.Add(ref source, i) + bias.ToScalar());
+            for (int i = 0; i < count; i++) Unsafe.Add(ref target, i) = activation.Apply(Unsafe.Add(ref source, i) + bias);
             return;
         }
         // Whole vectors, the last one overlapping the one before it (it reads the wide row, not the target, so no value is applied twice).
+        var b = TWidth.Broadcast(bias);
         int j = 0;
-        for (; j + 8 < count; j += 8)
-            activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)j) + bias).StoreUnsafe(ref target, (nuint)j);
-        activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)(count - 8)) + bias).StoreUnsafe(ref target, (nuint)(count - 8));
+        for (; j + v < count; j += v)
+            TWidth.Store(TWidth.Apply(activation, TWidth.Add(TWidth.Load(ref source, j), b)), ref target, j);
+        TWidth.Store(TWidth.Apply(activation, TWidth.Add(TWidth.Load(ref source, count - v), b)), ref target, count - v);
     }
 }
