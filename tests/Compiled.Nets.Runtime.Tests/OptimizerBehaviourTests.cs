@@ -185,7 +185,7 @@ public class OptimizerBehaviourTests
     [MemberData(nameof(Optimizers.All), MemberType = typeof(Optimizers))]
     public void VectorLanesAndScalarTailRoundAlike(string name)
     {
-        // 19 = two Vector256 blocks and a tail of 3: identical inputs must give bit-identical outputs everywhere.
+        // 19 = two 256-bit blocks (four 128-bit ones) and a tail of 3: identical inputs must give bit-identical outputs everywhere.
         Optimizer optimizer = Optimizers.Create(name);
         var p = new float[19];
         Array.Fill(p, 0.7f);

@@ -1,5 +1,5 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
@@ -33,22 +33,22 @@ public sealed class AdaDelta : Optimizer
         // State arena: [v (squared gradients) | u (squared updates)], each n floats.
         Span<float> squareAverage = state.Slice(0, n);
         Span<float> deltaAverage = state.Slice(n, n);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int i = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vLr = Vector256.Create(lr);
-            var vRho = Vector256.Create(rho);
-            var vOneMinusRho = Vector256.Create(oneMinusRho);
-            var vEps = Vector256.Create(eps);
-            for (; i + 8 <= n; i += 8)
+            var vLr = new Vector<float>(lr);
+            var vRho = new Vector<float>(rho);
+            var vOneMinusRho = new Vector<float>(oneMinusRho);
+            var vEps = new Vector<float>(eps);
+            for (; i + width <= n; i += width)
             {
-                var g = Vector256.Create(gradients.Slice(i, 8));
-                var v = vRho * Vector256.Create(squareAverage.Slice(i, 8)) + vOneMinusRho * g * g;
-                v.CopyTo(squareAverage.Slice(i, 8));
-                var u = Vector256.Create(deltaAverage.Slice(i, 8));
-                var delta = Vector256.Sqrt(u + vEps) / Vector256.Sqrt(v + vEps) * g;
-                (vRho * u + vOneMinusRho * delta * delta).CopyTo(deltaAverage.Slice(i, 8));
-                (Vector256.Create(parameters.Slice(i, 8)) - vLr * delta).CopyTo(parameters.Slice(i, 8));
+                var g = new Vector<float>(gradients.Slice(i, width));
+                var v = vRho * new Vector<float>(squareAverage.Slice(i, width)) + vOneMinusRho * g * g;
+                v.CopyTo(squareAverage.Slice(i, width));
+                var u = new Vector<float>(deltaAverage.Slice(i, width));
+                var delta = Vector.SquareRoot(u + vEps) / Vector.SquareRoot(v + vEps) * g;
+                (vRho * u + vOneMinusRho * delta * delta).CopyTo(deltaAverage.Slice(i, width));
+                (new Vector<float>(parameters.Slice(i, width)) - vLr * delta).CopyTo(parameters.Slice(i, width));
             }
         }
         // Same operations in the same order as the vector loop, so every element rounds identically.

@@ -1,5 +1,5 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
@@ -23,17 +23,17 @@ public sealed class AdaGrad : Optimizer
     {
         float lr = LearningRate, eps = Epsilon;
         Span<float> sum = state.Slice(0, parameters.Length);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int i = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vLr = Vector256.Create(lr);
-            var vEps = Vector256.Create(eps);
-            for (; i + 8 <= parameters.Length; i += 8)
+            var vLr = new Vector<float>(lr);
+            var vEps = new Vector<float>(eps);
+            for (; i + width <= parameters.Length; i += width)
             {
-                var g = Vector256.Create(gradients.Slice(i, 8));
-                var s = Vector256.Create(sum.Slice(i, 8)) + g * g;
-                s.CopyTo(sum.Slice(i, 8));
-                (Vector256.Create(parameters.Slice(i, 8)) - vLr * g / (Vector256.Sqrt(s) + vEps)).CopyTo(parameters.Slice(i, 8));
+                var g = new Vector<float>(gradients.Slice(i, width));
+                var s = new Vector<float>(sum.Slice(i, width)) + g * g;
+                s.CopyTo(sum.Slice(i, width));
+                (new Vector<float>(parameters.Slice(i, width)) - vLr * g / (Vector.SquareRoot(s) + vEps)).CopyTo(parameters.Slice(i, width));
             }
         }
         // Same operations in the same order as the vector loop, so every element rounds identically.

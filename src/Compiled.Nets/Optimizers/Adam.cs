@@ -1,5 +1,5 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
@@ -47,25 +47,25 @@ public sealed class Adam : Optimizer
         // State arena: [m (first moment) | v (second moment)], each n floats.
         Span<float> first = state.Slice(0, n);
         Span<float> second = state.Slice(n, n);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int i = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vBeta1 = Vector256.Create(beta1);
-            var vBeta2 = Vector256.Create(beta2);
-            var vOneMinusBeta1 = Vector256.Create(oneMinusBeta1);
-            var vOneMinusBeta2 = Vector256.Create(oneMinusBeta2);
-            var vStepSize = Vector256.Create(stepSize);
-            var vCorrection2Sqrt = Vector256.Create(correction2Sqrt);
-            var vEps = Vector256.Create(eps);
-            for (; i + 8 <= n; i += 8)
+            var vBeta1 = new Vector<float>(beta1);
+            var vBeta2 = new Vector<float>(beta2);
+            var vOneMinusBeta1 = new Vector<float>(oneMinusBeta1);
+            var vOneMinusBeta2 = new Vector<float>(oneMinusBeta2);
+            var vStepSize = new Vector<float>(stepSize);
+            var vCorrection2Sqrt = new Vector<float>(correction2Sqrt);
+            var vEps = new Vector<float>(eps);
+            for (; i + width <= n; i += width)
             {
-                var g = Vector256.Create(gradients.Slice(i, 8));
-                var m = vBeta1 * Vector256.Create(first.Slice(i, 8)) + vOneMinusBeta1 * g;
-                var v = vBeta2 * Vector256.Create(second.Slice(i, 8)) + vOneMinusBeta2 * g * g;
-                m.CopyTo(first.Slice(i, 8));
-                v.CopyTo(second.Slice(i, 8));
-                var denominator = Vector256.Sqrt(v) / vCorrection2Sqrt + vEps;
-                (Vector256.Create(parameters.Slice(i, 8)) - vStepSize * m / denominator).CopyTo(parameters.Slice(i, 8));
+                var g = new Vector<float>(gradients.Slice(i, width));
+                var m = vBeta1 * new Vector<float>(first.Slice(i, width)) + vOneMinusBeta1 * g;
+                var v = vBeta2 * new Vector<float>(second.Slice(i, width)) + vOneMinusBeta2 * g * g;
+                m.CopyTo(first.Slice(i, width));
+                v.CopyTo(second.Slice(i, width));
+                var denominator = Vector.SquareRoot(v) / vCorrection2Sqrt + vEps;
+                (new Vector<float>(parameters.Slice(i, width)) - vStepSize * m / denominator).CopyTo(parameters.Slice(i, width));
             }
         }
         // Same operations in the same order as the vector loop, so every element rounds identically.

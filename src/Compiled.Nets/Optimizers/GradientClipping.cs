@@ -1,5 +1,5 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
@@ -26,12 +26,12 @@ public static class GradientClipping
         if (double.IsFinite(norm) && norm > maxNorm)
         {
             float scale = (float)(maxNorm / (norm + 1e-6));
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
+            int i = 0, width = Vector<float>.Count;
+            if (Vector.IsHardwareAccelerated)
             {
-                var vScale = Vector256.Create(scale);
-                for (; i + 8 <= gradients.Length; i += 8)
-                    (Vector256.Create(gradients.Slice(i, 8)) * vScale).CopyTo(gradients.Slice(i, 8));
+                var vScale = new Vector<float>(scale);
+                for (; i + width <= gradients.Length; i += width)
+                    (new Vector<float>(gradients.Slice(i, width)) * vScale).CopyTo(gradients.Slice(i, width));
             }
             for (; i < gradients.Length; i++) gradients[i] *= scale;
         }

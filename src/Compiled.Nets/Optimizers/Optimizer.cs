@@ -6,7 +6,10 @@ namespace Compiled.Nets.Optimizers;
 /// <summary>
 /// A parameter update rule. <see cref="Step"/> is one fused pass over the parameter arena; the rule's
 /// state (momentum, squared-gradient averages, …) lives in its own arena, allocated on the first step.
-/// Constants default to PyTorch's.
+/// Constants default to PyTorch's. The updates are element-wise loops over <see cref="System.Numerics.Vector{T}"/>, the
+/// hardware's own width (256 bits with AVX2, 128 with SSE or AdvSimd; scalar where
+/// <see cref="System.Numerics.Vector.IsHardwareAccelerated"/> is false), with a scalar tail of the same operations in the
+/// same order, so every element rounds the same at every width.
 /// </summary>
 public abstract class Optimizer
 {

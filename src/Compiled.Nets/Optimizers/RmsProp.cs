@@ -1,5 +1,5 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
@@ -30,19 +30,19 @@ public sealed class RmsProp : Optimizer
     {
         float lr = LearningRate, alpha = Alpha, oneMinusAlpha = 1f - Alpha, eps = Epsilon;
         Span<float> average = state.Slice(0, parameters.Length);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int i = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vLr = Vector256.Create(lr);
-            var vAlpha = Vector256.Create(alpha);
-            var vOneMinusAlpha = Vector256.Create(oneMinusAlpha);
-            var vEps = Vector256.Create(eps);
-            for (; i + 8 <= parameters.Length; i += 8)
+            var vLr = new Vector<float>(lr);
+            var vAlpha = new Vector<float>(alpha);
+            var vOneMinusAlpha = new Vector<float>(oneMinusAlpha);
+            var vEps = new Vector<float>(eps);
+            for (; i + width <= parameters.Length; i += width)
             {
-                var g = Vector256.Create(gradients.Slice(i, 8));
-                var v = vAlpha * Vector256.Create(average.Slice(i, 8)) + vOneMinusAlpha * g * g;
-                v.CopyTo(average.Slice(i, 8));
-                (Vector256.Create(parameters.Slice(i, 8)) - vLr * g / (Vector256.Sqrt(v) + vEps)).CopyTo(parameters.Slice(i, 8));
+                var g = new Vector<float>(gradients.Slice(i, width));
+                var v = vAlpha * new Vector<float>(average.Slice(i, width)) + vOneMinusAlpha * g * g;
+                v.CopyTo(average.Slice(i, width));
+                (new Vector<float>(parameters.Slice(i, width)) - vLr * g / (Vector.SquareRoot(v) + vEps)).CopyTo(parameters.Slice(i, width));
             }
         }
         // Same operations in the same order as the vector loop, so every element rounds identically.

@@ -1,5 +1,5 @@
 using System;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
@@ -42,18 +42,18 @@ public sealed class Sgd : Optimizer
         float mu = Momentum;
         bool nesterov = Nesterov;
         Span<float> buffer = state.Slice(0, parameters.Length);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int i = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vMu = Vector256.Create(mu);
-            var vLr = Vector256.Create(lr);
-            for (; i + 8 <= parameters.Length; i += 8)
+            var vMu = new Vector<float>(mu);
+            var vLr = new Vector<float>(lr);
+            for (; i + width <= parameters.Length; i += width)
             {
-                var g = Vector256.Create(gradients.Slice(i, 8));
-                var b = vMu * Vector256.Create(buffer.Slice(i, 8)) + g;
-                b.CopyTo(buffer.Slice(i, 8));
+                var g = new Vector<float>(gradients.Slice(i, width));
+                var b = vMu * new Vector<float>(buffer.Slice(i, width)) + g;
+                b.CopyTo(buffer.Slice(i, width));
                 var d = nesterov ? g + vMu * b : b;
-                (Vector256.Create(parameters.Slice(i, 8)) - vLr * d).CopyTo(parameters.Slice(i, 8));
+                (new Vector<float>(parameters.Slice(i, width)) - vLr * d).CopyTo(parameters.Slice(i, width));
             }
         }
         // Same operations in the same order as the vector loop, so every element rounds identically.
@@ -70,12 +70,12 @@ public sealed class Sgd : Optimizer
     // p ← p − η g; no state.
     private static void UpdatePlain(Span<float> parameters, ReadOnlySpan<float> gradients, float lr)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int i = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var vLr = Vector256.Create(lr);
-            for (; i + 8 <= parameters.Length; i += 8)
-                (Vector256.Create(parameters.Slice(i, 8)) - vLr * Vector256.Create(gradients.Slice(i, 8))).CopyTo(parameters.Slice(i, 8));
+            var vLr = new Vector<float>(lr);
+            for (; i + width <= parameters.Length; i += width)
+                (new Vector<float>(parameters.Slice(i, width)) - vLr * new Vector<float>(gradients.Slice(i, width))).CopyTo(parameters.Slice(i, width));
         }
         for (; i < parameters.Length; i++) parameters[i] -= lr * gradients[i];
     }
