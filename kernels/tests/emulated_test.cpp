@@ -357,6 +357,9 @@ void test_loss(const char* name, cn_kernel_entry entry, cn_kernel_entry mean, Lo
 // ---- Optimizers (Optimizers/*.cs): float references in the C# order, three steps each ----
 constexpr int kParameters = 37 * 29 + 29;
 
+// Optimizer.FlushSubnormal: a decaying state value below FLT_MIN = 2⁻¹²⁶ becomes 0.
+float flush_subnormal(float x) { return std::fabs(x) < 1.17549435e-38f ? 0.0f : x; }
+
 struct OptimizerCase
 {
     const char* name;
@@ -397,8 +400,8 @@ void test_optimizers()
                 for (int i = 0; i < kParameters; ++i)
                 {
                     float gi = g[i];
-                    float m = beta1 * refState[i] + (1.0f - beta1) * gi;
-                    float v = beta2 * refState[kParameters + i] + (1.0f - beta2) * gi * gi;
+                    float m = flush_subnormal(beta1 * refState[i] + (1.0f - beta1) * gi);
+                    float v = flush_subnormal(beta2 * refState[kParameters + i] + (1.0f - beta2) * gi * gi);
                     refState[i] = m;
                     refState[kParameters + i] = v;
                     float denominator = std::sqrt(v) / correction2Sqrt + eps;
@@ -412,7 +415,7 @@ void test_optimizers()
                 if (name == "sgd_a") refP[i] -= lr * gi;
                 else if (name == "sgd_momentum_a" || name == "sgd_nesterov_a")
                 {
-                    float b = momentum * refState[i] + gi;
+                    float b = flush_subnormal(momentum * refState[i] + gi);
                     refState[i] = b;
                     float d = name == "sgd_nesterov_a" ? gi + momentum * b : b;
                     refP[i] -= lr * d;
@@ -425,23 +428,64 @@ void test_optimizers()
                 }
                 else if (name == "rmsprop_a")
                 {
-                    float v = alpha * refState[i] + (1.0f - alpha) * gi * gi;
+                    float v = flush_subnormal(alpha * refState[i] + (1.0f - alpha) * gi * gi);
                     refState[i] = v;
                     refP[i] -= lr * gi / (std::sqrt(v) + eps);
                 }
                 else
                 {
-                    float v = rho * refState[i] + (1.0f - rho) * gi * gi;
+                    float v = flush_subnormal(rho * refState[i] + (1.0f - rho) * gi * gi);
                     refState[i] = v;
                     float u = refState[kParameters + i];
                     float delta = std::sqrt(u + epsDelta) / std::sqrt(v + epsDelta) * gi;
-                    refState[kParameters + i] = rho * u + (1.0f - rho) * delta * delta;
+                    refState[kParameters + i] = flush_subnormal(rho * u + (1.0f - rho) * delta * delta);
                     refP[i] -= 1.0f * delta;
                 }
             }
         }
         check(name + " p (3 steps)", p, to_doubles(refP), 1);
         if (c.stateSlots > 0) check(name + " state", state, to_doubles(refState), 1);
+    }
+}
+
+// The flush at the edge of the normal range, compared exactly (check's tolerance cannot tell a subnormal from 0): one
+// step with zero gradients from state between 0.8 and 2.1 times FLT_MIN, where each decay (×β) ends on either side.
+void test_optimizer_flush()
+{
+    const float lr = 0.05f, momentum = 0.9f, eps = 1e-8f, alpha = 0.99f, rho = 0.9f, epsDelta = 1e-6f, beta1 = 0.9f, beta2 = 0.999f;
+    const Dim grid{blocks(kParameters, 256)}, block{256};
+    struct Case { const char* name; cn_kernel_entry entry; std::vector<float> decay; };
+    const Case cases[] = {
+        {"sgd_momentum_a", sgd_momentum_a_entry, {momentum}}, {"rmsprop_a", rmsprop_a_entry, {alpha}},
+        {"adadelta_a", adadelta_a_entry, {rho, rho}}, {"adam_a", adam_a_entry, {beta1, beta2}},
+    };
+    for (const Case& c : cases)
+    {
+        const std::string name = c.name;
+        const int slots = int(c.decay.size());
+        Floats p(kParameters, 0.5f), g(kParameters, 0.0f), state(slots * kParameters);
+        for (int i = 0; i < slots * kParameters; ++i) state[i] = 1.17549435e-38f * (0.8f + 0.02f * float(i % 64));
+        Floats want(state.size());
+        for (int i = 0; i < slots * kParameters; ++i)
+        {
+            const float beta = c.decay[i / kParameters];
+            want[i] = flush_subnormal(beta * state[i] + (1.0f - beta) * 0.0f);
+        }
+        float* s = state.data();
+        if (name == "sgd_momentum_a") launch(c.name, c.entry, grid, block, 0, p.data(), g.data(), s, lr, momentum);
+        else if (name == "rmsprop_a") launch(c.name, c.entry, grid, block, 0, p.data(), g.data(), s, lr, alpha, eps);
+        else if (name == "adadelta_a") launch(c.name, c.entry, grid, block, 0, p.data(), g.data(), s, 1.0f, rho, epsDelta);
+        else launch(c.name, c.entry, grid, block, 0, p.data(), g.data(), s, lr / (1.0f - beta1), std::sqrt(1.0f - beta2), beta1, beta2, eps);
+        size_t bad = 0, subnormal = 0, zeros = 0;
+        for (size_t i = 0; i < state.size(); ++i)
+        {
+            bad += state[i] != want[i];
+            subnormal += std::fpclassify(state[i]) == FP_SUBNORMAL;
+            zeros += state[i] == 0.0f;
+        }
+        std::printf("%s  %-50s %zu of %zu flushed to 0, %zu subnormal, %zu differ\n", bad || subnormal || !zeros ? "FAIL" : "ok  ",
+            (name + " state at the normal range's edge").c_str(), zeros, state.size(), subnormal, bad);
+        failed |= bad != 0 || subnormal != 0 || zeros == 0;
     }
 }
 
@@ -941,6 +985,7 @@ int main()
     test_loss("softmax_ce_logits_loss_linear_b", softmax_ce_logits_loss_linear_b_entry, loss_mean_b_entry, CeLogits, Linear, 19, 33, 64);
 
     test_optimizers();
+    test_optimizer_flush();
     test_first_nonfinite();
     test_dropout();
     test_prelu();

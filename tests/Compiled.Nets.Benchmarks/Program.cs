@@ -15,6 +15,11 @@ public static class Program
             CnnComparison.QuickTiming();
             return;
         }
+        if (args.Length is 1 or 2 && args[0] == "--adam-long-run")
+        {
+            AdamLongRun.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

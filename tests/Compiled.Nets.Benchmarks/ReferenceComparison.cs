@@ -22,6 +22,9 @@ public class ReferenceComparison
     private float[] _batchImages = Array.Empty<float>();
     private float[] _batchTargets = Array.Empty<float>();
 
+    /// <summary>The Adam-trained MLP's optimizer (<see cref="AdamLongRun"/> counts the subnormal values in its state).</summary>
+    internal Compiled.Nets.Optimizers.Optimizer MlpAdamOptimizer => _mlpAdam.Optimizer;
+
     [GlobalSetup]
     public void Setup()
     {

@@ -6,6 +6,8 @@ namespace Compiled.Nets.Optimizers;
 /// <summary>
 /// AdaDelta, as PyTorch's <c>torch.optim.Adadelta</c>:
 /// v ← ρ v + (1 − ρ) g², δ = √(u + ε) / √(v + ε) · g, u ← ρ u + (1 − ρ) δ², p ← p − η δ.
+/// v and u are flushed to zero when they decay below the normal range
+/// (<see cref="Optimizer.FlushSubnormal(System.Numerics.Vector{float})"/>: a subnormal slows every step on Intel cores).
 /// </summary>
 public sealed class AdaDelta : Optimizer
 {
@@ -43,11 +45,11 @@ public sealed class AdaDelta : Optimizer
             for (; i + width <= n; i += width)
             {
                 var g = new Vector<float>(gradients.Slice(i, width));
-                var v = vRho * new Vector<float>(squareAverage.Slice(i, width)) + vOneMinusRho * g * g;
+                var v = FlushSubnormal(vRho * new Vector<float>(squareAverage.Slice(i, width)) + vOneMinusRho * g * g);
                 v.CopyTo(squareAverage.Slice(i, width));
                 var u = new Vector<float>(deltaAverage.Slice(i, width));
                 var delta = Vector.SquareRoot(u + vEps) / Vector.SquareRoot(v + vEps) * g;
-                (vRho * u + vOneMinusRho * delta * delta).CopyTo(deltaAverage.Slice(i, width));
+                FlushSubnormal(vRho * u + vOneMinusRho * delta * delta).CopyTo(deltaAverage.Slice(i, width));
                 (new Vector<float>(parameters.Slice(i, width)) - vLr * delta).CopyTo(parameters.Slice(i, width));
             }
         }
@@ -55,11 +57,11 @@ public sealed class AdaDelta : Optimizer
         for (; i < n; i++)
         {
             float g = gradients[i];
-            float v = rho * squareAverage[i] + oneMinusRho * g * g;
+            float v = FlushSubnormal(rho * squareAverage[i] + oneMinusRho * g * g);
             squareAverage[i] = v;
             float u = deltaAverage[i];
             float delta = MathF.Sqrt(u + eps) / MathF.Sqrt(v + eps) * g;
-            deltaAverage[i] = rho * u + oneMinusRho * delta * delta;
+            deltaAverage[i] = FlushSubnormal(rho * u + oneMinusRho * delta * delta);
             parameters[i] -= lr * delta;
         }
     }

@@ -5,7 +5,9 @@ namespace Compiled.Nets.Optimizers;
 
 /// <summary>
 /// AdaGrad, as PyTorch's <c>torch.optim.Adagrad</c> (no learning-rate decay, initial accumulator 0):
-/// s ← s + g², p ← p − η g / (√s + ε).
+/// s ← s + g², p ← p − η g / (√s + ε). Unlike the decaying averages of the other optimizers, s is not flushed to zero
+/// below the normal range: it never decays, so it leaves that range with the first gradient that is not tiny and
+/// cannot fall back into it.
 /// </summary>
 public sealed class AdaGrad : Optimizer
 {

@@ -7,6 +7,8 @@ namespace Compiled.Nets.Optimizers;
 /// Adam, as PyTorch's <c>torch.optim.Adam</c> (no AMSGrad, no weight decay):
 /// m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g², and at step t
 /// p ← p − η (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε).
+/// m and v are flushed to zero when they decay below the normal range (<see cref="Optimizer.FlushSubnormal(System.Numerics.Vector{float})"/>):
+/// the moments of a weight that never gets a gradient would otherwise stay subnormal, and slow every step on Intel cores.
 /// </summary>
 public sealed class Adam : Optimizer
 {
@@ -60,8 +62,8 @@ public sealed class Adam : Optimizer
             for (; i + width <= n; i += width)
             {
                 var g = new Vector<float>(gradients.Slice(i, width));
-                var m = vBeta1 * new Vector<float>(first.Slice(i, width)) + vOneMinusBeta1 * g;
-                var v = vBeta2 * new Vector<float>(second.Slice(i, width)) + vOneMinusBeta2 * g * g;
+                var m = FlushSubnormal(vBeta1 * new Vector<float>(first.Slice(i, width)) + vOneMinusBeta1 * g);
+                var v = FlushSubnormal(vBeta2 * new Vector<float>(second.Slice(i, width)) + vOneMinusBeta2 * g * g);
                 m.CopyTo(first.Slice(i, width));
                 v.CopyTo(second.Slice(i, width));
                 var denominator = Vector.SquareRoot(v) / vCorrection2Sqrt + vEps;
@@ -72,8 +74,8 @@ public sealed class Adam : Optimizer
         for (; i < n; i++)
         {
             float g = gradients[i];
-            float m = beta1 * first[i] + oneMinusBeta1 * g;
-            float v = beta2 * second[i] + oneMinusBeta2 * g * g;
+            float m = FlushSubnormal(beta1 * first[i] + oneMinusBeta1 * g);
+            float v = FlushSubnormal(beta2 * second[i] + oneMinusBeta2 * g * g);
             first[i] = m;
             second[i] = v;
             float denominator = MathF.Sqrt(v) / correction2Sqrt + eps;

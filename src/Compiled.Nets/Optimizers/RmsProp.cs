@@ -5,7 +5,8 @@ namespace Compiled.Nets.Optimizers;
 
 /// <summary>
 /// RMSprop, as PyTorch's <c>torch.optim.RMSprop</c> (not centered, no momentum):
-/// v ← α v + (1 − α) g², p ← p − η g / (√v + ε).
+/// v ← α v + (1 − α) g², p ← p − η g / (√v + ε). v is flushed to zero when it decays below the normal range
+/// (<see cref="Optimizer.FlushSubnormal(System.Numerics.Vector{float})"/>: a subnormal slows every step on Intel cores).
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
@@ -40,7 +41,7 @@ public sealed class RmsProp : Optimizer
             for (; i + width <= parameters.Length; i += width)
             {
                 var g = new Vector<float>(gradients.Slice(i, width));
-                var v = vAlpha * new Vector<float>(average.Slice(i, width)) + vOneMinusAlpha * g * g;
+                var v = FlushSubnormal(vAlpha * new Vector<float>(average.Slice(i, width)) + vOneMinusAlpha * g * g);
                 v.CopyTo(average.Slice(i, width));
                 (new Vector<float>(parameters.Slice(i, width)) - vLr * g / (Vector.SquareRoot(v) + vEps)).CopyTo(parameters.Slice(i, width));
             }
@@ -49,7 +50,7 @@ public sealed class RmsProp : Optimizer
         for (; i < parameters.Length; i++)
         {
             float g = gradients[i];
-            float v = alpha * average[i] + oneMinusAlpha * g * g;
+            float v = FlushSubnormal(alpha * average[i] + oneMinusAlpha * g * g);
             average[i] = v;
             parameters[i] -= lr * g / (MathF.Sqrt(v) + eps);
         }
