@@ -146,6 +146,51 @@ public class SimdWidthTests
         AssertClose(scalar, Run<Vector256<float>, Vector256Width>(), magnitude, "C (256 bits)");
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(10)]
+    [InlineData(15)]
+    [InlineData(28)]
+    [InlineData(34)]
+    public void Two_by_two_max_pooling_is_the_same_at_every_width(int width)
+    {
+        // Values on a coarse grid (ties), and NaNs: the first maximum in row order wins a tie, a NaN always wins.
+        var s = new Pool2DShape(3, 6, width, 2, 2, 2, 2);
+        const int batch = 2;
+        var random = new Random(width);
+        var x = new float[batch * s.InputSize];
+        for (int i = 0; i < x.Length; i++) x[i] = random.Next(50) == 0 ? float.NaN : random.Next(-4, 5) * 0.5f;
+        var want = new float[batch * s.OutputSize];
+        var wantSwitches = new int[want.Length];
+        for (int bc = 0, o = 0; bc < batch * s.Channels; bc++)
+            for (int oy = 0; oy < s.OutHeight; oy++)
+                for (int ox = 0; ox < s.OutWidth; ox++, o++)
+                {
+                    int first = 2 * oy * width + 2 * ox;
+                    int winner = first;
+                    foreach (int at in new[] { first + 1, first + width, first + width + 1 })
+                    {
+                        float v = x[bc * s.InHeight * width + at], best = x[bc * s.InHeight * width + winner];
+                        if (v > best || float.IsNaN(v)) winner = at;
+                    }
+                    want[o] = x[bc * s.InHeight * width + winner];
+                    wantSwitches[o] = winner;
+                }
+        var y = new float[want.Length];
+        var switches = new int[want.Length];
+        PoolKernels.MaxForward(x, y, switches, batch, s);
+        Assert.Equal(want, y);
+        Assert.Equal(wantSwitches, switches);
+        if (!Vector128.IsHardwareAccelerated || !(System.Runtime.Intrinsics.X86.Sse.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported))
+            return;
+        // The 128-bit form, which the entry point takes only without AVX2.
+        Array.Clear(y);
+        Array.Clear(switches);
+        PoolKernels.MaxForward2x2Narrow(x, y, switches, batch, s);
+        Assert.Equal(want, y);
+        Assert.Equal(wantSwitches, switches);
+    }
+
     private static readonly float[] Inputs = { -100f, -20f, -3.5f, -1f, -0.25f, -1e-20f, 0f, 1e-20f, 0.3f, 1f, 2.5f, 9f, 20f, 88f, 100f, -0.75f };
 
     public static TheoryData<string> ActivationNames => new() { "linear", "logistic", "tanh", "relu", "leaky", "softplus", "heaviside", "sign" };

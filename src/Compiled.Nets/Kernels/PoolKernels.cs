@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Nets.Kernels;
@@ -61,8 +62,11 @@ public static class PoolKernels
         int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
         if (s.PadHeight == 0 && s.PadWidth == 0)
         {
-            if (s.SizeHeight == 2 && s.SizeWidth == 2 && s.StrideHeight == 2 && s.StrideWidth == 2 && Avx2.IsSupported)
+            bool twoByTwo = s.SizeHeight == 2 && s.SizeWidth == 2 && s.StrideHeight == 2 && s.StrideWidth == 2;
+            if (twoByTwo && Avx2.IsSupported)
                 MaxForward2x2(x, y, switches, batch, s);
+            else if (twoByTwo && Vector128.IsHardwareAccelerated && (Sse.IsSupported || AdvSimd.Arm64.IsSupported))
+                MaxForward2x2Narrow(x, y, switches, batch, s);
             else
                 MaxForwardInside(x, y, switches, batch, s);
             return;
@@ -135,19 +139,69 @@ public static class PoolKernels
                     winner.StoreUnsafe(ref s0, (nuint)(o + ox));
                     ox += 8;
                 }
-                for (; ox < outWidth; ox++)
-                {
-                    int at = rowStart + 2 * ox;
-                    float best = Unsafe.Add(ref input, at);
-                    int winner = at;
-                    // Three calls, not a stackalloc'd list: a stackalloc in this loop grew the stack by every window of the batch.
-                    Consider(ref input, at + 1, ref best, ref winner);
-                    Consider(ref input, at + width, ref best, ref winner);
-                    Consider(ref input, at + width + 1, ref best, ref winner);
-                    Unsafe.Add(ref y0, o + ox) = best;
-                    Unsafe.Add(ref s0, o + ox) = winner;
-                }
+                MaxWindows2x2(ref input, rowStart, width, ox, outWidth, ref Unsafe.Add(ref y0, o), ref Unsafe.Add(ref s0, o));
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MaxForward2x2"/> four windows at a time in 128-bit vectors: SSE without AVX2, AdvSimd on ARM64. Without it
+    /// those machines took <see cref="MaxForwardInside"/>, 25 times slower here than the 256-bit form.
+    /// </summary>
+    internal static void MaxForward2x2Narrow(ReadOnlySpan<float> x, Span<float> y, Span<int> switches, int batch, Pool2DShape s)
+    {
+        int width = s.InWidth, plane = s.InHeight * width, outWidth = s.OutWidth, outPlane = s.OutHeight * outWidth;
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref int s0 = ref MemoryMarshal.GetReference(switches);
+        var evenColumns = Vector128.Create(0, 2, 4, 6);
+        Debug.Assert(2 * s.OutHeight <= s.InHeight && 2 * outWidth <= width, "the windows inside the plane");
+        for (int bc = 0; bc < batch * s.Channels; bc++)
+        {
+            ref float input = ref Unsafe.Add(ref x0, bc * plane);
+            for (int oy = 0; oy < s.OutHeight; oy++)
+            {
+                int rowStart = 2 * oy * width;
+                ref float top = ref Unsafe.Add(ref input, rowStart);
+                ref float bottom = ref Unsafe.Add(ref top, width);
+                int o = bc * outPlane + oy * outWidth;
+                int ox = 0;
+                while (ox < outWidth && outWidth >= 4)
+                {
+                    // A ragged end recomputes the last four windows (the same values written twice).
+                    if (ox + 4 > outWidth) ox = outWidth - 4;
+                    var (topEven, topOdd) = DeinterleaveNarrow(ref Unsafe.Add(ref top, 2 * ox));
+                    var (bottomEven, bottomOdd) = DeinterleaveNarrow(ref Unsafe.Add(ref bottom, 2 * ox));
+                    var first = evenColumns + Vector128.Create(rowStart + 2 * ox);
+                    var best = topEven;
+                    var winner = first;
+                    Take(topOdd, first + Vector128.Create(1), ref best, ref winner);
+                    Take(bottomEven, first + Vector128.Create(width), ref best, ref winner);
+                    Take(bottomOdd, first + Vector128.Create(width + 1), ref best, ref winner);
+                    best.StoreUnsafe(ref y0, (nuint)(o + ox));
+                    winner.StoreUnsafe(ref s0, (nuint)(o + ox));
+                    ox += 4;
+                }
+                MaxWindows2x2(ref input, rowStart, width, ox, outWidth, ref Unsafe.Add(ref y0, o), ref Unsafe.Add(ref s0, o));
+            }
+        }
+    }
+
+    /// <summary>The 2×2 windows [fromOx, outWidth) of one output row, one at a time (a row narrower than a vector of windows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaxWindows2x2(ref float input, int rowStart, int width, int fromOx, int outWidth, ref float y, ref int switches)
+    {
+        for (int ox = fromOx; ox < outWidth; ox++)
+        {
+            int at = rowStart + 2 * ox;
+            float best = Unsafe.Add(ref input, at);
+            int winner = at;
+            // Three calls, not a stackalloc'd list: a stackalloc in this loop grew the stack by every window of the batch.
+            Consider(ref input, at + 1, ref best, ref winner);
+            Consider(ref input, at + width, ref best, ref winner);
+            Consider(ref input, at + width + 1, ref best, ref winner);
+            Unsafe.Add(ref y, ox) = best;
+            Unsafe.Add(ref switches, ox) = winner;
         }
     }
 
@@ -166,6 +220,26 @@ public static class PoolKernels
         var wins = Vector256.GreaterThan(candidate, best) | ~Vector256.Equals(candidate, candidate);
         best = Vector256.ConditionalSelect(wins, candidate, best);
         winner = Vector256.ConditionalSelect(wins.AsInt32(), index, winner);
+    }
+
+    /// <summary>Replaces the running maximum where <paramref name="candidate"/> is larger or NaN (four windows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector128<float> candidate, Vector128<int> index, ref Vector128<float> best, ref Vector128<int> winner)
+    {
+        var wins = Vector128.GreaterThan(candidate, best) | ~Vector128.Equals(candidate, candidate);
+        best = Vector128.ConditionalSelect(wins, candidate, best);
+        winner = Vector128.ConditionalSelect(wins.AsInt32(), index, winner);
+    }
+
+    /// <summary>8 consecutive floats as their even- and odd-indexed halves, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<float> Even, Vector128<float> Odd) DeinterleaveNarrow(ref float at)
+    {
+        var low = Vector128.LoadUnsafe(ref at);
+        var high = Vector128.LoadUnsafe(ref at, 4);
+        // shufps takes two lanes of each operand: [l0 l2 h0 h2] and [l1 l3 h1 h3]; ARM64's uzp1 and uzp2 do the same.
+        if (Sse.IsSupported) return (Sse.Shuffle(low, high, 0b10_00_10_00), Sse.Shuffle(low, high, 0b11_01_11_01));
+        return (AdvSimd.Arm64.UnzipEven(low, high), AdvSimd.Arm64.UnzipOdd(low, high));
     }
 
     /// <summary>16 consecutive floats as their even- and odd-indexed halves, in order.</summary>
