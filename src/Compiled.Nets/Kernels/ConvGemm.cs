@@ -33,6 +33,7 @@ internal static class ConvGemm
         else CombineRows<float, ScalarWidth, TRows>(ref a, aRow, aColumn, ref b, bRows, ref c, m, k, n, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CombineRows<TVector, TWidth, TRows>(ref float a, int aRow, int aColumn, ref float b, TRows bRows, ref float c, int m, int k, int n, bool accumulate)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -146,6 +147,7 @@ internal static class ConvGemm
     }
 
     /// <summary>Four rows of C over n columns; C's rows are <paramref name="stride"/> apart (n, or more for a column range).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CombineFourRows<TVector, TWidth, TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -265,6 +267,7 @@ internal static class ConvGemm
     }
 
     /// <summary>Two rows (or one, with <paramref name="single"/>: the second is computed from row 0 again and not stored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CombineTwoRows<TVector, TWidth, TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride,
         bool accumulate, bool single = false) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -346,6 +349,7 @@ internal static class ConvGemm
         else DotRows<float, ScalarWidth, TRows>(ref a, ref b, bRows, ref c, m, rows, n, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotRows<TVector, TWidth, TRows>(ref float a, ref float b, TRows bRows, ref float c, int m, int rows, int n, bool accumulate)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -512,6 +516,7 @@ internal static class ConvGemm
     }
 
     /// <summary><see cref="DotRowsAcross"/> on machines without AVX-512: 2 × 4 blocks of vector sums, the edges one dot product at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotRowsAcross<TVector, TWidth, TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
         int m, int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -528,6 +533,7 @@ internal static class ConvGemm
             for (int j = 0; j < rows; j++) DotAcross<TVector, TWidth, TRows>(ref a, aSample, ref b, bSample, bRows, i, j, ref c, rows, n, samples, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotAcross<TVector, TWidth, TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, int i, int j, ref float c,
         int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -538,6 +544,7 @@ internal static class ConvGemm
     }
 
     /// <summary>Two A rows × four B rows (machines without AVX-512): 8 sums in 16 registers; n is a multiple of the width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotBlock2x4<TVector, TWidth, TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
         int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
     {
@@ -581,6 +588,7 @@ internal static class ConvGemm
     }
 
     /// <summary>Two vector sums (two chains of multiply-adds in flight), then one vector, then the scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot<TVector, TWidth>(ref float x, ref float y, int n) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         int v = TWidth.Count;
@@ -606,6 +614,7 @@ internal static class ConvGemm
         return Sum<float, ScalarWidth>(ref x, n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Sum<TVector, TWidth>(ref float x, int n) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         var s = TWidth.Zero;

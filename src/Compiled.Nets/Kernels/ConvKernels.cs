@@ -515,6 +515,7 @@ public static class ConvKernels
         else BiasActivation<float, ScalarWidth, TAct>(map, bias, activation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BiasActivation<TVector, TWidth, TAct>(Span<float> map, float bias, TAct activation)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -656,7 +657,7 @@ public static class ConvKernels
         else AddTo<float, ScalarWidth>(ref source, ref target, count);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void AddTo<TVector, TWidth>(ref float source, ref float target, int count) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         int i = 0;
@@ -680,7 +681,7 @@ public static class ConvKernels
         else Copy<float, ScalarWidth>(ref source, ref target, count);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Copy<TVector, TWidth>(ref float source, ref float target, int count) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         int v = TWidth.Count;

@@ -33,6 +33,7 @@ public static class DenseKernels
         else ForwardRows<float, ScalarWidth, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardRows<TVector, TWidth, TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int batch, int inSize, int outSize, TAct activation) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -119,6 +120,7 @@ public static class DenseKernels
         else BiasActivationRows<float, ScalarWidth, TAct>(rows, bias, width, activation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BiasActivationRows<TVector, TWidth, TAct>(Span<float> rows, ReadOnlySpan<float> bias, int width, TAct activation)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -142,6 +144,7 @@ public static class DenseKernels
         else ApplyActivation<float, ScalarWidth, TAct>(values, activation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApplyActivation<TVector, TWidth, TAct>(Span<float> values, TAct activation)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -161,6 +164,7 @@ public static class DenseKernels
         else Add<float, ScalarWidth>(target, source);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Add<TVector, TWidth>(Span<float> target, ReadOnlySpan<float> source) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         ref float t0 = ref MemoryMarshal.GetReference(target);
@@ -180,7 +184,7 @@ public static class DenseKernels
 
     // ---- dot-product tiles for y = x wᵀ (both operands have k contiguous) ----
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Dot<TVector, TWidth>(ref float a, ref float b, int n) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         int k = 0;
@@ -197,6 +201,7 @@ public static class DenseKernels
     }
 
     /// <summary>A 1×4 tile: one row of x against four rows of w.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot1x4<TVector, TWidth>(ref float x, ref float w, int n, ref float y) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         ref float w1 = ref Unsafe.Add(ref w, n);
@@ -227,6 +232,7 @@ public static class DenseKernels
     }
 
     /// <summary>A 4×4 tile: four rows of x against four rows of w, sixteen vector accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4<TVector, TWidth>(ref float x, ref float w, int n, ref float y, int ldy) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         if (n < TWidth.Count)
@@ -311,6 +317,7 @@ public static class DenseKernels
             MultiplyStrided<float, ScalarWidth, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyStrided<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b,
         ref float c, ref float d, int rows, int cols, int depth, TAct derivative, bool accumulate)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
@@ -353,7 +360,7 @@ public static class DenseKernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StoreScaled<TVector, TWidth, TAct>(TVector acc, ref float c, ref float d, int offset, TAct derivative, bool scale, bool accumulate)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -363,6 +370,7 @@ public static class DenseKernels
     }
 
     /// <summary>4 rows × 4 vectors of C (4 × 32 columns with AVX2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x4<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
         int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -407,6 +415,7 @@ public static class DenseKernels
     }
 
     /// <summary>4 rows × 1 vector of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x1<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
         int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -430,6 +439,7 @@ public static class DenseKernels
     }
 
     /// <summary>1 row × 4 vectors of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile1x4<TVector, TWidth, TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
         int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
@@ -451,6 +461,7 @@ public static class DenseKernels
     }
 
     /// <summary>1 row × 1 vector of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile1x1<TVector, TWidth, TAct>(ref float a, int depthStride, ref float b, int ldb, ref float c, ref float d,
         int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {

@@ -123,6 +123,7 @@ internal static class DirectConv
         else WeightGradientPadded<float, ScalarWidth>(dz, x, dw, db, start, end, s, scratch);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightGradientPadded<TVector, TWidth>(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db,
         int start, int end, Conv2DShape s, Span<float> scratch) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
@@ -185,6 +186,7 @@ internal static class DirectConv
         else Correlate<float, ScalarWidth>(ref plane, width, ref kernel, kh, kw, ref output, rows, columns);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Correlate<TVector, TWidth>(ref float plane, int width, ref float kernel, int kh, int kw, ref float output, int rows, int columns)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
@@ -299,7 +301,7 @@ internal static class DirectConv
     }
 
     /// <summary>The whole vectors of a contiguous <see cref="MultiplyAdd(float, ref float, int, ref float, int, int)"/>; returns where the tail starts.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static int MultiplyAdd<TVector, TWidth>(float weight, ref float source, ref float target, int count) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         var wv = TWidth.Broadcast(weight);

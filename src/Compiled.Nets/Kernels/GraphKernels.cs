@@ -39,6 +39,7 @@ public static class GraphKernels
         else MultiplyByDerivative<float, ScalarWidth, TAct>(d, y, activation);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyByDerivative<TVector, TWidth, TAct>(Span<float> d, ReadOnlySpan<float> y, TAct activation)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {

@@ -240,6 +240,7 @@ internal static class ShiftedConv
     }
 
     /// <summary><see cref="GatherRow"/> in whole vectors, the last one overlapping (the row holds at least one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GatherVectors<TVector, TWidth>(ref float first, Conv2DShape s, int iy, int kyFirst, int kyLast, ref float target)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
@@ -296,7 +297,7 @@ internal static class ShiftedConv
         else KeepLine<float, ScalarWidth, TAct>(ref source, ref target, count, bias, activation);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void KeepLine<TVector, TWidth, TAct>(ref float source, ref float target, int count, float bias, TAct activation)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {

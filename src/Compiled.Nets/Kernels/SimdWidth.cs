@@ -9,7 +9,9 @@ namespace Compiled.Nets.Kernels;
 /// 256-bit, 128-bit and one-float forms are the same loops and tiles. Entry points pick the widest width the hardware runs
 /// natively (<see cref="Vector256.IsHardwareAccelerated"/>, then <see cref="Vector128.IsHardwareAccelerated"/>, else
 /// <see cref="ScalarWidth"/>): an unaccelerated width is emulated in software, and on an SSE-only x64 core (or
-/// NativeAOT's default instruction set) that was 40–50 times slower than 128-bit code.
+/// NativeAOT's default instruction set) that was 40–50 times slower than 128-bit code. The width-generic methods are
+/// marked <see cref="MethodImplOptions.AggressiveOptimization"/>: the widths' members are inlined only by the optimizing
+/// JIT, so their tier-0 code made a call per vector operation, and a training run spent its first epoch there.
 /// </summary>
 internal interface ISimdWidth<TVector> where TVector : unmanaged
 {
