@@ -15,6 +15,11 @@ public static class Program
             CnnComparison.QuickTiming();
             return;
         }
+        if (args.Length == 1 && args[0] == "--quick-xor")
+        {
+            QuickXor.Run();
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
