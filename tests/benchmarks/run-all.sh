@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# Run all Compiled.Nets benchmarks (FANN, PyTorch, BenchmarkDotNet) and compare them.
+# Run all Compiled.Nets benchmarks and their anchors, then compare them.
 #
 # Usage (from anywhere; works relative to the repository root):
-#   tests/benchmarks/run-all.sh [--quick] [--skip-dotnet]
-#     --quick        short FANN/PyTorch runs (smoke test; BenchmarkDotNet is unaffected)
-#     --skip-dotnet  do not run the BenchmarkDotNet suite (compare uses whatever reports exist)
-#   THREADS="1 2"    PyTorch/SGEMM thread settings to try (env var, default "1 2"); this machine's
-#                    core count is added if missing (compare.py rates the convolutions against the
-#                    SGEMM at that thread count, as the .NET kernels use all cores)
+#   tests/benchmarks/run-all.sh [--quick] [--skip-dotnet] [--skip-anchors]
+#     --quick         short runs everywhere: FANN, PyTorch and the FMA peak with fewer iterations, every
+#                     BenchmarkDotNet suite with its short job (3 warm-ups, 3 iterations): a few minutes in all
+#     --skip-dotnet   run no BenchmarkDotNet suite (compare uses whatever reports exist)
+#     --skip-anchors  run Compiled.Nets' suites but not the LibTorch and ONNX Runtime ones
+#   THREADS="1 2"     PyTorch/SGEMM thread settings to try (env var, default "1 2"); this machine's
+#                     core count is added if missing (compare.py rates the convolutions against the
+#                     SGEMM at that thread count, as the .NET kernels use all cores)
+#
+# What runs, in order: FANN 2.2 (gcc -O3 -march=native), the FMA peak (fma_peak.c, clang-19 -O3
+# -march=native, 1 and 2 threads), PyTorch 1.13 and numpy's SGEMM per thread setting, the ONNX export
+# (export_onnx.py, Debian's PyTorch), the BenchmarkDotNet suites of Compiled.Nets (ReferenceComparison,
+# CnnComparison), ONNX Runtime 1.31 (tests/Compiled.Nets.Benchmarks.OnnxRuntime) and LibTorch 2.10
+# (tests/Compiled.Nets.Benchmarks.TorchSharp; its build marks libLibTorchSharp.so's GLIBCXX_3.4.32 need weak,
+# see docs/benchmarks.md), then compare.py.
 #
 # Needs numpy on OpenBLAS (the SGEMM reference); exits 2 with a hint otherwise.
 #
-# Outputs under tests/benchmarks/out/: fann_bench (binary), results.jsonl (FANN + PyTorch
-# JSON lines, incl. sgemm_gflops), bdn/ (BenchmarkDotNet artifacts: ReferenceComparison and
-# CnnComparison; reports in bdn/results/), summary.md.
+# Outputs under tests/benchmarks/out/: fann_bench and fma_peak (binaries), results.jsonl (FANN, FMA peak and
+# PyTorch JSON lines, incl. sgemm_gflops), onnx/ (the exported networks), bdn/ (BenchmarkDotNet artifacts of
+# the three .NET projects; reports in bdn/results/), summary.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,11 +31,15 @@ BENCH=tests/benchmarks
 OUT=$BENCH/out
 PY=/usr/bin/python3
 QUICK=()
+BDN_JOB=()
+ANCHOR_JOB=()
 SKIP_DOTNET=0
+SKIP_ANCHORS=0
 for arg in "$@"; do
   case "$arg" in
-    --quick) QUICK=(--quick) ;;
+    --quick) QUICK=(--quick); BDN_JOB=(--job short); ANCHOR_JOB=(--quick) ;;
     --skip-dotnet) SKIP_DOTNET=1 ;;
+    --skip-anchors) SKIP_ANCHORS=1 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -48,10 +61,17 @@ fi
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
+lscpu | sed -n 's/^Model name: *//p' | head -1 | sed 's/^/CPU: /' >&2
 
 echo "== FANN (float, gcc -O3 -march=native)" >&2
 gcc -O3 -march=native -o "$OUT/fann_bench" "$BENCH/fann_bench.c" -lfloatfann -lm
 "$OUT/fann_bench" "${QUICK[@]}" | tee -a "$RESULTS"
+
+echo "== FMA peak (clang-19 -O3 -march=native)" >&2
+CC_FMA=clang-19
+command -v "$CC_FMA" >/dev/null || { CC_FMA=cc; echo "note: clang-19 not found, building fma_peak with cc" >&2; }
+"$CC_FMA" -O3 -march=native -pthread -o "$OUT/fma_peak" "$BENCH/fma_peak.c"
+"$OUT/fma_peak" "${QUICK[@]}" 1 2 | tee -a "$RESULTS"
 
 for n in $THREADS; do
   echo "== PyTorch, threads=$n" >&2
@@ -61,10 +81,28 @@ for n in $THREADS; do
 done
 
 if [[ $SKIP_DOTNET -eq 0 ]]; then
-  echo "== Compiled.Nets (BenchmarkDotNet)" >&2
   rm -rf "$OUT/bdn/results"
+  echo "== Compiled.Nets (BenchmarkDotNet${BDN_JOB:+, short job})" >&2
   dotnet run -c Release --project tests/Compiled.Nets.Benchmarks -- \
-    --filter '*ReferenceComparison*' '*CnnComparison*' --exporters json --artifacts "$OUT/bdn"
+    --filter '*ReferenceComparison*' '*CnnComparison*' --exporters json --artifacts "$OUT/bdn" "${BDN_JOB[@]}"
+
+  if [[ $SKIP_ANCHORS -eq 0 ]]; then
+    echo "== ONNX export (PyTorch 1.13, opset 17)" >&2
+    "$PY" "$BENCH/export_onnx.py" "$OUT/onnx"
+
+    # The anchors run in their own process (BenchmarkDotNet's in-process toolchain): they are built here once.
+    echo "== ONNX Runtime 1.31 (BenchmarkDotNet, in-process)" >&2
+    dotnet build -c Release tests/Compiled.Nets.Benchmarks.OnnxRuntime -v quiet -nologo
+    COMPILED_NETS_ONNX_DIR="$OUT/onnx" dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.OnnxRuntime -- --check
+    COMPILED_NETS_ONNX_DIR="$OUT/onnx" dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.OnnxRuntime -- \
+      --filter '*OnnxRuntimeAnchors*' --exporters json --artifacts "$OUT/bdn" "${ANCHOR_JOB[@]}"
+
+    echo "== LibTorch 2.10 via TorchSharp 0.107 (BenchmarkDotNet, in-process)" >&2
+    dotnet build -c Release tests/Compiled.Nets.Benchmarks.TorchSharp -v quiet -nologo
+    dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.TorchSharp -- --check
+    dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.TorchSharp -- \
+      --filter '*LibTorchAnchors*' --exporters json --artifacts "$OUT/bdn" "${ANCHOR_JOB[@]}"
+  fi
 fi
 
 echo "== Comparison" >&2
