@@ -200,6 +200,20 @@ def load_bdn(bdn_dir):
     return suites
 
 
+def host_line(bdn_dir):
+    """"CPU, cores, OS, .NET" from the first BenchmarkDotNet report's HostEnvironmentInfo, or None."""
+    for path in sorted(glob.glob(os.path.join(bdn_dir, "**", "*.json"), recursive=True)):
+        try:
+            with open(path, encoding="utf-8-sig") as f:
+                host = json.load(f).get("HostEnvironmentInfo") or {}
+        except (OSError, json.JSONDecodeError, AttributeError):
+            continue
+        if host:
+            return (f"{host.get('ProcessorName', '?')}, {host.get('PhysicalCoreCount', '?')} cores, "
+                    f"{host.get('OsVersion', '?')}, {host.get('RuntimeVersion', '?')}")
+    return None
+
+
 def load_peak(path):
     """Return {threads: (GFLOP/s, isa)} for fma_peak_gflops, the highest rate per thread count."""
     rates = {}
@@ -403,6 +417,9 @@ def main():
     conv_header, conv_rows, conv_ok, conv_notes = conv_table(ours_ns, load_sgemm(args.results), os.cpu_count() or 1)
     all_ok = ratios_ok and peak_ok and conv_ok
 
+    host = host_line(args.bdn_dir)
+    if host:
+        print("machine: " + host)
     print("Compiled.Nets against the anchors (x = how many times faster ours is; each anchor at its best setting)")
     print_table(header, rows)
     print()
@@ -421,6 +438,8 @@ def main():
     md = ["# Compiled.Nets benchmark comparison", "",
           "Ratios: how many times faster ours is (>1 = ours wins). Each anchor at its best setting "
           "(threads; for ONNX Runtime also IOBinding or Run), shown in brackets.", ""]
+    if host:
+        md[1:1] = ["", "Machine: " + host]
     md += markdown_table(header, rows)
     md += ["", "## Training steps against the FMA peak", "",
            "Flops per step = 3 × forward (backward ≈ 2 × forward), a multiply-add counted 2; "

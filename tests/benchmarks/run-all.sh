@@ -4,7 +4,8 @@
 # Usage (from anywhere; works relative to the repository root):
 #   tests/benchmarks/run-all.sh [--quick] [--skip-dotnet] [--skip-anchors]
 #     --quick         short runs everywhere: FANN, PyTorch and the FMA peak with fewer iterations, every
-#                     BenchmarkDotNet suite with its short job (3 warm-ups, 3 iterations): a few minutes in all
+#                     BenchmarkDotNet suite with its short job (3 warm-ups, 3 iterations) and in-process:
+#                     about 10 minutes on 2 cores, against about 40 for the full run
 #     --skip-dotnet   run no BenchmarkDotNet suite (compare uses whatever reports exist)
 #     --skip-anchors  run Compiled.Nets' suites but not the LibTorch and ONNX Runtime ones
 #   THREADS="1 2"     PyTorch/SGEMM thread settings to try (env var, default "1 2"); this machine's
@@ -28,6 +29,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 BENCH=tests/benchmarks
+phase() { echo "== $* (at ${SECONDS}s)" >&2; }
 OUT=$BENCH/out
 PY=/usr/bin/python3
 QUICK=()
@@ -37,7 +39,8 @@ SKIP_DOTNET=0
 SKIP_ANCHORS=0
 for arg in "$@"; do
   case "$arg" in
-    --quick) QUICK=(--quick); BDN_JOB=(--job short); ANCHOR_JOB=(--quick) ;;
+    # Quick: Compiled.Nets' suites also run in-process, which saves BenchmarkDotNet's build of a child project.
+    --quick) QUICK=(--quick); BDN_JOB=(--job short --inProcess); ANCHOR_JOB=(--quick) ;;
     --skip-dotnet) SKIP_DOTNET=1 ;;
     --skip-anchors) SKIP_ANCHORS=1 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
@@ -50,7 +53,7 @@ case " $THREADS " in
   *) THREADS="$THREADS $CORES"; echo "note: adding threads=$CORES (core count) to THREADS for the SGEMM reference" >&2 ;;
 esac
 
-echo "== Checking numpy's BLAS" >&2
+phase "Checking numpy's BLAS"
 if ! "$PY" "$BENCH/pytorch_bench.py" --check-blas >&2; then
   echo "error: the SGEMM reference needs numpy on OpenBLAS; fix (Debian/Ubuntu):" >&2
   echo "    sudo apt-get install libopenblas0-pthread   # switches the libblas.so.3 alternative to OpenBLAS" >&2
@@ -63,18 +66,18 @@ RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
 lscpu | sed -n 's/^Model name: *//p' | head -1 | sed 's/^/CPU: /' >&2
 
-echo "== FANN (float, gcc -O3 -march=native)" >&2
+phase "FANN (float, gcc -O3 -march=native)"
 gcc -O3 -march=native -o "$OUT/fann_bench" "$BENCH/fann_bench.c" -lfloatfann -lm
 "$OUT/fann_bench" "${QUICK[@]}" | tee -a "$RESULTS"
 
-echo "== FMA peak (clang-19 -O3 -march=native)" >&2
+phase "FMA peak (clang-19 -O3 -march=native)"
 CC_FMA=clang-19
 command -v "$CC_FMA" >/dev/null || { CC_FMA=cc; echo "note: clang-19 not found, building fma_peak with cc" >&2; }
 "$CC_FMA" -O3 -march=native -pthread -o "$OUT/fma_peak" "$BENCH/fma_peak.c"
 "$OUT/fma_peak" "${QUICK[@]}" 1 2 | tee -a "$RESULTS"
 
 for n in $THREADS; do
-  echo "== PyTorch, threads=$n" >&2
+  phase "PyTorch, threads=$n"
   # OPENBLAS_NUM_THREADS follows n: it sets the threads of the SGEMM reference (numpy/OpenBLAS).
   OPENBLAS_NUM_THREADS="$n" OMP_NUM_THREADS="$n" MKL_NUM_THREADS="$n" \
     "$PY" "$BENCH/pytorch_bench.py" --threads "$n" "${QUICK[@]}" | tee -a "$RESULTS"
@@ -82,22 +85,22 @@ done
 
 if [[ $SKIP_DOTNET -eq 0 ]]; then
   rm -rf "$OUT/bdn/results"
-  echo "== Compiled.Nets (BenchmarkDotNet${BDN_JOB:+, short job})" >&2
+  phase "Compiled.Nets (BenchmarkDotNet${BDN_JOB:+, short job, in-process})"
   dotnet run -c Release --project tests/Compiled.Nets.Benchmarks -- \
     --filter '*ReferenceComparison*' '*CnnComparison*' --exporters json --artifacts "$OUT/bdn" "${BDN_JOB[@]}"
 
   if [[ $SKIP_ANCHORS -eq 0 ]]; then
-    echo "== ONNX export (PyTorch 1.13, opset 17)" >&2
+    phase "ONNX export (PyTorch 1.13, opset 17)"
     "$PY" "$BENCH/export_onnx.py" "$OUT/onnx"
 
     # The anchors run in their own process (BenchmarkDotNet's in-process toolchain): they are built here once.
-    echo "== ONNX Runtime 1.31 (BenchmarkDotNet, in-process)" >&2
+    phase "ONNX Runtime 1.31 (BenchmarkDotNet, in-process)"
     dotnet build -c Release tests/Compiled.Nets.Benchmarks.OnnxRuntime -v quiet -nologo
     COMPILED_NETS_ONNX_DIR="$OUT/onnx" dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.OnnxRuntime -- --check
     COMPILED_NETS_ONNX_DIR="$OUT/onnx" dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.OnnxRuntime -- \
       --filter '*OnnxRuntimeAnchors*' --exporters json --artifacts "$OUT/bdn" "${ANCHOR_JOB[@]}"
 
-    echo "== LibTorch 2.10 via TorchSharp 0.107 (BenchmarkDotNet, in-process)" >&2
+    phase "LibTorch 2.10 via TorchSharp 0.107 (BenchmarkDotNet, in-process)"
     dotnet build -c Release tests/Compiled.Nets.Benchmarks.TorchSharp -v quiet -nologo
     dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.TorchSharp -- --check
     dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.TorchSharp -- \
@@ -105,5 +108,5 @@ if [[ $SKIP_DOTNET -eq 0 ]]; then
   fi
 fi
 
-echo "== Comparison" >&2
+phase "Comparison"
 "$PY" "$BENCH/compare.py" --results "$RESULTS" --bdn-dir "$OUT/bdn/results" --summary "$OUT/summary.md"
