@@ -27,7 +27,10 @@ public static class Program
             bench.Cleanup();
             return 0;
         }
-        var job = (args.Contains("--quick") ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
+        // In-process runs stop a benchmark after 5 minutes by default; a loaded machine can stall the multi-threaded
+        // cases that long, and 30 iterations are plenty for an anchor.
+        var job = (args.Contains("--quick") ? Job.ShortRun : Job.Default.WithMinIterationCount(10).WithMaxIterationCount(30))
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
             .Run(args.Where(a => a != "--quick").ToArray(), DefaultConfig.Instance.AddJob(job));
         return 0;
