@@ -5,9 +5,9 @@ using Compiled.Nets.Kernels;
 namespace Compiled.Nets.Benchmarks;
 
 /// <summary>
-/// LeNet-5 training at batch 64 (pytorch_bench.py times the same model: train_lenet5_b64) and the convolution kernels'
-/// throughput at batch 64, for GFLOP/s against the machine's SGEMM rate (numpy/OpenBLAS, timed by the same script).
-/// compare.py reads these methods by name.
+/// LeNet-5 training and inference at batch 64 (pytorch_bench.py times the same training step, the LibTorch and ONNX
+/// Runtime anchors the same inference) and the convolution kernels' throughput at batch 64, for GFLOP/s against the
+/// machine's SGEMM rate (numpy/OpenBLAS, timed by the same script). compare.py reads these methods by name.
 /// </summary>
 [MemoryDiagnoser]
 public class CnnComparison
@@ -25,6 +25,7 @@ public class CnnComparison
     private readonly LeNet5 _lenet = new();
     private float[] _images = Array.Empty<float>();
     private float[] _targets = Array.Empty<float>();
+    private readonly float[] _logits = new float[Batch * 10];
     private ConvBuffers[] _conv = Array.Empty<ConvBuffers>();
 
     private sealed class ConvBuffers(Conv2DShape shape, SeededRandom random)
@@ -62,6 +63,13 @@ public class CnnComparison
 
     [Benchmark(Description = "Train step, LeNet-5, batch 64, SGD")]
     public float TrainLeNet5Batch64() => _lenet.TrainStep(_images, _targets, Batch);
+
+    [Benchmark(Description = "Inference, batch 64, LeNet-5")]
+    public float PredictLeNet5Batch64()
+    {
+        _lenet.Predict(_images, _logits);
+        return _logits[0];
+    }
 
     [Benchmark(Description = "Conv forward + weight gradient + input gradient, LeNet C1, batch 64")]
     public void ConvLeNetC1() => RunConv(_conv[0]);

@@ -5,7 +5,8 @@ namespace Compiled.Nets.Benchmarks;
 
 /// <summary>
 /// The models that tests/benchmarks/pytorch_bench.py and fann_bench.c time; compare.py reads these
-/// methods by name (ForwardXor, ForwardMlp, TrainXor, TrainMlpBatch64, TrainMlpBatch64Adam).
+/// methods by name (ForwardXor, ForwardMlp, TrainXor, TrainMlpBatch64, TrainMlpBatch64Adam, PredictMlpBatch64), and pairs
+/// them with the same methods of the LibTorch and ONNX Runtime anchors (tests/Compiled.Nets.Benchmarks.TorchSharp, .OnnxRuntime).
 /// </summary>
 [MemoryDiagnoser]
 public class ReferenceComparison
@@ -21,6 +22,7 @@ public class ReferenceComparison
     private readonly float[] _probabilities = new float[10];
     private float[] _batchImages = Array.Empty<float>();
     private float[] _batchTargets = Array.Empty<float>();
+    private readonly float[] _batchProbabilities = new float[64 * 10];
 
     /// <summary>The Adam-trained MLP's optimizer (<see cref="AdamLongRun"/> counts the subnormal values in its state).</summary>
     internal Compiled.Nets.Optimizers.Optimizer MlpAdamOptimizer => _mlpAdam.Optimizer;
@@ -59,4 +61,11 @@ public class ReferenceComparison
 
     [Benchmark(Description = "Train step, MLP, batch 64, Adam")]
     public float TrainMlpBatch64Adam() => _mlpAdam.TrainStep(_batchImages, _batchTargets, 64);
+
+    [Benchmark(Description = "Inference, batch 64, MLP 784-128-64-10")]
+    public float PredictMlpBatch64()
+    {
+        _mlp.Predict(_batchImages, _batchProbabilities);
+        return _batchProbabilities[0];
+    }
 }

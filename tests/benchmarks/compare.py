@@ -1,32 +1,39 @@
 #!/usr/bin/python3
-"""Compare Compiled.Nets BenchmarkDotNet results with the PyTorch and FANN references.
+"""Compare Compiled.Nets BenchmarkDotNet results with LibTorch, ONNX Runtime, PyTorch, FANN and the FMA peak.
 
 Usage (from the repository root; run-all.sh calls it last):
 
     /usr/bin/python3 tests/benchmarks/compare.py [--results PATH] [--bdn-dir DIR] [--summary PATH] [--strict]
 
 Inputs:
-  * tests/benchmarks/out/results.jsonl - JSON lines from fann_bench and pytorch_bench.py
-    ({"suite": "fann"|"pytorch", "threads": N (pytorch only), "name", "unit", "value"};
-    sgemm_gflops lines also carry "blas", the BLAS numpy used).
-  * BenchmarkDotNet JSON reports (*.json) under tests/benchmarks/out/bdn/results/; each entry
-    of "Benchmarks" has "Method", "FullName" and "Statistics": {"Mean": ns per op}.
-    Methods used: ForwardXor, ForwardMlp (ns per single-sample forward), TrainXor
-    (ns per batch-4 step), TrainMlpBatch64, TrainMlpBatch64Adam, TrainLeNet5Batch64 (ns per
-    batch-64 step) from ReferenceComparison / CnnComparison, and ConvLeNetC1, ConvLeNetC3,
-    Conv3x3Wide (CnnComparison: ns per forward + weight gradient + input gradient of one
-    convolution layer at batch 64). If a method appears more than once (several
-    jobs/parameters/reports) the lowest mean is used.
+  * tests/benchmarks/out/results.jsonl - JSON lines from fann_bench, pytorch_bench.py and fma_peak
+    ({"suite": "fann"|"pytorch"|"fma", "threads": N (pytorch, fma), "name", "unit", "value"};
+    sgemm_gflops lines also carry "blas", the BLAS numpy used; fma_peak_gflops lines "isa").
+  * BenchmarkDotNet JSON reports (*.json) under DIR and its subfolders (tests/benchmarks/out/bdn/results/);
+    each entry of "Benchmarks" has "Type", "Method", "Parameters" ("Threads=1"), "Statistics": {"Mean": ns per op}
+    and "Memory": {"BytesAllocatedPerOperation"}. The type says whose it is: ReferenceComparison and
+    CnnComparison are Compiled.Nets, LibTorchAnchors is LibTorch 2.10 (TorchSharp), OnnxRuntimeAnchors is
+    ONNX Runtime (a method ending in "ViaRun" is the same metric through InferenceSession.Run instead of an
+    IOBinding). Methods: ForwardXor, ForwardMlp (ns per single-sample forward), TrainXor (ns per batch-4 step),
+    TrainMlpBatch64, TrainMlpBatch64Adam, TrainLeNet5Batch64 (ns per batch-64 step), PredictMlpBatch64,
+    PredictLeNet5Batch64 (ns per batch-64 inference), and ConvLeNetC1, ConvLeNetC3, Conv3x3Wide (CnnComparison:
+    ns per forward + weight gradient + input gradient of one convolution layer at batch 64). Where a method
+    appears more than once (thread settings, APIs, reports) the lowest mean is used and its setting shown.
 
-Output: two tables on stdout and the same tables as markdown in tests/benchmarks/out/summary.md.
-  1. Throughput vs PyTorch/FANN. Ratios are "how many times faster ours is" (>1 means ours
-     wins). For PyTorch the best thread setting per metric is used and shown.
-  2. Convolution GFLOP/s vs SGEMM: each convolution's rate, 3 * 2 * OutputSize * PatchLength
-     * 64 flops / mean ns, as a fraction of numpy/OpenBLAS SGEMM (pytorch_bench.py's
-     sgemm_gflops) measured with threads = os.cpu_count() (the .NET kernels split a batch across
-     all cores); the 1-thread SGEMM is shown for reference. Target: fraction >= 0.40. The
-     LeNet-layer average (mean of the C1 and C3 rates) is shown for information only.
---strict exits 1 if any target (in either table) FAILs or is missing.
+Output: three tables on stdout and the same tables as markdown in tests/benchmarks/out/summary.md.
+  1. Ratios: how many times faster Compiled.Nets is (>1 means ours wins) than LibTorch 2.10, ONNX Runtime 1.31,
+     PyTorch 1.13 and FANN 2.2, each at its best setting, with the targets next to them (issue 12's against
+     LibTorch and ONNX Runtime; the earlier ones against PyTorch and FANN) and the bytes ours allocates per
+     call (target 0).
+  2. Training steps as a fraction of the machine's float32 FMA peak on 2 threads (fma_peak.c): flops per step
+     = 3 x forward flops (the backward pass is about twice the forward), where the MLP's forward is
+     2 * (784*128 + 128*64 + 64*10) * 64 and LeNet-5's 2 * (6*28*28*25 + 16*10*10*150 + 400*120 + 120*84 + 84*10)
+     * 64 multiply-add flops. Target: the MLP (SGD) step >= 0.40 of the 2-thread peak.
+  3. Convolution GFLOP/s vs SGEMM: each convolution's rate, 3 * 2 * OutputSize * PatchLength * 64 flops / mean
+     ns, as a fraction of numpy/OpenBLAS SGEMM (pytorch_bench.py's sgemm_gflops) measured with threads =
+     os.cpu_count() (the .NET kernels split a batch across all cores); the 1-thread SGEMM is shown for
+     reference. Target: fraction >= 0.40. The LeNet-layer average (mean of the C1 and C3 rates) is information.
+--strict exits 1 if any target (in any table) FAILs or is missing.
 """
 import argparse
 import glob
@@ -37,15 +44,46 @@ import sys
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT_DIR = os.path.join(REPO_ROOT, "tests", "benchmarks", "out")
 
-# metric, unit, BDN method, ns-per-op -> unit converter, higher_is_better,
-# target multiple vs PyTorch, target multiple vs FANN (None = no target)
+# The suites, in table order: key, column label, short name, the BenchmarkDotNet type that holds it (None: results.jsonl).
+ANCHORS = [
+    ("libtorch", "LibTorch 2.10", "LibTorch", "LibTorchAnchors"),
+    ("ort", "ONNX Runtime 1.31", "ORT", "OnnxRuntimeAnchors"),
+    ("pytorch", "PyTorch 1.13", "PyTorch", None),
+    ("fann", "FANN 2.2", "FANN", None),
+]
+OURS_TYPES = ("ReferenceComparison", "CnnComparison")
+
+
+class Metric:
+    """One row: name, label, unit, BDN method, ns -> unit, higher is better, {anchor: target multiple}."""
+
+    def __init__(self, name, label, unit, method, per_op, targets):
+        self.name, self.label, self.unit, self.method, self.targets = name, label, unit, method, targets
+        self.higher_is_better = unit != "ns"
+        self.convert = (lambda ns: ns) if unit == "ns" else (lambda ns: per_op * 1e9 / ns)
+
+
+# Targets: issue 12's against LibTorch and ONNX Runtime, the earlier ones against PyTorch 1.13 and FANN.
 METRICS = [
-    ("forward_xor_b1", "ns", "ForwardXor", lambda ns: ns, False, 100.0, 1.0),
-    ("forward_mlp_b1", "ns", "ForwardMlp", lambda ns: ns, False, 5.0, 5.0),
-    ("train_xor_b4", "steps/s", "TrainXor", lambda ns: 1e9 / ns, True, None, 1.0),
-    ("train_mlp_b64", "samples/s", "TrainMlpBatch64", lambda ns: 64e9 / ns, True, 1.0, None),
-    ("train_mlp_b64_adam", "samples/s", "TrainMlpBatch64Adam", lambda ns: 64e9 / ns, True, 1.0, None),
-    ("train_lenet5_b64", "samples/s", "TrainLeNet5Batch64", lambda ns: 64e9 / ns, True, 1.0, None),
+    Metric("forward_xor_b1", "forward b1, XOR 2-4-1", "ns", "ForwardXor", 1, {"ort": 50.0, "pytorch": 100.0, "fann": 1.0}),
+    Metric("forward_mlp_b1", "forward b1, MLP 784-128-64-10", "ns", "ForwardMlp", 1, {"ort": 3.0, "pytorch": 5.0, "fann": 5.0}),
+    Metric("train_xor_b4", "train XOR, batch 4, SGD", "steps/s", "TrainXor", 1, {"fann": 1.0}),
+    Metric("train_mlp_b64", "train MLP, batch 64, SGD", "samples/s", "TrainMlpBatch64", 64, {"libtorch": 2.0, "pytorch": 1.0}),
+    Metric("train_mlp_b64_adam", "train MLP, batch 64, Adam", "samples/s", "TrainMlpBatch64Adam", 64, {"libtorch": 2.0, "pytorch": 1.0}),
+    Metric("train_lenet5_b64", "train LeNet-5, batch 64, SGD", "samples/s", "TrainLeNet5Batch64", 64, {"libtorch": 2.0, "pytorch": 1.0}),
+    Metric("predict_mlp_b64", "inference b64, MLP", "samples/s", "PredictMlpBatch64", 64, {"ort": 1.5}),
+    Metric("predict_lenet5_b64", "inference b64, LeNet-5", "samples/s", "PredictLeNet5Batch64", 64, {"ort": 1.5}),
+]
+ALLOCATION_TARGET = 0  # bytes ours allocates per call
+
+# Flops of one training step (forward + backward ~ 3 x forward; a multiply-add counts 2) and the FMA-peak target.
+MLP_FORWARD_FLOPS = 2.0 * (784 * 128 + 128 * 64 + 64 * 10) * 64
+LENET_FORWARD_FLOPS = 2.0 * (6 * 28 * 28 * 25 + 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 84 * 10) * 64
+PEAK_THREADS = 2
+PEAK_ROWS = [  # label, BDN method, flops per step, target fraction of the PEAK_THREADS peak (None = information)
+    ("train MLP, batch 64, SGD", "TrainMlpBatch64", 3 * MLP_FORWARD_FLOPS, 0.40),
+    ("train MLP, batch 64, Adam", "TrainMlpBatch64Adam", 3 * MLP_FORWARD_FLOPS, None),
+    ("train LeNet-5, batch 64, SGD", "TrainLeNet5Batch64", 3 * LENET_FORWARD_FLOPS, None),
 ]
 
 # Convolution layers timed by CnnComparison (forward + weight gradient + input gradient, batch 64):
@@ -92,7 +130,7 @@ def read_records(path):
 
 def load_reference(path):
     """Return {(suite, name): (value, threads)} keeping the best value per metric."""
-    higher = {m[0]: m[4] for m in METRICS}
+    higher = {m.name: m.higher_is_better for m in METRICS}
     best = {}
     for rec in read_records(path):
         key = (rec["suite"], rec["name"])
@@ -116,10 +154,19 @@ def load_sgemm(path):
     return rates
 
 
+class Timing:
+    """The fastest entry of one method of one suite: mean ns, bytes allocated per call, the setting that won."""
+
+    def __init__(self, mean, allocated, setting):
+        self.mean, self.allocated, self.setting = mean, allocated, setting
+
+
 def load_bdn(bdn_dir):
-    """Return {Method: mean_ns} (lowest mean per method) from all BDN JSON reports."""
-    means = {}
-    files = sorted(glob.glob(os.path.join(bdn_dir, "*.json")))
+    """Return {suite: {Method: Timing}} (suite "ours" or an ANCHORS key), the lowest mean per method."""
+    suites = {"ours": {}}
+    suite_of = {t: "ours" for t in OURS_TYPES}
+    suite_of.update({t: key for key, _, _, t in ANCHORS if t})
+    files = sorted(glob.glob(os.path.join(bdn_dir, "**", "*.json"), recursive=True))
     if not files:
         print(f"warning: no BenchmarkDotNet JSON reports under {bdn_dir}", file=sys.stderr)
     for path in files:
@@ -131,6 +178,14 @@ def load_bdn(bdn_dir):
             continue
         for b in doc.get("Benchmarks", []) if isinstance(doc, dict) else []:
             method = b.get("Method") or (b.get("FullName") or "").rsplit(".", 1)[-1].split("(")[0]
+            suite = suite_of.get(b.get("Type") or "", "ours")
+            setting = []
+            params = b.get("Parameters") or ""
+            if params.startswith("Threads="):
+                setting.append(params.split("=", 1)[1].split("&")[0] + "t")
+            if suite == "ort":
+                setting.append("Run" if method.endswith("ViaRun") else "IOBinding")
+                method = method[: -len("ViaRun")] if method.endswith("ViaRun") else method
             stats = b.get("Statistics") or {}
             mean = stats.get("Mean")
             if not method or mean is None:
@@ -138,9 +193,37 @@ def load_bdn(bdn_dir):
                       file=sys.stderr)
                 continue
             mean = float(mean)
-            if method not in means or mean < means[method]:
-                means[method] = mean
-    return means
+            allocated = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
+            means = suites.setdefault(suite, {})
+            if method not in means or mean < means[method].mean:
+                means[method] = Timing(mean, allocated, ", ".join(setting))
+    return suites
+
+
+def host_line(bdn_dir):
+    """"CPU, cores, OS, .NET" from the first BenchmarkDotNet report's HostEnvironmentInfo, or None."""
+    for path in sorted(glob.glob(os.path.join(bdn_dir, "**", "*.json"), recursive=True)):
+        try:
+            with open(path, encoding="utf-8-sig") as f:
+                host = json.load(f).get("HostEnvironmentInfo") or {}
+        except (OSError, json.JSONDecodeError, AttributeError):
+            continue
+        if host:
+            return (f"{host.get('ProcessorName', '?')}, {host.get('PhysicalCoreCount', '?')} cores, "
+                    f"{host.get('OsVersion', '?')}, {host.get('RuntimeVersion', '?')}")
+    return None
+
+
+def load_peak(path):
+    """Return {threads: (GFLOP/s, isa)} for fma_peak_gflops, the highest rate per thread count."""
+    rates = {}
+    for rec in read_records(path):
+        if rec["suite"] != "fma" or rec["name"] != "fma_peak_gflops" or rec.get("threads") is None:
+            continue
+        threads, val = int(rec["threads"]), float(rec["value"])
+        if threads not in rates or val > rates[threads][0]:
+            rates[threads] = (val, rec.get("isa", "unknown"))
+    return rates
 
 
 def fmt(v, unit):
@@ -245,6 +328,78 @@ def markdown_table(header, rows):
             + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
 
 
+def ratio_table(suites, ref):
+    """Rows of the ratio table; returns (header, rows, all targets passed)."""
+    header = ["metric", "Compiled.Nets"]
+    for _, label, short, _ in ANCHORS:
+        header += [label, f"x {short}"]
+    header += ["ours allocated", "targets"]
+    ours_runs = suites.get("ours", {})
+    rows, ok = [], True
+    for m in METRICS:
+        run = ours_runs.get(m.method)
+        ours = m.convert(run.mean) if run and run.mean > 0 else None
+        row, targets = [m.label, fmt(ours, m.unit)], []
+        for key, _, short, bdn_type in ANCHORS:
+            if bdn_type:
+                other_run = suites.get(key, {}).get(m.method)
+                other = m.convert(other_run.mean) if other_run and other_run.mean > 0 else None
+                setting = other_run.setting if other_run else None
+            else:
+                other, threads = ref.get((key, m.name), (None, None))
+                setting = f"{threads}t" if threads is not None else None
+            ratio = speedup(ours, other, m.higher_is_better)
+            row += [fmt(other, m.unit) + (f" ({setting})" if other is not None and setting else ""),
+                    f"{ratio:.2f}x" if ratio is not None else "n/a"]
+            target = m.targets.get(key)
+            v = verdict(ratio, target)
+            if v is not None:
+                ok &= v == "PASS"
+                targets.append(f">={target:g}x {short}: {v}")
+        allocated = run.allocated if run else None
+        if allocated is None:
+            row.append("n/a")
+            v = "MISSING"
+        else:
+            row.append(f"{allocated:,} B")
+            v = "PASS" if allocated <= ALLOCATION_TARGET else "FAIL"
+        ok &= v == "PASS"
+        targets.append(f"{ALLOCATION_TARGET} B: {v}")
+        rows.append(row + ["; ".join(targets)])
+    return header, rows, ok
+
+
+def peak_table(suites, peak):
+    """Rows of the FMA-peak table; returns (header, rows, all targets passed, notes)."""
+    top, isa = peak.get(PEAK_THREADS, (None, None))
+    one, _ = peak.get(1, (None, None))
+    notes = []
+    if top is None:
+        notes.append(f"note: no fma_peak_gflops measured with {PEAK_THREADS} threads (run fma_peak {PEAK_THREADS}).")
+    header = ["training step", "flops/step", "Compiled.Nets GFLOP/s", f"of {PEAK_THREADS}t peak",
+              "LibTorch GFLOP/s", f"LibTorch of {PEAK_THREADS}t peak", "target"]
+    rows, ok = [], True
+    for label, method, flops, target in PEAK_ROWS:
+        cells = [label, f"{flops / 1e6:,.1f} M"]
+        fractions = []
+        for suite in ("ours", "libtorch"):
+            run = suites.get(suite, {}).get(method)
+            rate = flops / run.mean if run and run.mean > 0 else None  # flops per ns = GFLOP/s
+            frac = rate / top if rate is not None and top else None
+            fractions.append(frac)
+            cells += [f"{rate:,.1f}" if rate is not None else "n/a", f"{frac:.2f}" if frac is not None else "n/a"]
+        if target is None:
+            cells.append("info")
+        else:
+            v = verdict(fractions[0], target)
+            ok &= v == "PASS"
+            cells.append(f">={target:.2f}: {v}")
+        rows.append(cells)
+    peak_line = (f"FMA peak ({isa or 'n/a'}): " + (f"{one:,.1f}" if one else "n/a") + " GFLOP/s on 1 thread, "
+                 + (f"{top:,.1f}" if top else "n/a") + f" GFLOP/s on {PEAK_THREADS} threads")
+    return header, rows, ok, [peak_line] + notes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", default=os.path.join(OUT_DIR, "results.jsonl"))
@@ -254,39 +409,24 @@ def main():
     args = ap.parse_args()
 
     ref = load_reference(args.results)
-    ours_ns = load_bdn(args.bdn_dir)
+    suites = load_bdn(args.bdn_dir)
+    ours_ns = {method: run.mean for method, run in suites["ours"].items()}
 
-    header = ["metric", "ours", "PyTorch (threads)", "FANN", "x vs PyTorch", "x vs FANN", "targets"]
-    rows = []
-    all_ok = True
-    for name, unit, method, conv, hib, t_pt, t_fann in METRICS:
-        ours = conv(ours_ns[method]) if method in ours_ns and ours_ns[method] > 0 else None
-        pt, pt_threads = ref.get(("pytorch", name), (None, None))
-        fa, _ = ref.get(("fann", name), (None, None))
-        r_pt = speedup(ours, pt, hib)
-        r_fa = speedup(ours, fa, hib)
-        targets = []
-        for label, ratio, target in (("PyTorch", r_pt, t_pt), ("FANN", r_fa, t_fann)):
-            v = verdict(ratio, target)
-            if v is None:
-                continue
-            all_ok &= v == "PASS"
-            targets.append(f">={target:g}x {label}: {v}")
-        pt_cell = fmt(pt, unit) + (f" ({pt_threads}t)" if pt is not None and pt_threads is not None else "")
-        rows.append([
-            name,
-            fmt(ours, unit),
-            pt_cell,
-            fmt(fa, unit),
-            f"{r_pt:.2f}x" if r_pt is not None else "n/a",
-            f"{r_fa:.2f}x" if r_fa is not None else "n/a",
-            "; ".join(targets) if targets else "-",
-        ])
-
+    header, rows, ratios_ok = ratio_table(suites, ref)
+    peak_header, peak_rows, peak_ok, peak_notes = peak_table(suites, load_peak(args.results))
     conv_header, conv_rows, conv_ok, conv_notes = conv_table(ours_ns, load_sgemm(args.results), os.cpu_count() or 1)
-    all_ok &= conv_ok
+    all_ok = ratios_ok and peak_ok and conv_ok
 
+    host = host_line(args.bdn_dir)
+    if host:
+        print("machine: " + host)
+    print("Compiled.Nets against the anchors (x = how many times faster ours is; each anchor at its best setting)")
     print_table(header, rows)
+    print()
+    print("Training steps against the FMA peak")
+    print_table(peak_header, peak_rows)
+    for note in peak_notes:
+        print(note)
     print()
     print("Convolution GFLOP/s vs SGEMM")
     print_table(conv_header, conv_rows)
@@ -296,9 +436,17 @@ def main():
     print("overall: " + ("PASS" if all_ok else "FAIL (see targets)"))
 
     md = ["# Compiled.Nets benchmark comparison", "",
-          "Ratios: how many times faster ours is (>1 = ours wins). PyTorch: best thread setting per metric.", ""]
+          "Ratios: how many times faster ours is (>1 = ours wins). Each anchor at its best setting "
+          "(threads; for ONNX Runtime also IOBinding or Run), shown in brackets.", ""]
+    if host:
+        md[1:1] = ["", "Machine: " + host]
     md += markdown_table(header, rows)
-    md += ["", "## Convolution GFLOP/s vs SGEMM", "",
+    md += ["", "## Training steps against the FMA peak", "",
+           "Flops per step = 3 × forward (backward ≈ 2 × forward), a multiply-add counted 2; "
+           f"the peak is fma_peak.c's on {PEAK_THREADS} threads.", ""]
+    md += markdown_table(peak_header, peak_rows)
+    md += [""] + peak_notes + [""]
+    md += ["## Convolution GFLOP/s vs SGEMM", "",
            "Forward + weight gradient + input gradient of one layer at batch 64 "
            "(3 × 2 × OutputSize × PatchLength × 64 flops), as a fraction of numpy/OpenBLAS SGEMM "
            f"(float32, n = 1024) at the .NET run's thread count; target ≥ {SGEMM_TARGET:.2f}.", ""]

@@ -46,7 +46,7 @@ public static class LossKernels
             for (int j = b * width; j < (b + 1) * width; j++)
             {
                 float p = y[j], target = t[j];
-                rowSum -= target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
+                rowSum -= BinaryCrossEntropyTerm(p, target);
                 float dy = (p - target) / MathF.Max(p * (1f - p), 1e-12f);
                 dz[j] = scale * dy * activation.Derivative(p);
             }
@@ -69,7 +69,7 @@ public static class LossKernels
             for (int j = b * width; j < (b + 1) * width; j++)
             {
                 float p = y[j], target = t[j];
-                rowSum -= target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
+                rowSum -= BinaryCrossEntropyTerm(p, target);
                 dz[j] = scale * (p - target);
             }
             total += weight * rowSum;
@@ -132,6 +132,18 @@ public static class LossKernels
             total += weight * rowLoss;
         }
         return (float)(total / totalWeight);
+    }
+
+    /// <summary>
+    /// −(t ln p + (1 − t) ln(1 − p)) with each log clamped at −100 like PyTorch's BCELoss, as its positive negation's
+    /// sum. A 0 or 1 target (the usual case) needs one logarithm: the other term is 0 · (a finite value), exactly 0.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static float BinaryCrossEntropyTerm(float p, float target)
+    {
+        if (target == 1f) return MathF.Max(MathF.Log(p), -100f);
+        if (target == 0f) return MathF.Max(MathF.Log(1f - p), -100f);
+        return target * MathF.Max(MathF.Log(p), -100f) + (1f - target) * MathF.Max(MathF.Log(1f - p), -100f);
     }
 
     private static double TotalWeight(ReadOnlySpan<float> sampleWeights, int batch)
