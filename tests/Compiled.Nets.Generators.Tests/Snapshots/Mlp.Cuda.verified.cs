@@ -464,13 +464,20 @@ namespace Demo
             // One thread per parameter, each reading its gradient and state once and writing them back
             // once; the operations are those of the C# scalar loops, in the same order. Learning rate and
             // constants are arguments (the learning rate changes with a schedule); Adam's bias corrections
-            // are computed on the host once per step, in double, exactly as Adam.cs does.
+            // are computed on the host once per step, in double, exactly as Adam.cs does. The decaying
+            // averages are flushed to 0 below the normal range, as Optimizer.FlushSubnormal does on the CPU.
             //
             // Launch (all): grid ⌈Count/Threads⌉, block Threads (any size; 256 is a good default), shared 0.
 
             namespace cn {
 
             __device__ __forceinline__ int parameter_index() { return blockIdx.x * blockDim.x + threadIdx.x; }
+
+            // x, or 0 where |x| is below FLT_MIN = 2⁻¹²⁶ (a NaN is kept). The state of a weight that gets no gradient decays
+            // into the subnormal range and stays there (β·x rounds back to x), which costs a microcode assist per operation on
+            // Intel CPUs; the C# optimizers flush it, and so do these, so that both hold the same state whatever the compiler's
+            // flush-to-zero setting.
+            __device__ __forceinline__ float flush_subnormal(float x) { return fabsf(x) < 1.17549435e-38f ? 0.0f : x; }
 
             // p ← p − η g.
             template <int Count>
@@ -489,13 +496,13 @@ namespace Demo
                 const int i = parameter_index();
                 if (i >= Count) return;
                 const float gi = g[i];
-                const float b = momentum * buffer[i] + gi;
+                const float b = flush_subnormal(momentum * buffer[i] + gi);
                 buffer[i] = b;
                 const float d = Nesterov ? gi + momentum * b : b;
                 p[i] -= lr * d;
             }
 
-            // s ← s + g², p ← p − η g / (√s + ε). `sum` is the Count-float accumulator.
+            // s ← s + g², p ← p − η g / (√s + ε). `sum` is the Count-float accumulator (never flushed: it never decays).
             template <int Count>
             __device__ void adagrad(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ sum, float lr, float epsilon)
             {
@@ -515,7 +522,7 @@ namespace Demo
                 const int i = parameter_index();
                 if (i >= Count) return;
                 const float gi = g[i];
-                const float v = alpha * average[i] + (1.0f - alpha) * gi * gi;
+                const float v = flush_subnormal(alpha * average[i] + (1.0f - alpha) * gi * gi);
                 average[i] = v;
                 p[i] -= lr * gi / (sqrtf(v) + epsilon);
             }
@@ -532,11 +539,11 @@ namespace Demo
                 float* __restrict__ deltaAverage = state + Count;
                 const float gi = g[i];
                 const float oneMinusRho = 1.0f - rho;
-                const float v = rho * squareAverage[i] + oneMinusRho * gi * gi;
+                const float v = flush_subnormal(rho * squareAverage[i] + oneMinusRho * gi * gi);
                 squareAverage[i] = v;
                 const float u = deltaAverage[i];
                 const float delta = sqrtf(u + epsilon) / sqrtf(v + epsilon) * gi;
-                deltaAverage[i] = rho * u + oneMinusRho * delta * delta;
+                deltaAverage[i] = flush_subnormal(rho * u + oneMinusRho * delta * delta);
                 p[i] -= lr * delta;
             }
 
@@ -552,8 +559,8 @@ namespace Demo
                 float* __restrict__ first = state;
                 float* __restrict__ second = state + Count;
                 const float gi = g[i];
-                const float m = beta1 * first[i] + (1.0f - beta1) * gi;
-                const float v = beta2 * second[i] + (1.0f - beta2) * gi * gi;
+                const float m = flush_subnormal(beta1 * first[i] + (1.0f - beta1) * gi);
+                const float v = flush_subnormal(beta2 * second[i] + (1.0f - beta2) * gi * gi);
                 first[i] = m;
                 second[i] = v;
                 const float denominator = sqrtf(v) / correction2Sqrt + epsilon;
