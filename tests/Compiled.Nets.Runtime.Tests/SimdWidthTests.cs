@@ -47,7 +47,7 @@ public class SimdWidthTests
         float[] Run<TVector, TWidth>() where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
         {
             var y = new float[batch * outSize];
-            DenseKernels.ForwardRows<TVector, TWidth, TanhActivation>(x, w, bias, y, batch, inSize, outSize, default);
+            DenseKernels.ForwardBlock<TVector, TWidth, TanhActivation>(x, w, bias, y, 0, batch, 0, outSize, inSize, outSize, default);
             return y;
         }
         var scalar = Run<float, ScalarWidth>();

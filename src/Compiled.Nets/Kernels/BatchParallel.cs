@@ -13,7 +13,7 @@ internal interface IBatchJob
 /// <summary>
 /// Splits a batch across the cores when it pays: persistent worker threads that wait on events, so a training step
 /// allocates nothing and starts no tasks. The caller runs the first part itself and returns when every part is done.
-/// Jobs run one at a time (a lock), so networks on several threads share the workers safely.
+/// Jobs run one at a time (a lock); a call that finds the workers busy runs its job alone on its own thread.
 /// </summary>
 internal static class BatchParallel
 {
@@ -49,7 +49,14 @@ internal static class BatchParallel
             job.Run(0, count, 0);
             return;
         }
-        lock (Gate)
+        // Another thread's job holds the workers: run this one alone rather than queue behind it (each thread that
+        // calls in, say a pool of inference threads, then keeps its own core busy).
+        if (!Monitor.TryEnter(Gate))
+        {
+            job.Run(0, count, 0);
+            return;
+        }
+        try
         {
             var workers = _workers ??= StartWorkers();
             for (int p = 1; p < parts; p++)
@@ -63,8 +70,44 @@ internal static class BatchParallel
             {
                 failure = e;
             }
-            for (int p = 1; p < parts; p++) failure ??= workers[p - 1].Wait();
+            // Every worker is waited for, even after a failure: the workers must be idle before the lock is released.
+            for (int p = 1; p < parts; p++)
+            {
+                var workerFailure = workers[p - 1].Wait();
+                failure ??= workerFailure;
+            }
             if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    /// <summary>For tests: holds the workers from another thread until disposed, as a concurrent job would.</summary>
+    internal static IDisposable HoldWorkersForTests()
+    {
+        var held = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            lock (Gate)
+            {
+                held.Set();
+                release.Wait();
+            }
+        }) { IsBackground = true };
+        holder.Start();
+        held.Wait();
+        return new Release(release, holder);
+    }
+
+    private sealed class Release(ManualResetEventSlim release, Thread holder) : IDisposable
+    {
+        public void Dispose()
+        {
+            release.Set();
+            holder.Join();
         }
     }
 

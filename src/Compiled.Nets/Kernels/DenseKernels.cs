@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Nets.Kernels;
 
@@ -28,46 +30,122 @@ public static class DenseKernels
         KernelChecks.Length(kernel, nameof(bias), bias.Length, outSize);
         KernelChecks.Length(kernel, nameof(y), y.Length, (long)batch * outSize);
 
-        if (Vector256.IsHardwareAccelerated) ForwardRows<Vector256<float>, Vector256Width, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
-        else if (Vector128.IsHardwareAccelerated) ForwardRows<Vector128<float>, Vector128Width, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
-        else ForwardRows<float, ScalarWidth, TAct>(x, w, bias, y, batch, inSize, outSize, activation);
+        ForwardSplit(x, w, bias, y, batch, inSize, outSize, activation);
+    }
+
+    /// <summary>
+    /// Multiply-adds a layer needs before one sample's output units are shared between cores: the MNIST MLP's first layer
+    /// (100,352) is split, its second (8,192) is not. Below this the hand-off costs more than the half it saves.
+    /// </summary>
+    internal const long MinimumWorkToSplitUnits = 65_536;
+
+    /// <summary>
+    /// A batch of 8 or more is split into groups of four samples (the row tile), a smaller one into groups of four output units,
+    /// across <see cref="BatchParallel"/>'s workers when the work pays for the hand-off. Each element is computed by the same
+    /// sequence of operations either way, so the split changes no result.
+    /// </summary>
+    private static unsafe void ForwardSplit<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int batch, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
+    {
+        long work = (long)batch * inSize * outSize;
+        bool splitRows = batch >= 8;
+        int groups = splitRows ? (batch + 3) / 4 : (outSize + 3) / 4;
+        int parts = splitRows
+            ? BatchParallel.PartsFor(groups, 4L * inSize * outSize)
+            : work >= MinimumWorkToSplitUnits ? Math.Min(BatchParallel.Threads, groups) : 1;
+        if (parts <= 1)
+        {
+            ForwardBlock(x, w, bias, y, 0, batch, 0, outSize, inSize, outSize, activation);
+            return;
+        }
+        fixed (float* px = x, pw = w, pb = bias, py = y)
+        {
+            var job = ForwardJob<TAct>.Instance;
+            job.Set(px, pw, pb, py, batch, inSize, outSize, splitRows, activation);
+            BatchParallel.Run(job, groups, parts);
+        }
+    }
+
+    /// <summary>Rows [b0, b1) × units [j0, j1) of the forward pass, bias and activation included.</summary>
+    internal static void ForwardBlock<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int b0, int b1, int j0, int j1, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
+    {
+        if (Vector256.IsHardwareAccelerated) ForwardBlock<Vector256<float>, Vector256Width, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
+        else if (Vector128.IsHardwareAccelerated) ForwardBlock<Vector128<float>, Vector128Width, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
+        else ForwardBlock<float, ScalarWidth, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ForwardRows<TVector, TWidth, TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
-        int batch, int inSize, int outSize, TAct activation) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    internal static void ForwardBlock<TVector, TWidth, TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
+        int b0, int b1, int j0, int j1, int inSize, int outSize, TAct activation)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
     {
+        Debug.Assert(0 <= b0 && b0 <= b1 && (long)b1 * inSize <= x.Length && (long)b1 * outSize <= y.Length, "rows inside the spans");
+        Debug.Assert(0 <= j0 && j0 <= j1 && j1 <= outSize && (long)outSize * inSize <= w.Length && outSize <= bias.Length, "units inside the spans");
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float w0 = ref MemoryMarshal.GetReference(w);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        int b = 0;
-        for (; b + 4 <= batch; b += 4)
+        int units = j1 - j0;
+        var unitBias = bias.Slice(j0, units);
+        int b = b0;
+        for (; b + 4 <= b1; b += 4)
         {
-            Debug.Assert((b + 4) * inSize <= x.Length && (b + 4) * outSize <= y.Length, "four rows of x and y inside the spans");
             ref float xb = ref Unsafe.Add(ref x0, b * inSize);
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
-            int j = 0;
-            for (; j + 4 <= outSize; j += 4)
-                Dot4x4<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j), outSize);
-            for (; j < outSize; j++)
+            int j = j0;
+            if (ThirtyTwoVectorRegisters)
+                for (; j + 4 <= j1; j += 4)
+                    Dot4x4<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j), outSize);
+            else
+                for (; j + 3 <= j1; j += 3)
+                    Dot4x3<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j), outSize);
+            for (; j < j1; j++)
             {
                 ref float wj = ref Unsafe.Add(ref w0, j * inSize);
                 for (int r = 0; r < 4; r++)
                     Unsafe.Add(ref yb, r * outSize + j) = Dot<TVector, TWidth>(ref Unsafe.Add(ref xb, r * inSize), ref wj, inSize);
             }
-            BiasActivationRows<TVector, TWidth, TAct>(y.Slice(b * outSize, 4 * outSize), bias, outSize, activation);
+            // Bias and activation while the four rows are still in L1 (the fused epilogue).
+            for (int r = 0; r < 4; r++)
+                BiasActivationRows<TVector, TWidth, TAct>(y.Slice((b + r) * outSize + j0, units), unitBias, units, activation);
         }
-        for (; b < batch; b++)
+        for (; b < b1; b++)
         {
-            Debug.Assert((b + 1) * inSize <= x.Length && (b + 1) * outSize <= y.Length, "a row of x and y inside the spans");
             ref float xb = ref Unsafe.Add(ref x0, b * inSize);
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
-            int j = 0;
-            for (; j + 4 <= outSize; j += 4)
+            int j = j0;
+            for (; j + 4 <= j1; j += 4)
                 Dot1x4<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j));
-            for (; j < outSize; j++)
+            for (; j < j1; j++)
                 Unsafe.Add(ref yb, j) = Dot<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize);
-            BiasActivationRows<TVector, TWidth, TAct>(y.Slice(b * outSize, outSize), bias, outSize, activation);
+            BiasActivationRows<TVector, TWidth, TAct>(y.Slice(b * outSize + j0, units), unitBias, units, activation);
+        }
+    }
+
+    /// <summary>One part of a split forward pass: groups of four samples, or of four output units (for a batch below 8).</summary>
+    private sealed unsafe class ForwardJob<TAct> : IBatchJob where TAct : struct, IActivation
+    {
+        [ThreadStatic] private static ForwardJob<TAct>? _instance;
+        public static ForwardJob<TAct> Instance => _instance ??= new ForwardJob<TAct>();
+        private float* _x, _w, _bias, _y;
+        private int _batch, _inSize, _outSize;
+        private bool _splitRows;
+        private TAct _activation;
+
+        public void Set(float* x, float* w, float* bias, float* y, int batch, int inSize, int outSize, bool splitRows, TAct activation)
+        {
+            _x = x; _w = w; _bias = bias; _y = y;
+            _batch = batch; _inSize = inSize; _outSize = outSize; _splitRows = splitRows; _activation = activation;
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            var x = new ReadOnlySpan<float>(_x, _batch * _inSize);
+            var w = new ReadOnlySpan<float>(_w, _outSize * _inSize);
+            var bias = new ReadOnlySpan<float>(_bias, _outSize);
+            var y = new Span<float>(_y, _batch * _outSize);
+            if (_splitRows) ForwardBlock(x, w, bias, y, 4 * start, Math.Min(4 * end, _batch), 0, _outSize, _inSize, _outSize, _activation);
+            else ForwardBlock(x, w, bias, y, 0, _batch, 4 * start, Math.Min(4 * end, _outSize), _inSize, _outSize, _activation);
         }
     }
 
@@ -87,8 +165,7 @@ public static class DenseKernels
         KernelChecks.Length(kernel, nameof(dw), dw.Length, (long)outSize * inSize);
         KernelChecks.Length(kernel, nameof(db), db.Length, outSize);
         // dW = dzᵀ x: row j of dW gathers dz[·, j] (stride outSize) against the rows of x.
-        MultiplyStrided(ref MemoryMarshal.GetReference(dz), 1, outSize, ref MemoryMarshal.GetReference(x),
-            ref MemoryMarshal.GetReference(dw), ref MemoryMarshal.GetReference(dw), outSize, inSize, batch, default(LinearActivation), accumulate: true);
+        MultiplyStridedSplit(dz, 1, outSize, x, dw, dw, outSize, inSize, batch, default(LinearActivation), accumulate: true);
         for (int b = 0; b < batch; b++) Add(db, dz.Slice(b * outSize, outSize));
     }
 
@@ -105,8 +182,57 @@ public static class DenseKernels
         KernelChecks.Length(kernel, nameof(w), w.Length, (long)outSize * inSize);
         KernelChecks.Length(kernel, nameof(yPrev), yPrev.Length, (long)batch * inSize);
         KernelChecks.Length(kernel, nameof(dzPrev), dzPrev.Length, (long)batch * inSize);
-        MultiplyStrided(ref MemoryMarshal.GetReference(dz), outSize, 1, ref MemoryMarshal.GetReference(w),
-            ref MemoryMarshal.GetReference(dzPrev), ref MemoryMarshal.GetReference(yPrev), batch, inSize, outSize, previousActivation, accumulate: false);
+        MultiplyStridedSplit(dz, outSize, 1, w, dzPrev, yPrev, batch, inSize, outSize, previousActivation, accumulate: false);
+    }
+
+    /// <summary>
+    /// <see cref="MultiplyStrided{TAct}"/> with C's rows shared between cores in groups of four (the row tile) when the work
+    /// pays for the hand-off: dW by output unit, the input gradient by sample. Each element's sum runs in the same order
+    /// either way, so the split changes no result. The caller has checked every span against the shape.
+    /// </summary>
+    private static unsafe void MultiplyStridedSplit<TAct>(ReadOnlySpan<float> a, int rowStride, int depthStride, ReadOnlySpan<float> b,
+        Span<float> c, ReadOnlySpan<float> d, int rows, int cols, int depth, TAct derivative, bool accumulate) where TAct : struct, IActivation
+    {
+        int groups = (rows + 3) / 4;
+        int parts = BatchParallel.PartsFor(groups, 4L * cols * depth);
+        if (parts <= 1)
+        {
+            MultiplyStrided(ref MemoryMarshal.GetReference(a), rowStride, depthStride, ref MemoryMarshal.GetReference(b),
+                ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(d), rows, cols, depth, derivative, accumulate);
+            return;
+        }
+        fixed (float* pa = a, pb = b, pc = c, pd = d)
+        {
+            var job = StridedJob<TAct>.Instance;
+            job.Set(pa, rowStride, depthStride, pb, pc, pd, rows, cols, depth, derivative, accumulate);
+            BatchParallel.Run(job, groups, parts);
+        }
+    }
+
+    /// <summary>Rows [4·start, 4·end) of a split <see cref="MultiplyStrided{TAct}"/>.</summary>
+    private sealed unsafe class StridedJob<TAct> : IBatchJob where TAct : struct, IActivation
+    {
+        [ThreadStatic] private static StridedJob<TAct>? _instance;
+        public static StridedJob<TAct> Instance => _instance ??= new StridedJob<TAct>();
+        private float* _a, _b, _c, _d;
+        private int _rowStride, _depthStride, _rows, _cols, _depth;
+        private TAct _derivative;
+        private bool _accumulate;
+
+        public void Set(float* a, int rowStride, int depthStride, float* b, float* c, float* d, int rows, int cols, int depth, TAct derivative, bool accumulate)
+        {
+            _a = a; _b = b; _c = c; _d = d;
+            _rowStride = rowStride; _depthStride = depthStride; _rows = rows; _cols = cols; _depth = depth;
+            _derivative = derivative; _accumulate = accumulate;
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            int r0 = 4 * start, r1 = Math.Min(4 * end, _rows);
+            long row = (long)r0 * _cols;
+            MultiplyStrided(ref _a[(long)r0 * _rowStride], _rowStride, _depthStride, ref *_b, ref _c[row], ref _d[row],
+                r1 - r0, _cols, _depth, _derivative, _accumulate);
+        }
     }
 
     /// <summary>y += bias per row, then y = f(y), vectorised; a last partial row (shorter than <paramref name="width"/>) is left alone.</summary>
@@ -231,6 +357,67 @@ public static class DenseKernels
         y = s0; Unsafe.Add(ref y, 1) = s1; Unsafe.Add(ref y, 2) = s2; Unsafe.Add(ref y, 3) = s3;
     }
 
+    /// <summary>
+    /// Whether the 4×4 tiles' 16 accumulators fit beside their operands: AVX-512 cores (32 registers even for 256-bit
+    /// vectors) and ARM64 do; AVX2 and SSE have 16, where the 4×4 tile kept five accumulators on the stack (a load and a
+    /// store per multiply-add for them) and the 4×3 tiles (12 accumulators, 3 operands, 1 broadcast) fit exactly.
+    /// </summary>
+    private static bool ThirtyTwoVectorRegisters => Avx512F.IsSupported || AdvSimd.IsSupported;
+
+    /// <summary>A 4×3 tile for 16-register machines: four rows of x against three rows of w, twelve vector accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x3<TVector, TWidth>(ref float x, ref float w, int n, ref float y, int ldy) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        ref float x1 = ref Unsafe.Add(ref x, n);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * n);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * n);
+        ref float w1 = ref Unsafe.Add(ref w, n);
+        ref float w2 = ref Unsafe.Add(ref w, 2 * n);
+        TVector a00 = TWidth.Zero, a01 = a00, a02 = a00;
+        TVector a10 = a00, a11 = a00, a12 = a00;
+        TVector a20 = a00, a21 = a00, a22 = a00;
+        TVector a30 = a00, a31 = a00, a32 = a00;
+        int k = 0;
+        for (; k + TWidth.Count <= n; k += TWidth.Count)
+        {
+            var wv0 = TWidth.Load(ref w, k);
+            var wv1 = TWidth.Load(ref w1, k);
+            var wv2 = TWidth.Load(ref w2, k);
+            var xv = TWidth.Load(ref x, k);
+            a00 = TWidth.MultiplyAdd(xv, wv0, a00); a01 = TWidth.MultiplyAdd(xv, wv1, a01); a02 = TWidth.MultiplyAdd(xv, wv2, a02);
+            xv = TWidth.Load(ref x1, k);
+            a10 = TWidth.MultiplyAdd(xv, wv0, a10); a11 = TWidth.MultiplyAdd(xv, wv1, a11); a12 = TWidth.MultiplyAdd(xv, wv2, a12);
+            xv = TWidth.Load(ref x2, k);
+            a20 = TWidth.MultiplyAdd(xv, wv0, a20); a21 = TWidth.MultiplyAdd(xv, wv1, a21); a22 = TWidth.MultiplyAdd(xv, wv2, a22);
+            xv = TWidth.Load(ref x3, k);
+            a30 = TWidth.MultiplyAdd(xv, wv0, a30); a31 = TWidth.MultiplyAdd(xv, wv1, a31); a32 = TWidth.MultiplyAdd(xv, wv2, a32);
+        }
+        // The same order as Dot and Dot1x4 (vector sums, then the scalar tail), so the tile shape changes no result.
+        float s00 = TWidth.Sum(a00), s01 = TWidth.Sum(a01), s02 = TWidth.Sum(a02);
+        float s10 = TWidth.Sum(a10), s11 = TWidth.Sum(a11), s12 = TWidth.Sum(a12);
+        float s20 = TWidth.Sum(a20), s21 = TWidth.Sum(a21), s22 = TWidth.Sum(a22);
+        float s30 = TWidth.Sum(a30), s31 = TWidth.Sum(a31), s32 = TWidth.Sum(a32);
+        for (; k < n; k++)
+        {
+            float wk0 = Unsafe.Add(ref w, k), wk1 = Unsafe.Add(ref w1, k), wk2 = Unsafe.Add(ref w2, k);
+            float xk = Unsafe.Add(ref x, k);
+            s00 += xk * wk0; s01 += xk * wk1; s02 += xk * wk2;
+            xk = Unsafe.Add(ref x1, k);
+            s10 += xk * wk0; s11 += xk * wk1; s12 += xk * wk2;
+            xk = Unsafe.Add(ref x2, k);
+            s20 += xk * wk0; s21 += xk * wk1; s22 += xk * wk2;
+            xk = Unsafe.Add(ref x3, k);
+            s30 += xk * wk0; s31 += xk * wk1; s32 += xk * wk2;
+        }
+        y = s00; Unsafe.Add(ref y, 1) = s01; Unsafe.Add(ref y, 2) = s02;
+        ref float y1 = ref Unsafe.Add(ref y, ldy);
+        y1 = s10; Unsafe.Add(ref y1, 1) = s11; Unsafe.Add(ref y1, 2) = s12;
+        ref float y2 = ref Unsafe.Add(ref y, 2 * ldy);
+        y2 = s20; Unsafe.Add(ref y2, 1) = s21; Unsafe.Add(ref y2, 2) = s22;
+        ref float y3 = ref Unsafe.Add(ref y, 3 * ldy);
+        y3 = s30; Unsafe.Add(ref y3, 1) = s31; Unsafe.Add(ref y3, 2) = s32;
+    }
+
     /// <summary>A 4×4 tile: four rows of x against four rows of w, sixteen vector accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4<TVector, TWidth>(ref float x, ref float w, int n, ref float y, int ldy) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
@@ -329,8 +516,12 @@ public static class DenseKernels
         {
             ref float ar = ref Unsafe.Add(ref a, r * rowStride);
             int n = 0;
-            for (; n + wide <= cols; n += wide)
-                Tile4x4<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            if (ThirtyTwoVectorRegisters)
+                for (; n + wide <= cols; n += wide)
+                    Tile4x4<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            else
+                for (; n + 3 * narrow <= cols; n += 3 * narrow)
+                    Tile4x3<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
             for (; n + narrow <= cols; n += narrow)
                 Tile4x1<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
             for (int rr = r; rr < r + 4; rr++)
@@ -367,6 +558,46 @@ public static class DenseKernels
         if (scale) acc = TWidth.Multiply(acc, TWidth.Derivative(derivative, TWidth.Load(ref d, offset)));
         if (accumulate) acc = TWidth.Add(acc, TWidth.Load(ref c, offset));
         TWidth.Store(acc, ref c, offset);
+    }
+
+    /// <summary>4 rows × 3 vectors of C, for 16-register machines (see <see cref="ThirtyTwoVectorRegisters"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4x3<TVector, TWidth, TAct>(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, ref float d,
+        int depth, TAct derivative, bool scale, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TAct : struct, IActivation
+    {
+        TVector c00 = TWidth.Zero, c01 = c00, c02 = c00;
+        TVector c10 = c00, c11 = c00, c12 = c00;
+        TVector c20 = c00, c21 = c00, c22 = c00;
+        TVector c30 = c00, c31 = c00, c32 = c00;
+        ref float a1 = ref Unsafe.Add(ref a, rowStride);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * rowStride);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * rowStride);
+        int v = TWidth.Count;
+        for (int k = 0; k < depth; k++)
+        {
+            ref float bk = ref Unsafe.Add(ref b, k * ldb);
+            var b0 = TWidth.Load(ref bk, 0);
+            var b1 = TWidth.Load(ref bk, v);
+            var b2 = TWidth.Load(ref bk, 2 * v);
+            int ak = k * depthStride;
+            var s = TWidth.Broadcast(Unsafe.Add(ref a, ak));
+            c00 = TWidth.MultiplyAdd(s, b0, c00); c01 = TWidth.MultiplyAdd(s, b1, c01); c02 = TWidth.MultiplyAdd(s, b2, c02);
+            s = TWidth.Broadcast(Unsafe.Add(ref a1, ak));
+            c10 = TWidth.MultiplyAdd(s, b0, c10); c11 = TWidth.MultiplyAdd(s, b1, c11); c12 = TWidth.MultiplyAdd(s, b2, c12);
+            s = TWidth.Broadcast(Unsafe.Add(ref a2, ak));
+            c20 = TWidth.MultiplyAdd(s, b0, c20); c21 = TWidth.MultiplyAdd(s, b1, c21); c22 = TWidth.MultiplyAdd(s, b2, c22);
+            s = TWidth.Broadcast(Unsafe.Add(ref a3, ak));
+            c30 = TWidth.MultiplyAdd(s, b0, c30); c31 = TWidth.MultiplyAdd(s, b1, c31); c32 = TWidth.MultiplyAdd(s, b2, c32);
+        }
+        int ld = ldb;
+        StoreScaled<TVector, TWidth, TAct>(c00, ref c, ref d, 0, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c01, ref c, ref d, v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c02, ref c, ref d, 2 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c10, ref c, ref d, ld, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c11, ref c, ref d, ld + v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c12, ref c, ref d, ld + 2 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c20, ref c, ref d, 2 * ld, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c21, ref c, ref d, 2 * ld + v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c22, ref c, ref d, 2 * ld + 2 * v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c30, ref c, ref d, 3 * ld, derivative, scale, accumulate); StoreScaled<TVector, TWidth, TAct>(c31, ref c, ref d, 3 * ld + v, derivative, scale, accumulate);
+        StoreScaled<TVector, TWidth, TAct>(c32, ref c, ref d, 3 * ld + 2 * v, derivative, scale, accumulate);
     }
 
     /// <summary>4 rows × 4 vectors of C (4 × 32 columns with AVX2).</summary>
