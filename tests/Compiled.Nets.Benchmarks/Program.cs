@@ -25,6 +25,11 @@ public static class Program
             QuickTimings.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--quick-xor-parts")
+        {
+            QuickXorParts.Run();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--quick-xor")
         {
             QuickXor.Run();

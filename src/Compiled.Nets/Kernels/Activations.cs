@@ -61,10 +61,10 @@ public readonly struct LogisticActivation : IActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => 1f / (1f + MathF.Exp(-_slope * z));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
-        Vector128<float>.One / (Vector128<float>.One + Vector128.Exp(z * Vector128.Create(-_slope)));
+        Vector128<float>.One / (Vector128<float>.One + ExpKernel.Exp(z * Vector128.Create(-_slope)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
-        Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(z * Vector256.Create(-_slope)));
+        Vector256<float>.One / (Vector256<float>.One + ExpKernel.Exp(z * Vector256.Create(-_slope)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => _slope * y * (1f - y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
@@ -83,7 +83,7 @@ public readonly struct TanhActivation : IActivation
     {
         if (!Vector128.IsHardwareAccelerated) return ActivationLanes.Apply(this, z);
         // tanh z = 1 − 2 / (e^(2z) + 1): saturates correctly at ±1 when e^(2z) over- or underflows.
-        var e = Vector128.Exp(z + z);
+        var e = ExpKernel.Exp(z + z);
         return Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -91,7 +91,7 @@ public readonly struct TanhActivation : IActivation
     {
         if (!Vector256.IsHardwareAccelerated) return ActivationLanes.Apply(this, z);
         // tanh z = 1 − 2 / (e^(2z) + 1): saturates correctly at ±1 when e^(2z) over- or underflows.
-        var e = Vector256.Exp(z + z);
+        var e = ExpKernel.Exp(z + z);
         return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - y * y;
@@ -146,15 +146,15 @@ public readonly struct SoftplusActivation : IActivation
     public float Apply(float z) => MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
-        Vector128.Max(z, Vector128<float>.Zero) + Vector128.Log(Vector128<float>.One + Vector128.Exp(-Vector128.Abs(z)));
+        Vector128.Max(z, Vector128<float>.Zero) + Vector128.Log(Vector128<float>.One + ExpKernel.Exp(-Vector128.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
-        Vector256.Max(z, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + Vector256.Exp(-Vector256.Abs(z)));
+        Vector256.Max(z, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + ExpKernel.Exp(-Vector256.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - MathF.Exp(-y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - Vector128.Exp(-y);
+    public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - ExpKernel.Exp(-y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector256<float>.One - Vector256.Exp(-y);
+    public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector256<float>.One - ExpKernel.Exp(-y);
 }
 
 /// <summary>1 for z ≥ 0, else 0. Its derivative is 0 almost everywhere, so it is trained by the perceptron rule.</summary>

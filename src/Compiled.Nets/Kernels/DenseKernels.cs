@@ -278,6 +278,12 @@ public static class DenseKernels
         int i = 0;
         for (; i + TWidth.Count <= values.Length; i += TWidth.Count)
             TWidth.Store(TWidth.Apply(activation, TWidth.Load(ref v0, i)), ref v0, i);
+        // Four left over (a small layer's batch of outputs): one 128-bit step instead of four scalar calls.
+        if (TWidth.Count > 4 && Vector128.IsHardwareAccelerated && i + 4 <= values.Length)
+        {
+            Vector128.StoreUnsafe(activation.Apply(Vector128.LoadUnsafe(ref v0, (nuint)i)), ref v0, (nuint)i);
+            i += 4;
+        }
         for (; i < values.Length; i++) Unsafe.Add(ref v0, i) = activation.Apply(Unsafe.Add(ref v0, i));
     }
 

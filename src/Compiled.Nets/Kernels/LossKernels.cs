@@ -61,10 +61,11 @@ public static class LossKernels
     {
         int width = CheckLengths("LossKernels.BinaryCrossEntropyLogistic", y, t, dz, batch, sampleWeights);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
+        float equalScale = (float)(slope / (totalWeight * width)); // every sample's, without weights: one division per call
         for (int b = 0; b < batch; b++)
         {
             float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
-            float scale = (float)(slope * weight / (totalWeight * width));
+            float scale = sampleWeights.IsEmpty ? equalScale : (float)(slope * weight / (totalWeight * width));
             double rowSum = 0;
             for (int j = b * width; j < (b + 1) * width; j++)
             {

@@ -327,14 +327,13 @@ namespace Demo
                     ref float x = ref Unsafe.Add(ref xFirst, s * 2);
                     ref float y = ref Unsafe.Add(ref yFirst, s * 4);
                     float x0 = x, x1 = Unsafe.Add(ref x, 1);
-                    float z0 = Unsafe.Add(ref w, 8) + Unsafe.Add(ref w, 0) * x0 + Unsafe.Add(ref w, 1) * x1; // unit 0
-                    float z1 = Unsafe.Add(ref w, 9) + Unsafe.Add(ref w, 2) * x0 + Unsafe.Add(ref w, 3) * x1; // unit 1
-                    float z2 = Unsafe.Add(ref w, 10) + Unsafe.Add(ref w, 4) * x0 + Unsafe.Add(ref w, 5) * x1; // unit 2
-                    float z3 = Unsafe.Add(ref w, 11) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1; // unit 3
-                    // tanh of units 0–3 in one vector.
-                    var a0 = default(global::Compiled.Nets.Kernels.TanhActivation).Apply(global::System.Runtime.Intrinsics.Vector256.Create(z0, z1, z2, z3, 0f, 0f, 0f, 0f));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(a0), ref y, 0);
+                    Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 8) + Unsafe.Add(ref w, 0) * x0 + Unsafe.Add(ref w, 1) * x1; // unit 0
+                    Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 9) + Unsafe.Add(ref w, 2) * x0 + Unsafe.Add(ref w, 3) * x1; // unit 1
+                    Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 10) + Unsafe.Add(ref w, 4) * x0 + Unsafe.Add(ref w, 5) * x1; // unit 2
+                    Unsafe.Add(ref y, 3) = Unsafe.Add(ref w, 11) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1; // unit 3
                 }
+                // tanh of the batch's 4-unit rows, vectorised.
+                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Hidden, 4, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
             }
             // Y: dense 4 → 1, logistic; 4 multiply-adds per sample, unrolled.
             {
@@ -346,8 +345,10 @@ namespace Demo
                     ref float x = ref Unsafe.Add(ref xFirst, s * 4);
                     ref float y = ref Unsafe.Add(ref yFirst, s * 1);
                     float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2), x3 = Unsafe.Add(ref x, 3);
-                    Unsafe.Add(ref y, 0) = 1f / (1f + global::System.MathF.Exp(-(Unsafe.Add(ref w, 16) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2 + Unsafe.Add(ref w, 15) * x3))); // unit 0
+                    Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 16) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2 + Unsafe.Add(ref w, 15) * x3; // unit 0
                 }
+                // logistic of the batch's 1-unit rows, vectorised.
+                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Y, 1, batch), new global::Compiled.Nets.Kernels.LogisticActivation(1f));
             }
         }
 

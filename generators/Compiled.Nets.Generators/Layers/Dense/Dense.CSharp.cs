@@ -31,31 +31,21 @@ internal static class DenseCSharp
         w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
         w.Line($"ref float y = ref Unsafe.Add(ref yFirst, s * {m});");
         WriteLoadLocals(w, "x", "x", n);
-        // Transcendental activations run on up to eight units at once (one vector exp instead of eight scalar calls).
-        bool vectorActivation = m >= 2 && op.Epilogue.Kind is ActivationKind.Tanh or ActivationKind.Logistic or ActivationKind.Softplus;
+        // Transcendental activations run afterwards over the whole batch's outputs, eight at a time (a vector exp per eight
+        // values instead of one per sample's few units).
+        bool vectorActivation = op.Epilogue.Kind is ActivationKind.Tanh or ActivationKind.Logistic or ActivationKind.Softplus;
         for (int j = 0; j < m; j++)
         {
             var sum = new StringBuilder($"Unsafe.Add(ref w, {op.BiasOffset + j})");
             for (int i = 0; i < n; i++) sum.Append($" + Unsafe.Add(ref w, {op.WeightOffset + j * n + i}) * x{i}");
-            if (vectorActivation) w.Line($"float z{j} = {sum}; // unit {j}");
-            else w.Line($"Unsafe.Add(ref y, {j}) = {ScalarApply(op.Epilogue, sum.ToString())}; // unit {j}");
-        }
-        if (vectorActivation)
-        {
-            for (int start = 0; start < m; start += 8)
-            {
-                int count = Math.Min(8, m - start);
-                w.Line($"// {Describe(op.Epilogue)} of units {start}–{start + count - 1} in one vector.");
-                var lanes = Enumerable.Range(0, 8).Select(i => i < count ? $"z{start + i}" : "0f");
-                w.Line($"var a{start} = {ActivationStruct(op.Epilogue)}.Apply(global::System.Runtime.Intrinsics.Vector256.Create({string.Join(", ", lanes)}));");
-                if (count == 8) w.Line($"global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a{start}, ref y, {start});");
-                else if (count == 4) w.Line($"global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.GetLower(a{start}), ref y, {start});");
-                else
-                    for (int i = 0; i < count; i++)
-                        w.Line($"Unsafe.Add(ref y, {start + i}) = global::System.Runtime.Intrinsics.Vector256.GetElement(a{start}, {i});");
-            }
+            w.Line($"Unsafe.Add(ref y, {j}) = {(vectorActivation ? sum.ToString() : ScalarApply(op.Epilogue, sum.ToString()))}; // unit {j}");
         }
         w.Close();
+        if (vectorActivation)
+        {
+            w.Line($"// {Describe(op.Epilogue)} of the batch's {m}-unit rows, vectorised.");
+            w.Line($"{Kernels}DenseKernels.ApplyActivation({Activations(op.Output, m)}, {ActivationStruct(op.Epilogue)});");
+        }
         w.Close();
     }
 
