@@ -25,6 +25,11 @@ public static class Program
             QuickTimings.Run();
             return;
         }
+        if (args.Length is 1 or 2 && args[0] == "--layers")
+        {
+            LayerTimings.Run(args.Length == 2 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
+            return;
+        }
         if (args.Length == 1 && args[0] == "--quick-xor-parts")
         {
             QuickXorParts.Run();
