@@ -43,7 +43,7 @@ public readonly record struct ActivationQuantization
     }
 
     /// <summary>One value to its level (the kernels' scalar form).</summary>
-    public byte Quantize(float x) => (byte)Math.Clamp((int)MathF.Round(x * InverseScale) + ZeroPoint, 0, MaxLevel);
+    public byte Quantize(float x) => (byte)Math.Clamp((int)MathF.Round(Math.Clamp(x * InverseScale, -256f, 256f)) + ZeroPoint, 0, MaxLevel);
 
     public float Dequantize(byte q) => Scale * (q - ZeroPoint);
 

@@ -148,13 +148,18 @@ public static class Int8Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte Level(float scaled, int zeroPoint) => (byte)Math.Clamp((int)MathF.Round(scaled) + zeroPoint, 0, ActivationQuantization.MaxLevel);
+    private static byte Level(float scaled, int zeroPoint) =>
+        (byte)Math.Clamp((int)MathF.Round(Math.Clamp(scaled, -Saturation, Saturation)) + zeroPoint, 0, ActivationQuantization.MaxLevel);
+
+    /// <summary>Scaled values are clamped to ±256 before the conversion to int, so a huge one cannot wrap when the zero point is added.</summary>
+    private const float Saturation = 256f;
 
     /// <summary>Eight scaled values to their levels (round half to even, add the zero point, clamp), as eight bytes in a ulong.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong PackLevels(Vector256<float> scaled, Vector256<int> zeroPoint)
     {
-        var levels = Vector256.ConvertToInt32(Vector256.Round(scaled)) + zeroPoint;
+        var clamped = Vector256.Min(Vector256.Max(scaled, Vector256.Create(-Saturation)), Vector256.Create(Saturation));
+        var levels = Vector256.ConvertToInt32(Vector256.Round(clamped)) + zeroPoint;
         levels = Vector256.Min(Vector256.Max(levels, Vector256<int>.Zero), Vector256.Create(ActivationQuantization.MaxLevel));
         var shorts = Vector256.Narrow(levels, levels).AsUInt16();
         return Vector256.Narrow(shorts, shorts).AsUInt64().ToScalar();
