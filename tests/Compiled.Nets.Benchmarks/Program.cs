@@ -20,6 +20,16 @@ public static class Program
             AdamLongRun.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
             return;
         }
+        if (args.Length == 1 && args[0] == "--quick-int8")
+        {
+            QuantizedInference.QuickTiming();
+            return;
+        }
+        if (args.Length == 2 && args[0] == "--export-int8")
+        {
+            QuantizedInference.ExportModels(args[1]);
+            return;
+        }
         if (args.Length == 1 && args[0] == "--quick-xor")
         {
             QuickXor.Run();

@@ -284,6 +284,8 @@ public class Int8KernelTests
     [InlineData(6, 14, 14, 16, 5, 1, 0)] // LeNet C3
     [InlineData(3, 9, 11, 5, 3, 2, 1)] // odd sizes, stride 2, padding
     [InlineData(2, 12, 13, 3, 10, 1, 1)] // a kernel wider than 8: the byte-by-byte copy
+    [InlineData(5, 7, 9, 9, 1, 1, 0)] // 1×1: every tap a run of its own
+    [InlineData(3, 8, 21, 10, 3, 1, 1)] // 3×3, rows of 21: blocks of 8 that run past the row
     public void Conv2D_gives_the_reference_levels_with_the_zero_point_as_padding(int inChannels, int height, int width, int outChannels, int kernel, int stride, int pad)
     {
         var shape = new Conv2DShape(inChannels, height, width, outChannels, kernel, kernel, stride, stride, pad, pad);
@@ -295,8 +297,18 @@ public class Int8KernelTests
         var output = new ActivationQuantization(0.1f, 0);
         var layer = QuantizedLinear.Create("C", w, bias, outChannels, shape.PatchLength, input, output);
         var x = Levels(shape.InputSize, 8);
+        var workspace = new byte[Int8Kernels.Conv2DWorkspaceLength(shape)];
+        var sums = new int[Int8Kernels.Conv2DSumsLength(shape)];
         var y = new byte[shape.OutputSize];
-        Int8Kernels.Conv2D(x, layer, shape, new byte[Int8Kernels.Conv2DWorkspaceLength(shape)], new int[Int8Kernels.Conv2DSumsLength(shape)], y, default(ReLUActivation));
+        var public_ = new byte[shape.OutputSize];
+        Int8Kernels.Conv2D(x, layer, shape, workspace, sums, public_, default(ReLUActivation));
+        // Every form this CPU runs (AVX2 and VNNI build the receptive fields by shuffles at stride 1, the others by rows).
+        foreach (var path in AllPaths.Where(Int8Kernels.IsSupported))
+        {
+            Array.Clear(y);
+            Int8Kernels.Conv2D(x, layer, shape, workspace, sums, y, default(ReLUActivation), path);
+            Assert.True(public_.SequenceEqual(y), $"{path} differs from the entry point's form");
+        }
         for (int o = 0; o < outChannels; o++)
             for (int oy = 0; oy < shape.OutHeight; oy++)
                 for (int ox = 0; ox < shape.OutWidth; ox++)

@@ -48,8 +48,32 @@ internal interface IInt8Dot<TIn, TAcc> where TIn : unmanaged where TAcc : unmana
     static abstract void Store4(TAcc s0, TAcc s1, TAcc s2, TAcc s3, ref int target, int stride);
 }
 
-internal readonly struct ScalarDot : IInt8Dot<uint, int>
+/// <summary>
+/// The convolutions' form: each int32 lane is one output position, its four bytes four consecutive taps of that position's
+/// receptive field, multiplied by the same four weights (broadcast), so no horizontal sum is ever needed.
+/// </summary>
+internal interface IInt8Lanes<TIn, TAcc> : IInt8Dot<TIn, TAcc> where TIn : unmanaged where TAcc : unmanaged
 {
+    /// <summary>Positions per vector (int32 lanes).</summary>
+    static abstract int Lanes { get; }
+
+    /// <summary>acc + each lane's four bytes of <paramref name="a"/> times the four bytes of <paramref name="weights"/>.</summary>
+    static abstract TAcc MultiplyAddBroadcast(TAcc acc, TIn a, int weights);
+
+    static abstract void Store(TAcc acc, ref int target);
+}
+
+internal readonly struct ScalarDot : IInt8Lanes<uint, int>
+{
+    public static int Lanes => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int MultiplyAddBroadcast(int acc, uint a, int weights) =>
+        acc + (int)(a & 0xFF) * (sbyte)weights + (int)((a >> 8) & 0xFF) * (sbyte)(weights >> 8)
+            + (int)((a >> 16) & 0xFF) * (sbyte)(weights >> 16) + (int)(a >> 24) * (sbyte)(weights >> 24);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(int acc, ref int target) => target = acc;
+
     public static int Bytes => 4;
     public static int Zero => 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint Load(ref byte a, int offset) => Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref a, offset));
@@ -103,8 +127,16 @@ internal readonly struct Vector128Dot : IInt8Dot<Vector128<byte>, Vector128<int>
 }
 
 /// <summary>ARM64 SDOT: the activations (0…127) read as signed bytes, four products per int32 lane.</summary>
-internal readonly struct ArmDot : IInt8Dot<Vector128<sbyte>, Vector128<int>>
+internal readonly struct ArmDot : IInt8Lanes<Vector128<sbyte>, Vector128<int>>
 {
+    public static int Lanes => 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MultiplyAddBroadcast(Vector128<int> acc, Vector128<sbyte> a, int weights) =>
+        Dp.DotProduct(acc, a, Vector128.Create(weights).AsSByte());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<int> acc, ref int target) => acc.StoreUnsafe(ref target);
+
     public static int Bytes => 16;
     public static Vector128<int> Zero => Vector128<int>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<sbyte> Load(ref byte a, int offset) => Vector128.LoadUnsafe(ref a, (nuint)offset).AsSByte();
@@ -126,8 +158,16 @@ internal readonly struct ArmDot : IInt8Dot<Vector128<sbyte>, Vector128<int>>
 /// <c>vpmaddwd</c> by ones then adds adjacent int16 pairs into int32 exactly. (PyTorch's x86 backend restricts its
 /// activations to 7 bits for the same instruction: <c>reduce_range</c>.)
 /// </summary>
-internal readonly struct Avx2Dot : IInt8Dot<Vector256<byte>, Vector256<int>>
+internal readonly struct Avx2Dot : IInt8Lanes<Vector256<byte>, Vector256<int>>
 {
+    public static int Lanes => 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplyAddBroadcast(Vector256<int> acc, Vector256<byte> a, int weights) =>
+        Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, Vector256.Create(weights).AsSByte()), Vector256<short>.One));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<int> acc, ref int target) => acc.StoreUnsafe(ref target);
+
     public static int Bytes => 32;
     public static Vector256<int> Zero => Vector256<int>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<byte> Load(ref byte a, int offset) => Vector256.LoadUnsafe(ref a, (nuint)offset);
@@ -147,8 +187,16 @@ internal readonly struct Avx2Dot : IInt8Dot<Vector256<byte>, Vector256<int>>
 }
 
 /// <summary>AVX-VNNI: <c>vpdpbusd</c> (u8 × s8, four products per int32 lane, no intermediate saturation).</summary>
-internal readonly struct AvxVnniDot : IInt8Dot<Vector256<byte>, Vector256<int>>
+internal readonly struct AvxVnniDot : IInt8Lanes<Vector256<byte>, Vector256<int>>
 {
+    public static int Lanes => 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplyAddBroadcast(Vector256<int> acc, Vector256<byte> a, int weights) =>
+        AvxVnni.MultiplyWideningAndAdd(acc, a, Vector256.Create(weights).AsSByte());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<int> acc, ref int target) => acc.StoreUnsafe(ref target);
+
     public static int Bytes => 32;
     public static Vector256<int> Zero => Vector256<int>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<byte> Load(ref byte a, int offset) => Vector256.LoadUnsafe(ref a, (nuint)offset);

@@ -263,78 +263,263 @@ public static class Int8Kernels
 
     // ---------------------------------------------------------------- convolution
 
-    /// <summary>Bytes of workspace <see cref="Conv2D"/> needs: the zero-point-bordered planes (plus 8 bytes of slack) and the patch rows.</summary>
-    public static int Conv2DWorkspaceLength(Conv2DShape shape) =>
-        checked(PaddedPlanesLength(shape) + 8 + shape.Positions * PaddedDepth(shape.PatchLength) + 8);
+    /// <summary>Positions of one convolution plane rounded up to a whole number of the widest lanes (8).</summary>
+    private static int PaddedPositions(Conv2DShape s) => checked((s.Positions + 7) & ~7);
 
-    /// <summary>Ints of scratch <see cref="Conv2D"/> needs: one sum per output value.</summary>
-    public static int Conv2DSumsLength(Conv2DShape shape) => shape.OutputSize;
+    /// <summary>Ints per group in the transposed receptive fields: the padded positions and one block of 8 that a row's last block may run into.</summary>
+    private static int PackedStride(Conv2DShape s) => checked(PaddedPositions(s) + 8);
+
+    /// <summary>Slack after the bordered planes: the 8-byte copies and the 16-byte loads of the shuffled path read past the last row.</summary>
+    private const int PlaneSlack = 32;
+
+    /// <summary>Receptive-field taps in groups of four (a lane's four bytes).</summary>
+    private static int TapGroups(Conv2DShape s) => checked((s.PatchLength + 3) / 4);
+
+    /// <summary>
+    /// Bytes of workspace <see cref="Conv2D"/> needs: the zero-point-bordered planes, the receptive fields as rows, and the
+    /// same transposed to groups of four taps by position, each with 8 bytes of slack.
+    /// </summary>
+    public static int Conv2DWorkspaceLength(Conv2DShape shape) =>
+        checked(PaddedPlanesLength(shape) + PlaneSlack + shape.Positions * 4 * TapGroups(shape) + 8 + 4 * TapGroups(shape) * PackedStride(shape));
+
+    /// <summary>Ints of scratch <see cref="Conv2D"/> needs: one sum per output channel and (padded) position.</summary>
+    public static int Conv2DSumsLength(Conv2DShape shape) => checked(shape.OutChannels * PackedStride(shape));
 
     private static int PaddedPlanesLength(Conv2DShape s) => checked(s.InChannels * (s.InHeight + 2 * s.PadHeight) * (s.InWidth + 2 * s.PadWidth));
 
     /// <summary>
-    /// One sample's convolution (groups of 1): the receptive fields are copied as rows of levels (im2col, padding at the input's
-    /// zero point), multiplied by the weight rows, and each channel's plane requantised into <paramref name="y"/> ([OutChannels, OutHeight, OutWidth]).
-    /// <paramref name="x"/> holds at least the input's [InChannels, InHeight, InWidth] levels.
+    /// One sample's convolution (groups of 1) into levels ([OutChannels, OutHeight, OutWidth]). The receptive fields are
+    /// copied as rows of levels (im2col, padding at the input's zero point) and transposed into groups of four taps by
+    /// position, so that each int32 lane is one output position: a vector of positions is multiplied by four broadcast
+    /// weights at a time and the sums land in the channel's plane with no horizontal sum. <paramref name="x"/> holds at
+    /// least the input's [InChannels, InHeight, InWidth] levels.
     /// </summary>
     public static void Conv2D<TAct>(ReadOnlySpan<byte> x, QuantizedLinear layer, Conv2DShape shape, Span<byte> workspace, Span<int> sums,
-        Span<byte> y, TAct activation) where TAct : struct, IActivation
+        Span<byte> y, TAct activation) where TAct : struct, IActivation =>
+        Conv2D(x, layer, shape, workspace, sums, y, activation, BestPath);
+
+    /// <summary><see cref="Conv2D{TAct}(ReadOnlySpan{byte}, QuantizedLinear, Conv2DShape, Span{byte}, Span{int}, Span{byte}, TAct)"/> with a chosen dot-product form (tests).</summary>
+    internal static void Conv2D<TAct>(ReadOnlySpan<byte> x, QuantizedLinear layer, Conv2DShape s, Span<byte> workspace, Span<int> sums,
+        Span<byte> y, TAct activation, Int8Path path) where TAct : struct, IActivation
     {
         const string kernel = "Int8Kernels.Conv2D";
-        var output = layer.Output ?? throw new ArgumentException($"{kernel}: {layer.Name} writes floats (it has no output quantisation).", nameof(layer));
-        var patches = Im2Col(kernel, x, layer, shape, workspace, sums);
-        KernelChecks.AtLeast(kernel, nameof(y), y.Length, shape.OutputSize);
-        int positions = shape.Positions;
-        Multiply(BestPath, ref MemoryMarshal.GetReference(patches), ref MemoryMarshal.GetReference(layer.PaddedWeights), ref MemoryMarshal.GetReference(sums),
-            positions, layer.Outputs, layer.PaddedDepth, 1, positions);
-        for (int c = 0; c < layer.Outputs; c++)
-            RequantizePlane(sums.Slice(c * positions, positions), layer.Multipliers[c], layer.Offsets[c], y.Slice(c * positions, positions), output, activation);
-    }
-
-    private static ReadOnlySpan<byte> Im2Col(string kernel, ReadOnlySpan<byte> x, QuantizedLinear layer, Conv2DShape s, Span<byte> workspace, Span<int> sums)
-    {
         ArgumentNullException.ThrowIfNull(layer);
+        var output = layer.Output ?? throw new ArgumentException($"{kernel}: {layer.Name} writes floats (it has no output quantisation).", nameof(layer));
         if (s.Groups != 1) throw new ArgumentException($"{kernel}: grouped convolutions have no int8 form.", nameof(s));
         if (layer.Outputs != s.OutChannels || layer.Depth != s.PatchLength)
             throw new ArgumentException($"{kernel}: {layer.Name} has {layer.Outputs}×{layer.Depth} weights; the shape needs {s.OutChannels}×{s.PatchLength}.", nameof(layer));
+        if (!IsSupported(path)) throw new PlatformNotSupportedException($"{kernel}: the {path} form does not run on this CPU.");
         KernelChecks.AtLeast(kernel, nameof(x), x.Length, s.InputSize);
         KernelChecks.AtLeast(kernel, nameof(workspace), workspace.Length, Conv2DWorkspaceLength(s));
         KernelChecks.AtLeast(kernel, nameof(sums), sums.Length, Conv2DSumsLength(s));
+        KernelChecks.AtLeast(kernel, nameof(y), y.Length, s.OutputSize);
 
-        // The input's planes inside a border of the zero point (the level of 0), then 8 bytes of slack for the 8-byte copies.
-        int paddedHeight = s.InHeight + 2 * s.PadHeight, paddedWidth = s.InWidth + 2 * s.PadWidth;
-        int planesLength = PaddedPlanesLength(s);
-        var planes = workspace.Slice(0, planesLength + 8);
-        if (s.PadHeight > 0 || s.PadWidth > 0) planes.Slice(0, planesLength).Fill((byte)layer.Input.ZeroPoint);
-        planes.Slice(planesLength).Clear();
-        for (int c = 0; c < s.InChannels; c++)
-            for (int iy = 0; iy < s.InHeight; iy++)
-                x.Slice((c * s.InHeight + iy) * s.InWidth, s.InWidth)
-                    .CopyTo(planes.Slice((c * paddedHeight + iy + s.PadHeight) * paddedWidth + s.PadWidth));
+        int positions = s.Positions, padded = PaddedPositions(s), stride = PackedStride(s), groups = TapGroups(s);
+        var packed = Im2ColByPosition(x, layer.Input.ZeroPoint, s, workspace, shuffled: path is Int8Path.Avx2 or Int8Path.AvxVnni);
+        ref byte p0 = ref MemoryMarshal.GetReference(packed);
+        ref sbyte w0 = ref MemoryMarshal.GetReference(layer.PaddedWeights);
+        ref int s0 = ref MemoryMarshal.GetReference(sums);
+        // The weights' rows are PaddedDepth ≥ 4 · groups long, zero past the patch: a group's four weights are one int.
+        switch (path)
+        {
+            case Int8Path.AvxVnni: MultiplyLanes<Vector256<byte>, Vector256<int>, AvxVnniDot>(ref p0, ref w0, ref s0, s.OutChannels, groups, padded, stride, layer.PaddedDepth); break;
+            case Int8Path.Avx2: MultiplyLanes<Vector256<byte>, Vector256<int>, Avx2Dot>(ref p0, ref w0, ref s0, s.OutChannels, groups, padded, stride, layer.PaddedDepth); break;
+            case Int8Path.ArmDotProduct: MultiplyLanes<Vector128<sbyte>, Vector128<int>, ArmDot>(ref p0, ref w0, ref s0, s.OutChannels, groups, padded, stride, layer.PaddedDepth); break;
+            // The portable 128-bit form has no cheap per-lane sum of four products: one position at a time.
+            default: MultiplyLanes<uint, int, ScalarDot>(ref p0, ref w0, ref s0, s.OutChannels, groups, padded, stride, layer.PaddedDepth); break;
+        }
+        for (int c = 0; c < layer.Outputs; c++)
+            RequantizePlane(sums.Slice(c * stride, positions), layer.Multipliers[c], layer.Offsets[c], y.Slice(c * positions, positions), output, activation);
+    }
 
-        // Each position's receptive field as one row of PaddedDepth bytes, in the weights' (c, ky, kx) order. A row of the
-        // kernel is copied as 8 bytes when it is at most 8 wide: the extra bytes are overwritten by the next copy, or land in
-        // the row's padding (multiplied by zero weights), or in the next row (written after) or the slack; all are levels ≤ 127.
-        int depth = layer.PaddedDepth;
-        var patches = workspace.Slice(planesLength + 8, s.Positions * depth + 8);
-        ref byte p0 = ref MemoryMarshal.GetReference(patches);
-        ref byte src0 = ref MemoryMarshal.GetReference(planes);
-        bool narrow = s.KernelWidth <= 8;
-        int position = 0;
-        for (int oy = 0; oy < s.OutHeight; oy++)
-            for (int ox = 0; ox < s.OutWidth; ox++, position++)
+    /// <summary>
+    /// <c>sums[c · positions + p] = Σ_g Σ_j packed[g][p][j] · w[c][4g + j]</c>: four vectors of positions at a time (four
+    /// independent sums, one broadcast of the weights for all four), then one vector at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyLanes<TIn, TAcc, TDot>(ref byte packed, ref sbyte weights, ref int sums, int channels, int groups, int positions, int stride, int weightStride)
+        where TIn : unmanaged where TAcc : unmanaged where TDot : struct, IInt8Lanes<TIn, TAcc>
+    {
+        int step = 4 * TDot.Lanes, groupBytes = 4 * stride, vectorBytes = 4 * TDot.Lanes;
+        for (int c = 0; c < channels; c++)
+        {
+            ref byte wc = ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref weights, c * weightStride));
+            ref int target = ref Unsafe.Add(ref sums, c * stride);
+            int p = 0;
+            for (; p + step <= positions; p += step)
             {
-                ref byte row = ref Unsafe.Add(ref p0, position * depth);
+                TAcc a0 = TDot.Zero, a1 = TDot.Zero, a2 = TDot.Zero, a3 = TDot.Zero;
+                ref byte src = ref Unsafe.Add(ref packed, 4 * p);
+                ref byte w = ref wc;
+                for (int g = 0; g < groups; g++)
+                {
+                    int four = Unsafe.ReadUnaligned<int>(ref w);
+                    a0 = TDot.MultiplyAddBroadcast(a0, TDot.Load(ref src, 0), four);
+                    a1 = TDot.MultiplyAddBroadcast(a1, TDot.Load(ref src, vectorBytes), four);
+                    a2 = TDot.MultiplyAddBroadcast(a2, TDot.Load(ref src, 2 * vectorBytes), four);
+                    a3 = TDot.MultiplyAddBroadcast(a3, TDot.Load(ref src, 3 * vectorBytes), four);
+                    src = ref Unsafe.Add(ref src, groupBytes);
+                    w = ref Unsafe.Add(ref w, 4);
+                }
+                TDot.Store(a0, ref Unsafe.Add(ref target, p));
+                TDot.Store(a1, ref Unsafe.Add(ref target, p + TDot.Lanes));
+                TDot.Store(a2, ref Unsafe.Add(ref target, p + 2 * TDot.Lanes));
+                TDot.Store(a3, ref Unsafe.Add(ref target, p + 3 * TDot.Lanes));
+            }
+            for (; p < positions; p += TDot.Lanes)
+            {
+                TAcc acc = TDot.Zero;
+                ref byte src = ref Unsafe.Add(ref packed, 4 * p);
+                ref byte w = ref wc;
+                for (int g = 0; g < groups; g++)
+                {
+                    acc = TDot.MultiplyAddBroadcast(acc, TDot.Load(ref src, 0), Unsafe.ReadUnaligned<int>(ref w));
+                    src = ref Unsafe.Add(ref src, groupBytes);
+                    w = ref Unsafe.Add(ref w, 4);
+                }
+                TDot.Store(acc, ref Unsafe.Add(ref target, p));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The receptive fields, transposed: int32 [group][position] where each int holds four consecutive taps (c, ky, kx order,
+    /// as the weights) of one position. Positions past the plane (up to a multiple of 8) hold levels of no consequence.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ReadOnlySpan<byte> Im2ColByPosition(ReadOnlySpan<byte> x, int zeroPoint, Conv2DShape s, Span<byte> workspace, bool shuffled)
+    {
+        int inChannels = s.InChannels, inHeight = s.InHeight, inWidth = s.InWidth, kernelHeight = s.KernelHeight, kernelWidth = s.KernelWidth;
+        int strideHeight = s.StrideHeight, strideWidth = s.StrideWidth, outHeight = s.OutHeight, outWidth = s.OutWidth;
+        int paddedHeight = inHeight + 2 * s.PadHeight, paddedWidth = inWidth + 2 * s.PadWidth;
+        int positions = s.Positions, padded = PackedStride(s), groups = TapGroups(s), rowBytes = 4 * groups;
+
+        // The input's planes inside a border of the zero point (the level of 0), then slack for the reads past the last row.
+        int planesLength = PaddedPlanesLength(s);
+        var planes = workspace.Slice(0, planesLength + PlaneSlack);
+        if (s.PadHeight > 0 || s.PadWidth > 0) planes.Slice(0, planesLength).Fill((byte)zeroPoint);
+        planes.Slice(planesLength).Clear();
+        for (int c = 0; c < inChannels; c++)
+            for (int iy = 0; iy < inHeight; iy++)
+                x.Slice((c * inHeight + iy) * inWidth, inWidth).CopyTo(planes.Slice((c * paddedHeight + iy + s.PadHeight) * paddedWidth + s.PadWidth));
+        var packed = workspace.Slice(planesLength + PlaneSlack + positions * rowBytes + 8, 4 * groups * padded);
+        if (shuffled && strideHeight == 1 && strideWidth == 1 && groups <= MaxShuffledGroups)
+        {
+            PackShuffled(planes, packed, s, paddedHeight, paddedWidth, groups, padded);
+            return packed;
+        }
+
+        // Each position's receptive field as one row of 4 · groups bytes. A kernel row at most 8 wide is copied as 8 bytes:
+        // the extra bytes are overwritten by the next copy, or land past the patch (multiplied by zero weights), or in the
+        // next row (written after) or the slack; all are levels ≤ 127.
+        var rows = workspace.Slice(planesLength + PlaneSlack, positions * rowBytes + 8);
+        ref byte r0 = ref MemoryMarshal.GetReference(rows);
+        ref byte src0 = ref MemoryMarshal.GetReference(planes);
+        bool narrow = kernelWidth <= 8;
+        int position = 0;
+        for (int oy = 0; oy < outHeight; oy++)
+            for (int ox = 0; ox < outWidth; ox++, position++)
+            {
+                ref byte row = ref Unsafe.Add(ref r0, position * rowBytes);
+                ref byte corner = ref Unsafe.Add(ref src0, oy * strideHeight * paddedWidth + ox * strideWidth);
                 int k = 0;
-                for (int c = 0; c < s.InChannels; c++)
-                    for (int ky = 0; ky < s.KernelHeight; ky++, k += s.KernelWidth)
+                for (int c = 0; c < inChannels; c++)
+                    for (int ky = 0; ky < kernelHeight; ky++, k += kernelWidth)
                     {
-                        ref byte src = ref Unsafe.Add(ref src0, (c * paddedHeight + oy * s.StrideHeight + ky) * paddedWidth + ox * s.StrideWidth);
+                        ref byte src = ref Unsafe.Add(ref corner, (c * paddedHeight + ky) * paddedWidth);
                         if (narrow) Unsafe.WriteUnaligned(ref Unsafe.Add(ref row, k), Unsafe.ReadUnaligned<ulong>(ref src));
-                        else Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref row, k), ref src, (uint)s.KernelWidth);
+                        else Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref row, k), ref src, (uint)kernelWidth);
                     }
             }
-        return patches.Slice(0, s.Positions * depth);
+
+        // Transposed to [group][position] ints.
+        ref int packed0 = ref Unsafe.As<byte, int>(ref MemoryMarshal.GetReference(packed));
+        const int start = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            ref byte column = ref Unsafe.Add(ref r0, 4 * g);
+            ref int target = ref Unsafe.Add(ref packed0, g * padded);
+            for (int p = start; p < positions; p++)
+                Unsafe.Add(ref target, p) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref column, p * rowBytes));
+        }
+        return packed;
+    }
+
+    /// <summary>The most tap groups <see cref="PackShuffled"/> describes on the stack (a larger receptive field takes the rows).</summary>
+    private const int MaxShuffledGroups = 512;
+
+    /// <summary>
+    /// Stride 1, AVX2: the transposed receptive fields straight from the planes, eight positions of an output row at a time.
+    /// A group's four taps are at most four runs of consecutive bytes in the planes (a run ends at a kernel row's end); for
+    /// eight neighbouring positions a run is one 16-byte load, shuffled (<c>vpshufb</c>) to the run's bytes of each position's
+    /// int and zero elsewhere, and the runs are or-ed. A row's last block may run past the row: its extra positions are the
+    /// next row's, written again after, or land in the one spare block; taps past the patch are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackShuffled(Span<byte> planes, Span<byte> packed, Conv2DShape s, int paddedHeight, int paddedWidth, int groups, int stride)
+    {
+        int kernelHeight = s.KernelHeight, kernelWidth = s.KernelWidth, patch = s.PatchLength, outHeight = s.OutHeight, outWidth = s.OutWidth;
+        // Runs: per group up to four (offset in the planes from a position's corner, first tap, length).
+        Span<int> runOffset = stackalloc int[4 * groups];
+        Span<byte> runShape = stackalloc byte[4 * groups]; // first tap · 4 + length − 1
+        Span<byte> runCount = stackalloc byte[groups];
+        int previous = int.MinValue;
+        for (int k = 0; k < patch; k++)
+        {
+            int c = k / (kernelHeight * kernelWidth), ky = k / kernelWidth % kernelHeight, kx = k % kernelWidth;
+            int offset = (c * paddedHeight + ky) * paddedWidth + kx, g = k >> 2, j = k & 3;
+            int last = 4 * g + runCount[g] - 1;
+            if (j > 0 && offset == previous + 1) runShape[last]++; // the run goes on (length − 1 in the low bits)
+            else
+            {
+                runOffset[4 * g + runCount[g]] = offset;
+                runShape[4 * g + runCount[g]] = (byte)(j * 4);
+                runCount[g]++;
+            }
+            previous = offset;
+        }
+        ref byte planes0 = ref MemoryMarshal.GetReference(planes);
+        ref int packed0 = ref Unsafe.As<byte, int>(ref MemoryMarshal.GetReference(packed));
+        ref byte patterns0 = ref MemoryMarshal.GetArrayDataReference(ShufflePatterns);
+        int position = 0;
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            for (int ox = 0; ox < outWidth; ox += 8)
+            {
+                ref byte corner = ref Unsafe.Add(ref planes0, oy * paddedWidth + ox);
+                for (int g = 0; g < groups; g++)
+                {
+                    var quads = Vector256<byte>.Zero;
+                    for (int r = 0; r < runCount[g]; r++)
+                    {
+                        var bytes = Vector128.LoadUnsafe(ref Unsafe.Add(ref corner, runOffset[4 * g + r]));
+                        quads |= Avx2.Shuffle(Vector256.Create(bytes, bytes), Vector256.LoadUnsafe(ref patterns0, (nuint)(32 * runShape[4 * g + r])));
+                    }
+                    quads.AsInt32().StoreUnsafe(ref Unsafe.Add(ref packed0, g * stride + position + ox));
+                }
+            }
+            position += outWidth;
+        }
+    }
+
+    /// <summary>
+    /// The <c>vpshufb</c> controls, 32 bytes per run shape (first tap · 4 + length − 1), that put a run's bytes in each of eight
+    /// positions' ints: for position i (0…3 in the low lane, 4…7 in the high) and tap j of the run (first ≤ j &lt; first + length),
+    /// byte i + j − first of the 16 loaded; zero elsewhere.
+    /// </summary>
+    private static readonly byte[] ShufflePatterns = MakeShufflePatterns();
+
+    private static byte[] MakeShufflePatterns()
+    {
+        var patterns = new byte[16 * 32];
+        for (int shape = 0; shape < 16; shape++)
+        {
+            int first = shape >> 2, length = (shape & 3) + 1;
+            for (int i = 0; i < 8; i++)
+                for (int j = 0; j < 4; j++)
+                    patterns[32 * shape + 4 * i + j] = j >= first && j < first + length ? (byte)(i + j - first) : (byte)0x80;
+        }
+        return patterns;
     }
 
     // ---------------------------------------------------------------- pooling
@@ -343,48 +528,51 @@ public static class Int8Kernels
     /// One sample's max pooling on levels: the quantisation is monotonic, so the maximum level is the level of the maximum
     /// and the output keeps the input's quantisation. Windows skip the padding (max pooling pads with −∞).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool(ReadOnlySpan<byte> x, Span<byte> y, Pool2DShape s)
     {
         const string kernel = "Int8Kernels.MaxPool";
         s.Validate();
         KernelChecks.AtLeast(kernel, nameof(x), x.Length, s.InputSize);
         KernelChecks.AtLeast(kernel, nameof(y), y.Length, s.OutputSize);
-        int plane = s.InHeight * s.InWidth, outPlane = s.OutHeight * s.OutWidth;
-        bool twoByTwo = s.SizeHeight == 2 && s.SizeWidth == 2 && s.StrideHeight == 2 && s.StrideWidth == 2 && s.PadHeight == 0 && s.PadWidth == 0;
-        for (int c = 0; c < s.Channels; c++)
+        int channels = s.Channels, inHeight = s.InHeight, inWidth = s.InWidth, outHeight = s.OutHeight, outWidth = s.OutWidth;
+        int sizeHeight = s.SizeHeight, sizeWidth = s.SizeWidth, strideHeight = s.StrideHeight, strideWidth = s.StrideWidth, padHeight = s.PadHeight, padWidth = s.PadWidth;
+        int plane = inHeight * inWidth, outPlane = outHeight * outWidth;
+        bool twoByTwo = sizeHeight == 2 && sizeWidth == 2 && strideHeight == 2 && strideWidth == 2 && padHeight == 0 && padWidth == 0 && Vector128.IsHardwareAccelerated;
+        ref byte x0 = ref MemoryMarshal.GetReference(x);
+        ref byte y0 = ref MemoryMarshal.GetReference(y);
+        for (int c = 0; c < channels; c++)
         {
-            var input = x.Slice(c * plane, plane);
-            var outputs = y.Slice(c * outPlane, outPlane);
-            for (int oy = 0; oy < s.OutHeight; oy++)
+            for (int oy = 0; oy < outHeight; oy++)
             {
                 int ox = 0;
-                if (twoByTwo && Vector128.IsHardwareAccelerated)
+                if (twoByTwo)
                 {
-                    // Eight windows at a time: the larger of the two rows, then the larger byte of each pair.
-                    ref byte top = ref Unsafe.AsRef(in input[2 * oy * s.InWidth]);
-                    ref byte bottom = ref Unsafe.Add(ref top, s.InWidth);
-                    ref byte target = ref outputs[oy * s.OutWidth];
-                    for (; 2 * ox + 16 <= s.InWidth; ox += 8)
+                    // Eight windows at a time: the larger of the two rows, then the larger byte of each pair. A chunk may run
+                    // past the row (reading the next rows, writing the next outputs, which are written again after, in order,
+                    // or the output's padding, with levels ≤ 127) while it stays inside both spans.
+                    int top = c * plane + 2 * oy * inWidth, target = c * outPlane + oy * outWidth;
+                    for (; ox < outWidth && top + inWidth + 2 * ox + 16 <= x.Length && target + ox + 8 <= y.Length; ox += 8)
                     {
-                        var rows = Vector128.Max(Vector128.LoadUnsafe(ref top, (nuint)(2 * ox)), Vector128.LoadUnsafe(ref bottom, (nuint)(2 * ox))).AsUInt16();
+                        var rows = Vector128.Max(Vector128.LoadUnsafe(ref x0, (nuint)(top + 2 * ox)), Vector128.LoadUnsafe(ref x0, (nuint)(top + inWidth + 2 * ox))).AsUInt16();
                         var pairs = Vector128.Max(rows & Vector128.Create((ushort)0xFF), Vector128.ShiftRightLogical(rows, 8));
-                        Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, ox), Vector128.Narrow(pairs, pairs).AsUInt64().ToScalar());
+                        Unsafe.WriteUnaligned(ref Unsafe.Add(ref y0, target + ox), Vector128.Narrow(pairs, pairs).AsUInt64().ToScalar());
                     }
                 }
-                for (; ox < s.OutWidth; ox++)
+                for (; ox < outWidth; ox++)
                 {
                     int best = -1;
-                    for (int ky = 0; ky < s.SizeHeight; ky++)
+                    for (int ky = 0; ky < sizeHeight; ky++)
                     {
-                        int iy = oy * s.StrideHeight - s.PadHeight + ky;
-                        if ((uint)iy >= (uint)s.InHeight) continue;
-                        for (int kx = 0; kx < s.SizeWidth; kx++)
+                        int iy = oy * strideHeight - padHeight + ky;
+                        if ((uint)iy >= (uint)inHeight) continue;
+                        for (int kx = 0; kx < sizeWidth; kx++)
                         {
-                            int ix = ox * s.StrideWidth - s.PadWidth + kx;
-                            if ((uint)ix < (uint)s.InWidth) best = Math.Max(best, input[iy * s.InWidth + ix]);
+                            int ix = ox * strideWidth - padWidth + kx;
+                            if ((uint)ix < (uint)inWidth) best = Math.Max(best, Unsafe.Add(ref x0, c * plane + iy * inWidth + ix));
                         }
                     }
-                    outputs[oy * s.OutWidth + ox] = (byte)best;
+                    Unsafe.Add(ref y0, c * outPlane + oy * outWidth + ox) = (byte)best;
                 }
             }
         }
