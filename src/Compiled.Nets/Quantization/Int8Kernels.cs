@@ -478,24 +478,46 @@ public static class Int8Kernels
             }
             previous = offset;
         }
+        // Flattened, so the loop below reads them without bounds checks: the runs in group order, each its offset and the byte
+        // offset of its shuffle control, and where each group's runs end.
+        int runs = 0;
+        for (int g = 0; g < groups; g++) runs += runCount[g];
+        Span<int> offsets = stackalloc int[runs];
+        Span<int> controls = stackalloc int[runs];
+        Span<int> ends = stackalloc int[groups];
+        for (int g = 0, r = 0; g < groups; g++)
+        {
+            for (int i = 0; i < runCount[g]; i++, r++)
+            {
+                offsets[r] = runOffset[4 * g + i];
+                controls[r] = 32 * runShape[4 * g + i];
+            }
+            ends[g] = r;
+        }
         ref byte planes0 = ref MemoryMarshal.GetReference(planes);
         ref int packed0 = ref Unsafe.As<byte, int>(ref MemoryMarshal.GetReference(packed));
         ref byte patterns0 = ref MemoryMarshal.GetArrayDataReference(ShufflePatterns);
+        ref int offsets0 = ref MemoryMarshal.GetReference(offsets);
+        ref int controls0 = ref MemoryMarshal.GetReference(controls);
+        ref int ends0 = ref MemoryMarshal.GetReference(ends);
         int position = 0;
         for (int oy = 0; oy < outHeight; oy++)
         {
             for (int ox = 0; ox < outWidth; ox += 8)
             {
                 ref byte corner = ref Unsafe.Add(ref planes0, oy * paddedWidth + ox);
+                ref int target = ref Unsafe.Add(ref packed0, position + ox);
+                int r = 0;
                 for (int g = 0; g < groups; g++)
                 {
                     var quads = Vector256<byte>.Zero;
-                    for (int r = 0; r < runCount[g]; r++)
+                    for (int end = Unsafe.Add(ref ends0, g); r < end; r++)
                     {
-                        var bytes = Vector128.LoadUnsafe(ref Unsafe.Add(ref corner, runOffset[4 * g + r]));
-                        quads |= Avx2.Shuffle(Vector256.Create(bytes, bytes), Vector256.LoadUnsafe(ref patterns0, (nuint)(32 * runShape[4 * g + r])));
+                        var bytes = Vector128.LoadUnsafe(ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets0, r)));
+                        quads |= Avx2.Shuffle(Vector256.Create(bytes, bytes), Vector256.LoadUnsafe(ref patterns0, (nuint)Unsafe.Add(ref controls0, r)));
                     }
-                    quads.AsInt32().StoreUnsafe(ref Unsafe.Add(ref packed0, g * stride + position + ox));
+                    quads.AsInt32().StoreUnsafe(ref target);
+                    target = ref Unsafe.Add(ref target, stride);
                 }
             }
             position += outWidth;
