@@ -20,6 +20,20 @@ public partial class QuantizableConvOutput
     [Conv2D(3, 2, Activation.Linear)] public partial Layer C2 { get; }
 }
 
+/// <summary>docs/quantization.md's network, as written there.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 1)]
+public partial class MnistLeNet
+{
+    [Input(1, 28, 28)] public partial Layer Image { get; }
+    [Conv2D(6, 5, Activation.ReLU, PaddingSize = 2)] public partial Layer C1 { get; }
+    [MaxPool(2)] public partial Layer S2 { get; }
+    [Conv2D(16, 5, Activation.ReLU)] public partial Layer C3 { get; }
+    [MaxPool(2)] public partial Layer S4 { get; }
+    [Dense(120, Activation.ReLU)] public partial Layer F5 { get; }
+    [Dense(84, Activation.ReLU)] public partial Layer F6 { get; }
+    [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
+}
+
 /// <summary>
 /// The int8 model that <c>Quantize</c> makes: accuracy against float32 on the MNIST subset's held-out images (MLP and LeNet-5,
 /// trained briefly as the main job trains them), agreement with the float network on other layer mixes, and the guards.
@@ -72,6 +86,28 @@ public class QuantizationTests
         foreach (var layer in q.Layers) _output.WriteLine($"  {layer.Name}: input {layer.Input}, output {(layer.Output is { } o ? o.ToString() : "float")}");
         Assert.True(float32 > 0.95, $"float32 accuracy {float32:P2}: training went wrong");
         Assert.True(Math.Abs(float32 - int8) <= 0.005, $"int8 {int8:P2} against float32 {float32:P2}");
+    }
+
+    [Fact]
+    public void The_documented_example_runs_as_written()
+    {
+        // docs/quantization.md, with the test's copy of the data.
+        var (train, test) = Mnist.LoadDirectory(TestData.PathOf("data", "mnist"));
+        using var net = new MnistLeNet { Optimizer = new Compiled.Nets.Optimizers.Adam(1e-3f) };
+        net.Fit(train, new FitOptions { Epochs = 3, BatchSize = 64, Seed = 1 });
+
+        // Calibrate on 500 training images: each activation tensor's range, then int8 weights per output channel.
+        MnistLeNet.Quantized int8 = net.Quantize(train.Features.AsSpan(0, 500 * MnistLeNet.InputSize), sampleCount: 500);
+
+        double float32Accuracy = Evaluation.Accuracy(net, test.Features, test.Labels);
+        double int8Accuracy = Evaluation.Accuracy(int8, test.Features, test.Labels);
+        _output.WriteLine($"float32 {float32Accuracy:P2}, int8 {int8Accuracy:P2} ({int8.Path})");
+
+        Span<float> probabilities = stackalloc float[MnistLeNet.OutputSize];
+        int8.Forward(test.Features.AsSpan(0, MnistLeNet.InputSize), probabilities);   // one image, no allocation
+
+        Assert.True(Math.Abs(float32Accuracy - int8Accuracy) <= 0.005, $"int8 {int8Accuracy:P2} against float32 {float32Accuracy:P2}");
+        Assert.Equal(1f, probabilities.ToArray().Sum(), 4);
     }
 
     [Fact]
