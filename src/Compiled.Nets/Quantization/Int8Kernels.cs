@@ -134,6 +134,10 @@ public static class Int8Kernels
             ref byte q0 = ref MemoryMarshal.GetReference(q);
             var inv = Vector256.Create(inverse);
             var zp = Vector256.Create(zero);
+            if (Avx2.IsSupported)
+                for (; i + 32 <= x.Length; i += 32)
+                    PackLevels32(Vector256.LoadUnsafe(ref x0, (nuint)i) * inv, Vector256.LoadUnsafe(ref x0, (nuint)(i + 8)) * inv,
+                        Vector256.LoadUnsafe(ref x0, (nuint)(i + 16)) * inv, Vector256.LoadUnsafe(ref x0, (nuint)(i + 24)) * inv, zp).StoreUnsafe(ref q0, (nuint)i);
             for (; i + 8 <= x.Length; i += 8)
                 Unsafe.WriteUnaligned(ref Unsafe.Add(ref q0, i), PackLevels(Vector256.LoadUnsafe(ref x0, (nuint)i) * inv, zp));
         }
@@ -155,6 +159,25 @@ public static class Int8Kernels
     private const float Saturation = 256f;
 
     /// <summary>Eight scaled values to their levels (round half to even, add the zero point, clamp), as eight bytes in a ulong.</summary>
+    /// <summary>
+    /// Thirty-two scaled values to their levels with AVX2, the same levels as <see cref="Level"/>: clamped to ±256, converted
+    /// with the default rounding (to nearest, ties to even), the zero point added, packed with signed then unsigned saturation
+    /// (which clamps at 0), the lanes put back in order, and capped at 127.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> PackLevels32(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3, Vector256<int> zeroPoint)
+    {
+        var low = Vector256.Create(-Saturation);
+        var high = Vector256.Create(Saturation);
+        var l0 = Avx2.Add(Avx.ConvertToVector256Int32(Avx.Min(Avx.Max(s0, low), high)), zeroPoint);
+        var l1 = Avx2.Add(Avx.ConvertToVector256Int32(Avx.Min(Avx.Max(s1, low), high)), zeroPoint);
+        var l2 = Avx2.Add(Avx.ConvertToVector256Int32(Avx.Min(Avx.Max(s2, low), high)), zeroPoint);
+        var l3 = Avx2.Add(Avx.ConvertToVector256Int32(Avx.Min(Avx.Max(s3, low), high)), zeroPoint);
+        var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(l0, l1), Avx2.PackSignedSaturate(l2, l3));
+        bytes = Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsByte();
+        return Avx2.Min(bytes, Vector256.Create((byte)ActivationQuantization.MaxLevel));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong PackLevels(Vector256<float> scaled, Vector256<int> zeroPoint)
     {
@@ -252,6 +275,16 @@ public static class Int8Kernels
             var o = Vector256.Create(offset);
             var inv = Vector256.Create(inverse);
             var zp = Vector256.Create(zero);
+            if (Avx2.IsSupported)
+                for (; p + 32 <= sums.Length; p += 32)
+                {
+                    var z0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s0, (nuint)p)) * m + o;
+                    var z1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s0, (nuint)(p + 8))) * m + o;
+                    var z2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s0, (nuint)(p + 16))) * m + o;
+                    var z3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s0, (nuint)(p + 24))) * m + o;
+                    PackLevels32(activation.Apply(z0) * inv, activation.Apply(z1) * inv, activation.Apply(z2) * inv, activation.Apply(z3) * inv, zp)
+                        .StoreUnsafe(ref y0, (nuint)p);
+                }
             for (; p + 8 <= sums.Length; p += 8)
             {
                 var z = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s0, (nuint)p)) * m + o;
@@ -501,6 +534,49 @@ public static class Int8Kernels
         ref int controls0 = ref MemoryMarshal.GetReference(controls);
         ref int ends0 = ref MemoryMarshal.GetReference(ends);
         int position = 0;
+        bool twoRuns = true;
+        for (int g = 0; g < groups; g++) twoRuns &= runCount[g] <= 2;
+        if (twoRuns)
+        {
+            // Kernels at least 3 wide: a group is one or two runs. Every group takes two (the second of a one-run group is
+            // shuffled to zero), so the loop has no branch that depends on the group.
+            Span<int> second = stackalloc int[2 * groups];
+            for (int g = 0; g < groups; g++)
+            {
+                int first = g == 0 ? 0 : ends[g - 1];
+                bool two = ends[g] - first == 2;
+                second[2 * g] = two ? offsets[first + 1] : offsets[first];
+                second[2 * g + 1] = two ? controls[first + 1] : ZeroPattern;
+            }
+            Span<int> firstRuns = stackalloc int[2 * groups];
+            for (int g = 0; g < groups; g++)
+            {
+                int first = g == 0 ? 0 : ends[g - 1];
+                firstRuns[2 * g] = offsets[first];
+                firstRuns[2 * g + 1] = controls[first];
+            }
+            ref int a0 = ref MemoryMarshal.GetReference(firstRuns);
+            ref int b0 = ref MemoryMarshal.GetReference(second);
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                for (int ox = 0; ox < outWidth; ox += 8)
+                {
+                    ref byte corner = ref Unsafe.Add(ref planes0, oy * paddedWidth + ox);
+                    ref int target = ref Unsafe.Add(ref packed0, position + ox);
+                    for (int g = 0; g < groups; g++)
+                    {
+                        var a = Vector128.LoadUnsafe(ref Unsafe.Add(ref corner, Unsafe.Add(ref a0, 2 * g)));
+                        var b = Vector128.LoadUnsafe(ref Unsafe.Add(ref corner, Unsafe.Add(ref b0, 2 * g)));
+                        var quads = Avx2.Shuffle(Vector256.Create(a, a), Vector256.LoadUnsafe(ref patterns0, (nuint)Unsafe.Add(ref a0, 2 * g + 1)))
+                                  | Avx2.Shuffle(Vector256.Create(b, b), Vector256.LoadUnsafe(ref patterns0, (nuint)Unsafe.Add(ref b0, 2 * g + 1)));
+                        quads.AsInt32().StoreUnsafe(ref target);
+                        target = ref Unsafe.Add(ref target, stride);
+                    }
+                }
+                position += outWidth;
+            }
+            return;
+        }
         for (int oy = 0; oy < outHeight; oy++)
         {
             for (int ox = 0; ox < outWidth; ox += 8)
@@ -531,9 +607,13 @@ public static class Int8Kernels
     /// </summary>
     private static readonly byte[] ShufflePatterns = MakeShufflePatterns();
 
+    /// <summary>The byte offset in <see cref="ShufflePatterns"/> of a control that zeroes every byte.</summary>
+    private const int ZeroPattern = 16 * 32;
+
     private static byte[] MakeShufflePatterns()
     {
-        var patterns = new byte[16 * 32];
+        var patterns = new byte[17 * 32];
+        patterns.AsSpan(ZeroPattern).Fill(0x80);
         for (int shape = 0; shape < 16; shape++)
         {
             int first = shape >> 2, length = (shape & 3) + 1;
