@@ -24,7 +24,10 @@ public static class Program
             bench.Setup();
             Console.WriteLine($"ONNX Runtime, models from {Path.GetFullPath(OnnxRuntimeAnchors.ModelDirectory)}:");
             Console.WriteLine($"  XOR y = {bench.ForwardXor():F4}, MLP y[0] = {bench.ForwardMlp():F4}, MLP b64 y[0] = {bench.PredictMlpBatch64():F4}, LeNet-5 b64 y[0] = {bench.PredictLeNet5Batch64():F4}");
+            Console.WriteLine($"  int8 QDQ against Compiled.Nets' int8 output on the stored input: MLP max |difference| {bench.Int8Difference(lenet: false):G3}, LeNet-5 {bench.Int8Difference(lenet: true):G3}");
             bench.Cleanup();
+            foreach (var file in new[] { "mlp_int8_b1.onnx", "lenet5_int8_b1.onnx" })
+                Console.WriteLine($"  {file} after ONNX Runtime's graph optimisations: {OnnxRuntimeAnchors.OptimizedOps(file)}");
             return 0;
         }
         // In-process runs stop a benchmark after 5 minutes by default; a loaded machine can stall the multi-threaded

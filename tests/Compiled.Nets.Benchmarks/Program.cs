@@ -35,6 +35,16 @@ public static class Program
             QuickXorParts.Run();
             return;
         }
+        if (args.Length == 1 && args[0] == "--quick-int8")
+        {
+            QuantizedInference.QuickTiming();
+            return;
+        }
+        if (args.Length == 2 && args[0] == "--export-int8")
+        {
+            QuantizedInference.ExportModels(args[1]);
+            return;
+        }
         if (args.Length == 1 && args[0] == "--quick-xor")
         {
             QuickXor.Run();

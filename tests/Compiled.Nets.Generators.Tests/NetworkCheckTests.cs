@@ -419,8 +419,8 @@ public class NetworkCheckTests
         foreach (var source in result.Run.GeneratedSources)
         {
             var root = source.SyntaxTree.GetRoot();
-            // The network's own members: the nested Buffers and Workspace classes' members do not share its scope (their names are reserved below).
-            foreach (var type in root.DescendantNodes().OfType<ClassDeclarationSyntax>().Where(t => t.Identifier.Text is not ("Buffers" or "Workspace")))
+            // The network's own members: the nested classes' members do not share its scope (their names are reserved below).
+            foreach (var type in root.DescendantNodes().OfType<ClassDeclarationSyntax>().Where(t => t.Identifier.Text is not ("Buffers" or "Workspace" or "Quantized" or "Offsets" or "Scratch")))
             {
                 foreach (var member in type.Members)
                 {
@@ -438,5 +438,6 @@ public class NetworkCheckTests
         Assert.True(missing.Count == 0, "not in NetworkChecks.GeneratedMembers: " + string.Join(", ", missing));
         Assert.True(NetworkChecks.GeneratedMembers.ContainsKey("Buffers"), "the nested Buffers class's name is reserved");
         Assert.True(NetworkChecks.GeneratedMembers.ContainsKey("Workspace"), "the nested Workspace class's name is reserved");
+        Assert.True(NetworkChecks.GeneratedMembers.ContainsKey("Quantized"), "the nested Quantized class's name is reserved");
     }
 }

@@ -17,7 +17,9 @@ Inputs:
     IOBinding). Methods: ForwardXor, ForwardMlp (ns per single-sample forward), TrainXor (ns per batch-4 step),
     TrainMlpBatch64, TrainMlpBatch64Adam, TrainLeNet5Batch64 (ns per batch-64 step), PredictMlpBatch64,
     PredictLeNet5Batch64 (ns per batch-64 inference), and ConvLeNetC1, ConvLeNetC3, Conv3x3Wide (CnnComparison:
-    ns per forward + weight gradient + input gradient of one convolution layer at batch 64). Where a method
+    ns per forward + weight gradient + input gradient of one convolution layer at batch 64), and QuantizedInference's
+    ForwardMlpFloat, ForwardMlpInt8, ForwardLeNet5Float, ForwardLeNet5Int8 (batch-1 forward; the Int8 methods also in
+    OnnxRuntimeAnchors, on the same quantised models). Where a method
     appears more than once (thread settings, APIs, reports) the lowest mean is used and its setting shown.
 
 Output: three tables on stdout and the same tables as markdown in tests/benchmarks/out/summary.md.
@@ -33,6 +35,8 @@ Output: three tables on stdout and the same tables as markdown in tests/benchmar
      ns, as a fraction of numpy/OpenBLAS SGEMM (pytorch_bench.py's sgemm_gflops) measured with threads =
      os.cpu_count() (the .NET kernels split a batch across all cores); the 1-thread SGEMM is shown for
      reference. Target: fraction >= 0.40. The LeNet-layer average (mean of the C1 and C3 rates) is information.
+  4. Int8 inference: each int8 model's batch-1 latency against our float32 network (target >= 2x) and against ONNX
+     Runtime on the same quantised model (information).
 --strict exits 1 if any target (in any table) FAILs or is missing.
 """
 import argparse
@@ -51,7 +55,7 @@ ANCHORS = [
     ("pytorch", "PyTorch 1.13", "PyTorch", None),
     ("fann", "FANN 2.2", "FANN", None),
 ]
-OURS_TYPES = ("ReferenceComparison", "CnnComparison")
+OURS_TYPES = ("ReferenceComparison", "CnnComparison", "QuantizedInference")
 
 
 class Metric:
@@ -102,6 +106,13 @@ CONV_ALTERNATIVES = [
     ("LeNet C3 through im2col (alternative)", "ConvLeNetC3Im2Col", 16 * 10 * 10, 6 * 5 * 5),
 ]
 SGEMM_TARGET = 0.40  # conv GFLOP/s as a fraction of SGEMM GFLOP/s at the same thread count
+
+# Int8 inference (QuantizedInference against OnnxRuntimeAnchors' QDQ models of the same quantised networks): label, our
+# float32 method, our int8 method (also ONNX Runtime's), the target speed-up of int8 over our float32 (issue 12, item 4).
+QUANTIZED_ROWS = [
+    ("forward b1, MLP 784-128-64-10", "ForwardMlpFloat", "ForwardMlpInt8", 2.0),
+    ("forward b1, LeNet-5", "ForwardLeNet5Float", "ForwardLeNet5Int8", 2.0),
+]
 
 
 def conv_flops(output_size, patch_length):
@@ -369,6 +380,29 @@ def ratio_table(suites, ref):
     return header, rows, ok
 
 
+def quantized_table(suites):
+    """Rows of the int8 table; returns (header, rows, all targets passed)."""
+    header = ["model", "ours float32", "ours int8", "int8 x float32", "ONNX Runtime int8 QDQ", "x ORT int8",
+              "ours allocated", "target"]
+    ours, ort = suites.get("ours", {}), suites.get("ort", {})
+    rows, ok = [], True
+    for label, float_method, int8_method, target in QUANTIZED_ROWS:
+        f, q, o = ours.get(float_method), ours.get(int8_method), ort.get(int8_method)
+        speed = speedup(q.mean if q else None, f.mean if f else None, False)
+        versus = speedup(q.mean if q else None, o.mean if o else None, False)
+        v = verdict(speed, target)
+        allocated = q.allocated if q else None
+        a = "MISSING" if allocated is None else ("PASS" if allocated <= ALLOCATION_TARGET else "FAIL")
+        ok &= v == "PASS" and a == "PASS"
+        rows.append([label, fmt(f.mean if f else None, "ns"), fmt(q.mean if q else None, "ns"),
+                     f"{speed:.2f}x" if speed is not None else "n/a",
+                     fmt(o.mean if o else None, "ns") + (f" ({o.setting})" if o and o.setting else ""),
+                     f"{versus:.2f}x" if versus is not None else "n/a",
+                     f"{allocated:,} B" if allocated is not None else "n/a",
+                     f">={target:g}x float32: {v}; {ALLOCATION_TARGET} B: {a}"])
+    return header, rows, ok
+
+
 def peak_table(suites, peak):
     """Rows of the FMA-peak table; returns (header, rows, all targets passed, notes)."""
     top, isa = peak.get(PEAK_THREADS, (None, None))
@@ -415,7 +449,8 @@ def main():
     header, rows, ratios_ok = ratio_table(suites, ref)
     peak_header, peak_rows, peak_ok, peak_notes = peak_table(suites, load_peak(args.results))
     conv_header, conv_rows, conv_ok, conv_notes = conv_table(ours_ns, load_sgemm(args.results), os.cpu_count() or 1)
-    all_ok = ratios_ok and peak_ok and conv_ok
+    quantized_header, quantized_rows, quantized_ok = quantized_table(suites)
+    all_ok = ratios_ok and peak_ok and conv_ok and quantized_ok
 
     host = host_line(args.bdn_dir)
     if host:
@@ -432,6 +467,9 @@ def main():
     print_table(conv_header, conv_rows)
     for note in conv_notes:
         print(note)
+    print()
+    print("Int8 inference: int8 against our float32, and ONNX Runtime on the same quantised model")
+    print_table(quantized_header, quantized_rows)
     print()
     print("overall: " + ("PASS" if all_ok else "FAIL (see targets)"))
 
@@ -452,6 +490,10 @@ def main():
            f"(float32, n = 1024) at the .NET run's thread count; target ≥ {SGEMM_TARGET:.2f}.", ""]
     md += markdown_table(conv_header, conv_rows)
     md += [""] + conv_notes + ([""] if conv_notes else [])
+    md += ["## Int8 inference", "",
+           "Batch-1 latency of the int8 models (Quantize) against our float32 networks, and ONNX Runtime running the same "
+           "quantised models as QDQ graphs (the same int8 weights, per-channel scales and activation scales).", ""]
+    md += markdown_table(quantized_header, quantized_rows) + [""]
     md += ["Overall: **" + ("PASS" if all_ok else "FAIL") + "**", ""]
     os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
     with open(args.summary, "w", encoding="utf-8") as f:

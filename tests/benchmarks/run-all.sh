@@ -14,8 +14,9 @@
 #
 # What runs, in order: FANN 2.2 (gcc -O3 -march=native), the FMA peak (fma_peak.c, clang-19 -O3
 # -march=native, 1 and 2 threads), PyTorch 1.13 and numpy's SGEMM per thread setting, the ONNX export
-# (export_onnx.py, Debian's PyTorch), the BenchmarkDotNet suites of Compiled.Nets (ReferenceComparison,
-# CnnComparison), ONNX Runtime 1.31 (tests/Compiled.Nets.Benchmarks.OnnxRuntime) and LibTorch 2.10
+# (export_onnx.py, Debian's PyTorch; the int8 models from the quantised networks that Compiled.Nets writes with
+# --export-int8), the BenchmarkDotNet suites of Compiled.Nets (ReferenceComparison, CnnComparison,
+# QuantizedInference), ONNX Runtime 1.31 (tests/Compiled.Nets.Benchmarks.OnnxRuntime) and LibTorch 2.10
 # (tests/Compiled.Nets.Benchmarks.TorchSharp; its build marks libLibTorchSharp.so's GLIBCXX_3.4.32 need weak,
 # see docs/benchmarks.md), then compare.py.
 #
@@ -88,10 +89,11 @@ if [[ $SKIP_DOTNET -eq 0 ]]; then
   rm -rf "$OUT/bdn/results"
   phase "Compiled.Nets (BenchmarkDotNet${BDN_JOB:+, short job})"
   dotnet run -c Release --project tests/Compiled.Nets.Benchmarks -- \
-    --filter '*ReferenceComparison*' '*CnnComparison*' --exporters json --artifacts "$OUT/bdn" "${BDN_JOB[@]}"
+    --filter '*ReferenceComparison*' '*CnnComparison*' '*QuantizedInference*' --exporters json --artifacts "$OUT/bdn" "${BDN_JOB[@]}"
 
   if [[ $SKIP_ANCHORS -eq 0 ]]; then
-    phase "ONNX export (PyTorch 1.13, opset 17)"
+    phase "ONNX export (PyTorch 1.13, opset 17; the int8 models from Compiled.Nets' quantised networks)"
+    dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks -- --export-int8 "$OUT/onnx"
     "$PY" "$BENCH/export_onnx.py" "$OUT/onnx"
 
     # The anchors run in their own process (BenchmarkDotNet's in-process toolchain): they are built here once.

@@ -53,6 +53,7 @@ internal static class CSharpEmitter
         WriteConstruction(w, plan);
         WriteLayers(w, plan);
         WriteInference(w, plan);
+        QuantizedEmitter.Write(w, plan, GeneratedCode);
         if (perceptron) WritePerceptron(w, plan);
         else WriteTraining(w, plan);
         WriteForwardPass(w, plan);

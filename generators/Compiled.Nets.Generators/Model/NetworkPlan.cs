@@ -129,6 +129,9 @@ internal abstract record OpPlan(string Layer)
     /// <summary>The convolution (and the algorithm it runs by) whose workspace the op needs on the CPU, or null.</summary>
     public virtual ConvolutionCall? ConvolutionWorkspace => null;
 
+    /// <summary>The op's step in the int8 inference model, or null when it has none (Quantize is then unavailable).</summary>
+    public virtual QuantizedStep? Quantized => null;
+
 }
 
 /// <summary>How the loss and the output layer's derivative are fused into one pass that writes the output delta.</summary>

@@ -30,7 +30,7 @@ internal static class NetworkChecks
         ["_parameters"] = false, ["_state"] = false, ["_stateBefore"] = false, ["_scratch"] = false, ["_gradients"] = false,
         ["_spareGradients"] = false, ["_stepCount"] = false, ["_optimizer"] = false, ["_maxGradientNorm"] = false, ["_learningRate"] = false,
         ["RandomSeed"] = false, ["RandomStep"] = false, ["Buffers"] = false, ["Workspace"] = false, ["_work"] = false, ["_inference"] = false,
-        ["_seed"] = false, ["_layers"] = false, ["_tensors"] = false, ["_cuda"] = false,
+        ["_seed"] = false, ["_layers"] = false, ["_tensors"] = false, ["_cuda"] = false, ["Quantized"] = false,
         // properties
         ["InputLength"] = false, ["OutputLength"] = false, ["Parameters"] = false, ["Tensors"] = false, ["TensorArray"] = false,
         ["Layers"] = false, ["Gradients"] = false, ["StepCount"] = false, ["Optimizer"] = false, ["MaxGradientNorm"] = false,
@@ -42,7 +42,7 @@ internal static class NetworkChecks
         ["NonFiniteGradient"] = true, ["SaveState"] = true, ["RestoreState"] = true, ["RefuseNonFiniteState"] = true,
         ["AddPenaltyGradients"] = true, ["Penalty"] = true, ["EvaluateLoss"] = true, ["RunForward"] = true, ["RunLoss"] = true,
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
-        ["UseDevice"] = true, ["Dispose"] = true,
+        ["UseDevice"] = true, ["Dispose"] = true, ["Quantize"] = true,
     };
 
     public static void Check(INamedTypeSymbol type, AttributeData networkAttribute, LocationInfo? networkLocation,

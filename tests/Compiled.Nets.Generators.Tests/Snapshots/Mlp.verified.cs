@@ -193,6 +193,141 @@ namespace Demo
             _inference.Return(work, slot);
         }
 
+        /// <summary>
+        /// An int8 inference model of the network as it is now, calibrated on the first <paramref name="sampleCount"/> rows of
+        /// <paramref name="calibrationInputs"/> (a few hundred training samples are typical). Throws before anything is made when
+        /// the count is not positive, the rows do not hold that many samples, or a value is NaN or infinite.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount)
+        {
+            global::Compiled.Nets.Quantization.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);
+            var calibration = calibrationInputs.Slice(0, sampleCount * InputSize);
+            global::Compiled.Nets.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);
+            _cuda?.EnsureHostCurrent();
+            return new Quantized(this, calibration, sampleCount);
+        }
+
+        /// <summary>An int8 inference model calibrated on every row of <paramref name="calibrationInputs"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.Quantization.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));
+
+        /// <summary>
+        /// The int8 inference form of Mlp, made by <see cref="Quantize(global::System.ReadOnlySpan{float}, int)"/>: weights as int8 with one
+        /// scale per output channel, activations as 7-bit levels with one scale and zero point per tensor (from the calibration
+        /// samples' ranges), int32 dot products (AVX-VNNI, AVX2, ARM SDOT or 128-bit vectors, else scalar), bias, activation and
+        /// rescaling in float, the last layer and softmax in float. A snapshot: later training of the network does not change it.
+        /// Forward and Predict allocate nothing and may run on many threads at once (each thread rents its own buffers).
+        /// </summary>
+        public sealed class Quantized : global::Compiled.Nets.Quantization.IQuantizedNetwork
+        {
+            /// <summary>Values in one input sample.</summary>
+            public const int InputSize = 784;
+            /// <summary>Values in one output sample.</summary>
+            public const int OutputSize = 10;
+            /// <summary>Where each tensor's levels start in one sample's bytes; each row is padded to 32 bytes (the padding stays 0).</summary>
+            private static class Offsets
+            {
+                public const int Input = 0; // 784 levels
+                public const int Hidden1 = 800; // 128 levels
+                public const int Hidden2 = 928; // 64 levels
+                public const int Length = 992;
+            }
+            private static readonly int SumsLength = global::System.Math.Max(global::System.Math.Max(128, 64), 10);
+            private static readonly int WorkspaceLength = 1;
+
+            private readonly global::Compiled.Nets.Quantization.ActivationQuantization _quantizationInput;
+            private readonly global::Compiled.Nets.Quantization.ActivationQuantization _quantizationHidden1;
+            private readonly global::Compiled.Nets.Quantization.ActivationQuantization _quantizationHidden2;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsHidden1;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsHidden2;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsProbabilities;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear[] _layers;
+            private readonly global::Compiled.Nets.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.WorkspacePool<Scratch>();
+
+            /// <summary>One call's working memory: every tensor's levels for one sample, the int32 sums and the convolution workspace.</summary>
+            private sealed class Scratch
+            {
+                public readonly byte[] Levels = new byte[Offsets.Length];
+                public readonly int[] Sums = new int[SumsLength];
+                public readonly byte[] Workspace = new byte[WorkspaceLength];
+            }
+
+            /// <summary>Runs the float network on the calibration samples (checked by Quantize), takes each tensor's range, and quantises the weights.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+            internal Quantized(Mlp network, global::System.ReadOnlySpan<float> inputs, int count)
+            {
+                var calibration = new global::Compiled.Nets.Quantization.Calibration(3);
+                var work = new Workspace(global::System.Math.Min(count, PredictChunk), training: false);
+                for (int start = 0; start < count; start += work.Capacity)
+                {
+                    int batch = global::System.Math.Min(work.Capacity, count - start);
+                    var chunk = inputs.Slice(start * InputSize, batch * InputSize);
+                    network.RunForward(work, chunk, batch, training: false);
+                    calibration.Observe(0, chunk);
+                    calibration.Observe(1, work.ActivationsOf(Buffers.Hidden1, 128, batch));
+                    calibration.Observe(2, work.ActivationsOf(Buffers.Hidden2, 64, batch));
+                }
+                _quantizationInput = calibration.Result(0);
+                _quantizationHidden1 = calibration.Result(1);
+                _quantizationHidden2 = calibration.Result(2);
+                _weightsHidden1 = global::Compiled.Nets.Quantization.QuantizedLinear.Create("Hidden1", new global::System.ReadOnlySpan<float>(network._parameters, 0, 100352), new global::System.ReadOnlySpan<float>(network._parameters, 100352, 128), 128, 784, _quantizationInput, _quantizationHidden1);
+                _weightsHidden2 = global::Compiled.Nets.Quantization.QuantizedLinear.Create("Hidden2", new global::System.ReadOnlySpan<float>(network._parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(network._parameters, 108672, 64), 64, 128, _quantizationHidden1, _quantizationHidden2);
+                _weightsProbabilities = global::Compiled.Nets.Quantization.QuantizedLinear.Create("Probabilities", new global::System.ReadOnlySpan<float>(network._parameters, 108736, 640), new global::System.ReadOnlySpan<float>(network._parameters, 109376, 10), 10, 64, _quantizationHidden2, null);
+                _layers = new global::Compiled.Nets.Quantization.QuantizedLinear[] { _weightsHidden1, _weightsHidden2, _weightsProbabilities };
+            }
+
+            public int InputLength => InputSize;
+            public int OutputLength => OutputSize;
+            /// <summary>The dense and convolution layers' quantised weights, scales and input and output quantisations, in order.</summary>
+            public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Quantization.QuantizedLinear> Layers => _layers;
+            /// <summary>The network input's quantisation.</summary>
+            public global::Compiled.Nets.Quantization.ActivationQuantization InputQuantization => _quantizationInput;
+            /// <summary>The dot-product form this CPU runs.</summary>
+            public global::Compiled.Nets.Quantization.Int8Path Path => global::Compiled.Nets.Quantization.Int8Kernels.BestPath;
+
+            [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+            public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+                global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+                global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+                var scratch = _scratch.Rent(out int slot) ?? new Scratch();
+                Run(scratch, input, output);
+                _scratch.Return(scratch, slot);
+            }
+
+            /// <summary>A batch, rows of InputSize values, one sample at a time.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+            public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+                global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+                if (count == 0) return;
+                var scratch = _scratch.Rent(out int slot) ?? new Scratch();
+                for (int i = 0; i < count; i++) Run(scratch, inputs.Slice(i * InputSize, InputSize), outputs.Slice(i * OutputSize, OutputSize));
+                _scratch.Return(scratch, slot);
+            }
+
+            /// <summary>One sample through every step (arguments checked by the caller).</summary>
+            private void Run(Scratch scratch, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                var levels = new global::System.Span<byte>(scratch.Levels);
+                var sums = new global::System.Span<int>(scratch.Sums);
+                var workspace = new global::System.Span<byte>(scratch.Workspace);
+                // The input: 784 values to levels (_quantizationInput).
+                global::Compiled.Nets.Quantization.Int8Kernels.Quantize(input, levels.Slice(Offsets.Input, 800), _quantizationInput);
+                // Hidden1: int8 dense 784 → 128, ReLU; int32 sums, per-channel scales and bias in the epilogue, requantised.
+                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Input, 800), _weightsHidden1, sums, levels.Slice(Offsets.Hidden1, 128), 1, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                // Hidden2: int8 dense 128 → 64, ReLU; int32 sums, per-channel scales and bias in the epilogue, requantised.
+                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Hidden1, 128), _weightsHidden2, sums, levels.Slice(Offsets.Hidden2, 64), 1, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                // Probabilities: int8 dense 64 → 10, linear; int32 sums, per-channel scales and bias in the epilogue, floats out.
+                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Hidden2, 64), _weightsProbabilities, sums, output, 1, default(global::Compiled.Nets.Kernels.LinearActivation));
+                // Probabilities: softmax over 10 units, in float.
+                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(output, 10);
+            }
+        }
+
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
         public long StepCount => _stepCount;
 

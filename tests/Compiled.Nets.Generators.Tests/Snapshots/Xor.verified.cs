@@ -184,6 +184,131 @@ namespace Demo
             _inference.Return(work, slot);
         }
 
+        /// <summary>
+        /// An int8 inference model of the network as it is now, calibrated on the first <paramref name="sampleCount"/> rows of
+        /// <paramref name="calibrationInputs"/> (a few hundred training samples are typical). Throws before anything is made when
+        /// the count is not positive, the rows do not hold that many samples, or a value is NaN or infinite.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount)
+        {
+            global::Compiled.Nets.Quantization.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);
+            var calibration = calibrationInputs.Slice(0, sampleCount * InputSize);
+            global::Compiled.Nets.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);
+            _cuda?.EnsureHostCurrent();
+            return new Quantized(this, calibration, sampleCount);
+        }
+
+        /// <summary>An int8 inference model calibrated on every row of <paramref name="calibrationInputs"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.Quantization.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));
+
+        /// <summary>
+        /// The int8 inference form of Xor, made by <see cref="Quantize(global::System.ReadOnlySpan{float}, int)"/>: weights as int8 with one
+        /// scale per output channel, activations as 7-bit levels with one scale and zero point per tensor (from the calibration
+        /// samples' ranges), int32 dot products (AVX-VNNI, AVX2, ARM SDOT or 128-bit vectors, else scalar), bias, activation and
+        /// rescaling in float, the last layer and softmax in float. A snapshot: later training of the network does not change it.
+        /// Forward and Predict allocate nothing and may run on many threads at once (each thread rents its own buffers).
+        /// </summary>
+        public sealed class Quantized : global::Compiled.Nets.Quantization.IQuantizedNetwork
+        {
+            /// <summary>Values in one input sample.</summary>
+            public const int InputSize = 2;
+            /// <summary>Values in one output sample.</summary>
+            public const int OutputSize = 1;
+            /// <summary>Where each tensor's levels start in one sample's bytes; each row is padded to 32 bytes (the padding stays 0).</summary>
+            private static class Offsets
+            {
+                public const int Input = 0; // 2 levels
+                public const int Hidden = 32; // 4 levels
+                public const int Length = 64;
+            }
+            private static readonly int SumsLength = global::System.Math.Max(4, 1);
+            private static readonly int WorkspaceLength = 1;
+
+            private readonly global::Compiled.Nets.Quantization.ActivationQuantization _quantizationInput;
+            private readonly global::Compiled.Nets.Quantization.ActivationQuantization _quantizationHidden;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsHidden;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsY;
+            private readonly global::Compiled.Nets.Quantization.QuantizedLinear[] _layers;
+            private readonly global::Compiled.Nets.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.WorkspacePool<Scratch>();
+
+            /// <summary>One call's working memory: every tensor's levels for one sample, the int32 sums and the convolution workspace.</summary>
+            private sealed class Scratch
+            {
+                public readonly byte[] Levels = new byte[Offsets.Length];
+                public readonly int[] Sums = new int[SumsLength];
+                public readonly byte[] Workspace = new byte[WorkspaceLength];
+            }
+
+            /// <summary>Runs the float network on the calibration samples (checked by Quantize), takes each tensor's range, and quantises the weights.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+            internal Quantized(Xor network, global::System.ReadOnlySpan<float> inputs, int count)
+            {
+                var calibration = new global::Compiled.Nets.Quantization.Calibration(2);
+                var work = new Workspace(global::System.Math.Min(count, PredictChunk), training: false);
+                for (int start = 0; start < count; start += work.Capacity)
+                {
+                    int batch = global::System.Math.Min(work.Capacity, count - start);
+                    var chunk = inputs.Slice(start * InputSize, batch * InputSize);
+                    network.RunForward(work, chunk, batch, training: false);
+                    calibration.Observe(0, chunk);
+                    calibration.Observe(1, work.ActivationsOf(Buffers.Hidden, 4, batch));
+                }
+                _quantizationInput = calibration.Result(0);
+                _quantizationHidden = calibration.Result(1);
+                _weightsHidden = global::Compiled.Nets.Quantization.QuantizedLinear.Create("Hidden", new global::System.ReadOnlySpan<float>(network._parameters, 0, 8), new global::System.ReadOnlySpan<float>(network._parameters, 8, 4), 4, 2, _quantizationInput, _quantizationHidden);
+                _weightsY = global::Compiled.Nets.Quantization.QuantizedLinear.Create("Y", new global::System.ReadOnlySpan<float>(network._parameters, 12, 4), new global::System.ReadOnlySpan<float>(network._parameters, 16, 1), 1, 4, _quantizationHidden, null);
+                _layers = new global::Compiled.Nets.Quantization.QuantizedLinear[] { _weightsHidden, _weightsY };
+            }
+
+            public int InputLength => InputSize;
+            public int OutputLength => OutputSize;
+            /// <summary>The dense and convolution layers' quantised weights, scales and input and output quantisations, in order.</summary>
+            public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Quantization.QuantizedLinear> Layers => _layers;
+            /// <summary>The network input's quantisation.</summary>
+            public global::Compiled.Nets.Quantization.ActivationQuantization InputQuantization => _quantizationInput;
+            /// <summary>The dot-product form this CPU runs.</summary>
+            public global::Compiled.Nets.Quantization.Int8Path Path => global::Compiled.Nets.Quantization.Int8Kernels.BestPath;
+
+            [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+            public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+                global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+                global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+                var scratch = _scratch.Rent(out int slot) ?? new Scratch();
+                Run(scratch, input, output);
+                _scratch.Return(scratch, slot);
+            }
+
+            /// <summary>A batch, rows of InputSize values, one sample at a time.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+            public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+            {
+                int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+                global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+                if (count == 0) return;
+                var scratch = _scratch.Rent(out int slot) ?? new Scratch();
+                for (int i = 0; i < count; i++) Run(scratch, inputs.Slice(i * InputSize, InputSize), outputs.Slice(i * OutputSize, OutputSize));
+                _scratch.Return(scratch, slot);
+            }
+
+            /// <summary>One sample through every step (arguments checked by the caller).</summary>
+            private void Run(Scratch scratch, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                var levels = new global::System.Span<byte>(scratch.Levels);
+                var sums = new global::System.Span<int>(scratch.Sums);
+                var workspace = new global::System.Span<byte>(scratch.Workspace);
+                // The input: 2 values to levels (_quantizationInput).
+                global::Compiled.Nets.Quantization.Int8Kernels.Quantize(input, levels.Slice(Offsets.Input, 32), _quantizationInput);
+                // Hidden: int8 dense 2 → 4, tanh; int32 sums, per-channel scales and bias in the epilogue, requantised.
+                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Input, 32), _weightsHidden, sums, levels.Slice(Offsets.Hidden, 32), 1, default(global::Compiled.Nets.Kernels.TanhActivation));
+                // Y: int8 dense 4 → 1, logistic; int32 sums, per-channel scales and bias in the epilogue, floats out.
+                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Hidden, 32), _weightsY, sums, output, 1, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            }
+        }
+
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
         public long StepCount => _stepCount;
 

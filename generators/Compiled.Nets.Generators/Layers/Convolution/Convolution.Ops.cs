@@ -15,6 +15,8 @@ internal sealed record ConvForwardOp(string Layer, BufferRef Input, BufferRef Ou
     public override void WriteCSharp(SourceWriter w) => ConvolutionCSharp.Forward(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Conv };
     public override void WriteCuda(CudaProgramBuilder cuda) => ConvolutionCuda.Forward(cuda, this);
+    // Grouped (and depthwise) convolutions have no int8 form yet.
+    public override QuantizedStep? Quantized => Window.Groups == 1 ? new QuantizedConvStep(Layer, Input, Output, WeightOffset, BiasOffset, Window, Algorithm, Epilogue) : null;
 }
 
 /// <summary>dW, db from dz (the delta at the pre-activation) and x; with an <see cref="InputDelta"/>, dx = f′_prev ⊙ convᵀ(dz).</summary>

@@ -16,6 +16,7 @@ internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef O
 
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Dense };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.Forward(cuda, this);
+    public override QuantizedStep? Quantized => new QuantizedDenseStep(Layer, Input, Output, WeightOffset, BiasOffset, Epilogue);
 }
 
 /// <summary>Row-wise softmax of a buffer, in place.</summary>
@@ -24,6 +25,7 @@ internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxForward(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Softmax };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxForward(cuda, this);
+    public override QuantizedStep? Quantized => new QuantizedSoftmaxStep(Layer, Buffer);
 }
 
 /// <summary>

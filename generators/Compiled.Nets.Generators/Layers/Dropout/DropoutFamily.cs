@@ -89,6 +89,8 @@ internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef
         cuda.Training.Add(Cuda.ElementLaunch(apply, w));
         cuda.Inference.Add(Cuda.ElementLaunch(copy, w));
     }
+
+    public override QuantizedStep? Quantized => new QuantizedIdentityStep(Layer, Input, Output);
 }
 
 /// <summary>dPrev = dy ⊙ mask ⊙ f′_prev(x).</summary>

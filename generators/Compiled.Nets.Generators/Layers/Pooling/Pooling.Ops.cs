@@ -10,6 +10,8 @@ internal sealed record PoolForwardOp(string Layer, PoolKind Kind, BufferRef Inpu
     public override void WriteCSharp(SourceWriter w) => PoolingCSharp.Forward(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Pool };
     public override void WriteCuda(CudaProgramBuilder cuda) => PoolingCuda.Forward(cuda, this);
+    // Average pooling would need rounding in the level domain: no int8 form yet.
+    public override QuantizedStep? Quantized => Kind == PoolKind.Max ? new QuantizedMaxPoolStep(Layer, Input, Output, Window) : null;
 }
 
 /// <summary>dx = the gradient routed to each window's winner (max) or spread over it (average), times f′_prev.</summary>
