@@ -147,6 +147,7 @@ public class SimdWidthTests
     }
 
     [Theory]
+    [InlineData(6)]
     [InlineData(8)]
     [InlineData(10)]
     [InlineData(15)]
