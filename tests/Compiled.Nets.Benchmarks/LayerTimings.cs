@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Diagnostics;
 using Compiled.Nets.Kernels;
 
 namespace Compiled.Nets.Benchmarks;
@@ -83,20 +81,6 @@ public static class LayerTimings
         return values;
     }
 
-    /// <summary>The fastest of 30 runs of about 10 ms each after 0.3 s of warm-up, in seconds per call.</summary>
-    private static double Best(Action action)
-    {
-        var warm = Stopwatch.StartNew();
-        int calls = 0;
-        while (warm.Elapsed.TotalSeconds < 0.3) { action(); calls++; }
-        int iterations = Math.Max(1, (int)(calls * 0.01 / warm.Elapsed.TotalSeconds));
-        double best = double.MaxValue;
-        for (int r = 0; r < 30; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < iterations; i++) action();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds / iterations);
-        }
-        return best;
-    }
+    /// <summary>Seconds per call: the fastest of 30 runs of about 10 ms each, after 0.3 s of warm-up.</summary>
+    private static double Best(Action action) => BestOf.SecondsPerCall(action, 0.3, 30, 0.01);
 }

@@ -1,12 +1,10 @@
 using System;
-using System.Diagnostics;
 
 namespace Compiled.Nets.Benchmarks;
 
 /// <summary>
 /// `--quick`: issue 12's Compiled.Nets measures in about a minute, for the edit-measure loop (the BenchmarkDotNet suites
-/// and run-all.sh give the figures that are quoted). Best of many short timed runs after a warm-up: on a shared machine
-/// most runs are interrupted at some point, and the fastest is the least disturbed.
+/// and run-all.sh give the figures that are quoted); timed by <see cref="BestOf"/>.
 /// </summary>
 public static class QuickTimings
 {
@@ -30,20 +28,6 @@ public static class QuickTimings
     private static void Report(string what, double nanoseconds, int samples) =>
         Console.WriteLine($"{what,-36} {nanoseconds,12:N1} ns  {samples * 1e9 / nanoseconds,14:N0} samples/s");
 
-    /// <summary>The fastest of 30 runs of about 20 ms each, after half a second of warm-up, in nanoseconds per call.</summary>
-    private static double Best(Func<float> action)
-    {
-        var warm = Stopwatch.StartNew();
-        int calls = 0;
-        while (warm.Elapsed.TotalSeconds < 0.5) { action(); calls++; }
-        int iterations = Math.Max(1, (int)(calls * 0.02 / warm.Elapsed.TotalSeconds));
-        double best = double.MaxValue;
-        for (int r = 0; r < 30; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < iterations; i++) action();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds * 1e9 / iterations);
-        }
-        return best;
-    }
+    /// <summary>Nanoseconds per call: the fastest of 30 runs of about 20 ms each, after half a second of warm-up.</summary>
+    private static double Best(Action action) => BestOf.SecondsPerCall(action, 0.5, 30, 0.02) * 1e9;
 }

@@ -1,10 +1,9 @@
 using System;
-using System.Diagnostics;
 
 namespace Compiled.Nets.Benchmarks;
 
 /// <summary>
-/// Per-call overhead of the smallest network, split by what each call adds: `--quick-xor`. Best of 2,000 short timed runs (0.5 ms each)
+/// Per-call overhead of the smallest network, split by what each call adds: `--quick-xor`. Best of 2,000 short timed runs (about 0.4 ms each)
 /// after a warm-up, so other work on the machine inflates the numbers less than a mean would.
 /// </summary>
 public static class QuickXor
@@ -14,21 +13,8 @@ public static class QuickXor
         var net = new XorNet();
         float[] one = { 1f, 0f }, output = new float[1];
         float[] inputs = { 0, 0, 0, 1, 1, 0, 1, 1 }, targets = { 0, 1, 1, 0 };
-        static double Best(Action action)
-        {
-            var warm = Stopwatch.StartNew();
-            while (warm.Elapsed.TotalSeconds < 0.5) action();
-            double best = double.MaxValue;
-            // Many short runs, the fastest kept: on a shared machine most runs are interrupted at some point.
-            const int iterations = 2_000;
-            for (int r = 0; r < 2000; r++)
-            {
-                var clock = Stopwatch.StartNew();
-                for (int i = 0; i < iterations; i++) action();
-                best = Math.Min(best, clock.Elapsed.TotalSeconds * 1e9 / iterations);
-            }
-            return best;
-        }
+        // 2,000 runs of about 0.4 ms each: short enough that some run gets a time slice to itself.
+        static double Best(Action action) => BestOf.SecondsPerCall(action, 0.5, 2000, 0.4e-3) * 1e9;
         double forward = Best(() => net.Forward(one, output));
         double evaluate = Best(() => net.EvaluateLoss(inputs, targets, 4));
         double gradients = Best(() => net.ComputeGradients(inputs, targets, 4));

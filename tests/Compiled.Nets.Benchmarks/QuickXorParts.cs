@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using Compiled.Nets.Kernels;
 
 namespace Compiled.Nets.Benchmarks;
@@ -28,18 +27,6 @@ public static class QuickXorParts
 
     private static void Report(string what, double nanoseconds) => Console.WriteLine($"{what,-40} {nanoseconds,8:F1} ns");
 
-    private static double Best(Action action)
-    {
-        var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < 0.3) action();
-        double best = double.MaxValue;
-        const int iterations = 2_000;
-        for (int r = 0; r < 1000; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < iterations; i++) action();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds * 1e9 / iterations);
-        }
-        return best;
-    }
+    /// <summary>Nanoseconds per call: the fastest of 1,000 runs of about 50 µs each, after 0.3 s of warm-up.</summary>
+    private static double Best(Action action) => BestOf.SecondsPerCall(action, 0.3, 1000, 50e-6) * 1e9;
 }
