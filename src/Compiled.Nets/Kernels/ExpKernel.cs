@@ -47,15 +47,15 @@ internal static class ExpKernel
     {
         var clamped = Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(Lowest)), Vector128.Create(Highest));
         var n = Vector128.Round(clamped * Vector128.Create(Log2E));
-        // Without FMA hardware (SSE-only x64) FusedMultiplyAdd would be emulated: a multiply and an add are within the 2 ulp.
-        var r = MultiplyAdd(n, Vector128.Create(-Ln2High), clamped);
-        r = MultiplyAdd(n, Vector128.Create(-Ln2Low), r);
-        var p = MultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
-        p = MultiplyAdd(p, r, Vector128.Create(P2));
-        p = MultiplyAdd(p, r, Vector128.Create(P3));
-        p = MultiplyAdd(p, r, Vector128.Create(P4));
-        p = MultiplyAdd(p, r, Vector128.Create(P5));
-        p = MultiplyAdd(p, r * r, r + Vector128<float>.One);
+        // MultiplyAddEstimate fuses where the hardware has FMA; an SSE-only core multiplies and adds, still within the 2 ulp.
+        var r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2High), clamped);
+        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Low), r);
+        var p = Vector128.MultiplyAddEstimate(Vector128.Create(P0), r, Vector128.Create(P1));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P2));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P3));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P4));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P5));
+        p = Vector128.MultiplyAddEstimate(p, r * r, r + Vector128<float>.One);
         var exponent = Vector128.ConvertToInt32Native(n);
         var half = Vector128.ShiftRightArithmetic(exponent, 1);
         var scaleA = Vector128.ShiftLeft(half + Vector128.Create(127), 23).AsSingle();
@@ -63,8 +63,4 @@ internal static class ExpKernel
         var result = p * scaleA * scaleB;
         return Vector128.ConditionalSelect(Vector128.Equals(x, x), result, x);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
-        System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
 }
