@@ -210,6 +210,22 @@ internal static class DiagnosticDescriptors
         "Tied layer does not transpose its partner",
         "Layer '{0}' is tied to '{1}', which maps {2} → {3}, so it must map {3} → {2}; it maps {4} → {5}");
 
+    public static readonly DiagnosticDescriptor RecurrentNeedsSequence = Error("CN0063",
+        "Recurrent layer on an input that is not a sequence",
+        "Layer '{0}' ({1}) reads '{2}', whose output {3} is not a sequence; a recurrent layer reads a [SequenceInput(length, features)] or a recurrent layer with ReturnSequences = true");
+
+    public static readonly DiagnosticDescriptor LongSimpleRnn = Warning("CN0064",
+        "SimpleRnn over a long sequence",
+        "Layer '{0}' is a SimpleRnn over {1} steps: its gradient reaches the first steps through a product of {1} Jacobians and vanishes (or explodes) on the way, so it cannot learn what lies that far back; an Lstm or a Gru keeps the gradient alive");
+
+    public static readonly DiagnosticDescriptor SequenceNotSupported = Error("CN0065",
+        "Layer cannot read a sequence",
+        "Layer '{0}' ({1}) reads the sequence '{2}' {3}, but a {1} layer does not run per step; Dense, Dropout, the recurrent layers, Add and Flatten read sequences");
+
+    public static readonly DiagnosticDescriptor InvalidRecurrentSetting = Error("CN0066",
+        "Invalid recurrent layer setting",
+        "Layer '{0}' has {1} = {2}; {3}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

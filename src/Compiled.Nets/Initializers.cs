@@ -33,6 +33,12 @@ public static class Initializers
         }
     }
 
+    /// <summary>U(−bound, bound): PyTorch's initialisation of every recurrent weight and bias, with bound 1/√hidden.</summary>
+    public static void FillUniform(Span<float> values, float bound, SeededRandom random)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = (2f * random.NextFloat() - 1f) * bound;
+    }
+
     private static void FillNormal(Span<float> weights, float std, SeededRandom random)
     {
         for (int i = 0; i < weights.Length; i++) weights[i] = random.NextGaussian() * std;

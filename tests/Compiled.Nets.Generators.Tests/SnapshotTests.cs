@@ -71,6 +71,34 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>The recurrent family: a per-step Dense, the three cells stacked (one with peepholes, one leaky), many-to-one.</summary>
+    private const string RecurrentStack = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class RecurrentStack
+        {
+            [SequenceInput(12, 3)] public partial Layer Signal { get; }
+            [Dense(8, Activation.Tanh)] public partial Layer Embed { get; }
+            [Lstm(16, Peephole = true, ReturnSequences = true)] public partial Layer Lower { get; }
+            [Gru(8, ReturnSequences = true)] public partial Layer Middle { get; }
+            [SimpleRnn(6, Leak = 0.5f)] public partial Layer Upper { get; }
+            [Dense(3, Activation.Softmax)] public partial Layer Class { get; }
+        }
+        """;
+
+    [Fact]
+    public void Recurrent_stack_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(RecurrentStack);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.RecurrentStack.g.cs"), "RecurrentStack");
+        Snapshot.Verify(result.SourceFor("Demo.RecurrentStack.Cuda.g.cs"), "RecurrentStack.Cuda");
+    }
+
     [Fact]
     public void Sparse_tied_autoencoder_source_matches_snapshot_and_compiles()
     {

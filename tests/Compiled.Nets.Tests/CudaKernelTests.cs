@@ -131,6 +131,9 @@ public class CudaKernelTests
         new object[] { nameof(SeparableMaxoutNet) }, new object[] { "LeNet5" },
         new object[] { nameof(GoldenTiedDeep) }, new object[] { nameof(TiedSparseSimd) }, new object[] { nameof(GoldenActivityL1Sparse) },
         new object[] { nameof(GoldenDropoutTwoStreams) }, new object[] { nameof(ConvBatchNormDropoutNet) },
+        new object[] { nameof(GoldenRnnLeaky) }, new object[] { nameof(GoldenRnnReluSequence) }, new object[] { nameof(GoldenLstm) },
+        new object[] { nameof(GoldenLstmPeephole) }, new object[] { nameof(GoldenGru) }, new object[] { nameof(GoldenStackedLstm) },
+        new object[] { nameof(GoldenStackedGruSequence) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -158,6 +161,13 @@ public class CudaKernelTests
         // Seed 0 and step 0, as the harness's scalars K[6] and K[7]: the same random streams, so the same dropout masks.
         nameof(GoldenDropoutTwoStreams) => For(new GoldenDropoutTwoStreams(0), b => TestData.Random(b * 2, 5)),
         nameof(ConvBatchNormDropoutNet) => For(new ConvBatchNormDropoutNet(0), b => TestData.OneHot(b, 3, 5)),
+        nameof(GoldenRnnLeaky) => For(new GoldenRnnLeaky(21), b => TestData.Random(b * 1, 5)),
+        nameof(GoldenRnnReluSequence) => For(new GoldenRnnReluSequence(22), b => TestData.Random(b * 12, 5)),
+        nameof(GoldenLstm) => For(new GoldenLstm(23), b => TestData.OneHot(b, 3, 5)),
+        nameof(GoldenLstmPeephole) => For(new GoldenLstmPeephole(24), b => TestData.Random(b * 8, 5)),
+        nameof(GoldenGru) => For(new GoldenGru(25), b => TestData.Probabilities(b * 2, 5)),
+        nameof(GoldenStackedLstm) => For(new GoldenStackedLstm(26), b => TestData.Random(b * 2, 5)),
+        nameof(GoldenStackedGruSequence) => For(new GoldenStackedGruSequence(27), b => TestData.Random(b * 6, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

@@ -25,10 +25,11 @@ public class FamilyChecklistTests
 
     private static readonly Lazy<Dictionary<string, HashSet<string>>> Checks = new(() => new()
     {
-        ["finite-difference check"] = KindsOf(GradientCheckTests.Cases().Concat(CnnGradientCheckTests.Cases())
+        ["finite-difference check"] = KindsOf(GradientCheckTests.Cases().Concat(CnnGradientCheckTests.Cases()).Concat(RecurrentGradientCheckTests.Cases())
             .Select(c => ((Func<ITrainableNetwork>)c[1])())).ToHashSet(),
         ["PyTorch golden fixture"] = KindsOf(GoldenTests.Networks.Values.Concat(CnnGoldenTests.Networks.Values)
-            .Concat(PlanGoldenTests.Networks.Values).Concat(PlanGoldenTests.DropoutNetworks.Values).Select(f => f())).ToHashSet(),
+            .Concat(PlanGoldenTests.Networks.Values).Concat(PlanGoldenTests.DropoutNetworks.Values).Concat(RecurrentGoldenTests.Networks.Values)
+            .Select(f => f())).ToHashSet(),
         ["emulated-CUDA check"] = KindsOf(CudaKernelTests.EmulatedCases().Select(c => CudaKernelTests.CaseFor((string)c[0]).Network)).ToHashSet(),
         ["snapshot"] = SnapshotKinds(),
     });
@@ -65,7 +66,7 @@ public class FamilyChecklistTests
     public void The_registry_lists_every_layer_attribute_of_the_library()
     {
         var attributes = typeof(LayerAttribute).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && (typeof(LayerAttribute).IsAssignableFrom(t) || t == typeof(InputAttribute)))
+            .Where(t => !t.IsAbstract && (typeof(LayerAttribute).IsAssignableFrom(t) || t == typeof(InputAttribute) || t == typeof(SequenceInputAttribute)))
             .Select(t => t.Name).OrderBy(n => n);
         Assert.Equal(attributes, LayerFamilies.All.SelectMany(f => f.AttributeNames).OrderBy(n => n));
     }

@@ -70,7 +70,7 @@ internal static class QuantizedEmitter
             var step = op.Quantized;
             if (step is null)
             {
-                reason = $"layer {op.Layer} has no int8 form (Quantize supports Dense, Conv2D without groups, max pooling, Flatten, Dropout and softmax)";
+                reason = $"layer {op.Layer} has no int8 form (Quantize supports Dense outside sequences, Conv2D without groups, max pooling, Flatten, Dropout and softmax; no recurrent layers yet)";
                 return null;
             }
             layout.Steps.Add(step);

@@ -17,6 +17,7 @@ internal static class LayerFamilies
         Convolution.ConvolutionFamily.Instance,
         Pooling.PoolingFamily.Instance,
         Graph.GraphFamily.Instance,
+        Recurrent.RecurrentFamily.Instance,
     };
 
     /// <summary>Family by attribute class name (in namespace Compiled.Nets).</summary>

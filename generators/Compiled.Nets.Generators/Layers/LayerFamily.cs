@@ -37,6 +37,9 @@ internal abstract class LayerFamily
     /// <summary>Layers that read a flat vector (Dense, Maxout) get an implicit Flatten after feature maps.</summary>
     public virtual bool NeedsFlatInput(LayerOptions options) => false;
 
+    /// <summary>Whether the layer can read a sequence ([steps, features], <see cref="ShapedLayer.Steps"/>): Dense per step, Dropout, recurrent layers, Add, Flatten.</summary>
+    public virtual bool ReadsSequences(LayerOptions options) => false;
+
     /// <summary>Whether a layer of these options may be the network's output.</summary>
     public virtual bool CanBeOutput(LayerOptions options) => true;
 

@@ -88,6 +88,8 @@ internal sealed record LayerPlan
     public required bool IsPartial { get; init; }
     public required EquatableArray<int> Inputs { get; init; }
     public required long Flops { get; init; }
+    /// <summary>Steps of the layer's output sequence (0: not a sequence).</summary>
+    public int Steps { get; init; }
 
     public LayerFamily Family => Options.Family;
     public int ParameterCount => WeightCount + BiasCount;

@@ -54,9 +54,15 @@ internal sealed record ShapedLayer
     public required string Modifiers { get; init; }
     public required bool IsPartial { get; init; }
     public required EquatableArray<int> Inputs { get; init; }
+    /// <summary>
+    /// The number of steps when the output is a sequence, [steps, features] batch-first (0: not a sequence). A sequence is
+    /// what recurrent layers read and what a Dense layer applies to step by step.
+    /// </summary>
+    public int Steps { get; init; }
 
     public LayerFamily Family => Options.Family;
     public int ParameterCount => WeightCount + BiasCount;
+    public bool IsSequence => Steps > 0;
 }
 
 /// <summary>

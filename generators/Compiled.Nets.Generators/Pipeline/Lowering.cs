@@ -51,7 +51,7 @@ internal static class Lowering
                 InputSize = layer.InputSize, OutputSize = layer.OutputSize, Activation = layer.Activation,
                 WeightOffset = weightOffset, WeightCount = layer.WeightCount, BiasOffset = biasOffset, BiasCount = layer.BiasCount,
                 StateOffset = stateOffset, StateCount = layer.StateCount, ScratchOffset = scratchOffset,
-                Modifiers = layer.Modifiers, IsPartial = layer.IsPartial, Inputs = layer.Inputs, Flops = layer.Family.Flops(layer),
+                Modifiers = layer.Modifiers, IsPartial = layer.IsPartial, Inputs = layer.Inputs, Flops = layer.Family.Flops(layer), Steps = layer.Steps,
             });
             stateOffset += layer.StateCount;
             scratchOffset += layer.ScratchCount;

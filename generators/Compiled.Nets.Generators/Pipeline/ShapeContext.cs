@@ -97,6 +97,8 @@ internal sealed class ShapeContext
             IsPartial = layer.IsPartial,
             Inputs = Inputs,
             RegularizeBias = Network.RegularizeBiases,
+            // An element-wise layer (Dropout, Add) keeps its input's steps; families that reshape a sequence set their own.
+            Steps = inputs.Count > 0 && inputs[0].IsSequence && outputShape.SequenceEqual(inputs[0].OutputShape) ? inputs[0].Steps : 0,
         };
     }
 

@@ -90,8 +90,16 @@ internal static class ShapeInference
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotDense, layer.Location, layer.Name, layer.Options.Kind));
 
             var inputs = InputsOf(spec, declared).Select(d => position[d]).ToList();
-            // A Dense or Maxout layer after feature maps flattens them first: an implicit Flatten, shown in the Summary.
-            if (layer.Family.NeedsFlatInput(layer.Options) && layers[inputs[0]].OutputShape.Count > 1)
+            var sequence = inputs.Select(i => layers[i]).FirstOrDefault(l => l.IsSequence);
+            if (sequence is not null && !layer.Family.ReadsSequences(layer.Options))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SequenceNotSupported, layer.Location, layer.Name, layer.Options.Kind,
+                    sequence.Name, ShapeContext.Shape(sequence.OutputShape)));
+                return null;
+            }
+            // A Dense or Maxout layer after feature maps flattens them first: an implicit Flatten, shown in the Summary (a sequence
+            // is not flattened: Dense applies to each step).
+            if (layer.Family.NeedsFlatInput(layer.Options) && layers[inputs[0]].OutputShape.Count > 1 && !layers[inputs[0]].IsSequence)
             {
                 layers.Add(GraphFamily.ImplicitFlatten(layer.Name, inputs[0], layers[inputs[0]]));
                 inputs[0] = layers.Count - 1;

@@ -231,10 +231,10 @@ namespace Demo
             _inference.Return(work, slot);
         }
 
-        /// <summary>Not available: SparseTiedAutoencoder cannot be quantised: layer Code has no int8 form (Quantize supports Dense, Conv2D without groups, max pooling, Flatten, Dropout and softmax).</summary>
-        [global::System.Obsolete("SparseTiedAutoencoder cannot be quantised: layer Code has no int8 form (Quantize supports Dense, Conv2D without groups, max pooling, Flatten, Dropout and softmax).")]
+        /// <summary>Not available: SparseTiedAutoencoder cannot be quantised: layer Code has no int8 form (Quantize supports Dense outside sequences, Conv2D without groups, max pooling, Flatten, Dropout and softmax; no recurrent layers yet).</summary>
+        [global::System.Obsolete("SparseTiedAutoencoder cannot be quantised: layer Code has no int8 form (Quantize supports Dense outside sequences, Conv2D without groups, max pooling, Flatten, Dropout and softmax; no recurrent layers yet).")]
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
-        public global::Compiled.Nets.Quantization.IQuantizedNetwork Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount) => throw new global::System.NotSupportedException("SparseTiedAutoencoder cannot be quantised: layer Code has no int8 form (Quantize supports Dense, Conv2D without groups, max pooling, Flatten, Dropout and softmax).");
+        public global::Compiled.Nets.Quantization.IQuantizedNetwork Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount) => throw new global::System.NotSupportedException("SparseTiedAutoencoder cannot be quantised: layer Code has no int8 form (Quantize supports Dense outside sequences, Conv2D without groups, max pooling, Flatten, Dropout and softmax; no recurrent layers yet).");
 
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
         public long StepCount => _stepCount;

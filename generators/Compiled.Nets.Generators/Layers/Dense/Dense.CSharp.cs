@@ -10,24 +10,29 @@ namespace Compiled.Nets.Generators.Layers.Dense;
 /// <summary>The C# of the dense ops: unrolled straight-line code for small layers, SIMD kernel calls for the rest.</summary>
 internal static class DenseCSharp
 {
+    /// <summary>The rows a dense op runs over: the batch, or every step of every sample on a sequence.</summary>
+    private static string Rows(int steps) => steps == 1 ? "batch" : $"batch * {steps}";
+
+    private static string PerStep(int steps) => steps == 1 ? "per sample" : $"per step, on each of {steps} steps";
+
     public static void KernelForward(SourceWriter w, DenseForwardOp op)
     {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {Count(n * m)} multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.");
+        int n = op.Input.Width / op.Steps, m = op.Output.Width / op.Steps;
+        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {Count(n * m)} multiply-adds {PerStep(op.Steps)}: SIMD kernel, bias and activation in its epilogue.");
         w.Line($"{Kernels}DenseKernels.Forward({ActivationSource(op.Input)}, " +
                $"new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), new {ReadOnlySpan}(_parameters, {op.BiasOffset}, {m}), " +
-               $"{Activations(op.Output, m)}, batch, {n}, {m}, {ActivationStruct(op.Epilogue)});");
+               $"{Activations(op.Output)}, {Rows(op.Steps)}, {n}, {m}, {ActivationStruct(op.Epilogue)});");
     }
 
     public static void UnrolledForward(SourceWriter w, DenseForwardOp op)
     {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {n * m} multiply-adds per sample, unrolled.");
+        int n = op.Input.Width / op.Steps, m = op.Output.Width / op.Steps;
+        w.Line($"// {op.Layer}: dense {n} → {m}, {Describe(op.Epilogue)}; {n * m} multiply-adds {PerStep(op.Steps)}, unrolled.");
         w.Open();
         w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
         w.Line($"ref float xFirst = ref {RowBase(op.Input, ActivationArena, "inputs")};");
         w.Line($"ref float yFirst = ref {RowBase(op.Output, ActivationArena, "inputs")};");
-        w.Open("for (int s = 0; s < batch; s++)");
+        w.Open($"for (int s = 0; s < {Rows(op.Steps)}; s++)");
         w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
         w.Line($"ref float y = ref Unsafe.Add(ref yFirst, s * {m});");
         WriteLoadLocals(w, "x", "x", n);
@@ -44,7 +49,7 @@ internal static class DenseCSharp
         if (vectorActivation)
         {
             w.Line($"// {Describe(op.Epilogue)} of the batch's {m}-unit rows, vectorised.");
-            w.Line($"{Kernels}DenseKernels.ApplyActivation({Activations(op.Output, m)}, {ActivationStruct(op.Epilogue)});");
+            w.Line($"{Kernels}DenseKernels.ApplyActivation({Activations(op.Output)}, {ActivationStruct(op.Epilogue)});");
         }
         w.Close();
     }
@@ -68,32 +73,33 @@ internal static class DenseCSharp
 
     public static void SoftmaxForward(SourceWriter w, SoftmaxForwardOp softmax)
     {
-        w.Line($"// {softmax.Layer}: softmax over {softmax.Buffer.Width} units, per sample.");
-        w.Line($"{Kernels}SoftmaxKernels.Forward({Activations(softmax.Buffer)}, {softmax.Buffer.Width});");
+        int width = softmax.Buffer.Width / softmax.Steps;
+        w.Line($"// {softmax.Layer}: softmax over {width} units, {PerStep(softmax.Steps)}.");
+        w.Line($"{Kernels}SoftmaxKernels.Forward({Activations(softmax.Buffer)}, {width});");
     }
 
     public static void SoftmaxBackward(SourceWriter w, SoftmaxBackwardOp softmax)
     {
         w.Line($"// {softmax.Layer}: through the softmax, dz = y ⊙ (dy − (dy · y)).");
         w.Line($"{Kernels}SoftmaxKernels.Backward({Activations(softmax.Buffer)}, " +
-               $"{Deltas(softmax.Buffer)}, {softmax.Buffer.Width});");
+               $"{Deltas(softmax.Buffer)}, {softmax.Buffer.Width / softmax.Steps});");
     }
 
     public static void KernelBackward(SourceWriter w, DenseBackwardOp op)
     {
-        int n = op.Input.Width, m = op.Output.Width;
-        w.Line($"// {op.Layer}: dW = dzᵀ x, db = Σ dz over the batch ({n} → {m}, SIMD kernel).");
-        w.Line($"{Kernels}DenseKernels.WeightGradient({Deltas(op.Output, m)}, {ActivationSource(op.Input)}, " +
-               $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), batch, {n}, {m});");
+        int n = op.Input.Width / op.Steps, m = op.Output.Width / op.Steps;
+        w.Line($"// {op.Layer}: dW = dzᵀ x, db = Σ dz over the batch{(op.Steps == 1 ? "" : " and the steps")} ({n} → {m}, SIMD kernel).");
+        w.Line($"{Kernels}DenseKernels.WeightGradient({Deltas(op.Output)}, {ActivationSource(op.Input)}, " +
+               $"new {Span}(_gradients, {op.WeightOffset}, {n * m}), new {Span}(_gradients, {op.BiasOffset}, {m}), {Rows(op.Steps)}, {n}, {m});");
         if (!op.PropagateToInput) return;
         w.Line($"// {op.Layer} → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative ({Describe(op.InputDerivative)}) fused in the epilogue.");
-        w.Line($"{Kernels}DenseKernels.InputGradient({Deltas(op.Output, m)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
-               $"{Activations(op.Input, n)}, {Deltas(op.InputDelta, n)}, batch, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
+        w.Line($"{Kernels}DenseKernels.InputGradient({Deltas(op.Output)}, new {ReadOnlySpan}(_parameters, {op.WeightOffset}, {n * m}), " +
+               $"{Activations(op.Input)}, {Deltas(op.InputDelta)}, {Rows(op.Steps)}, {n}, {m}, {ActivationStruct(op.InputDerivative)});");
     }
 
     public static void UnrolledBackward(SourceWriter w, DenseBackwardOp op)
     {
-        int n = op.Input.Width, m = op.Output.Width;
+        int n = op.Input.Width / op.Steps, m = op.Output.Width / op.Steps;
         w.Line($"// {op.Layer}: backward, {n} → {m}, unrolled: dW += dz xᵀ, db += dz{(op.PropagateToInput ? ", dz_prev = f′(x) ⊙ (Wᵀ dz)" : "")}.");
         w.Open();
         w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);");
@@ -101,7 +107,7 @@ internal static class DenseCSharp
         w.Line($"ref float xFirst = ref {RowBase(op.Input, ActivationArena, "inputs")};");
         w.Line($"ref float dzFirst = ref {RowBase(op.Output, DeltaArena, "inputs")};");
         if (op.PropagateToInput) w.Line($"ref float dxFirst = ref {RowBase(op.InputDelta, DeltaArena, "inputs")};");
-        w.Open("for (int s = 0; s < batch; s++)");
+        w.Open($"for (int s = 0; s < {Rows(op.Steps)}; s++)");
         w.Line($"ref float x = ref Unsafe.Add(ref xFirst, s * {n});");
         w.Line($"ref float dz = ref Unsafe.Add(ref dzFirst, s * {m});");
         WriteLoadLocals(w, "x", "x", n);

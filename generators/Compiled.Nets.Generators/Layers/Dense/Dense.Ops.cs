@@ -5,8 +5,9 @@ using Compiled.Nets.Generators.Model;
 namespace Compiled.Nets.Generators.Layers.Dense;
 
 /// <summary>y = f(W x + b) for a batch; bias and element-wise activation fused into the matrix product's epilogue.</summary>
+/// <remarks>On a sequence (<see cref="Steps"/> &gt; 1) the layer applies to every step: batch · steps rows of Input.Width / Steps.</remarks>
 internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
-    ActivationPlan Epilogue, bool Unrolled) : OpPlan(Layer)
+    ActivationPlan Epilogue, bool Unrolled, int Steps = 1) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w)
     {
@@ -16,16 +17,16 @@ internal sealed record DenseForwardOp(string Layer, BufferRef Input, BufferRef O
 
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Dense };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.Forward(cuda, this);
-    public override QuantizedStep? Quantized => new QuantizedDenseStep(Layer, Input, Output, WeightOffset, BiasOffset, Epilogue);
+    public override QuantizedStep? Quantized => Steps == 1 ? new QuantizedDenseStep(Layer, Input, Output, WeightOffset, BiasOffset, Epilogue) : null;
 }
 
-/// <summary>Row-wise softmax of a buffer, in place.</summary>
-internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer)
+/// <summary>Row-wise softmax of a buffer, in place; on a sequence, per step (rows of Buffer.Width / Steps).</summary>
+internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer, int Steps = 1) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxForward(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Softmax };
     public override void WriteCuda(CudaProgramBuilder cuda) => DenseCuda.SoftmaxForward(cuda, this);
-    public override QuantizedStep? Quantized => new QuantizedSoftmaxStep(Layer, Buffer);
+    public override QuantizedStep? Quantized => Steps == 1 ? new QuantizedSoftmaxStep(Layer, Buffer) : null;
 }
 
 /// <summary>
@@ -33,7 +34,7 @@ internal sealed record SoftmaxForwardOp(string Layer, BufferRef Buffer) : OpPlan
 /// dzPrev = f′_prev(x) ⊙ (dz W), with f′_prev fused into the product's epilogue.
 /// </summary>
 internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef Output, int WeightOffset, int BiasOffset,
-    bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled, BufferRef InputDelta) : OpPlan(Layer)
+    bool PropagateToInput, ActivationPlan InputDerivative, bool Unrolled, BufferRef InputDelta, int Steps = 1) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w)
     {
@@ -46,7 +47,7 @@ internal sealed record DenseBackwardOp(string Layer, BufferRef Input, BufferRef 
 }
 
 /// <summary>Turns the gradient at a softmax output into the gradient at its input, in the delta arena, in place.</summary>
-internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer) : OpPlan(Layer)
+internal sealed record SoftmaxBackwardOp(string Layer, BufferRef Buffer, int Steps = 1) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => DenseCSharp.SoftmaxBackward(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Softmax };

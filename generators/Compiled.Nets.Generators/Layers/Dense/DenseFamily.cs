@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Compiled.Nets.Generators.Emit;
@@ -70,6 +71,14 @@ internal sealed class DenseFamily : LayerFamily
 
     public override bool NeedsFlatInput(LayerOptions options) => true;
 
+    /// <summary>On a sequence a (untied) Dense layer applies to every step, as nn.Linear on the last dimension.</summary>
+    public override bool ReadsSequences(LayerOptions options) => !((DenseOptions)options).IsTied;
+
+    /// <summary>Inputs and units per step (per sample when the layer is not on a sequence).</summary>
+    private static int InputFeatures(LayerPlan layer) => layer.Steps > 0 ? layer.InputSize / layer.Steps : layer.InputSize;
+    private static int Units(LayerPlan layer) => layer.Steps > 0 ? layer.OutputSize / layer.Steps : layer.OutputSize;
+    private static int StepsOf(LayerPlan layer) => Math.Max(layer.Steps, 1);
+
     public override IEnumerable<string> References(LayerOptions options) =>
         ((DenseOptions)options).IsTied ? new[] { ((DenseOptions)options).TiedTo } : System.Linq.Enumerable.Empty<string>();
 
@@ -103,6 +112,16 @@ internal sealed class DenseFamily : LayerFamily
         float slope = ActivationRules.ResolveSlope(context, layer, options.Activation, options.Slope);
         var (l1, l2) = context.Penalties(layer, options.L1, options.L2);
         var resolved = options with { Slope = slope, Initialization = context.Initialization(options.Initialization) };
+        if (inputs[0].IsSequence)
+        {
+            // Per step: [steps, features] → [steps, units], one weight for every step.
+            int steps = inputs[0].Steps, features = inputs[0].OutputSize / steps;
+            var perStep = context.Create(layer, inputs, new[] { steps, options.Units }, resolved, new ActivationPlan(options.Activation, slope), deltaAtPreActivation: true);
+            return perStep with
+            {
+                Steps = steps, WeightCount = context.Size(layer, "the weights of {layer}", features, options.Units), BiasCount = options.Units, L1 = l1, L2 = l2,
+            };
+        }
         var shaped = context.Create(layer, inputs, new[] { options.Units }, resolved, new ActivationPlan(options.Activation, slope), deltaAtPreActivation: true);
         if (options.IsTied)
         {
@@ -119,13 +138,13 @@ internal sealed class DenseFamily : LayerFamily
         return shaped with { WeightCount = context.Size(layer, "the weights of {layer}", shaped.InputSize, shaped.OutputSize), BiasCount = shaped.OutputSize, L1 = l1, L2 = l2 };
     }
 
-    public override long Flops(ShapedLayer layer) => 2L * layer.InputSize * layer.OutputSize;
+    public override long Flops(ShapedLayer layer) => 2L * layer.InputSize * layer.OutputSize / Math.Max(layer.Steps, 1);
 
     public override IEnumerable<TensorPlan> Tensors(LayerPlan layer)
     {
         if (layer.Detail is not TiedDetail)
-            yield return new TensorPlan(layer.Name + ".weight", new[] { layer.OutputSize, layer.InputSize }.ToEquatableArray(), false, layer.WeightOffset);
-        yield return new TensorPlan(layer.Name + ".bias", new[] { layer.OutputSize }.ToEquatableArray(), false, layer.BiasOffset);
+            yield return new TensorPlan(layer.Name + ".weight", new[] { Units(layer), InputFeatures(layer) }.ToEquatableArray(), false, layer.WeightOffset);
+        yield return new TensorPlan(layer.Name + ".bias", new[] { Units(layer) }.ToEquatableArray(), false, layer.BiasOffset);
     }
 
     public override bool PenalizesWeights(LayerPlan layer) => layer.Detail is not TiedDetail;
@@ -144,8 +163,8 @@ internal sealed class DenseFamily : LayerFamily
             return;
         }
         context.Forward(new DenseForwardOp(layer.Name, context.InputOf(index), output, layer.WeightOffset, layer.BiasOffset,
-            softmax ? ActivationPlan.Linear : layer.Activation, IsUnrolled(layer.InputSize, layer.OutputSize, context.UnrollLimit)));
-        if (softmax) context.Forward(new SoftmaxForwardOp(layer.Name, output));
+            softmax ? ActivationPlan.Linear : layer.Activation, IsUnrolled(InputFeatures(layer), Units(layer), context.UnrollLimit), StepsOf(layer)));
+        if (softmax) context.Forward(new SoftmaxForwardOp(layer.Name, output, StepsOf(layer)));
     }
 
     public override void LowerBackward(LoweringContext context, int index)
@@ -153,7 +172,7 @@ internal sealed class DenseFamily : LayerFamily
         var layer = context.Layers[index];
         var output = context.Buffer(index);
         bool softmaxFused = index == context.Layers.Count - 1 && context.Loss!.Fusion is LossFusion.SoftmaxCrossEntropyOnProbabilities;
-        if (layer.Activation.Kind == ActivationKind.Softmax && !softmaxFused) context.Backward(new SoftmaxBackwardOp(layer.Name, output));
+        if (layer.Activation.Kind == ActivationKind.Softmax && !softmaxFused) context.Backward(new SoftmaxBackwardOp(layer.Name, output, StepsOf(layer)));
         var input = context.InputOf(index);
         var (target, derivative) = context.GradientInto(layer.Inputs[0]);
         if (layer.Detail is TiedDetail tied)
@@ -163,7 +182,7 @@ internal sealed class DenseFamily : LayerFamily
             return;
         }
         context.Backward(new DenseBackwardOp(layer.Name, input, output, layer.WeightOffset, layer.BiasOffset, target is not null, derivative,
-            IsUnrolled(layer.InputSize, layer.OutputSize, context.UnrollLimit), target ?? input));
+            IsUnrolled(InputFeatures(layer), Units(layer), context.UnrollLimit), target ?? input, StepsOf(layer)));
     }
 
     /// <summary>Layers of at most UnrollLimit multiply-adds are written out as straight-line code.</summary>
@@ -180,14 +199,17 @@ internal sealed class DenseFamily : LayerFamily
             return;
         }
         InitializationCode.WriteFill(w, layer.Name, options.Initialization, options.BiasInitialValue, layer.WeightOffset, layer.WeightCount,
-            layer.InputSize, layer.OutputSize, layer.BiasOffset, layer.BiasCount);
+            InputFeatures(layer), Units(layer), layer.BiasOffset, layer.BiasCount);
     }
 
     public override string Describe(LayerPlan layer) => layer.Options is DenseOptions { IsTied: true } tied
         ? $"dense {layer.InputSize} → {layer.OutputSize} with {tied.TiedTo}'s weight transposed, {CSharpCode.Describe(layer.Activation)}"
+        : layer.Steps > 0 ? $"dense {InputFeatures(layer)} → {Units(layer)} on each of {layer.Steps} steps, {CSharpCode.Describe(layer.Activation)}"
         : $"dense {layer.InputSize} → {layer.OutputSize}, {CSharpCode.Describe(layer.Activation)}";
 
-    public override string ShortDescription(LayerPlan layer) => $"{layer.OutputSize} ({CSharpCode.Describe(layer.Activation)})";
+    public override string ShortDescription(LayerPlan layer) => layer.Steps > 0
+        ? $"{layer.Steps}×{Units(layer)} ({CSharpCode.Describe(layer.Activation)})"
+        : $"{layer.OutputSize} ({CSharpCode.Describe(layer.Activation)})";
 
     public override bool ShowsActivation(LayerPlan layer) => true;
 }

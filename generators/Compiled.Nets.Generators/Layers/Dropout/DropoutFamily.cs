@@ -23,6 +23,9 @@ internal sealed class DropoutFamily : LayerFamily
     public override string Name => "Dropout";
     public override IReadOnlyList<string> AttributeNames { get; } = new[] { "DropoutAttribute" };
 
+    /// <summary>Dropout is element-wise: on a sequence it drops values of every step.</summary>
+    public override bool ReadsSequences(LayerOptions options) => true;
+
     public override LayerOptions? Parse(LayerAttribute attribute) =>
         attribute.Has(0) ? new DropoutOptions { Rate = attribute.Float(0) } : null;
 

@@ -69,6 +69,9 @@ internal sealed class GraphFamily : LayerFamily
 
     public override bool CanBeOutput(LayerOptions options) => KindOf(options) != GraphKind.Flatten;
 
+    /// <summary>Add sums sequences element by element and Flatten turns one into a vector; Concat joins channels, not steps.</summary>
+    public override bool ReadsSequences(LayerOptions options) => KindOf(options) != GraphKind.Concat;
+
     public override int MinimumNamedInputs(LayerOptions options) => KindOf(options) == GraphKind.Flatten ? 0 : 2;
 
     public override bool SharesInputBuffer(LayerOptions options) => KindOf(options) == GraphKind.Flatten;

@@ -6,12 +6,14 @@ using Microsoft.CodeAnalysis;
 
 namespace Compiled.Nets.Generators.Layers.Input;
 
-/// <summary>[Input(features)], [Input(channels, length)] or [Input(channels, height, width)].</summary>
+/// <summary>[Input(features)], [Input(channels, length)], [Input(channels, height, width)] or [SequenceInput(length, features)].</summary>
 internal sealed record InputOptions : LayerOptions
 {
     public override LayerFamily Family => InputFamily.Instance;
-    public override string Kind => "Input";
+    public override string Kind => IsSequence ? "SequenceInput" : "Input";
     public required EquatableArray<int> Shape { get; init; }
+    /// <summary>[SequenceInput(length, features)]: the shape is [length, features], batch-first.</summary>
+    public bool IsSequence { get; init; }
 }
 
 /// <summary>The network's input: a shape, read from the caller's span (no buffer of its own).</summary>
@@ -20,11 +22,16 @@ internal sealed class InputFamily : LayerFamily
     public static readonly InputFamily Instance = new();
 
     public override string Name => "Input";
-    public override IReadOnlyList<string> AttributeNames { get; } = new[] { "InputAttribute" };
+    public override IReadOnlyList<string> AttributeNames { get; } = new[] { "InputAttribute", "SequenceInputAttribute" };
     public override bool IsInput => true;
 
     public override LayerOptions? Parse(LayerAttribute attribute)
     {
+        if (attribute.AttributeName == "SequenceInputAttribute")
+        {
+            if (!attribute.Has(0) || !attribute.Has(1)) return null;
+            return new InputOptions { Shape = new[] { attribute.Int(0), attribute.Int(1) }.ToEquatableArray(), IsSequence = true };
+        }
         var shape = new List<int>();
         foreach (var argument in attribute.Arguments)
         {
@@ -44,7 +51,14 @@ internal sealed class InputFamily : LayerFamily
     /// <summary>The input layer; null when its shape is not one a network can read.</summary>
     public override ShapedLayer? Infer(ShapeContext context, LayerSpec layer, IReadOnlyList<ShapedLayer> inputs)
     {
-        var shape = ((InputOptions)layer.Options).Shape;
+        var options = (InputOptions)layer.Options;
+        var shape = options.Shape;
+        if (options.IsSequence)
+        {
+            if (shape[0] <= 0) context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "length", shape[0]);
+            if (shape[1] <= 0) context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "features", shape[1]);
+            if (shape[0] <= 0 || shape[1] <= 0) return null;
+        }
         if (shape.Count == 0)
             context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "no shape", "[]");
         for (int i = 0; i < shape.Count; i++)
@@ -61,7 +75,7 @@ internal sealed class InputFamily : LayerFamily
         return new ShapedLayer
         {
             Name = layer.Name,
-            Kind = "Input",
+            Kind = options.Kind,
             OutputShape = shape,
             InputSize = 0,
             OutputSize = size,
@@ -71,10 +85,11 @@ internal sealed class InputFamily : LayerFamily
             Modifiers = layer.Modifiers,
             IsPartial = layer.IsPartial,
             Inputs = EquatableArray<int>.Empty,
+            Steps = options.IsSequence ? shape[0] : 0,
         };
     }
 
-    public override string Describe(LayerPlan layer) => "input";
+    public override string Describe(LayerPlan layer) => layer.Steps > 0 ? $"a sequence of {layer.Steps} steps of {layer.OutputSize / layer.Steps} features" : "input";
 
     public override string ShortDescription(LayerPlan layer) => $"{layer.OutputSize}";
 }

@@ -1,0 +1,30 @@
+using System.Collections.Generic;
+using Compiled.Nets.Generators.Emit;
+using Compiled.Nets.Generators.Model;
+
+namespace Compiled.Nets.Generators.Layers.Recurrent;
+
+/// <summary>
+/// A recurrent layer's forward pass over the whole sequence: <see cref="Scratch"/> keeps the input (time-major), the gates, the
+/// states and cells of every step for the backward pass. Parameters: one block of <see cref="ParameterCount"/> floats at
+/// <see cref="ParameterOffset"/> (W_ih, W_hh, peepholes, b_ih, b_hh).
+/// </summary>
+internal sealed record RecurrentForwardOp(string Layer, RecurrentCall Call, BufferRef Input, BufferRef Output, BufferRef Scratch,
+    int ParameterOffset, int ParameterCount) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w) => RecurrentCSharp.Forward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Recurrent };
+    public override void WriteCuda(CudaProgramBuilder cuda) => RecurrentCuda.Forward(cuda, this);
+}
+
+/// <summary>
+/// Backpropagation through time: the steps in reverse, the parameters' gradients summed over the steps, and (when
+/// <see cref="InputDelta"/> is set) the gradient at the input sequence times its producer's derivative.
+/// </summary>
+internal sealed record RecurrentBackwardOp(string Layer, RecurrentCall Call, BufferRef Input, BufferRef Output, BufferRef Scratch,
+    int ParameterOffset, int ParameterCount, BufferRef? InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer)
+{
+    public override void WriteCSharp(SourceWriter w) => RecurrentCSharp.Backward(w, this);
+    public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Recurrent };
+    public override void WriteCuda(CudaProgramBuilder cuda) => RecurrentCuda.Backward(cuda, this);
+}

@@ -1,0 +1,423 @@
+using System;
+
+namespace Compiled.Nets.Kernels;
+
+/// <summary>The cell a recurrent layer runs at every step.</summary>
+public enum RecurrentCell
+{
+    /// <summary>Elman: h ← (1 − α) h + α tanh(W_ih x + b_ih + W_hh h + b_hh).</summary>
+    SimpleRnnTanh = 0,
+    /// <summary>Elman with ReLU.</summary>
+    SimpleRnnReLU,
+    /// <summary>LSTM, gates i, f, g, o (PyTorch's order).</summary>
+    Lstm,
+    /// <summary>LSTM with peephole weights p_i, p_f (read c₍t−1₎) and p_o (reads c₍t₎).</summary>
+    LstmPeephole,
+    /// <summary>GRU, gates r, z, n, with b_hn inside the reset product (PyTorch's).</summary>
+    Gru,
+}
+
+/// <summary>
+/// A recurrent layer's constant shape as generated code passes it: the cell, the steps T, the features per step I, the
+/// hidden size H, the leak α (SimpleRnn), and whether the output is every step's state or only the last.
+/// The layer's parameters are one block: W_ih [G, I], W_hh [G, H], the peephole weights [3H] (i, f, o) when it has them,
+/// b_ih [G], b_hh [G], with G = gates · H.
+/// </summary>
+public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int Features, int Hidden, float Leak, bool ReturnSequences)
+{
+    public int Gates => Cell switch { RecurrentCell.Lstm or RecurrentCell.LstmPeephole => 4, RecurrentCell.Gru => 3, _ => 1 };
+    public int GateWidth => Gates * Hidden;
+    public bool IsLstm => Cell is RecurrentCell.Lstm or RecurrentCell.LstmPeephole;
+    public bool HasPeephole => Cell == RecurrentCell.LstmPeephole;
+    public int InputWeightCount => GateWidth * Features;
+    public int HiddenWeightCount => GateWidth * Hidden;
+    public int WeightCount => InputWeightCount + HiddenWeightCount + (HasPeephole ? 3 * Hidden : 0);
+    public int ParameterCount => WeightCount + 2 * GateWidth;
+    public int InputWidth => Steps * Features;
+    public int OutputWidth => ReturnSequences ? Steps * Hidden : Hidden;
+
+    /// <summary>Floats per sample of the layer's working buffer: what the forward pass keeps for the backward pass, or the backward pass's own, whichever is more.</summary>
+    public int ScratchWidth => Math.Max(ForwardWidth, BackwardWidth);
+
+    // Forward, time-major ([t][b][·]): the input copy, the gates after their nonlinearities, the states h₀…h_T, the cells c₀…c_T (LSTM),
+    // W_hn h + b_hn (GRU), and one step's recurrent product.
+    internal int ForwardWidth => Steps * Features + Steps * GateWidth + (Steps + 1) * Hidden * (IsLstm ? 2 : 1)
+                                 + (Cell == RecurrentCell.Gru ? Steps * Hidden : 0) + GateWidth;
+
+    // Backward: the gradient at every step's gate pre-activations (GRU: also at W_hh h + b_hh), dh, dc, a step's dh through W_hh, and dx time-major.
+    internal int BackwardWidth => Steps * GateWidth * (Cell == RecurrentCell.Gru ? 2 : 1) + 3 * Hidden + Steps * Features;
+}
+
+/// <summary>
+/// Recurrent layers unrolled over their constant number of steps. The input projection of all steps is one product before
+/// the loop; each step is then one product with W_hh and the cell's element-wise epilogue; backward runs the steps in
+/// reverse and does the weight gradients of all steps as two products at the end (the weights sum their gradients over the steps).
+/// Sequences are batch-first outside ([b][t][·]) and time-major inside, so each step's rows are contiguous.
+/// </summary>
+public static class RecurrentKernels
+{
+    /// <summary>The forward pass: <paramref name="scratch"/> keeps what the backward pass needs; <paramref name="output"/> gets the states.</summary>
+    public static void Forward(RecurrentShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, Span<float> scratch, Span<float> output, int batch)
+    {
+        const string kernel = "RecurrentKernels.Forward";
+        CheckShape(kernel, shape, batch);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * shape.InputWidth);
+        KernelChecks.Length(kernel, nameof(parameters), parameters.Length, shape.ParameterCount);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, (long)batch * shape.ScratchWidth);
+        KernelChecks.Length(kernel, nameof(output), output.Length, (long)batch * shape.OutputWidth);
+
+        int T = shape.Steps, I = shape.Features, H = shape.Hidden, G = shape.GateWidth;
+        var p = new Parameters(shape, parameters);
+        var f = new ForwardBuffers(shape, scratch, batch);
+
+        // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
+        ToTimeMajor(x, f.InputT, batch, T, I);
+        DenseKernels.Forward(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, default(LinearActivation));
+        f.States.Slice(0, batch * H).Clear();
+        if (shape.IsLstm) f.Cells.Slice(0, batch * H).Clear();
+
+        for (int t = 0; t < T; t++)
+        {
+            var hPrev = f.States.Slice(t * batch * H, batch * H);
+            var h = f.States.Slice((t + 1) * batch * H, batch * H);
+            var gates = f.Gates.Slice(t * batch * G, batch * G);
+            // This step's recurrent product: step = h₍t−1₎ W_hhᵀ + b_hh.
+            DenseKernels.Forward(hPrev, p.HiddenWeights, p.HiddenBias, f.Step, batch, H, G, default(LinearActivation));
+            switch (shape.Cell)
+            {
+                case RecurrentCell.Lstm:
+                case RecurrentCell.LstmPeephole:
+                    LstmStep(shape, p, gates, f.Step, f.Cells.Slice(t * batch * H, batch * H), f.Cells.Slice((t + 1) * batch * H, batch * H), h, batch);
+                    break;
+                case RecurrentCell.Gru:
+                    GruStep(H, gates, f.Step, f.HiddenN.Slice(t * batch * H, batch * H), hPrev, h, batch);
+                    break;
+                default:
+                    RnnStep(shape, gates, f.Step, hPrev, h);
+                    break;
+            }
+        }
+
+        if (shape.ReturnSequences) ToBatchMajor(f.States.Slice(batch * H, T * batch * H), output, batch, T, H);
+        else f.States.Slice(T * batch * H, batch * H).CopyTo(output);
+    }
+
+    /// <summary>
+    /// Backpropagation through time: adds the layer's parameter gradients to <paramref name="gradients"/> and, when
+    /// <paramref name="dx"/> is not empty, writes the gradient at the input times the producer's derivative
+    /// (<paramref name="inputDerivative"/>, through the input values <paramref name="x"/>).
+    /// </summary>
+    public static void Backward<TAct>(RecurrentShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, Span<float> scratch,
+        ReadOnlySpan<float> dOutput, Span<float> backScratch, Span<float> gradients, Span<float> dx, int batch, TAct inputDerivative)
+        where TAct : struct, IActivation
+    {
+        const string kernel = "RecurrentKernels.Backward";
+        CheckShape(kernel, shape, batch);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * shape.InputWidth);
+        KernelChecks.Length(kernel, nameof(parameters), parameters.Length, shape.ParameterCount);
+        KernelChecks.Length(kernel, nameof(gradients), gradients.Length, shape.ParameterCount);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, (long)batch * shape.ScratchWidth);
+        KernelChecks.AtLeast(kernel, nameof(backScratch), backScratch.Length, (long)batch * shape.ScratchWidth);
+        KernelChecks.Length(kernel, nameof(dOutput), dOutput.Length, (long)batch * shape.OutputWidth);
+        if (!dx.IsEmpty) KernelChecks.Length(kernel, nameof(dx), dx.Length, (long)batch * shape.InputWidth);
+
+        int T = shape.Steps, I = shape.Features, H = shape.Hidden, G = shape.GateWidth;
+        var p = new Parameters(shape, parameters);
+        var g = new Parameters(shape, gradients);
+        var f = new ForwardBuffers(shape, scratch, batch);
+        var b = new BackwardBuffers(shape, backScratch, batch);
+
+        b.Dh.Clear();
+        b.Dc.Clear();
+        for (int t = T - 1; t >= 0; t--)
+        {
+            // The output's gradient at this step joins the gradient coming back from the step after it.
+            if (shape.ReturnSequences) AddStepOfBatchMajor(dOutput, b.Dh, batch, T, H, t);
+            else if (t == T - 1) DenseKernels.Add(b.Dh, dOutput);
+
+            var hPrev = f.States.Slice(t * batch * H, batch * H);
+            var gates = f.Gates.Slice(t * batch * G, batch * G);
+            var dGates = b.GateGradients.Slice(t * batch * G, batch * G);
+            switch (shape.Cell)
+            {
+                case RecurrentCell.Lstm:
+                case RecurrentCell.LstmPeephole:
+                    LstmStepBackward(shape, p, g, gates, f.Cells.Slice(t * batch * H, batch * H), f.Cells.Slice((t + 1) * batch * H, batch * H),
+                        b.Dh, b.Dc, dGates, batch);
+                    // dh₍t−1₎ = dgates W_hh (the cell carries dc₍t−1₎ itself).
+                    DenseKernels.InputGradient(dGates, p.HiddenWeights, hPrev, b.Dh, batch, H, G, default(LinearActivation));
+                    break;
+                case RecurrentCell.Gru:
+                    var dHidden = b.HiddenGateGradients.Slice(t * batch * G, batch * G);
+                    GruStepBackward(H, gates, f.HiddenN.Slice(t * batch * H, batch * H), hPrev, b.Dh, dGates, dHidden, batch);
+                    // dh₍t−1₎ = z ⊙ dh (kept in Dh by the step) + dgates_hh W_hh.
+                    DenseKernels.InputGradient(dHidden, p.HiddenWeights, hPrev, b.DhStep, batch, H, G, default(LinearActivation));
+                    DenseKernels.Add(b.Dh, b.DhStep);
+                    break;
+                default:
+                    RnnStepBackward(shape, gates, b.Dh, dGates);
+                    DenseKernels.InputGradient(dGates, p.HiddenWeights, hPrev, b.DhStep, batch, H, G, default(LinearActivation));
+                    DenseKernels.Add(b.Dh, b.DhStep);
+                    break;
+            }
+        }
+
+        // Every step's weight gradients at once: dW_ih += dgatesᵀ xT, dW_hh += dgates_hhᵀ [h₀ … h₍T−1₎], and the biases.
+        DenseKernels.WeightGradient(b.GateGradients, f.InputT, g.InputWeights, g.InputBias, T * batch, I, G);
+        DenseKernels.WeightGradient(shape.Cell == RecurrentCell.Gru ? b.HiddenGateGradients : b.GateGradients, f.States.Slice(0, T * batch * H),
+            g.HiddenWeights, g.HiddenBias, T * batch, H, G);
+
+        if (dx.IsEmpty) return;
+        DenseKernels.InputGradient(b.GateGradients, p.InputWeights, f.InputT, b.InputGradientT, T * batch, I, G, default(LinearActivation));
+        ToBatchMajor(b.InputGradientT, dx, batch, T, I);
+        if (typeof(TAct) != typeof(LinearActivation)) GraphKernels.MultiplyByDerivative(dx, x, inputDerivative);
+    }
+
+    // ------------------------------------------------------------------ cells
+
+    private static void RnnStep(RecurrentShape shape, Span<float> gates, ReadOnlySpan<float> step, ReadOnlySpan<float> hPrev, Span<float> h)
+    {
+        // a = f(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), kept in the gates for the backward pass; h = (1 − α) h₍t−1₎ + α a.
+        DenseKernels.Add(gates, step);
+        if (shape.Cell == RecurrentCell.SimpleRnnReLU) DenseKernels.ApplyActivation(gates, default(ReLUActivation));
+        else DenseKernels.ApplyActivation(gates, default(TanhActivation));
+        float leak = shape.Leak;
+        if (leak == 1f)
+        {
+            gates.CopyTo(h);
+            return;
+        }
+        for (int k = 0; k < h.Length; k++) h[k] = (1f - leak) * hPrev[k] + leak * gates[k];
+    }
+
+    private static void RnnStepBackward(RecurrentShape shape, ReadOnlySpan<float> gates, Span<float> dh, Span<float> dGates)
+    {
+        // dz = α dh f′(a); the direct path keeps (1 − α) dh in dh.
+        float leak = shape.Leak;
+        bool relu = shape.Cell == RecurrentCell.SimpleRnnReLU;
+        for (int k = 0; k < dh.Length; k++)
+        {
+            float a = gates[k];
+            dGates[k] = leak * dh[k] * (relu ? (a > 0f ? 1f : 0f) : 1f - a * a);
+            dh[k] *= 1f - leak;
+        }
+    }
+
+    private static void LstmStep(RecurrentShape shape, Parameters p, Span<float> gates, ReadOnlySpan<float> step, ReadOnlySpan<float> cPrev,
+        Span<float> c, Span<float> h, int batch)
+    {
+        int H = shape.Hidden, G = shape.GateWidth;
+        DenseKernels.Add(gates, step);
+        for (int s = 0; s < batch; s++)
+        {
+            var row = gates.Slice(s * G, G);
+            var cp = cPrev.Slice(s * H, H);
+            var cs = c.Slice(s * H, H);
+            var hs = h.Slice(s * H, H);
+            if (shape.HasPeephole)
+            {
+                var peep = p.Peephole;
+                for (int j = 0; j < H; j++)
+                {
+                    row[j] += peep[j] * cp[j];
+                    row[H + j] += peep[H + j] * cp[j];
+                }
+            }
+            // i and f, then g; o waits for c₍t₎ when it has a peephole.
+            DenseKernels.ApplyActivation(row.Slice(0, 2 * H), new LogisticActivation(1f));
+            DenseKernels.ApplyActivation(row.Slice(2 * H, H), default(TanhActivation));
+            for (int j = 0; j < H; j++) cs[j] = row[H + j] * cp[j] + row[j] * row[2 * H + j];
+            if (shape.HasPeephole)
+            {
+                var peep = p.Peephole;
+                for (int j = 0; j < H; j++) row[3 * H + j] += peep[2 * H + j] * cs[j];
+            }
+            DenseKernels.ApplyActivation(row.Slice(3 * H, H), new LogisticActivation(1f));
+            cs.CopyTo(hs);
+            DenseKernels.ApplyActivation(hs, default(TanhActivation));
+            for (int j = 0; j < H; j++) hs[j] *= row[3 * H + j];
+        }
+    }
+
+    private static void LstmStepBackward(RecurrentShape shape, Parameters p, Parameters g, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> c, Span<float> dh, Span<float> dc, Span<float> dGates, int batch)
+    {
+        int H = shape.Hidden, G = shape.GateWidth;
+        bool peephole = shape.HasPeephole;
+        var peep = peephole ? p.Peephole : default;
+        var dPeep = peephole ? g.Peephole : default;
+        for (int s = 0; s < batch; s++)
+        {
+            var row = gates.Slice(s * G, G);
+            var drow = dGates.Slice(s * G, G);
+            for (int j = 0; j < H; j++)
+            {
+                int k = s * H + j;
+                float i = row[j], fg = row[H + j], gg = row[2 * H + j], o = row[3 * H + j];
+                float ct = c[k], cp = cPrev[k];
+                float tc = MathF.Tanh(ct);
+                float dzo = dh[k] * tc * o * (1f - o);
+                float dct = dc[k] + dh[k] * o * (1f - tc * tc) + (peephole ? dzo * peep[2 * H + j] : 0f);
+                float dzi = dct * gg * i * (1f - i);
+                float dzf = dct * cp * fg * (1f - fg);
+                float dzg = dct * i * (1f - gg * gg);
+                drow[j] = dzi;
+                drow[H + j] = dzf;
+                drow[2 * H + j] = dzg;
+                drow[3 * H + j] = dzo;
+                dc[k] = dct * fg + (peephole ? dzi * peep[j] + dzf * peep[H + j] : 0f);
+                if (peephole)
+                {
+                    dPeep[j] += dzi * cp;
+                    dPeep[H + j] += dzf * cp;
+                    dPeep[2 * H + j] += dzo * ct;
+                }
+            }
+        }
+    }
+
+    private static void GruStep(int H, Span<float> gates, ReadOnlySpan<float> step, Span<float> hiddenN, ReadOnlySpan<float> hPrev, Span<float> h, int batch)
+    {
+        int G = 3 * H;
+        for (int s = 0; s < batch; s++)
+        {
+            var row = gates.Slice(s * G, G);
+            var rec = step.Slice(s * G, G);
+            var hn = hiddenN.Slice(s * H, H);
+            // r and z read both products; n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn)).
+            for (int j = 0; j < 2 * H; j++) row[j] += rec[j];
+            DenseKernels.ApplyActivation(row.Slice(0, 2 * H), new LogisticActivation(1f));
+            for (int j = 0; j < H; j++)
+            {
+                hn[j] = rec[2 * H + j];
+                row[2 * H + j] += row[j] * hn[j];
+            }
+            DenseKernels.ApplyActivation(row.Slice(2 * H, H), default(TanhActivation));
+            for (int j = 0; j < H; j++)
+            {
+                float z = row[H + j];
+                h[s * H + j] = (1f - z) * row[2 * H + j] + z * hPrev[s * H + j];
+            }
+        }
+    }
+
+    private static void GruStepBackward(int H, ReadOnlySpan<float> gates, ReadOnlySpan<float> hiddenN, ReadOnlySpan<float> hPrev, Span<float> dh,
+        Span<float> dGates, Span<float> dHidden, int batch)
+    {
+        int G = 3 * H;
+        for (int s = 0; s < batch; s++)
+        {
+            var row = gates.Slice(s * G, G);
+            var drow = dGates.Slice(s * G, G);
+            var dhrow = dHidden.Slice(s * G, G);
+            for (int j = 0; j < H; j++)
+            {
+                int k = s * H + j;
+                float r = row[j], z = row[H + j], n = row[2 * H + j], d = dh[k];
+                float dzn = d * (1f - z) * (1f - n * n);
+                float dzz = d * (hPrev[k] - n) * z * (1f - z);
+                float dzr = dzn * hiddenN[k] * r * (1f - r);
+                drow[j] = dzr;
+                drow[H + j] = dzz;
+                drow[2 * H + j] = dzn;
+                dhrow[j] = dzr;
+                dhrow[H + j] = dzz;
+                dhrow[2 * H + j] = dzn * r;
+                dh[k] = d * z;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ layouts
+
+    /// <summary>[b][t][w] → [t][b][w].</summary>
+    internal static void ToTimeMajor(ReadOnlySpan<float> batchMajor, Span<float> timeMajor, int batch, int steps, int width)
+    {
+        for (int s = 0; s < batch; s++)
+            for (int t = 0; t < steps; t++)
+                batchMajor.Slice((s * steps + t) * width, width).CopyTo(timeMajor.Slice((t * batch + s) * width, width));
+    }
+
+    /// <summary>[t][b][w] → [b][t][w].</summary>
+    internal static void ToBatchMajor(ReadOnlySpan<float> timeMajor, Span<float> batchMajor, int batch, int steps, int width)
+    {
+        for (int t = 0; t < steps; t++)
+            for (int s = 0; s < batch; s++)
+                timeMajor.Slice((t * batch + s) * width, width).CopyTo(batchMajor.Slice((s * steps + t) * width, width));
+    }
+
+    /// <summary>target [b][w] += step t of a batch-major [b][t][w].</summary>
+    private static void AddStepOfBatchMajor(ReadOnlySpan<float> batchMajor, Span<float> target, int batch, int steps, int width, int t)
+    {
+        for (int s = 0; s < batch; s++)
+            DenseKernels.Add(target.Slice(s * width, width), batchMajor.Slice((s * steps + t) * width, width));
+    }
+
+    private static void CheckShape(string kernel, RecurrentShape shape, int batch)
+    {
+        KernelChecks.Positive(kernel, nameof(batch), batch);
+        KernelChecks.Positive(kernel, "steps", shape.Steps);
+        KernelChecks.Positive(kernel, "features", shape.Features);
+        KernelChecks.Positive(kernel, "hidden", shape.Hidden);
+        if (!(shape.Leak > 0f && shape.Leak <= 1f))
+            throw new ArgumentOutOfRangeException(nameof(shape), shape.Leak, $"{kernel}: the leak is {shape.Leak}, but it must be in (0, 1].");
+    }
+
+    /// <summary>The views of a layer's parameter (or gradient) block.</summary>
+    private readonly ref struct Parameters
+    {
+        public readonly Span<float> InputWeights, HiddenWeights, Peephole, InputBias, HiddenBias;
+
+        public Parameters(RecurrentShape shape, ReadOnlySpan<float> block)
+            : this(shape, System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(block), block.Length)) { }
+
+        public Parameters(RecurrentShape shape, Span<float> block)
+        {
+            int G = shape.GateWidth, at = 0;
+            InputWeights = block.Slice(at, shape.InputWeightCount); at += shape.InputWeightCount;
+            HiddenWeights = block.Slice(at, shape.HiddenWeightCount); at += shape.HiddenWeightCount;
+            Peephole = shape.HasPeephole ? block.Slice(at, 3 * shape.Hidden) : default; at += shape.HasPeephole ? 3 * shape.Hidden : 0;
+            InputBias = block.Slice(at, G); at += G;
+            HiddenBias = block.Slice(at, G);
+        }
+    }
+
+    private readonly ref struct ForwardBuffers
+    {
+        public readonly Span<float> InputT, Gates, States, Cells, HiddenN, Step;
+
+        public ForwardBuffers(RecurrentShape shape, Span<float> scratch, int batch)
+        {
+            int T = shape.Steps, H = shape.Hidden, G = shape.GateWidth, at = 0;
+            InputT = Take(scratch, ref at, T * batch * shape.Features);
+            Gates = Take(scratch, ref at, T * batch * G);
+            States = Take(scratch, ref at, (T + 1) * batch * H);
+            Cells = shape.IsLstm ? Take(scratch, ref at, (T + 1) * batch * H) : default;
+            HiddenN = shape.Cell == RecurrentCell.Gru ? Take(scratch, ref at, T * batch * H) : default;
+            Step = Take(scratch, ref at, batch * G);
+        }
+    }
+
+    private readonly ref struct BackwardBuffers
+    {
+        public readonly Span<float> GateGradients, HiddenGateGradients, Dh, Dc, DhStep, InputGradientT;
+
+        public BackwardBuffers(RecurrentShape shape, Span<float> scratch, int batch)
+        {
+            int T = shape.Steps, H = shape.Hidden, G = shape.GateWidth, at = 0;
+            GateGradients = Take(scratch, ref at, T * batch * G);
+            HiddenGateGradients = shape.Cell == RecurrentCell.Gru ? Take(scratch, ref at, T * batch * G) : default;
+            Dh = Take(scratch, ref at, batch * H);
+            Dc = Take(scratch, ref at, batch * H);
+            DhStep = Take(scratch, ref at, batch * H);
+            InputGradientT = Take(scratch, ref at, T * batch * shape.Features);
+        }
+    }
+
+    private static Span<float> Take(Span<float> scratch, scoped ref int at, int length)
+    {
+        var part = scratch.Slice(at, length);
+        at += length;
+        return part;
+    }
+}
