@@ -56,6 +56,16 @@ public interface INetwork : IDisposable
     string Summary();
 }
 
+/// <summary>
+/// A network with stateful recurrent layers (<c>Stateful = true</c>): each sample's last state after a call starts the same
+/// sample of the next call, for truncated backpropagation through time over ordered chunks of a long sequence.
+/// </summary>
+public interface IStatefulNetwork
+{
+    /// <summary>Starts every stateful layer again from zero state.</summary>
+    void ResetState();
+}
+
 /// <summary>A network trained by mini-batch gradient descent.</summary>
 public interface ITrainableNetwork : INetwork
 {

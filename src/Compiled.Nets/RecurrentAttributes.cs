@@ -37,6 +37,14 @@ public abstract class RecurrentAttribute : LayerAttribute
     /// per-step Dense reads: many-to-many). False (the default): only the last step's, <c>[hidden]</c> (many-to-one).
     /// </summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// Carries the state between calls (Keras's <c>stateful=True</c>, truncated backpropagation through time): each sample's
+    /// last h (and c) after a successful <c>TrainStep</c>, <c>Forward</c> or <c>Predict</c> starts the same sample of the next
+    /// call, so a long sequence can be fed in ordered chunks; gradients stop at the chunk boundary. <c>ResetState()</c>
+    /// starts again from zero; <c>Fit</c> needs <c>FitOptions.Stateful</c>. Runs on the CPU.
+    /// </summary>
+    public bool Stateful { get; set; }
 }
 
 /// <summary>

@@ -77,3 +77,30 @@ public partial class GoldenStackedGruSequence
     [Gru(3, ReturnSequences = true)] public partial Layer Upper { get; }
     [Dense(2, Activation.Tanh)] public partial Layer Output { get; }
 }
+
+/// <summary>Truncated BPTT: a stateful LSTM carries h and c from one chunk of a long sequence to the next; per-step head.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class TbpttLstm
+{
+    [SequenceInput(4, 2)] public partial Layer X { get; }
+    [Lstm(3, Stateful = true, ReturnSequences = true)] public partial Layer Lstm { get; }
+    [Dense(2)] public partial Layer Output { get; }
+}
+
+/// <summary>Truncated BPTT with a stateful GRU (h only), many-to-one per chunk.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class TbpttGru
+{
+    [SequenceInput(4, 2)] public partial Layer X { get; }
+    [Gru(3, Stateful = true)] public partial Layer Gru { get; }
+    [Dense(1)] public partial Layer Output { get; }
+}
+
+/// <summary>TbpttLstm's stateless twin over two chunks' length: its outputs are what TbpttLstm gives chunk by chunk.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class TbpttLstmWhole
+{
+    [SequenceInput(8, 2)] public partial Layer X { get; }
+    [Lstm(3, ReturnSequences = true)] public partial Layer Lstm { get; }
+    [Dense(2)] public partial Layer Output { get; }
+}

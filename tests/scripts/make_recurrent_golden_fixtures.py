@@ -30,6 +30,9 @@ Conventions (as the library declares them; see tests/Compiled.Nets.Tests/Recurre
     which a ReLU recurrence has a pre-activation within 1e-3 of 0 is redrawn. "gradients" = dloss/dparameters,
     "parameters_after_sgd" = parameters − 0.1 · gradients. The script checks every gradient with
     torch.autograd.gradcheck before writing.
+  * "truncated" (TbpttLstm, TbpttGru: stateful layers): three chunks of a long sequence, each an SGD step (lr 0.1) on
+    its loss, the recurrent state carried from chunk to chunk and detached (truncated BPTT): "losses" per chunk and
+    "parameters_after" the three steps.
 """
 import json
 import math
@@ -236,6 +239,54 @@ def build_case(index, spec):
     }
 
 
+# Truncated BPTT: (name, (steps per chunk, features), [layers], loss, batch, chunks). A stateful layer starts each chunk
+# from the last state of the chunk before, detached (no gradient crosses the boundary): PyTorch's
+# out, state = rnn(x_k, state); loss.backward(); sgd step; state = state.detach().
+TRUNCATED = [
+    ("TbpttLstm", (4, 2), [("Lstm", "lstm", dict(hidden=3, seq=True)), ("Output", "dense", dict(units=2))], "mse", 3, 3),
+    ("TbpttGru", (4, 2), [("Gru", "gru", dict(hidden=3)), ("Output", "dense", dict(units=1))], "mse", 3, 3),
+]
+
+
+def forward_from(net, x, state):
+    """The case network with its (one) recurrent layer started from state; returns (outputs, last state detached)."""
+    for lname, kind, o in net.plan:
+        module = getattr(net, lname)
+        if kind == "dense":
+            x = module(x)
+            continue
+        out, last = module(x, state)
+        x = out if o.get("seq") else out[:, -1]
+        state = tuple(v.detach() for v in last) if isinstance(last, tuple) else last.detach()
+    return x, state
+
+
+def build_truncated(index, spec):
+    name, (steps, features), layers, loss_kind, batch, chunks = spec
+    torch.manual_seed(9500 + index)
+    net = Net(features, layers).double()
+    count = sum(p.numel() for p in net.state_dict().values())
+    params = torch.empty(count, dtype=torch.float64).uniform_(-0.5, 0.5)
+    set_flat(net, params)
+    xs = [torch.randn(batch, steps, features, dtype=torch.float64) for _ in range(chunks)]
+    with torch.no_grad():
+        shapes = [net(x).shape for x in xs]
+    ts = [torch.randn(shape, dtype=torch.float64) for shape in shapes]
+    state, losses = None, []
+    for x, t in zip(xs, ts):
+        net.zero_grad()
+        y, state = forward_from(net, x, state)
+        loss = loss_of(y, t, loss_kind)
+        loss.backward()
+        with torch.no_grad():
+            for p in net.parameters():
+                p -= LEARNING_RATE * p.grad
+        losses.append(float(loss))
+    after = torch.cat([p.detach().reshape(-1) for p in net.state_dict(keep_vars=True).values()])
+    return {"name": name, "batch": batch, "parameters": flat(params), "inputs": [flat(x) for x in xs], "targets": [flat(t) for t in ts],
+            "learning_rate": LEARNING_RATE, "losses": losses, "parameters_after": flat(after)}
+
+
 INTEROP = "GoldenStackedLstm"
 
 
@@ -249,7 +300,8 @@ def make():
     cases = [build_case(i, spec) for i, spec in enumerate(CASES)]
     os.makedirs(FIXTURES, exist_ok=True)
     with open(os.path.join(FIXTURES, "golden_recurrent.json"), "w") as f:
-        json.dump({"description": __doc__.split("\n\n")[0], "cases": cases}, f, indent=1)
+        json.dump({"description": __doc__.split("\n\n")[0], "cases": cases,
+                   "truncated": [build_truncated(i, spec) for i, spec in enumerate(TRUNCATED)]}, f, indent=1)
         f.write("\n")
 
     # PyTorch's own initialisation, in float32: the library loads this file and must give the same outputs.

@@ -55,6 +55,9 @@ internal static class CSharpCode
     public static string ActivationSource(BufferRef buffer, string inputs = "inputs") =>
         buffer.IsNetworkInput ? inputs : Activations(buffer);
 
+    /// <summary>A stateful layer's carried state for the samples of the call being run.</summary>
+    public static string Carried(CarriedStatePlan state) => $"CarriedState(ref {state.Field}, {state.Width}, batch)";
+
     /// <summary>Max pooling's switches: ints kept in a float buffer.</summary>
     public static string Switches(BufferRef buffer) => $"MemoryMarshal.Cast<float, int>({Activations(buffer)})";
 

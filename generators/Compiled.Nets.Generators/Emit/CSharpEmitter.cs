@@ -48,11 +48,12 @@ internal static class CSharpEmitter
 
         bool perceptron = plan.Training == TrainingRuleKind.Perceptron;
         WriteClassDocs(w, plan);
-        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.{(perceptron ? "IPerceptronNetwork" : "ITrainableNetwork")}");
+        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.{(perceptron ? "IPerceptronNetwork" : "ITrainableNetwork")}{(plan.IsStateful ? ", global::Compiled.Nets.IStatefulNetwork" : "")}");
         WriteFields(w, plan, perceptron);
         WriteConstruction(w, plan);
         WriteLayers(w, plan);
         WriteInference(w, plan);
+        if (plan.IsStateful) WriteCarriedState(w, plan);
         QuantizedEmitter.Write(w, plan, GeneratedCode);
         if (perceptron) WritePerceptron(w, plan);
         else WriteTraining(w, plan);
@@ -152,6 +153,40 @@ internal static class CSharpEmitter
         w.Line("private global::Compiled.Nets.IO.NamedTensor[]? _tensors;");
         w.Line("/// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>");
         w.Line("private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;");
+        foreach (var carried in plan.CarriedStates)
+        {
+            w.Line($"/// <summary>{carried.Layer}'s carried state, {carried.Width} floats per sample slot.</summary>");
+            w.Line($"private float[] {carried.Field} = global::System.Array.Empty<float>();");
+        }
+        if (plan.IsStateful)
+        {
+            w.Line("/// <summary>The sample slot of the first sample of the chunk being run (Predict runs in chunks).</summary>");
+            w.Line("private int _carriedFirst;");
+        }
+        w.Line();
+    }
+
+    /// <summary>ResetState, the carried states' views, and their update after a call that succeeded.</summary>
+    private static void WriteCarriedState(SourceWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>Starts the stateful layers again from zero state (a new sequence, a new epoch).</summary>");
+        w.Line(GeneratedCode);
+        w.Open("public void ResetState()");
+        foreach (var carried in plan.CarriedStates) w.Line($"global::System.Array.Clear({carried.Field});");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The carried state of the call's samples; a slot never seen before starts at zero (the array grows once per larger batch).</summary>");
+        w.Open($"private {Span} CarriedState(ref float[] state, int width, int batch)");
+        w.Line("int needed = (_carriedFirst + batch) * width;");
+        w.Line("if (state.Length < needed) global::System.Array.Resize(ref state, needed);");
+        w.Line($"return new {Span}(state, _carriedFirst * width, batch * width);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>After a call succeeded: each stateful layer's last state becomes where its samples start next time.</summary>");
+        w.Open("private void CommitCarriedState(Workspace work, int batch)");
+        w.Line("int capacity = work.Capacity;");
+        foreach (var op in plan.ForwardOps) op.WriteCommitCSharp(w);
+        w.Close();
         w.Line();
     }
 
@@ -305,6 +340,7 @@ internal static class CSharpEmitter
         w.Line("if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }");
         w.Line("var work = RentInference(1, out int slot);");
         w.Line("RunForward(work, input, 1, training: false);");
+        if (plan.IsStateful) w.Line("CommitCarriedState(work, 1);");
         w.Line($"work.ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, 1).CopyTo(output);");
         w.Line("_inference.Return(work, slot);");
         w.Close();
@@ -319,9 +355,12 @@ internal static class CSharpEmitter
         w.Line("int chunk = global::System.Math.Min(work.Capacity, PredictChunk);");
         w.Open("for (int start = 0; start < count; start += chunk)");
         w.Line("int batch = global::System.Math.Min(chunk, count - start);");
+        if (plan.IsStateful) w.Line("_carriedFirst = start;");
         w.Line("RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false);");
+        if (plan.IsStateful) w.Line("CommitCarriedState(work, batch);");
         w.Line($"work.ActivationsOf({Offset(plan.OutputBuffer)}, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));");
         w.Close();
+        if (plan.IsStateful) w.Line("_carriedFirst = 0;");
         w.Line("_inference.Return(work, slot);");
         w.Close();
         w.Line();
@@ -399,6 +438,7 @@ internal static class CSharpEmitter
         w.Line("if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);");
         w.Line("_optimizer.Step(_parameters, _gradients);");
         w.Line("_stepCount++;");
+        if (plan.IsStateful) w.Line("CommitCarriedState(work, batchSize);");
         w.Line("return loss;");
         w.Close();
         w.Line();
@@ -693,7 +733,13 @@ internal static class CSharpEmitter
         w.Line();
         w.Line(GeneratedCode);
         w.Open("public string UseDevice(global::Compiled.Nets.Device device)");
-        if (perceptron)
+        if (plan.IsStateful)
+        {
+            w.Line("// Stateful layers keep their carried state on the host: the network stays on the CPU.");
+            w.Line($"if (device == global::Compiled.Nets.Device.Cuda) throw new global::System.NotSupportedException(\"{plan.Type.Name} has stateful recurrent layers, which run on the CPU; use Device.Cpu or Device.Auto.\");");
+            w.Line("return \"CPU: stateful recurrent layers run on the CPU\";");
+        }
+        else if (perceptron)
         {
             w.Line("// The perceptron rule updates one sample at a time: it stays on the CPU.");
             w.Line($"if (device == global::Compiled.Nets.Device.Cuda) throw new global::System.NotSupportedException(\"{plan.Type.Name} is trained with the perceptron rule, which runs on the CPU; use Device.Cpu or Device.Auto.\");");

@@ -40,9 +40,13 @@ internal sealed record NetworkPlan(
     EquatableArray<LossTermPlan> LossTerms,
     EquatableArray<OpPlan> BackwardOps,
     EquatableArray<RandomStreamPlan> RandomStreams,
-    EquatableArray<BufferRef> Buffers)
+    EquatableArray<BufferRef> Buffers,
+    EquatableArray<CarriedStatePlan> CarriedStates)
 {
     public bool UsesRandom => !RandomStreams.IsEmpty;
+
+    /// <summary>Whether a layer carries state from one call to the next (a stateful recurrent layer): the network runs on the CPU.</summary>
+    public bool IsStateful => !CarriedStates.IsEmpty;
 
     /// <summary>The output loss, the first term (null for the perceptron rule, which has no loss).</summary>
     public LossPlan? LossOp => LossTerms.OfType<OutputLossTerm>().FirstOrDefault()?.Loss;
@@ -56,6 +60,12 @@ internal sealed record NetworkPlan(
 /// an op's draws are reproducible per step and independent of other streams. <see cref="Name"/> says what draws from it.
 /// </summary>
 internal sealed record RandomStreamPlan(int Key, string Name);
+
+/// <summary>
+/// State a layer carries from one call to the next (a stateful recurrent layer's last h and c): <see cref="Width"/> floats per
+/// sample slot in the network's field <see cref="Field"/>, read by the forward pass and written back after a call succeeds.
+/// </summary>
+internal sealed record CarriedStatePlan(string Layer, string Field, int Width);
 
 /// <summary>A saved tensor: PyTorch's name and shape, in the parameter arena or (running statistics) the state arena.</summary>
 internal sealed record TensorPlan(string Name, EquatableArray<int> Shape, bool InStateArena, int Offset);
@@ -133,6 +143,9 @@ internal abstract record OpPlan(string Layer)
 
     /// <summary>The op's step in the int8 inference model, or null when it has none (Quantize is then unavailable).</summary>
     public virtual QuantizedStep? Quantized => null;
+
+    /// <summary>C# run after a call succeeded (CommitCarriedState): a stateful op keeps its carried state; nothing for the others.</summary>
+    public virtual void WriteCommitCSharp(SourceWriter w) { }
 
 }
 

@@ -124,7 +124,7 @@ internal static class Lowering
             layers[0].OutputSize, layers[count - 1].OutputSize, parameterOffset, stateOffset, scratchOffset, activationOffset,
             buffers[count - 1], layers.ToEquatableArray(), layers.SelectMany(l => l.Family.Tensors(l)).ToEquatableArray(),
             Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), terms.ToEquatableArray(), context.BackwardOps.ToEquatableArray(),
-            context.RandomStreams.ToEquatableArray(), allocated.ToEquatableArray());
+            context.RandomStreams.ToEquatableArray(), allocated.ToEquatableArray(), context.CarriedStates.ToEquatableArray());
     }
 
     /// <summary>Penalised ranges: the weights of the layers whose family says so, biases and normalisation parameters only when asked for.</summary>

@@ -66,6 +66,18 @@ internal sealed class LoweringContext
 
     public void Forward(OpPlan op) => _forward.Add(op);
 
+    private readonly List<CarriedStatePlan> _carried = new();
+
+    public IReadOnlyList<CarriedStatePlan> CarriedStates => _carried;
+
+    /// <summary>State layer <paramref name="layer"/> carries between calls, <paramref name="width"/> floats per sample.</summary>
+    public CarriedStatePlan CarriedState(int layer, int width)
+    {
+        var state = new CarriedStatePlan(Layers[layer].Name, $"_carried{_carried.Count}", width);
+        _carried.Add(state);
+        return state;
+    }
+
     private readonly List<RandomStreamPlan> _streams = new();
 
     public IReadOnlyList<RandomStreamPlan> RandomStreams => _streams;

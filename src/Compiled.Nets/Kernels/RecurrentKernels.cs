@@ -35,6 +35,8 @@ public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int 
     public int ParameterCount => WeightCount + 2 * GateWidth;
     public int InputWidth => Steps * Features;
     public int OutputWidth => ReturnSequences ? Steps * Hidden : Hidden;
+    /// <summary>Floats per sample a stateful layer carries from one call to the next: h, and c for an LSTM.</summary>
+    public int CarriedWidth => IsLstm ? 2 * Hidden : Hidden;
 
     /// <summary>Floats per sample of the layer's working buffer: what the forward pass keeps for the backward pass, or the backward pass's own, whichever is more.</summary>
     public int ScratchWidth => Math.Max(ForwardWidth, BackwardWidth);
@@ -56,8 +58,13 @@ public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int 
 /// </summary>
 public static class RecurrentKernels
 {
-    /// <summary>The forward pass: <paramref name="scratch"/> keeps what the backward pass needs; <paramref name="output"/> gets the states.</summary>
-    public static void Forward(RecurrentShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, Span<float> scratch, Span<float> output, int batch)
+    /// <summary>
+    /// The forward pass: <paramref name="scratch"/> keeps what the backward pass needs; <paramref name="output"/> gets the states.
+    /// <paramref name="initialState"/> (a stateful layer's carried state: h₀ [batch, H], then c₀ [batch, H] for an LSTM) starts
+    /// the recurrence; empty starts it at zero. It is a constant: no gradient flows into it (truncated backpropagation through time).
+    /// </summary>
+    public static void Forward(RecurrentShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, Span<float> scratch, Span<float> output, int batch,
+        ReadOnlySpan<float> initialState = default)
     {
         const string kernel = "RecurrentKernels.Forward";
         CheckShape(kernel, shape, batch);
@@ -65,6 +72,7 @@ public static class RecurrentKernels
         KernelChecks.Length(kernel, nameof(parameters), parameters.Length, shape.ParameterCount);
         KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, (long)batch * shape.ScratchWidth);
         KernelChecks.Length(kernel, nameof(output), output.Length, (long)batch * shape.OutputWidth);
+        if (!initialState.IsEmpty) KernelChecks.Length(kernel, nameof(initialState), initialState.Length, (long)batch * shape.CarriedWidth);
 
         int T = shape.Steps, I = shape.Features, H = shape.Hidden, G = shape.GateWidth;
         var p = new Parameters(shape, parameters);
@@ -73,8 +81,16 @@ public static class RecurrentKernels
         // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
         ToTimeMajor(x, f.InputT, batch, T, I);
         DenseKernels.Forward(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, default(LinearActivation));
-        f.States.Slice(0, batch * H).Clear();
-        if (shape.IsLstm) f.Cells.Slice(0, batch * H).Clear();
+        if (initialState.IsEmpty)
+        {
+            f.States.Slice(0, batch * H).Clear();
+            if (shape.IsLstm) f.Cells.Slice(0, batch * H).Clear();
+        }
+        else
+        {
+            initialState.Slice(0, batch * H).CopyTo(f.States);
+            if (shape.IsLstm) initialState.Slice(batch * H, batch * H).CopyTo(f.Cells);
+        }
 
         for (int t = 0; t < T; t++)
         {
@@ -100,6 +116,23 @@ public static class RecurrentKernels
 
         if (shape.ReturnSequences) ToBatchMajor(f.States.Slice(batch * H, T * batch * H), output, batch, T, H);
         else f.States.Slice(T * batch * H, batch * H).CopyTo(output);
+    }
+
+    /// <summary>
+    /// After a call that succeeded: a stateful layer's last h (and c) become the state the next call starts from, sample by sample.
+    /// <paramref name="scratch"/> is the forward pass's.
+    /// </summary>
+    public static void CarryState(RecurrentShape shape, ReadOnlySpan<float> scratch, Span<float> state, int batch)
+    {
+        const string kernel = "RecurrentKernels.CarryState";
+        CheckShape(kernel, shape, batch);
+        KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, (long)batch * shape.ScratchWidth);
+        KernelChecks.Length(kernel, nameof(state), state.Length, (long)batch * shape.CarriedWidth);
+        int T = shape.Steps, H = shape.Hidden;
+        var f = new ForwardBuffers(shape, System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch), scratch.Length), batch);
+        f.States.Slice(T * batch * H, batch * H).CopyTo(state);
+        if (shape.IsLstm) f.Cells.Slice(T * batch * H, batch * H).CopyTo(state.Slice(batch * H));
     }
 
     /// <summary>

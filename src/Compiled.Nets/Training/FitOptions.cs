@@ -43,6 +43,14 @@ public sealed record FitOptions
     /// <summary>Training progress is reported about this many times per epoch (besides the end of each epoch).</summary>
     public int ProgressReportsPerEpoch { get; init; } = 50;
 
+    /// <summary>
+    /// Ordered, stateful batches for a network with stateful recurrent layers (truncated backpropagation through time):
+    /// batches are taken in order, never shuffled, sample i of each batch continuing sample i of the batch before (lay a
+    /// long sequence out as <see cref="BatchSize"/> streams, see docs/recurrent.md); the state is reset at the start of
+    /// every epoch and of the validation pass. The sample counts must be whole numbers of batches.
+    /// </summary>
+    public bool Stateful { get; init; }
+
     internal void Validate()
     {
         if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive.");

@@ -151,6 +151,7 @@ public static class Trainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         int inputLength = network.InputLength, outputLength = network.OutputLength;
+        var stateful = CheckStateful(network, train, validation, options);
         int batchSize = Math.Min(options.BatchSize, train.Count);
         int batches = (train.Count + batchSize - 1) / batchSize;
         if (train.Count % batchSize == 1 && batches > 1) batches--; // a last batch of one sample is skipped
@@ -176,7 +177,8 @@ public static class Trainer
             var clock = Stopwatch.StartNew();
             if (options.Schedule is not null)
                 network.LearningRate = Math.Max(options.Schedule.RateAt(epoch - 1, initialRate), 1e-12f); // a schedule may reach 0
-            if (options.Shuffle) random.Shuffle<int>(order);
+            if (options.Shuffle && stateful is null) random.Shuffle<int>(order);
+            stateful?.ResetState();
             double lossSum = 0;
             int seen = 0;
             for (int batch = 0; batch < batches; batch++)
@@ -202,7 +204,11 @@ public static class Trainer
 
             float validationLoss = float.NaN;
             double validationAccuracy = double.NaN;
-            if (validation is not null) (validationLoss, validationAccuracy) = Evaluate(network, validation);
+            if (validation is not null)
+            {
+                stateful?.ResetState();
+                (validationLoss, validationAccuracy) = Evaluate(network, validation, stateful is null ? 256 : batchSize, stateful is not null);
+            }
             var result = new EpochResult(epoch, (float)(lossSum / seen), validationLoss, validationAccuracy, network.LearningRate, clock.Elapsed);
             history.Add(result);
             progress?.Report(new TrainingProgress(epoch, options.Epochs, batches, batches, result.TrainingLoss, result));
@@ -238,12 +244,37 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         var samples = Prepare(network, data, nameof(data));
-        return Evaluate(network, samples);
+        return Evaluate(network, samples, 256, advanceState: false);
     }
 
-    private static (float Loss, double Accuracy) Evaluate(ITrainableNetwork network, Samples data)
+    /// <summary>
+    /// The network's stateful view when the options ask for ordered, stateful batches (and the data fits them), null for ordinary
+    /// training; a mismatch either way is refused before anything changes.
+    /// </summary>
+    private static IStatefulNetwork? CheckStateful(ITrainableNetwork network, Samples train, Samples? validation, FitOptions options)
     {
-        const int chunk = 256;
+        var stateful = network as IStatefulNetwork;
+        if (!options.Stateful)
+        {
+            if (stateful is not null)
+                throw new ArgumentException($"{network.GetType().Name} has stateful recurrent layers, which carry each sample's state into the next batch: " +
+                    "train it with FitOptions { Stateful = true } on ordered batches (or declare the layers without Stateful).", nameof(options));
+            return null;
+        }
+        if (stateful is null)
+            throw new ArgumentException($"FitOptions.Stateful is set, but {network.GetType().Name} has no stateful recurrent layer (declare one with Stateful = true).", nameof(options));
+        int batchSize = Math.Min(options.BatchSize, train.Count);
+        if (train.Count % batchSize != 0)
+            throw new ArgumentException($"Stateful training takes whole batches: {train.Count} training samples are not a multiple of the batch size {batchSize} " +
+                "(sample i of each batch continues sample i of the one before).", nameof(options));
+        if (validation is not null && validation.Count % batchSize != 0)
+            throw new ArgumentException($"Stateful validation takes whole batches: {validation.Count} validation samples are not a multiple of the batch size {batchSize}.", nameof(options));
+        return stateful;
+    }
+
+    /// <remarks>With <paramref name="advanceState"/> (stateful validation) every chunk is also run by Predict, which carries the state into the next chunk.</remarks>
+    private static (float Loss, double Accuracy) Evaluate(ITrainableNetwork network, Samples data, int chunk, bool advanceState)
+    {
         int inputLength = network.InputLength, outputLength = network.OutputLength;
         double lossSum = 0;
         int correct = 0;
@@ -253,8 +284,9 @@ public static class Trainer
             int size = Math.Min(chunk, data.Count - start);
             var inputs = data.Inputs.AsSpan(start * inputLength, size * inputLength);
             lossSum += (double)network.EvaluateLoss(inputs, data.Targets.AsSpan(start * outputLength, size * outputLength), size) * size;
-            if (data.Labels is null) continue;
+            if (data.Labels is null && !advanceState) continue;
             network.Predict(inputs, outputs.AsSpan(0, size * outputLength));
+            if (data.Labels is null) continue;
             for (int b = 0; b < size; b++)
             {
                 var row = outputs.AsSpan(b * outputLength, outputLength);

@@ -9,9 +9,16 @@ internal static class RecurrentCSharp
     public static void Forward(SourceWriter w, RecurrentForwardOp op)
     {
         var c = op.Call;
-        w.Line($"// {op.Layer}: {c.Kind} over {c.Steps} steps of {c.Features} features, hidden {c.Hidden}: the input projection of every step as one product, then a product with W_hh and the cell per step.");
+        w.Line($"// {op.Layer}: {c.Kind} over {c.Steps} steps of {c.Features} features, hidden {c.Hidden}{(op.Carried is null ? "" : ", from the state the last call left")}: the input projection of every step as one product, then a product with W_hh and the cell per step.");
         w.Line($"{Kernels}RecurrentKernels.Forward({c.Shape}, {ActivationSource(op.Input)}, new {ReadOnlySpan}(_parameters, {op.ParameterOffset}, {op.ParameterCount}), " +
-               $"{Activations(op.Scratch)}, {Activations(op.Output)}, batch);");
+               $"{Activations(op.Scratch)}, {Activations(op.Output)}, batch{(op.Carried is { } carried ? ", " + Carried(carried) : "")});");
+    }
+
+    public static void Commit(SourceWriter w, RecurrentForwardOp op)
+    {
+        if (op.Carried is not { } carried) return;
+        w.Line($"// {op.Layer}: the last step's h{(op.Call.Kind == RecurrentKind.Lstm ? " and c" : "")} start the next call.");
+        w.Line($"{Kernels}RecurrentKernels.CarryState({op.Call.Shape}, {Activations(op.Scratch)}, {Carried(carried)}, batch);");
     }
 
     public static void Backward(SourceWriter w, RecurrentBackwardOp op)

@@ -9,10 +9,12 @@ namespace Compiled.Nets.Generators.Layers.Recurrent;
 /// states and cells of every step for the backward pass. Parameters: one block of <see cref="ParameterCount"/> floats at
 /// <see cref="ParameterOffset"/> (W_ih, W_hh, peepholes, b_ih, b_hh).
 /// </summary>
+/// <remarks>A stateful layer starts from <see cref="Carried"/> and writes its last h (and c) back there once the call has succeeded.</remarks>
 internal sealed record RecurrentForwardOp(string Layer, RecurrentCall Call, BufferRef Input, BufferRef Output, BufferRef Scratch,
-    int ParameterOffset, int ParameterCount) : OpPlan(Layer)
+    int ParameterOffset, int ParameterCount, CarriedStatePlan? Carried) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => RecurrentCSharp.Forward(w, this);
+    public override void WriteCommitCSharp(SourceWriter w) => RecurrentCSharp.Commit(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Recurrent };
     public override void WriteCuda(CudaProgramBuilder cuda) => RecurrentCuda.Forward(cuda, this);
 }

@@ -21,6 +21,8 @@ internal sealed record RecurrentOptions : LayerOptions
     public required float Leak { get; init; }
     public required bool Peephole { get; init; }
     public required bool ReturnSequences { get; init; }
+    /// <summary>Carries h (and c) from one call to the next (truncated backpropagation through time).</summary>
+    public required bool Stateful { get; init; }
 }
 
 /// <summary>The input sequence's steps and features per step.</summary>
@@ -60,6 +62,7 @@ internal sealed class RecurrentFamily : LayerFamily
             Leak = 1f,
             Peephole = false,
             ReturnSequences = false,
+            Stateful = false,
         };
         foreach (var named in attribute.Named)
         {
@@ -68,6 +71,7 @@ internal sealed class RecurrentFamily : LayerFamily
                 "ReturnSequences" => options with { ReturnSequences = (bool)named.Value },
                 "Leak" => options with { Leak = LayerAttribute.Float(named.Value) },
                 "Peephole" => options with { Peephole = (bool)named.Value },
+                "Stateful" => options with { Stateful = (bool)named.Value },
                 _ => options,
             };
         }
@@ -162,7 +166,7 @@ internal sealed class RecurrentFamily : LayerFamily
             _ => options.Activation == ActivationKind.ReLU ? "SimpleRnnReLU" : "SimpleRnnTanh",
         };
         return new RecurrentCall(cell, options.Cell, detail.Steps, detail.Features, options.Hidden, options.Leak, options.ReturnSequences, options.Peephole,
-            options.Activation);
+            options.Activation, options.Stateful);
     }
 
     public override void AllocateBuffers(LoweringContext context, int index) =>
@@ -171,8 +175,10 @@ internal sealed class RecurrentFamily : LayerFamily
     public override void LowerForward(LoweringContext context, int index)
     {
         var layer = context.Layers[index];
-        context.Forward(new RecurrentForwardOp(layer.Name, Call(layer), context.InputOf(index), context.Buffer(index), context.Named(index, "recurrent"),
-            layer.WeightOffset, layer.ParameterCount));
+        var call = Call(layer);
+        var carried = call.Stateful ? context.CarriedState(index, call.CarriedWidth) : null;
+        context.Forward(new RecurrentForwardOp(layer.Name, call, context.InputOf(index), context.Buffer(index), context.Named(index, "recurrent"),
+            layer.WeightOffset, layer.ParameterCount, carried));
     }
 
     public override void LowerBackward(LoweringContext context, int index)
@@ -206,7 +212,7 @@ internal sealed class RecurrentFamily : LayerFamily
             RecurrentKind.Gru => "GRU",
             _ => call.Leak == 1f ? $"Elman RNN, {call.Activation.Describe()}" : $"Elman RNN, {call.Activation.Describe()}, leak α = {CSharpCode.Number(call.Leak)}",
         };
-        return $"{what}, {call.Steps} steps of {call.Features} → hidden {call.Hidden}, {(call.ReturnSequences ? "every step's state" : "the last step's state")}";
+        return $"{what}, {call.Steps} steps of {call.Features} → hidden {call.Hidden}, {(call.ReturnSequences ? "every step's state" : "the last step's state")}{(call.Stateful ? ", stateful" : "")}";
     }
 
     public override string ShortDescription(LayerPlan layer)
@@ -218,8 +224,9 @@ internal sealed class RecurrentFamily : LayerFamily
 
 /// <summary>A recurrent layer's constant shape, as the runtime's RecurrentShape takes it, and its working buffer's floats per sample.</summary>
 internal sealed record RecurrentCall(string Cell, RecurrentKind Kind, int Steps, int Features, int Hidden, float Leak, bool ReturnSequences, bool Peephole,
-    ActivationKind Activation)
+    ActivationKind Activation, bool Stateful)
 {
+    public int CarriedWidth => Kind == RecurrentKind.Lstm ? 2 * Hidden : Hidden;
     public int Gates => Kind switch { RecurrentKind.Lstm => 4, RecurrentKind.Gru => 3, _ => 1 } * Hidden;
     public int InputWidth => Steps * Features;
     public int OutputWidth => ReturnSequences ? Steps * Hidden : Hidden;
