@@ -226,6 +226,14 @@ internal static class DiagnosticDescriptors
         "Invalid recurrent layer setting",
         "Layer '{0}' has {1} = {2}; {3}");
 
+    public static readonly DiagnosticDescriptor EmbeddingNeedsTokens = Error("CN0067",
+        "Embedding on an input that is not token ids",
+        "Layer '{0}' (Embedding) reads '{1}', whose output {2} is not token ids; an Embedding reads a [TokenInput(length)] of whole-number ids");
+
+    public static readonly DiagnosticDescriptor TokensNeedEmbedding = Error("CN0068",
+        "Token ids read by a layer other than an Embedding",
+        "Layer '{0}' ({1}) reads the token ids of '{2}': ids are indices, not values; read them with an [Embedding(vocabulary, dimensions)] first");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

@@ -82,6 +82,19 @@ public static class Guard
             $"{parameter} holds {Describe(value)} at index {index} (sample {index / rowLength}, value {index % rowLength}); NaN and infinity would spread to every output and weight. Nothing was changed.",
             parameter);
 
+    /// <summary>Token ids for an Embedding: each a whole number in [0, vocabulary), stored as a float.</summary>
+    public static void Tokens(ReadOnlySpan<float> tokens, int vocabulary, string parameter, int rowLength)
+    {
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            float id = tokens[i];
+            if (id >= 0f && id < vocabulary && id == MathF.Floor(id)) continue;
+            throw new ArgumentException(
+                $"{parameter} holds {Describe(id)} at index {i} (sample {i / rowLength}, step {i % rowLength}), but a token id is a whole number in [0, {vocabulary}) (the Embedding's vocabulary). Nothing was changed.",
+                parameter);
+        }
+    }
+
     /// <summary>Binary cross-entropy targets: each a probability in [0, 1], as PyTorch's BCELoss requires.</summary>
     public static void Probabilities(ReadOnlySpan<float> targets, string parameter, int rowLength)
     {

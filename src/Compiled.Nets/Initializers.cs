@@ -39,7 +39,8 @@ public static class Initializers
         for (int i = 0; i < values.Length; i++) values[i] = (2f * random.NextFloat() - 1f) * bound;
     }
 
-    private static void FillNormal(Span<float> weights, float std, SeededRandom random)
+    /// <summary>N(0, std²): PyTorch's initialisation of an embedding table (std 1).</summary>
+    public static void FillNormal(Span<float> weights, float std, SeededRandom random)
     {
         for (int i = 0; i < weights.Length; i++) weights[i] = random.NextGaussian() * std;
     }

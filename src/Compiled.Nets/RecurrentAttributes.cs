@@ -24,6 +24,40 @@ public sealed class SequenceInputAttribute : Attribute
     public int Features { get; }
 }
 
+/// <summary>
+/// The network's input as a sequence of <see cref="Length"/> token ids (whole numbers stored as floats, batch-first:
+/// <c>[batch, length]</c>), read by an <see cref="EmbeddingAttribute"/> layer.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class TokenInputAttribute : Attribute
+{
+    public TokenInputAttribute(int length) => Length = length;
+
+    /// <summary>The number of tokens per sample, a constant of the network.</summary>
+    public int Length { get; }
+}
+
+/// <summary>
+/// A lookup table (PyTorch's <c>nn.Embedding</c>): each token id of a <see cref="TokenInputAttribute"/> sequence becomes its
+/// row of <c>weight</c> [vocabulary, dimensions], initialised N(0, 1) as PyTorch does; the output is a sequence
+/// <c>[length, dimensions]</c>. Ids outside [0, vocabulary) are refused before anything runs.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class EmbeddingAttribute : LayerAttribute
+{
+    public EmbeddingAttribute(int vocabulary, int dimensions)
+    {
+        Vocabulary = vocabulary;
+        Dimensions = dimensions;
+    }
+
+    /// <summary>The number of distinct tokens (PyTorch's <c>num_embeddings</c>).</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>The size of each token's vector (PyTorch's <c>embedding_dim</c>).</summary>
+    public int Dimensions { get; }
+}
+
 /// <summary>What every recurrent layer has: its hidden size and whether it returns every step or only the last.</summary>
 public abstract class RecurrentAttribute : LayerAttribute
 {

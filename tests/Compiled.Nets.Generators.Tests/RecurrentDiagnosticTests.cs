@@ -26,6 +26,10 @@ public class RecurrentDiagnosticTests
     [InlineData("CN0066", "activation = logistic", "[SequenceInput(5, 2)] public partial Layer X { get; }\n[SimpleRnn(4, Activation.Logistic)] public partial Layer R { get; } // ←\n[Dense(1)] public partial Layer Y { get; }")]
     [InlineData("CN0003", "length = 0", "[SequenceInput(0, 2)] public partial Layer X { get; } // ←\n[Lstm(4)] public partial Layer L { get; }\n[Dense(1)] public partial Layer Y { get; }")]
     [InlineData("CN0003", "features = -3", "[SequenceInput(4, -3)] public partial Layer X { get; } // ←\n[Lstm(4)] public partial Layer L { get; }\n[Dense(1)] public partial Layer Y { get; }")]
+    [InlineData("CN0067", "'X', whose output [5, 2] is not token ids", "[SequenceInput(5, 2)] public partial Layer X { get; }\n[Embedding(10, 4)] public partial Layer E { get; } // ←\n[Lstm(3)] public partial Layer L { get; }\n[Dense(1)] public partial Layer Y { get; }")]
+    [InlineData("CN0068", "reads the token ids of 'T'", "[TokenInput(5)] public partial Layer T { get; }\n[Lstm(3)] public partial Layer L { get; } // ←\n[Dense(1)] public partial Layer Y { get; }")]
+    [InlineData("CN0068", "Layer 'D' (Dense)", "[TokenInput(5)] public partial Layer T { get; }\n[Dense(3)] public partial Layer D { get; } // ←\n[Dense(1)] public partial Layer Y { get; }")]
+    [InlineData("CN0003", "vocabulary = 0", "[TokenInput(5)] public partial Layer T { get; }\n[Embedding(0, 4)] public partial Layer E { get; } // ←\n[Lstm(3)] public partial Layer L { get; }\n[Dense(1)] public partial Layer Y { get; }")]
     [InlineData("CN0003", "hidden size = 0", "[SequenceInput(4, 3)] public partial Layer X { get; }\n[Gru(0)] public partial Layer G { get; } // ←\n[Dense(1)] public partial Layer Y { get; }")]
     public void Each_recurrent_problem_is_reported_at_the_layer(string id, string named, string layers)
     {

@@ -89,6 +89,31 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>A character model: token ids, an embedding, a stateful LSTM (truncated BPTT), a per-step softmax; it gets Generate.</summary>
+    private const string CharModel = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class CharModel
+        {
+            [TokenInput(16)] public partial Layer Text { get; }
+            [Embedding(30, 8)] public partial Layer Embed { get; }
+            [Lstm(12, ReturnSequences = true, Stateful = true)] public partial Layer State { get; }
+            [Dense(30, Activation.Softmax)] public partial Layer Next { get; }
+        }
+        """;
+
+    [Fact]
+    public void Char_model_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(CharModel);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.CharModel.g.cs"), "CharModel");
+    }
+
     [Fact]
     public void Recurrent_stack_source_matches_snapshot_and_compiles()
     {

@@ -111,13 +111,13 @@ public class CudaKernelTests
 
     internal sealed record Case(ITrainableNetwork Network, string Source, int ActivationsPerSample, int StateLength, int OutputOffset,
         Func<int, int> Scratch, Func<int, CudaLaunch[]> Inference, Func<int, CudaLaunch[]> TrainingForward,
-        Func<int, CudaLaunch[]> Loss, Func<int, CudaLaunch[]> Backward, Func<int, float[]> Targets);
+        Func<int, CudaLaunch[]> Loss, Func<int, CudaLaunch[]> Backward, Func<int, float[]> Targets, Func<int, float[]>? Inputs = null);
 
-    private static Case For<TNet>(TNet net, Func<int, float[]> targets) where TNet : ITrainableNetwork
+    private static Case For<TNet>(TNet net, Func<int, float[]> targets, Func<int, float[]>? inputs = null) where TNet : ITrainableNetwork
     {
         var kernels = (ICudaKernels)net;
         return new Case(net, kernels.CudaSource, kernels.ActivationsPerSample, kernels.StateLength, kernels.OutputOffset,
-            kernels.ScratchLength, kernels.InferenceLaunches, kernels.TrainingForwardLaunches, kernels.LossLaunches, kernels.BackwardLaunches, targets);
+            kernels.ScratchLength, kernels.InferenceLaunches, kernels.TrainingForwardLaunches, kernels.LossLaunches, kernels.BackwardLaunches, targets, inputs);
     }
 
     public static IEnumerable<object[]> EmulatedCases() => new[]
@@ -133,7 +133,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenDropoutTwoStreams) }, new object[] { nameof(ConvBatchNormDropoutNet) },
         new object[] { nameof(GoldenRnnLeaky) }, new object[] { nameof(GoldenRnnReluSequence) }, new object[] { nameof(GoldenLstm) },
         new object[] { nameof(GoldenLstmPeephole) }, new object[] { nameof(GoldenGru) }, new object[] { nameof(GoldenStackedLstm) },
-        new object[] { nameof(GoldenStackedGruSequence) },
+        new object[] { nameof(GoldenStackedGruSequence) }, new object[] { nameof(GoldenEmbeddingLstm) }, new object[] { nameof(GoldenEmbeddingGruLogits) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -168,6 +168,8 @@ public class CudaKernelTests
         nameof(GoldenGru) => For(new GoldenGru(25), b => TestData.Probabilities(b * 2, 5)),
         nameof(GoldenStackedLstm) => For(new GoldenStackedLstm(26), b => TestData.Random(b * 2, 5)),
         nameof(GoldenStackedGruSequence) => For(new GoldenStackedGruSequence(27), b => TestData.Random(b * 6, 5)),
+        nameof(GoldenEmbeddingLstm) => For(new GoldenEmbeddingLstm(28), b => TestData.OneHot(b * 5, 7, 5), b => TestData.Tokens(b * 5, 7, 11)),
+        nameof(GoldenEmbeddingGruLogits) => For(new GoldenEmbeddingGruLogits(29), b => TestData.OneHot(b * 4, 6, 5), b => TestData.Tokens(b * 4, 6, 11)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };
@@ -180,7 +182,7 @@ public class CudaKernelTests
         var c = CaseFor(name);
         var net = c.Network;
         int parameters = net.Parameters.Length, outputs = net.OutputLength;
-        float[] inputs = TestData.Random(batch * net.InputLength, 11);
+        float[] inputs = c.Inputs?.Invoke(batch) ?? TestData.Random(batch * net.InputLength, 11);
         float[] targets = c.Targets(batch);
         var lengths = new int[12];
         lengths[EmulatedNetwork.P] = parameters;

@@ -66,7 +66,7 @@ public class FamilyChecklistTests
     public void The_registry_lists_every_layer_attribute_of_the_library()
     {
         var attributes = typeof(LayerAttribute).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && (typeof(LayerAttribute).IsAssignableFrom(t) || t == typeof(InputAttribute) || t == typeof(SequenceInputAttribute)))
+            .Where(t => !t.IsAbstract && (typeof(LayerAttribute).IsAssignableFrom(t) || t == typeof(InputAttribute) || t == typeof(SequenceInputAttribute) || t == typeof(TokenInputAttribute)))
             .Select(t => t.Name).OrderBy(n => n);
         Assert.Equal(attributes, LayerFamilies.All.SelectMany(f => f.AttributeNames).OrderBy(n => n));
     }

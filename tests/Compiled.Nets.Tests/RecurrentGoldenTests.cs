@@ -30,6 +30,8 @@ public class RecurrentGoldenTests
         [nameof(GoldenGru)] = () => new GoldenGru(),
         [nameof(GoldenStackedLstm)] = () => new GoldenStackedLstm(),
         [nameof(GoldenStackedGruSequence)] = () => new GoldenStackedGruSequence(),
+        [nameof(GoldenEmbeddingLstm)] = () => new GoldenEmbeddingLstm(),
+        [nameof(GoldenEmbeddingGruLogits)] = () => new GoldenEmbeddingGruLogits(),
     };
 
     private sealed record RecurrentCase(GoldenTests.GoldenCase Golden, (string Name, int[] Shape)[] Tensors);

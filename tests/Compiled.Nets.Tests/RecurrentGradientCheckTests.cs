@@ -21,17 +21,22 @@ public class RecurrentGradientCheckTests
         new object[] { "Gru, last step, logistic BCE", (Func<ITrainableNetwork>)(() => new GoldenGru(6)), GradientCheckTests.Targets.Probabilities },
         new object[] { "tanh projection → Lstm (every step) → Lstm, MSE", (Func<ITrainableNetwork>)(() => new GoldenStackedLstm(7)), GradientCheckTests.Targets.Gaussian },
         new object[] { "Lstm → Gru, every step, tanh head, MSE", (Func<ITrainableNetwork>)(() => new GoldenStackedGruSequence(8)), GradientCheckTests.Targets.Gaussian },
+        new object[] { "tokens → Embedding → Lstm → per-step softmax CE", (Func<ITrainableNetwork>)(() => new GoldenEmbeddingLstm(9)), GradientCheckTests.Targets.OneHot, 7 },
+        new object[] { "tokens → Embedding → Gru → per-step logits, CE", (Func<ITrainableNetwork>)(() => new GoldenEmbeddingGruLogits(10)), GradientCheckTests.Targets.OneHot, 6 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Backpropagation_through_time_matches_central_differences(string description, Func<ITrainableNetwork> create, GradientCheckTests.Targets kind)
+    public void Backpropagation_through_time_matches_central_differences(string description, Func<ITrainableNetwork> create, GradientCheckTests.Targets kind,
+        int vocabulary = 0)
     {
         var net = create();
         const int batch = 5;
-        float[] inputs = TestData.Random(batch * net.InputLength, seed: 100);
+        // A token model reads ids and predicts one of the vocabulary at every step.
+        float[] inputs = vocabulary > 0 ? TestData.Tokens(batch * net.InputLength, vocabulary, seed: 100) : TestData.Random(batch * net.InputLength, seed: 100);
         float[] targets = kind switch
         {
+            GradientCheckTests.Targets.OneHot when vocabulary > 0 => TestData.OneHot(batch * net.InputLength, vocabulary, seed: 200),
             GradientCheckTests.Targets.OneHot => TestData.OneHot(batch, net.OutputLength, seed: 200),
             GradientCheckTests.Targets.Probabilities => TestData.Probabilities(batch * net.OutputLength, seed: 200),
             _ => TestData.Random(batch * net.OutputLength, seed: 200),

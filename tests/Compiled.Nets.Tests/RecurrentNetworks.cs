@@ -104,3 +104,23 @@ public partial class TbpttLstmWhole
     [Lstm(3, ReturnSequences = true)] public partial Layer Lstm { get; }
     [Dense(2)] public partial Layer Output { get; }
 }
+
+/// <summary>A character-model shape: token ids → Embedding → Lstm (every step) → per-step softmax over the vocabulary.</summary>
+[Network]
+public partial class GoldenEmbeddingLstm
+{
+    [TokenInput(5)] public partial Layer Tokens { get; }
+    [Embedding(7, 3)] public partial Layer Embed { get; }
+    [Lstm(4, ReturnSequences = true)] public partial Layer Lstm { get; }
+    [Dense(7, Activation.Softmax)] public partial Layer Next { get; }
+}
+
+/// <summary>Per-step logits with softmax cross-entropy (PyTorch's CrossEntropyLoss on [batch · steps, classes]) after a GRU.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+public partial class GoldenEmbeddingGruLogits
+{
+    [TokenInput(4)] public partial Layer Tokens { get; }
+    [Embedding(6, 3)] public partial Layer Embed { get; }
+    [Gru(3, ReturnSequences = true)] public partial Layer Gru { get; }
+    [Dense(6)] public partial Layer Next { get; }
+}

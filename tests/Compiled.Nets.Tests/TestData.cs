@@ -31,6 +31,15 @@ internal static class TestData
         return values;
     }
 
+    /// <summary>Token ids uniform in [0, vocabulary), as floats (an Embedding's input).</summary>
+    public static float[] Tokens(int count, int vocabulary, int seed)
+    {
+        var random = new SeededRandom(seed);
+        var ids = new float[count];
+        for (int i = 0; i < count; i++) ids[i] = random.NextInt(vocabulary);
+        return ids;
+    }
+
     public static string PathOf(params string[] parts) => Path.Combine(AppContext.BaseDirectory, Path.Combine(parts));
 
     /// <summary>A path in the repository (from this source file's location: tests/Compiled.Nets.Tests/).</summary>

@@ -63,6 +63,11 @@ CASES = [
                                    ("Upper", "lstm", dict(hidden=3)), ("Output", "dense", dict(units=2))], "mse", 3),
     ("GoldenStackedGruSequence", (3, 2), [("Lower", "lstm", dict(hidden=4, seq=True)), ("Upper", "gru", dict(hidden=3, seq=True)),
                                           ("Output", "dense", dict(units=2, act="tanh"))], "mse", 2),
+    # Token models: (steps, "tokens", vocabulary); per-step softmax cross-entropy, the mean over every step of every sample.
+    ("GoldenEmbeddingLstm", (5, "tokens", 7), [("Embed", "embedding", dict(vocabulary=7, dimensions=3)), ("Lstm", "lstm", dict(hidden=4, seq=True)),
+                                               ("Next", "dense", dict(units=7, act="softmax"))], "ce", 3),
+    ("GoldenEmbeddingGruLogits", (4, "tokens", 6), [("Embed", "embedding", dict(vocabulary=6, dimensions=3)), ("Gru", "gru", dict(hidden=3, seq=True)),
+                                                    ("Next", "dense", dict(units=6))], "ce_logits", 2),
 ]
 
 
@@ -125,7 +130,10 @@ class Net(nn.Module):
         self.plan = []
         width = features
         for lname, kind, o in layers:
-            if kind == "dense":
+            if kind == "embedding":
+                module = nn.Embedding(o["vocabulary"], o["dimensions"])
+                width = o["dimensions"]
+            elif kind == "dense":
                 module = nn.Linear(width, o["units"])
                 width = o["units"]
             elif kind == "rnn" and o.get("leak", 1.0) != 1.0:
@@ -151,6 +159,9 @@ class Net(nn.Module):
         self.relu_pre = []
         for lname, kind, o in self.plan:
             module = getattr(self, lname)
+            if kind == "embedding":
+                x = module(x.long())
+                continue
             if kind == "dense":
                 x = module(x)
                 act = o.get("act", "linear")
@@ -171,6 +182,8 @@ def loss_of(y, t, kind):
         return F.mse_loss(y, t)
     if kind == "ce":
         return -(t * torch.log(y)).sum(dim=-1).mean()
+    if kind == "ce_logits":
+        return -(t * torch.log_softmax(y, dim=-1)).sum(dim=-1).mean()
     return F.binary_cross_entropy(y, t)
 
 
@@ -187,13 +200,15 @@ def set_flat(net, values):
 
 
 def build_case(index, spec):
-    name, (steps, features), layers, loss_kind, batch = spec
+    name, shape, layers, loss_kind, batch = spec
+    tokens = len(shape) == 3
+    steps, features = shape[0], (None if tokens else shape[1])
     torch.manual_seed(9000 + index)
     net = Net(features, layers).double()
     count = sum(p.numel() for p in net.state_dict().values())
     for draws in range(1, 1001):
         params = torch.empty(count, dtype=torch.float64).uniform_(-0.5, 0.5)
-        x = torch.randn(batch, steps, features, dtype=torch.float64)
+        x = torch.randint(0, shape[2], (batch, steps)).double() if tokens else torch.randn(batch, steps, features, dtype=torch.float64)
         set_flat(net, params)
         with torch.no_grad():
             y = net(x)
@@ -203,7 +218,7 @@ def build_case(index, spec):
         raise RuntimeError(f"{name}: no draw without ReLU kinks")
     if loss_kind == "mse":
         t = torch.randn(y.shape, dtype=torch.float64)
-    elif loss_kind == "ce":
+    elif loss_kind in ("ce", "ce_logits"):
         t = F.one_hot(torch.randint(0, y.shape[-1], y.shape[:-1]), y.shape[-1]).double()
     else:
         t = torch.rand(y.shape, dtype=torch.float64)

@@ -54,6 +54,7 @@ internal static class CSharpEmitter
         WriteLayers(w, plan);
         WriteInference(w, plan);
         if (plan.IsStateful) WriteCarriedState(w, plan);
+        if (plan.Generation is { } generation) WriteGeneration(w, generation);
         QuantizedEmitter.Write(w, plan, GeneratedCode);
         if (perceptron) WritePerceptron(w, plan);
         else WriteTraining(w, plan);
@@ -336,7 +337,7 @@ internal static class CSharpEmitter
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
         w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
         w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
-        w.Line("global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);");
+        w.Line(InputCheck(plan, "input"));
         w.Line("if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }");
         w.Line("var work = RentInference(1, out int slot);");
         w.Line("RunForward(work, input, 1, training: false);");
@@ -348,7 +349,7 @@ internal static class CSharpEmitter
         w.Line(GeneratedCode);
         w.Open($"public void Predict({ReadOnlySpan} inputs, {Span} outputs)");
         w.Line("int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
-        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line(InputCheck(plan, "inputs"));
         w.Line("if (count == 0) return;");
         w.Line("if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }");
         w.Line("var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);");
@@ -363,6 +364,29 @@ internal static class CSharpEmitter
         if (plan.IsStateful) w.Line("_carriedFirst = 0;");
         w.Line("_inference.Return(work, slot);");
         w.Close();
+        w.Line();
+    }
+
+    /// <summary>Generate, for a network whose output step can be its next input step.</summary>
+    private static void WriteGeneration(SourceWriter w, GenerationPlan g)
+    {
+        const string Generator = "global::Compiled.Nets.Training.SequenceGenerator";
+        if (g.Tokens)
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// Free-running generation: continues <paramref name=\"prompt\"/> (1 to {g.Steps} token ids) by sampling each next token from the last");
+            w.Line("/// step's distribution at <paramref name=\"temperature\"/> (0: the most likely token) and feeding it back, until <paramref name=\"generated\"/> is full.");
+            w.Line("/// </summary>");
+            w.Line(GeneratedCode);
+            w.Line($"public void Generate({ReadOnlySpan} prompt, {Span} generated, float temperature = 1f, global::Compiled.Nets.SeededRandom? random = null) =>");
+            w.Line($"    {Generator}.GenerateTokens(this, {g.Steps}, {g.Width}, {(g.Probabilities ? "true" : "false")}, prompt, generated, temperature, random ?? new global::Compiled.Nets.SeededRandom(0));");
+        }
+        else
+        {
+            w.Line($"/// <summary>Free-running generation: continues <paramref name=\"prompt\"/> (1 to {g.Steps} steps of {g.Width} values), each step's output fed back as the next input.</summary>");
+            w.Line(GeneratedCode);
+            w.Line($"public void Generate({ReadOnlySpan} prompt, {Span} generated) => {Generator}.GenerateValues(this, {g.Steps}, {g.Width}, prompt, generated);");
+        }
         w.Line();
     }
 
@@ -534,6 +558,11 @@ internal static class CSharpEmitter
     /// Every argument of a training call checked before anything changes: the lengths, the batch against MaxBatchSize,
     /// NaN and ∞ in inputs and targets, the targets' range for binary cross-entropy, and the sample weights.
     /// </summary>
+    /// <summary>The check of a call's inputs: finite values, or token ids in the vocabulary for a network that reads tokens.</summary>
+    private static string InputCheck(NetworkPlan plan, string name) => plan.TokenVocabulary > 0
+        ? $"global::Compiled.Nets.Guard.Tokens({name}, {plan.TokenVocabulary}, nameof({name}), InputSize);"
+        : $"global::Compiled.Nets.Guard.Finite({name}, nameof({name}), InputSize);";
+
     private static void WriteBatchChecks(SourceWriter w, NetworkPlan plan)
     {
         bool probabilities = plan.Loss == LossKind.BinaryCrossEntropy;
@@ -541,7 +570,7 @@ internal static class CSharpEmitter
         w.Open($"private static void ValidateBatch({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {ReadOnlySpan} sampleWeights)");
         w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
         w.Line("global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);");
-        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line(InputCheck(plan, "inputs"));
         w.Line(probabilities
             ? "global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);"
             : "global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);");
@@ -599,6 +628,9 @@ internal static class CSharpEmitter
         w.Line();
     }
 
+    /// <summary>A per-step softmax's steps argument (empty for one softmax per sample).</summary>
+    private static string Steps(LossPlan loss) => loss.Steps > 1 ? $", steps: {loss.Steps}" : "";
+
     private static void WriteLoss(SourceWriter w, NetworkPlan plan)
     {
         var loss = plan.LossOp!;
@@ -626,11 +658,11 @@ internal static class CSharpEmitter
                 break;
             case LossFusion.SoftmaxCrossEntropyOnProbabilities:
                 w.Line("// Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.");
-                w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights){end};");
+                w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights{Steps(loss)}){end};");
                 break;
             case LossFusion.SoftmaxCrossEntropyOnLogits:
                 w.Line("// The outputs are logits: softmax is applied inside the loss, as PyTorch's CrossEntropyLoss does.");
-                w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights){end};");
+                w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights{Steps(loss)}){end};");
                 break;
         }
         if (terms)

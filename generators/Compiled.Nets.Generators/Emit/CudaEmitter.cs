@@ -125,8 +125,8 @@ internal static class CudaEmitter
                 LossFusion.MeanSquaredError => $"cn::mse_loss<CN_BATCH, {w}, {ActivationId(lossOp.Derivative)}, {RowThreads}>({y}, T, W, {dz}, L, {Slope(lossOp.Derivative)});",
                 LossFusion.BinaryCrossEntropy => $"cn::bce_loss<CN_BATCH, {w}, {ActivationId(lossOp.Derivative)}, {RowThreads}>({y}, T, W, {dz}, L, {Slope(lossOp.Derivative)});",
                 LossFusion.BinaryCrossEntropyLogistic => $"cn::bce_logistic_loss<CN_BATCH, {w}, {RowThreads}>({y}, T, W, {dz}, L, {Float(lossOp.LogisticSlope)});",
-                LossFusion.SoftmaxCrossEntropyOnProbabilities => $"cn::softmax_ce_probabilities_loss<CN_BATCH, {w}, {RowThreads}>({y}, T, W, {dz}, L);",
-                _ => $"cn::softmax_ce_logits_loss<CN_BATCH, {w}, {ActivationId(lossOp.Derivative)}, {RowThreads}>({y}, T, W, {dz}, L, {Slope(lossOp.Derivative)});",
+                LossFusion.SoftmaxCrossEntropyOnProbabilities => $"cn::softmax_ce_probabilities_loss<CN_BATCH, {w}, {RowThreads}, {Math.Max(lossOp.Steps, 1)}>({y}, T, W, {dz}, L);",
+                _ => $"cn::softmax_ce_logits_loss<CN_BATCH, {w}, {ActivationId(lossOp.Derivative)}, {RowThreads}, {Math.Max(lossOp.Steps, 1)}>({y}, T, W, {dz}, L, {Slope(lossOp.Derivative)});",
             };
             Kernel("loss", $"{lossOp.Kind}: per-sample losses into L[0..batch), the output delta into D; grid batch, block {RowThreads}", call);
             Kernel("loss_mean", $"the batch's (weighted) mean loss into L[batch]; grid 1, block {RowThreads}",

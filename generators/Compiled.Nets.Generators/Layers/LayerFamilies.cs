@@ -18,6 +18,7 @@ internal static class LayerFamilies
         Pooling.PoolingFamily.Instance,
         Graph.GraphFamily.Instance,
         Recurrent.RecurrentFamily.Instance,
+        Embedding.EmbeddingFamily.Instance,
     };
 
     /// <summary>Family by attribute class name (in namespace Compiled.Nets).</summary>

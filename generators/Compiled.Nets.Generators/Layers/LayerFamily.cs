@@ -40,6 +40,9 @@ internal abstract class LayerFamily
     /// <summary>Whether the layer can read a sequence ([steps, features], <see cref="ShapedLayer.Steps"/>): Dense per step, Dropout, recurrent layers, Add, Flatten.</summary>
     public virtual bool ReadsSequences(LayerOptions options) => false;
 
+    /// <summary>Whether the layer reads token ids ([TokenInput]): the Embedding only.</summary>
+    public virtual bool ReadsTokens => false;
+
     /// <summary>Whether a layer of these options may be the network's output.</summary>
     public virtual bool CanBeOutput(LayerOptions options) => true;
 

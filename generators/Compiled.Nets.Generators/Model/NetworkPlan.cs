@@ -41,7 +41,9 @@ internal sealed record NetworkPlan(
     EquatableArray<OpPlan> BackwardOps,
     EquatableArray<RandomStreamPlan> RandomStreams,
     EquatableArray<BufferRef> Buffers,
-    EquatableArray<CarriedStatePlan> CarriedStates)
+    EquatableArray<CarriedStatePlan> CarriedStates,
+    int TokenVocabulary,
+    GenerationPlan? Generation)
 {
     public bool UsesRandom => !RandomStreams.IsEmpty;
 
@@ -66,6 +68,13 @@ internal sealed record RandomStreamPlan(int Key, string Name);
 /// sample slot in the network's field <see cref="Field"/>, read by the forward pass and written back after a call succeeds.
 /// </summary>
 internal sealed record CarriedStatePlan(string Layer, string Field, int Width);
+
+/// <summary>
+/// A network whose output is a sequence of its input's <see cref="Steps"/> (per-step prediction, trained with teacher
+/// forcing) can generate freely, each output fed back as the next input: token ids sampled from a per-step distribution of
+/// the vocabulary (<see cref="Tokens"/>), or real values of <see cref="Width"/> per step.
+/// </summary>
+internal sealed record GenerationPlan(int Steps, int Width, bool Tokens, bool Probabilities);
 
 /// <summary>A saved tensor: PyTorch's name and shape, in the parameter arena or (running statistics) the state arena.</summary>
 internal sealed record TensorPlan(string Name, EquatableArray<int> Shape, bool InStateArena, int Offset);
@@ -189,7 +198,12 @@ internal sealed record OutputLossTerm(LossPlan Loss) : LossTermPlan("loss", Loss
 }
 
 /// <summary>The loss over the output buffer; writes the output delta. <see cref="Derivative"/> is the output activation's (Linear when fused or when a softmax backward follows).</summary>
-internal sealed record LossPlan(LossKind Kind, LossFusion Fusion, BufferRef Output, ActivationPlan Derivative, float LogisticSlope);
+/// <remarks>On a sequence output a softmax cross-entropy is per step (<see cref="Steps"/> rows per sample) and averages over every step.</remarks>
+internal sealed record LossPlan(LossKind Kind, LossFusion Fusion, BufferRef Output, ActivationPlan Derivative, float LogisticSlope)
+{
+    /// <summary>The output's steps when it is a sequence (0 otherwise).</summary>
+    public int Steps { get; init; }
+}
 
 /// <summary>A convolution as the CPU kernels run it: its geometry and the algorithm lowering chose for it.</summary>
 internal sealed record ConvolutionCall(Window2D Window, ConvAlgorithmKind Algorithm);

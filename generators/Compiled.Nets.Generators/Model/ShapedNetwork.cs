@@ -59,6 +59,8 @@ internal sealed record ShapedLayer
     /// what recurrent layers read and what a Dense layer applies to step by step.
     /// </summary>
     public int Steps { get; init; }
+    /// <summary>The output is token ids ([TokenInput(length)]): only an Embedding reads it.</summary>
+    public bool IsTokens { get; init; }
 
     public LayerFamily Family => Options.Family;
     public int ParameterCount => WeightCount + BiasCount;

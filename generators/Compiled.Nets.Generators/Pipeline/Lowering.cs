@@ -124,7 +124,21 @@ internal static class Lowering
             layers[0].OutputSize, layers[count - 1].OutputSize, parameterOffset, stateOffset, scratchOffset, activationOffset,
             buffers[count - 1], layers.ToEquatableArray(), layers.SelectMany(l => l.Family.Tensors(l)).ToEquatableArray(),
             Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), terms.ToEquatableArray(), context.BackwardOps.ToEquatableArray(),
-            context.RandomStreams.ToEquatableArray(), allocated.ToEquatableArray(), context.CarriedStates.ToEquatableArray());
+            context.RandomStreams.ToEquatableArray(), allocated.ToEquatableArray(), context.CarriedStates.ToEquatableArray(), context.TokenVocabulary,
+            Generation(network, context.TokenVocabulary));
+    }
+
+    /// <summary>Free-running generation when the output is a sequence of the input's steps that can be fed back as the next input.</summary>
+    private static GenerationPlan? Generation(ShapedNetwork network, int vocabulary)
+    {
+        var input = network.Input;
+        var output = network.Output;
+        if (input.Steps == 0 || output.Steps != input.Steps) return null;
+        int outputWidth = output.OutputSize / output.Steps;
+        bool probabilities = output.Activation.Kind == ActivationKind.Softmax;
+        if (input.IsTokens)
+            return outputWidth == vocabulary ? new GenerationPlan(input.Steps, vocabulary, Tokens: true, probabilities) : null;
+        return outputWidth == input.OutputSize / input.Steps ? new GenerationPlan(input.Steps, outputWidth, Tokens: false, probabilities) : null;
     }
 
     /// <summary>Penalised ranges: the weights of the layers whose family says so, biases and normalisation parameters only when asked for.</summary>
@@ -150,7 +164,10 @@ internal static class Lowering
         return ranges.ToImmutable();
     }
 
-    private static LossPlan LowerLoss(LossKind kind, ShapedLayer output, BufferRef buffer)
+    private static LossPlan LowerLoss(LossKind kind, ShapedLayer output, BufferRef buffer) =>
+        LowerLossOf(kind, output, buffer) with { Steps = output.Steps };
+
+    private static LossPlan LowerLossOf(LossKind kind, ShapedLayer output, BufferRef buffer)
     {
         var activation = output.DeltaAtPreActivation ? output.Activation : ActivationPlan.Linear;
         bool softmax = activation.Kind == ActivationKind.Softmax;

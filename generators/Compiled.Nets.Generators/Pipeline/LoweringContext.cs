@@ -68,6 +68,12 @@ internal sealed class LoweringContext
 
     private readonly List<CarriedStatePlan> _carried = new();
 
+    /// <summary>The network reads token ids: the smallest vocabulary of the Embeddings reading them (0: no tokens).</summary>
+    public int TokenVocabulary { get; private set; }
+
+    /// <summary>An Embedding of <paramref name="vocabulary"/> reads the network's input: the calls check the ids against it.</summary>
+    public void RequireTokens(int vocabulary) => TokenVocabulary = TokenVocabulary == 0 ? vocabulary : Math.Min(TokenVocabulary, vocabulary);
+
     public IReadOnlyList<CarriedStatePlan> CarriedStates => _carried;
 
     /// <summary>State layer <paramref name="layer"/> carries between calls, <paramref name="width"/> floats per sample.</summary>

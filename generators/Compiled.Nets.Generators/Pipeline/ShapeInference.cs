@@ -90,6 +90,12 @@ internal static class ShapeInference
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputNotDense, layer.Location, layer.Name, layer.Options.Kind));
 
             var inputs = InputsOf(spec, declared).Select(d => position[d]).ToList();
+            var tokens = inputs.Select(i => layers[i]).FirstOrDefault(l => l.IsTokens);
+            if (tokens is not null && !layer.Family.ReadsTokens)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TokensNeedEmbedding, layer.Location, layer.Name, layer.Options.Kind, tokens.Name));
+                return null;
+            }
             var sequence = inputs.Select(i => layers[i]).FirstOrDefault(l => l.IsSequence);
             if (sequence is not null && !layer.Family.ReadsSequences(layer.Options))
             {

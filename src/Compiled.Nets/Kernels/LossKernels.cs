@@ -82,42 +82,57 @@ public static class LossKernels
     /// Softmax log-likelihood on a Softmax output layer's probabilities: −Σ t ln y averaged over the batch,
     /// with the fused gradient dz = (y − t) / batch.
     /// </summary>
+    /// <remarks>
+    /// On a sequence output (<paramref name="steps"/> &gt; 1, a softmax per step) a sample's loss is the mean over its steps, so the
+    /// batch's is the mean over every step of every sample (PyTorch's CrossEntropyLoss on [batch · steps, classes]).
+    /// </remarks>
     public static float SoftmaxCrossEntropyOnProbabilities(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
-        ReadOnlySpan<float> sampleWeights = default)
+        ReadOnlySpan<float> sampleWeights = default, int steps = 1)
     {
         int width = CheckLengths("LossKernels.SoftmaxCrossEntropyOnProbabilities", y, t, dz, batch, sampleWeights);
+        CheckSteps("LossKernels.SoftmaxCrossEntropyOnProbabilities", width, steps);
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
         for (int b = 0; b < batch; b++)
         {
             float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
-            float scale = (float)(weight / totalWeight);
+            float scale = (float)(weight / (totalWeight * steps));
             double rowLoss = 0;
             for (int j = b * width; j < (b + 1) * width; j++)
             {
                 if (t[j] != 0f) rowLoss -= t[j] * Math.Log(Math.Max(y[j], 1e-30));
                 dz[j] = scale * (y[j] - t[j]);
             }
-            total += weight * rowLoss;
+            total += weight * rowLoss / steps;
         }
         return (float)(total / totalWeight);
+    }
+
+    private static void CheckSteps(string kernel, int width, int steps)
+    {
+        if (steps <= 0 || width % steps != 0)
+            throw new ArgumentException($"{kernel}: a row of {width} outputs is not {steps} whole steps.", nameof(steps));
     }
 
     /// <summary>
     /// Softmax cross-entropy on raw outputs treated as logits (PyTorch's CrossEntropyLoss with probability targets):
     /// −Σ t log softmax(y), averaged over the batch; dz = (softmax(y) − t) / batch · f′(y).
     /// </summary>
+    /// <remarks>On a sequence output (<paramref name="steps"/> &gt; 1) the softmax is per step and a sample's loss the mean over its steps.</remarks>
     public static float SoftmaxCrossEntropyOnLogits<TAct>(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<float> dz, int batch,
-        TAct activation, ReadOnlySpan<float> sampleWeights = default) where TAct : struct, IActivation
+        TAct activation, ReadOnlySpan<float> sampleWeights = default, int steps = 1) where TAct : struct, IActivation
     {
-        int width = CheckLengths("LossKernels.SoftmaxCrossEntropyOnLogits", y, t, dz, batch, sampleWeights);
+        int rowWidth = CheckLengths("LossKernels.SoftmaxCrossEntropyOnLogits", y, t, dz, batch, sampleWeights);
+        CheckSteps("LossKernels.SoftmaxCrossEntropyOnLogits", rowWidth, steps);
+        int width = rowWidth / steps;
         double total = 0, totalWeight = TotalWeight(sampleWeights, batch);
-        for (int b = 0; b < batch; b++)
+        for (int r = 0; r < batch * steps; r++)
         {
+            int b = r / steps;
             float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
-            float scale = (float)(weight / totalWeight);
-            var row = y.Slice(b * width, width);
-            var target = t.Slice(b * width, width);
-            var grad = dz.Slice(b * width, width);
+            float scale = (float)(weight / (totalWeight * steps));
+            var row = y.Slice(r * width, width);
+            var target = t.Slice(r * width, width);
+            var grad = dz.Slice(r * width, width);
             float max = float.NegativeInfinity;
             foreach (float v in row) max = MathF.Max(max, v);
             float expSum = 0f;
@@ -130,7 +145,7 @@ public static class LossKernels
                 float p = MathF.Exp(row[j] - logSumExp);
                 grad[j] = scale * (p - target[j]) * activation.Derivative(row[j]);
             }
-            total += weight * rowLoss;
+            total += weight * rowLoss / steps;
         }
         return (float)(total / totalWeight);
     }

@@ -10,10 +10,12 @@ namespace Compiled.Nets.Generators.Layers.Input;
 internal sealed record InputOptions : LayerOptions
 {
     public override LayerFamily Family => InputFamily.Instance;
-    public override string Kind => IsSequence ? "SequenceInput" : "Input";
+    public override string Kind => IsTokens ? "TokenInput" : IsSequence ? "SequenceInput" : "Input";
     public required EquatableArray<int> Shape { get; init; }
     /// <summary>[SequenceInput(length, features)]: the shape is [length, features], batch-first.</summary>
     public bool IsSequence { get; init; }
+    /// <summary>[TokenInput(length)]: the shape is [length] token ids, read by an Embedding.</summary>
+    public bool IsTokens { get; init; }
 }
 
 /// <summary>The network's input: a shape, read from the caller's span (no buffer of its own).</summary>
@@ -22,11 +24,13 @@ internal sealed class InputFamily : LayerFamily
     public static readonly InputFamily Instance = new();
 
     public override string Name => "Input";
-    public override IReadOnlyList<string> AttributeNames { get; } = new[] { "InputAttribute", "SequenceInputAttribute" };
+    public override IReadOnlyList<string> AttributeNames { get; } = new[] { "InputAttribute", "SequenceInputAttribute", "TokenInputAttribute" };
     public override bool IsInput => true;
 
     public override LayerOptions? Parse(LayerAttribute attribute)
     {
+        if (attribute.AttributeName == "TokenInputAttribute")
+            return attribute.Has(0) ? new InputOptions { Shape = new[] { attribute.Int(0) }.ToEquatableArray(), IsTokens = true } : null;
         if (attribute.AttributeName == "SequenceInputAttribute")
         {
             if (!attribute.Has(0) || !attribute.Has(1)) return null;
@@ -53,6 +57,11 @@ internal sealed class InputFamily : LayerFamily
     {
         var options = (InputOptions)layer.Options;
         var shape = options.Shape;
+        if (options.IsTokens && shape[0] <= 0)
+        {
+            context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "length", shape[0]);
+            return null;
+        }
         if (options.IsSequence)
         {
             if (shape[0] <= 0) context.Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Name, "length", shape[0]);
@@ -85,11 +94,12 @@ internal sealed class InputFamily : LayerFamily
             Modifiers = layer.Modifiers,
             IsPartial = layer.IsPartial,
             Inputs = EquatableArray<int>.Empty,
-            Steps = options.IsSequence ? shape[0] : 0,
+            Steps = options.IsSequence || options.IsTokens ? shape[0] : 0,
+            IsTokens = options.IsTokens,
         };
     }
 
-    public override string Describe(LayerPlan layer) => layer.Steps > 0 ? $"a sequence of {layer.Steps} steps of {layer.OutputSize / layer.Steps} features" : "input";
+    public override string Describe(LayerPlan layer) => ((InputOptions)layer.Options).IsTokens ? $"a sequence of {layer.Steps} token ids" : layer.Steps > 0 ? $"a sequence of {layer.Steps} steps of {layer.OutputSize / layer.Steps} features" : "input";
 
     public override string ShortDescription(LayerPlan layer) => $"{layer.OutputSize}";
 }
