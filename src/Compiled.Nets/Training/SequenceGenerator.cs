@@ -16,7 +16,7 @@ public static class SequenceGenerator
     /// Token models: samples each next token from the output step's distribution at <paramref name="temperature"/>
     /// (p^(1/τ), renormalised; 0 takes the most likely token) and writes the ids (as floats) to <paramref name="generated"/>.
     /// </summary>
-    /// <param name="outputsAreProbabilities">The output layer is a softmax; otherwise its values are logits.</param>
+    /// <remarks><paramref name="outputsAreProbabilities"/>: the output layer is a softmax; otherwise its values are logits.</remarks>
     public static void GenerateTokens(INetwork network, int steps, int vocabulary, bool outputsAreProbabilities, ReadOnlySpan<float> prompt,
         Span<float> generated, float temperature, SeededRandom random)
     {
