@@ -40,9 +40,10 @@ struct recurrent_layout
 };
 
 // The forward pass of sample blockIdx.x. Launch: grid batch, block min(H, 256), shared 0.
-template <int Cell, int T, int I, int H, bool Sequences, int Width>
+// Given > 0: the initial state is another layer's output per sample, `given` [batch, Given]: h_0, then c_0 when Given = 2H.
+template <int Cell, int T, int I, int H, bool Sequences, int Width, int Given = 0>
 __device__ void recurrent_forward(const float* __restrict__ x, const float* __restrict__ p, float* __restrict__ scratch,
-    float* __restrict__ out, float leak)
+    float* __restrict__ out, float leak, const float* __restrict__ given = nullptr)
 {
     using R = recurrent_traits<Cell>;
     using L = recurrent_layout<Cell, T, H>;
@@ -59,8 +60,8 @@ __device__ void recurrent_forward(const float* __restrict__ x, const float* __re
 
     for (int j = threadIdx.x; j < H; j += blockDim.x)
     {
-        z[L::states + j] = 0.0f;
-        if constexpr (R::lstm) z[L::cells + j] = 0.0f;
+        z[L::states + j] = Given > 0 ? given[s * Given + j] : 0.0f;
+        if constexpr (R::lstm) z[L::cells + j] = Given == 2 * H ? given[s * Given + H + j] : 0.0f;
     }
     __syncthreads();
     for (int t = 0; t < T; ++t)
@@ -126,9 +127,10 @@ __device__ void recurrent_forward(const float* __restrict__ x, const float* __re
 // Backpropagation through time for sample blockIdx.x: writes the gradients at every step's gate pre-activations,
 // dgates[T][G] and (GRU, at W_hh h + b_hh) dhidden[T][G], to the sample's backward scratch (`Width` floats:
 // dgates then dhidden). Launch: grid batch, block min(H, 256), shared 0 (static 3·H floats).
-template <int Cell, int T, int I, int H, bool Sequences, int Width>
+// Given > 0: also writes the gradient at the given initial state, dgiven [batch, Given] = (dh_0[, dc_0]) · f′_given(given).
+template <int Cell, int T, int I, int H, bool Sequences, int Width, int Given = 0, int ActGiven = 0>
 __device__ void recurrent_backward(const float* __restrict__ p, const float* __restrict__ scratch, const float* __restrict__ dout,
-    float* __restrict__ back, float leak)
+    float* __restrict__ back, float leak, float* __restrict__ dgiven = nullptr, const float* __restrict__ given = nullptr, float givenSlope = 0.0f)
 {
     using R = recurrent_traits<Cell>;
     using L = recurrent_layout<Cell, T, H>;
@@ -199,6 +201,14 @@ __device__ void recurrent_backward(const float* __restrict__ p, const float* __r
         }
         __syncthreads();
     }
+    if constexpr (Given > 0)
+        for (int j = threadIdx.x; j < H; j += blockDim.x)
+        {
+            const int at = s * Given + j;
+            dgiven[at] = ActGiven == kLinear ? dh[j] : dh[j] * derivative<ActGiven>(given[at], givenSlope);
+            if constexpr (Given == 2 * H)
+                dgiven[at + H] = ActGiven == kLinear ? dc[j] : dc[j] * derivative<ActGiven>(given[at + H], givenSlope);
+        }
 }
 
 // Adds the parameter gradients, one thread per parameter (grid ⌈count/256⌉, block 256): W_ih, W_hh, peepholes, b_ih,

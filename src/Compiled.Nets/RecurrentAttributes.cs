@@ -79,6 +79,12 @@ public abstract class RecurrentAttribute : LayerAttribute
     /// starts again from zero; <c>Fit</c> needs <c>FitOptions.Stateful</c>. Runs on the CPU.
     /// </summary>
     public bool Stateful { get; set; }
+
+    /// <summary>
+    /// The layer whose output is the initial state (use <c>nameof</c>; an encoder's summary in a sequence-to-sequence network):
+    /// h₀ [hidden], or for an Lstm h₀ and c₀ side by side [2 · hidden]; the gradient flows back into it. Null starts at zero.
+    /// </summary>
+    public string? InitialState { get; set; }
 }
 
 /// <summary>

@@ -134,6 +134,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenRnnLeaky) }, new object[] { nameof(GoldenRnnReluSequence) }, new object[] { nameof(GoldenLstm) },
         new object[] { nameof(GoldenLstmPeephole) }, new object[] { nameof(GoldenGru) }, new object[] { nameof(GoldenStackedLstm) },
         new object[] { nameof(GoldenStackedGruSequence) }, new object[] { nameof(GoldenEmbeddingLstm) }, new object[] { nameof(GoldenEmbeddingGruLogits) },
+        new object[] { nameof(GoldenInitialStateLstm) }, new object[] { nameof(GoldenInitialStateGru) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -170,6 +171,8 @@ public class CudaKernelTests
         nameof(GoldenStackedGruSequence) => For(new GoldenStackedGruSequence(27), b => TestData.Random(b * 6, 5)),
         nameof(GoldenEmbeddingLstm) => For(new GoldenEmbeddingLstm(28), b => TestData.OneHot(b * 5, 7, 5), b => TestData.Tokens(b * 5, 7, 11)),
         nameof(GoldenEmbeddingGruLogits) => For(new GoldenEmbeddingGruLogits(29), b => TestData.OneHot(b * 4, 6, 5), b => TestData.Tokens(b * 4, 6, 11)),
+        nameof(GoldenInitialStateLstm) => For(new GoldenInitialStateLstm(30), b => TestData.Random(b * 8, 5)),
+        nameof(GoldenInitialStateGru) => For(new GoldenInitialStateGru(31), b => TestData.Random(b * 1, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

@@ -31,6 +31,8 @@ public class RecurrentGoldenTests
         [nameof(GoldenStackedLstm)] = () => new GoldenStackedLstm(),
         [nameof(GoldenStackedGruSequence)] = () => new GoldenStackedGruSequence(),
         [nameof(GoldenEmbeddingLstm)] = () => new GoldenEmbeddingLstm(),
+        [nameof(GoldenInitialStateLstm)] = () => new GoldenInitialStateLstm(),
+        [nameof(GoldenInitialStateGru)] = () => new GoldenInitialStateGru(),
         [nameof(GoldenEmbeddingGruLogits)] = () => new GoldenEmbeddingGruLogits(),
     };
 

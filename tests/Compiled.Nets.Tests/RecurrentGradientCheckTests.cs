@@ -21,6 +21,8 @@ public class RecurrentGradientCheckTests
         new object[] { "Gru, last step, logistic BCE", (Func<ITrainableNetwork>)(() => new GoldenGru(6)), GradientCheckTests.Targets.Probabilities },
         new object[] { "tanh projection → Lstm (every step) → Lstm, MSE", (Func<ITrainableNetwork>)(() => new GoldenStackedLstm(7)), GradientCheckTests.Targets.Gaussian },
         new object[] { "Lstm → Gru, every step, tanh head, MSE", (Func<ITrainableNetwork>)(() => new GoldenStackedGruSequence(8)), GradientCheckTests.Targets.Gaussian },
+        new object[] { "encoder Lstm → tanh → decoder Lstm's [h₀, c₀], MSE", (Func<ITrainableNetwork>)(() => new GoldenInitialStateLstm(11)), GradientCheckTests.Targets.Gaussian },
+        new object[] { "encoder Gru → tanh → decoder Gru's h₀, MSE", (Func<ITrainableNetwork>)(() => new GoldenInitialStateGru(12)), GradientCheckTests.Targets.Gaussian },
         new object[] { "tokens → Embedding → Lstm → per-step softmax CE", (Func<ITrainableNetwork>)(() => new GoldenEmbeddingLstm(9)), GradientCheckTests.Targets.OneHot, 7 },
         new object[] { "tokens → Embedding → Gru → per-step logits, CE", (Func<ITrainableNetwork>)(() => new GoldenEmbeddingGruLogits(10)), GradientCheckTests.Targets.OneHot, 6 },
     };

@@ -124,3 +124,25 @@ public partial class GoldenEmbeddingGruLogits
     [Gru(3, ReturnSequences = true)] public partial Layer Gru { get; }
     [Dense(6)] public partial Layer Next { get; }
 }
+
+/// <summary>An encoder–decoder: the encoder's last h, through a tanh layer, is the decoder LSTM's [h₀, c₀]; gradients flow back into it.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenInitialStateLstm
+{
+    [SequenceInput(4, 3)] public partial Layer X { get; }
+    [Lstm(4)] public partial Layer Encoder { get; }
+    [Dense(8, Activation.Tanh)] public partial Layer Context { get; }
+    [Lstm(4, ReturnSequences = true, Input = nameof(X), InitialState = nameof(Context))] public partial Layer Decoder { get; }
+    [Dense(2)] public partial Layer Output { get; }
+}
+
+/// <summary>A GRU started from another layer's h₀.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+public partial class GoldenInitialStateGru
+{
+    [SequenceInput(3, 2)] public partial Layer X { get; }
+    [Gru(3)] public partial Layer Encoder { get; }
+    [Dense(3, Activation.Tanh)] public partial Layer Start { get; }
+    [Gru(3, Input = nameof(X), InitialState = nameof(Start))] public partial Layer Decoder { get; }
+    [Dense(1)] public partial Layer Output { get; }
+}

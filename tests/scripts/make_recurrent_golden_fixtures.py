@@ -66,6 +66,12 @@ CASES = [
     # Token models: (steps, "tokens", vocabulary); per-step softmax cross-entropy, the mean over every step of every sample.
     ("GoldenEmbeddingLstm", (5, "tokens", 7), [("Embed", "embedding", dict(vocabulary=7, dimensions=3)), ("Lstm", "lstm", dict(hidden=4, seq=True)),
                                                ("Next", "dense", dict(units=7, act="softmax"))], "ce", 3),
+    # Initial states given by another layer (an encoder's summary), the gradient flowing back into it.
+    ("GoldenInitialStateLstm", (4, 3), [("Encoder", "lstm", dict(hidden=4)), ("Context", "dense", dict(units=8, act="tanh")),
+                                        ("Decoder", "lstm", dict(hidden=4, seq=True, input="input", initial="Context")),
+                                        ("Output", "dense", dict(units=2))], "mse", 3),
+    ("GoldenInitialStateGru", (3, 2), [("Encoder", "gru", dict(hidden=3)), ("Start", "dense", dict(units=3, act="tanh")),
+                                       ("Decoder", "gru", dict(hidden=3, input="input", initial="Start")), ("Output", "dense", dict(units=1))], "mse", 3),
     ("GoldenEmbeddingGruLogits", (4, "tokens", 6), [("Embed", "embedding", dict(vocabulary=6, dimensions=3)), ("Gru", "gru", dict(hidden=3, seq=True)),
                                                     ("Next", "dense", dict(units=6))], "ce_logits", 2),
 ]
@@ -129,7 +135,10 @@ class Net(nn.Module):
         super().__init__()
         self.plan = []
         width = features
+        widths = {"input": features}
         for lname, kind, o in layers:
+            if "input" in o:
+                width = widths[o["input"]]
             if kind == "embedding":
                 module = nn.Embedding(o["vocabulary"], o["dimensions"])
                 width = o["dimensions"]
@@ -153,28 +162,44 @@ class Net(nn.Module):
                 width = o["hidden"]
             setattr(self, lname, module)
             self.plan.append((lname, kind, o))
+            widths[lname] = width
         self.relu_pre = []
 
     def forward(self, x):
         self.relu_pre = []
+        outputs = {"input": x}
         for lname, kind, o in self.plan:
+            x = self.step(lname, kind, o, outputs[o["input"]] if "input" in o else x, outputs)
+            outputs[lname] = x
+        return x
+
+    def step(self, lname, kind, o, x, outputs):
+        """One layer; o["input"] names the layer it reads ("input": the network's), o["initial"] the layer whose output is
+        its initial state (h_0, or h_0 and c_0 side by side for an LSTM when it is 2H wide)."""
+        if True:
             module = getattr(self, lname)
             if kind == "embedding":
-                x = module(x.long())
-                continue
+                return module(x.long())
             if kind == "dense":
                 x = module(x)
                 act = o.get("act", "linear")
-                x = {"linear": lambda v: v, "tanh": torch.tanh, "logistic": torch.sigmoid,
-                     "softmax": lambda v: torch.softmax(v, dim=-1)}[act](x)
-                continue
-            out, _ = module(x)
+                return {"linear": lambda v: v, "tanh": torch.tanh, "logistic": torch.sigmoid,
+                        "softmax": lambda v: torch.softmax(v, dim=-1)}[act](x)
+            if "initial" in o:
+                given, hidden = outputs[o["initial"]], o["hidden"]
+                h0 = given[:, :hidden].unsqueeze(0).contiguous()
+                if kind == "lstm":
+                    c0 = given[:, hidden:].unsqueeze(0).contiguous() if given.shape[1] == 2 * hidden else torch.zeros_like(h0)
+                    out, _ = module(x, (h0, c0))
+                else:
+                    out, _ = module(x, h0)
+            else:
+                out, _ = module(x)
             if kind == "rnn" and o.get("nonlinearity") == "relu":
                 # Recompute the pre-activations from the states, to keep every value away from the kink.
                 h_prev = torch.cat([out.new_zeros(out.shape[0], 1, out.shape[2]), out[:, :-1]], dim=1)
                 self.relu_pre.append(x @ module.weight_ih_l0.t() + module.bias_ih_l0 + h_prev @ module.weight_hh_l0.t() + module.bias_hh_l0)
-            x = out if o.get("seq") else out[:, -1]
-        return x
+            return out if o.get("seq") else out[:, -1]
 
 
 def loss_of(y, t, kind):

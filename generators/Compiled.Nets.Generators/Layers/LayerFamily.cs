@@ -49,6 +49,9 @@ internal abstract class LayerFamily
     /// <summary>The fewest named inputs the layer joins (Add, Concat: 2); 0 for a layer that reads the one before it.</summary>
     public virtual int MinimumNamedInputs(LayerOptions options) => 0;
 
+    /// <summary>Layers the layer reads after its first input (a recurrent layer's InitialState): they join its inputs.</summary>
+    public virtual IEnumerable<string> ExtraInputs(LayerOptions options) => Enumerable.Empty<string>();
+
     /// <summary>Layers the layer depends on besides its inputs (MaxUnpool: the pooling whose switches it uses).</summary>
     public virtual IEnumerable<string> References(LayerOptions options) => Enumerable.Empty<string>();
 

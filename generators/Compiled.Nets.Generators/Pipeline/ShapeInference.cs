@@ -173,8 +173,9 @@ internal static class ShapeInference
     private static List<int> InputsOf(NetworkSpec spec, int declared)
     {
         var layer = spec.Layers[declared];
-        if (layer.InputNames.Count == 0) return new List<int> { declared - 1 };
-        return layer.InputNames.Select(n => IndexOf(spec, n)).ToList();
+        var inputs = layer.InputNames.Count == 0 ? new List<int> { declared - 1 } : layer.InputNames.Select(n => IndexOf(spec, n)).ToList();
+        inputs.AddRange(layer.Family.ExtraInputs(layer.Options).Select(n => IndexOf(spec, n)));
+        return inputs;
     }
 
     private static int IndexOf(NetworkSpec spec, string name)
@@ -209,7 +210,7 @@ internal static class ShapeInference
                 continue;
             }
             var names = layer.InputNames.Count == 0 ? new[] { spec.Layers[i - 1].Name } : layer.InputNames.ToArray();
-            names = names.Concat(layer.Family.References(layer.Options)).ToArray();
+            names = names.Concat(layer.Family.ExtraInputs(layer.Options)).Concat(layer.Family.References(layer.Options)).ToArray();
             foreach (string name in names)
             {
                 int index = IndexOf(spec, name);

@@ -64,7 +64,7 @@ public static class RecurrentKernels
     /// the recurrence; empty starts it at zero. It is a constant: no gradient flows into it (truncated backpropagation through time).
     /// </summary>
     public static void Forward(RecurrentShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, Span<float> scratch, Span<float> output, int batch,
-        ReadOnlySpan<float> initialState = default)
+        ReadOnlySpan<float> initialState = default, ReadOnlySpan<float> givenState = default)
     {
         const string kernel = "RecurrentKernels.Forward";
         CheckShape(kernel, shape, batch);
@@ -73,6 +73,7 @@ public static class RecurrentKernels
         KernelChecks.AtLeast(kernel, nameof(scratch), scratch.Length, (long)batch * shape.ScratchWidth);
         KernelChecks.Length(kernel, nameof(output), output.Length, (long)batch * shape.OutputWidth);
         if (!initialState.IsEmpty) KernelChecks.Length(kernel, nameof(initialState), initialState.Length, (long)batch * shape.CarriedWidth);
+        int givenWidth = GivenWidth(kernel, shape, givenState.Length, batch);
 
         int T = shape.Steps, I = shape.Features, H = shape.Hidden, G = shape.GateWidth;
         var p = new Parameters(shape, parameters);
@@ -81,7 +82,17 @@ public static class RecurrentKernels
         // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
         ToTimeMajor(x, f.InputT, batch, T, I);
         DenseKernels.Forward(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, default(LinearActivation));
-        if (initialState.IsEmpty)
+        if (givenWidth > 0)
+        {
+            // Another layer's output per sample: h₀, then c₀ when it is 2H wide (an LSTM's); c₀ is zero otherwise.
+            if (shape.IsLstm) f.Cells.Slice(0, batch * H).Clear();
+            for (int s = 0; s < batch; s++)
+            {
+                givenState.Slice(s * givenWidth, H).CopyTo(f.States.Slice(s * H, H));
+                if (givenWidth == 2 * H) givenState.Slice(s * givenWidth + H, H).CopyTo(f.Cells.Slice(s * H, H));
+            }
+        }
+        else if (initialState.IsEmpty)
         {
             f.States.Slice(0, batch * H).Clear();
             if (shape.IsLstm) f.Cells.Slice(0, batch * H).Clear();
@@ -116,6 +127,41 @@ public static class RecurrentKernels
 
         if (shape.ReturnSequences) ToBatchMajor(f.States.Slice(batch * H, T * batch * H), output, batch, T, H);
         else f.States.Slice(T * batch * H, batch * H).CopyTo(output);
+    }
+
+    /// <summary>
+    /// The gradient at a given initial state (another layer's output: h₀, or [h₀, c₀] for an LSTM), written to
+    /// <paramref name="dState"/> times its producer's derivative; call it right after <see cref="Backward"/> with the same
+    /// backward scratch, which ends holding dL/dh₀ and dL/dc₀.
+    /// </summary>
+    public static void InitialStateGradient<TAct>(RecurrentShape shape, ReadOnlySpan<float> backScratch, Span<float> dState, ReadOnlySpan<float> state,
+        int batch, TAct derivative) where TAct : struct, IActivation
+    {
+        const string kernel = "RecurrentKernels.InitialStateGradient";
+        CheckShape(kernel, shape, batch);
+        KernelChecks.AtLeast(kernel, nameof(backScratch), backScratch.Length, (long)batch * shape.ScratchWidth);
+        int width = GivenWidth(kernel, shape, dState.Length, batch);
+        KernelChecks.Length(kernel, nameof(state), state.Length, dState.Length);
+        int H = shape.Hidden;
+        var b = new BackwardBuffers(shape, System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(backScratch), backScratch.Length), batch);
+        for (int s = 0; s < batch; s++)
+        {
+            b.Dh.Slice(s * H, H).CopyTo(dState.Slice(s * width, H));
+            if (width == 2 * H) b.Dc.Slice(s * H, H).CopyTo(dState.Slice(s * width + H, H));
+        }
+        if (typeof(TAct) != typeof(LinearActivation)) GraphKernels.MultiplyByDerivative(dState, state, derivative);
+    }
+
+    /// <summary>A given initial state's floats per sample (0 when none): h₀ [H], or [h₀, c₀] [2H] for an LSTM.</summary>
+    private static int GivenWidth(string kernel, RecurrentShape shape, int length, int batch)
+    {
+        if (length == 0) return 0;
+        int H = shape.Hidden;
+        if (length == batch * H) return H;
+        if (shape.IsLstm && length == batch * 2 * H) return 2 * H;
+        throw new ArgumentException($"{kernel}: the initial state holds {length} values; for a batch of {batch} it is {batch * H} (h₀)" +
+            (shape.IsLstm ? $" or {batch * 2 * H} (h₀ and c₀)" : "") + ".", "givenState");
     }
 
     /// <summary>

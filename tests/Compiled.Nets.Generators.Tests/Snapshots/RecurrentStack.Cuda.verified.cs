@@ -638,9 +638,10 @@ namespace Demo
             };
 
             // The forward pass of sample blockIdx.x. Launch: grid batch, block min(H, 256), shared 0.
-            template <int Cell, int T, int I, int H, bool Sequences, int Width>
+            // Given > 0: the initial state is another layer's output per sample, `given` [batch, Given]: h_0, then c_0 when Given = 2H.
+            template <int Cell, int T, int I, int H, bool Sequences, int Width, int Given = 0>
             __device__ void recurrent_forward(const float* __restrict__ x, const float* __restrict__ p, float* __restrict__ scratch,
-                float* __restrict__ out, float leak)
+                float* __restrict__ out, float leak, const float* __restrict__ given = nullptr)
             {
                 using R = recurrent_traits<Cell>;
                 using L = recurrent_layout<Cell, T, H>;
@@ -657,8 +658,8 @@ namespace Demo
 
                 for (int j = threadIdx.x; j < H; j += blockDim.x)
                 {
-                    z[L::states + j] = 0.0f;
-                    if constexpr (R::lstm) z[L::cells + j] = 0.0f;
+                    z[L::states + j] = Given > 0 ? given[s * Given + j] : 0.0f;
+                    if constexpr (R::lstm) z[L::cells + j] = Given == 2 * H ? given[s * Given + H + j] : 0.0f;
                 }
                 __syncthreads();
                 for (int t = 0; t < T; ++t)
@@ -724,9 +725,10 @@ namespace Demo
             // Backpropagation through time for sample blockIdx.x: writes the gradients at every step's gate pre-activations,
             // dgates[T][G] and (GRU, at W_hh h + b_hh) dhidden[T][G], to the sample's backward scratch (`Width` floats:
             // dgates then dhidden). Launch: grid batch, block min(H, 256), shared 0 (static 3·H floats).
-            template <int Cell, int T, int I, int H, bool Sequences, int Width>
+            // Given > 0: also writes the gradient at the given initial state, dgiven [batch, Given] = (dh_0[, dc_0]) · f′_given(given).
+            template <int Cell, int T, int I, int H, bool Sequences, int Width, int Given = 0, int ActGiven = 0>
             __device__ void recurrent_backward(const float* __restrict__ p, const float* __restrict__ scratch, const float* __restrict__ dout,
-                float* __restrict__ back, float leak)
+                float* __restrict__ back, float leak, float* __restrict__ dgiven = nullptr, const float* __restrict__ given = nullptr, float givenSlope = 0.0f)
             {
                 using R = recurrent_traits<Cell>;
                 using L = recurrent_layout<Cell, T, H>;
@@ -797,6 +799,14 @@ namespace Demo
                     }
                     __syncthreads();
                 }
+                if constexpr (Given > 0)
+                    for (int j = threadIdx.x; j < H; j += blockDim.x)
+                    {
+                        const int at = s * Given + j;
+                        dgiven[at] = ActGiven == kLinear ? dh[j] : dh[j] * derivative<ActGiven>(given[at], givenSlope);
+                        if constexpr (Given == 2 * H)
+                            dgiven[at + H] = ActGiven == kLinear ? dc[j] : dc[j] * derivative<ActGiven>(given[at + H], givenSlope);
+                    }
             }
 
             // Adds the parameter gradients, one thread per parameter (grid ⌈count/256⌉, block 256): W_ih, W_hh, peepholes, b_ih,
@@ -891,21 +901,21 @@ namespace Demo
             // Lower: Lstm over 12 steps, hidden 16; grid batch (a block per sample), block 16
             extern "C" __global__ void Lower_forward(CN_ARENAS)
             {
-                cn::recurrent_forward<3, 12, 8, 16, true, 1344>(A, P + 32, A + 393 * CN_BATCH, A + 96 * CN_BATCH, 1.0f);
+                cn::recurrent_forward<3, 12, 8, 16, true, 1344, 0>(A, P + 32, A + 393 * CN_BATCH, A + 96 * CN_BATCH, 1.0f);
             }
             CN_ENTRY(Lower_forward)
 
             // Middle: Gru over 12 steps, hidden 8; grid batch (a block per sample), block 8
             extern "C" __global__ void Middle_forward(CN_ARENAS)
             {
-                cn::recurrent_forward<4, 12, 16, 8, true, 792>(A + 96 * CN_BATCH, P + 1744, A + 1737 * CN_BATCH, A + 288 * CN_BATCH, 1.0f);
+                cn::recurrent_forward<4, 12, 16, 8, true, 792, 0>(A + 96 * CN_BATCH, P + 1744, A + 1737 * CN_BATCH, A + 288 * CN_BATCH, 1.0f);
             }
             CN_ENTRY(Middle_forward)
 
             // Upper: SimpleRnn over 12 steps, hidden 6; grid batch (a block per sample), block 6
             extern "C" __global__ void Upper_forward(CN_ARENAS)
             {
-                cn::recurrent_forward<0, 12, 8, 6, false, 252>(A + 288 * CN_BATCH, P + 2368, A + 2529 * CN_BATCH, A + 384 * CN_BATCH, 0.5f);
+                cn::recurrent_forward<0, 12, 8, 6, false, 252, 0>(A + 288 * CN_BATCH, P + 2368, A + 2529 * CN_BATCH, A + 384 * CN_BATCH, 0.5f);
             }
             CN_ENTRY(Upper_forward)
 
@@ -954,7 +964,7 @@ namespace Demo
             // Upper: backpropagation through 12 steps, the gate gradients of every step; grid batch, block 6
             extern "C" __global__ void Upper_backward(CN_ARENAS)
             {
-                cn::recurrent_backward<0, 12, 8, 6, false, 252>(P + 2368, A + 2529 * CN_BATCH, D + 384 * CN_BATCH, D + 2529 * CN_BATCH, 0.5f);
+                cn::recurrent_backward<0, 12, 8, 6, false, 252, 0, 0>(P + 2368, A + 2529 * CN_BATCH, D + 384 * CN_BATCH, D + 2529 * CN_BATCH, 0.5f);
             }
             CN_ENTRY(Upper_backward)
 
@@ -975,7 +985,7 @@ namespace Demo
             // Middle: backpropagation through 12 steps, the gate gradients of every step; grid batch, block 8
             extern "C" __global__ void Middle_backward(CN_ARENAS)
             {
-                cn::recurrent_backward<4, 12, 16, 8, true, 792>(P + 1744, A + 1737 * CN_BATCH, D + 288 * CN_BATCH, D + 1737 * CN_BATCH, 1.0f);
+                cn::recurrent_backward<4, 12, 16, 8, true, 792, 0, 0>(P + 1744, A + 1737 * CN_BATCH, D + 288 * CN_BATCH, D + 1737 * CN_BATCH, 1.0f);
             }
             CN_ENTRY(Middle_backward)
 
@@ -996,7 +1006,7 @@ namespace Demo
             // Lower: backpropagation through 12 steps, the gate gradients of every step; grid batch, block 16
             extern "C" __global__ void Lower_backward(CN_ARENAS)
             {
-                cn::recurrent_backward<3, 12, 8, 16, true, 1344>(P + 32, A + 393 * CN_BATCH, D + 96 * CN_BATCH, D + 393 * CN_BATCH, 1.0f);
+                cn::recurrent_backward<3, 12, 8, 16, true, 1344, 0, 0>(P + 32, A + 393 * CN_BATCH, D + 96 * CN_BATCH, D + 393 * CN_BATCH, 1.0f);
             }
             CN_ENTRY(Lower_backward)
 

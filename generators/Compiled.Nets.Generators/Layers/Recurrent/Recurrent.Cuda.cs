@@ -21,8 +21,8 @@ internal static class RecurrentCuda
         var c = op.Call;
         string name = $"{op.Layer}_forward";
         cuda.Kernel(name, $"{op.Layer}: {c.Kind} over {c.Steps} steps, hidden {c.Hidden}; grid batch (a block per sample), block {Threads(c)}",
-            $"cn::recurrent_forward<{Template(c)}, {(c.ReturnSequences ? "true" : "false")}, {c.ScratchWidth}>({Source(op.Input, "A")}, P + {op.ParameterOffset}, " +
-            $"{Buffer(op.Scratch, "A")}, {Buffer(op.Output, "A")}, {Float(c.Leak)});");
+            $"cn::recurrent_forward<{Template(c)}, {(c.ReturnSequences ? "true" : "false")}, {c.ScratchWidth}, {op.GivenState?.Width ?? 0}>({Source(op.Input, "A")}, P + {op.ParameterOffset}, " +
+            $"{Buffer(op.Scratch, "A")}, {Buffer(op.Output, "A")}, {Float(c.Leak)}{(op.GivenState is { } given ? ", " + Buffer(given, "A") : "")});");
         cuda.Forward(new CudaLaunchSpec(name, "batch", "1", Threads(c), 1, "0"));
     }
 
@@ -31,8 +31,9 @@ internal static class RecurrentCuda
         var c = op.Call;
         string steps = $"{op.Layer}_backward", weights = $"{op.Layer}_weight_gradient";
         cuda.Kernel(steps, $"{op.Layer}: backpropagation through {c.Steps} steps, the gate gradients of every step; grid batch, block {Threads(c)}",
-            $"cn::recurrent_backward<{Template(c)}, {(c.ReturnSequences ? "true" : "false")}, {c.ScratchWidth}>(P + {op.ParameterOffset}, {Buffer(op.Scratch, "A")}, " +
-            $"{Buffer(op.Output, "D")}, {Buffer(op.Scratch, "D")}, {Float(c.Leak)});");
+            $"cn::recurrent_backward<{Template(c)}, {(c.ReturnSequences ? "true" : "false")}, {c.ScratchWidth}, {op.State?.State.Width ?? 0}, {(op.State is { } st ? ActivationId(st.Derivative) : 0)}>(P + {op.ParameterOffset}, {Buffer(op.Scratch, "A")}, " +
+            $"{Buffer(op.Output, "D")}, {Buffer(op.Scratch, "D")}, {Float(c.Leak)}" +
+            $"{(op.State is { } state ? $", {Buffer(state.Target, "D")}, {Buffer(state.State, "A")}, {Slope(state.Derivative)}" : "")});");
         cuda.Backward.Add(new CudaLaunchSpec(steps, "batch", "1", Threads(c), 1, "0"));
         cuda.Kernel(weights, $"{op.Layer}: W_ih, W_hh, biases{(c.Peephole ? ", peepholes" : "")} += Σ over samples and steps; grid ⌈{op.ParameterCount}/{ElementThreads}⌉, block {ElementThreads}",
             $"cn::recurrent_weight_gradient<{CellId(c)}, CN_BATCH, {c.Steps}, {c.Features}, {c.Hidden}, {c.ScratchWidth}>({Source(op.Input, "A")}, {Buffer(op.Scratch, "A")}, " +

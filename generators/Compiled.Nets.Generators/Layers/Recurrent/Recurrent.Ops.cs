@@ -11,7 +11,7 @@ namespace Compiled.Nets.Generators.Layers.Recurrent;
 /// </summary>
 /// <remarks>A stateful layer starts from <see cref="Carried"/> and writes its last h (and c) back there once the call has succeeded.</remarks>
 internal sealed record RecurrentForwardOp(string Layer, RecurrentCall Call, BufferRef Input, BufferRef Output, BufferRef Scratch,
-    int ParameterOffset, int ParameterCount, CarriedStatePlan? Carried) : OpPlan(Layer)
+    int ParameterOffset, int ParameterCount, CarriedStatePlan? Carried, BufferRef? GivenState) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => RecurrentCSharp.Forward(w, this);
     public override void WriteCommitCSharp(SourceWriter w) => RecurrentCSharp.Commit(w, this);
@@ -24,9 +24,12 @@ internal sealed record RecurrentForwardOp(string Layer, RecurrentCall Call, Buff
 /// <see cref="InputDelta"/> is set) the gradient at the input sequence times its producer's derivative.
 /// </summary>
 internal sealed record RecurrentBackwardOp(string Layer, RecurrentCall Call, BufferRef Input, BufferRef Output, BufferRef Scratch,
-    int ParameterOffset, int ParameterCount, BufferRef? InputDelta, ActivationPlan InputDerivative) : OpPlan(Layer)
+    int ParameterOffset, int ParameterCount, BufferRef? InputDelta, ActivationPlan InputDerivative, InitialStateGradient? State) : OpPlan(Layer)
 {
     public override void WriteCSharp(SourceWriter w) => RecurrentCSharp.Backward(w, this);
     public override IEnumerable<string> CudaBlocks => new[] { CudaBlock.Recurrent };
     public override void WriteCuda(CudaProgramBuilder cuda) => RecurrentCuda.Backward(cuda, this);
 }
+
+/// <summary>Where the gradient at a given initial state goes: the state layer's output, its delta target, its derivative.</summary>
+internal sealed record InitialStateGradient(BufferRef State, BufferRef Target, ActivationPlan Derivative);

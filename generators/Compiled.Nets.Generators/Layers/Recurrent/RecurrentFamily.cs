@@ -23,6 +23,8 @@ internal sealed record RecurrentOptions : LayerOptions
     public required bool ReturnSequences { get; init; }
     /// <summary>Carries h (and c) from one call to the next (truncated backpropagation through time).</summary>
     public required bool Stateful { get; init; }
+    /// <summary>The layer whose output is the initial state (h₀, or [h₀, c₀] for an LSTM); empty: zero.</summary>
+    public required string InitialState { get; init; }
 }
 
 /// <summary>The input sequence's steps and features per step.</summary>
@@ -45,6 +47,9 @@ internal sealed class RecurrentFamily : LayerFamily
 
     public override bool ReadsSequences(LayerOptions options) => true;
 
+    public override IEnumerable<string> ExtraInputs(LayerOptions options) =>
+        ((RecurrentOptions)options).InitialState is { Length: > 0 } state ? new[] { state } : System.Array.Empty<string>();
+
     public override LayerOptions? Parse(LayerAttribute attribute)
     {
         if (!attribute.Has(0)) return null;
@@ -63,6 +68,7 @@ internal sealed class RecurrentFamily : LayerFamily
             Peephole = false,
             ReturnSequences = false,
             Stateful = false,
+            InitialState = "",
         };
         foreach (var named in attribute.Named)
         {
@@ -72,6 +78,7 @@ internal sealed class RecurrentFamily : LayerFamily
                 "Leak" => options with { Leak = LayerAttribute.Float(named.Value) },
                 "Peephole" => options with { Peephole = (bool)named.Value },
                 "Stateful" => options with { Stateful = (bool)named.Value },
+                "InitialState" => options with { InitialState = (string)named.Value },
                 _ => options,
             };
         }
@@ -104,6 +111,21 @@ internal sealed class RecurrentFamily : LayerFamily
         {
             context.Report(DiagnosticDescriptors.RecurrentNeedsSequence, layer.Location, layer.Name, options.Kind, input.Name, ShapeContext.Shape(input.OutputShape));
             ok = false;
+        }
+        if (ok && options.InitialState.Length > 0)
+        {
+            var state = inputs[1];
+            int h = options.Hidden;
+            string? problem = options.Stateful ? "a stateful layer starts from its carried state; give the initial state or carry it, not both"
+                : state.IsSequence ? $"'{state.Name}' is a sequence {ShapeContext.Shape(state.OutputShape)}; the initial state is one vector per sample"
+                : state.OutputSize != h && !(options.Cell == RecurrentKind.Lstm && state.OutputSize == 2 * h)
+                    ? $"'{state.Name}' has {state.OutputSize} outputs; the initial state is h₀ [{h}]{(options.Cell == RecurrentKind.Lstm ? $" or h₀ and c₀ [{2 * h}]" : "")}"
+                : null;
+            if (problem is not null)
+            {
+                context.Report(DiagnosticDescriptors.InvalidRecurrentSetting, layer.Location, layer.Name, "InitialState", options.InitialState, problem);
+                ok = false;
+            }
         }
         if (!ok) return null;
 
@@ -177,16 +199,20 @@ internal sealed class RecurrentFamily : LayerFamily
         var layer = context.Layers[index];
         var call = Call(layer);
         var carried = call.Stateful ? context.CarriedState(index, call.CarriedWidth) : null;
+        var given = layer.Inputs.Count > 1 ? context.Buffer(layer.Inputs[1]) : null;
         context.Forward(new RecurrentForwardOp(layer.Name, call, context.InputOf(index), context.Buffer(index), context.Named(index, "recurrent"),
-            layer.WeightOffset, layer.ParameterCount, carried));
+            layer.WeightOffset, layer.ParameterCount, carried, given));
     }
 
     public override void LowerBackward(LoweringContext context, int index)
     {
         var layer = context.Layers[index];
         var (target, derivative) = context.GradientInto(layer.Inputs[0]);
+        InitialStateGradient? state = null;
+        if (layer.Inputs.Count > 1 && context.GradientInto(layer.Inputs[1]) is ({ } stateTarget, var stateDerivative))
+            state = new InitialStateGradient(context.Buffer(layer.Inputs[1]), stateTarget, stateDerivative);
         context.Backward(new RecurrentBackwardOp(layer.Name, Call(layer), context.InputOf(index), context.Buffer(index), context.Named(index, "recurrent"),
-            layer.WeightOffset, layer.ParameterCount, target, derivative));
+            layer.WeightOffset, layer.ParameterCount, target, derivative, state));
     }
 
     public override void WriteInitialization(SourceWriter w, LayerPlan layer)
@@ -212,7 +238,9 @@ internal sealed class RecurrentFamily : LayerFamily
             RecurrentKind.Gru => "GRU",
             _ => call.Leak == 1f ? $"Elman RNN, {call.Activation.Describe()}" : $"Elman RNN, {call.Activation.Describe()}, leak α = {CSharpCode.Number(call.Leak)}",
         };
-        return $"{what}, {call.Steps} steps of {call.Features} → hidden {call.Hidden}, {(call.ReturnSequences ? "every step's state" : "the last step's state")}{(call.Stateful ? ", stateful" : "")}";
+        var options = (RecurrentOptions)layer.Options;
+        return $"{what}, {call.Steps} steps of {call.Features} → hidden {call.Hidden}, {(call.ReturnSequences ? "every step's state" : "the last step's state")}{(call.Stateful ? ", stateful" : "")}" +
+               (options.InitialState.Length > 0 ? $", starting from {options.InitialState}" : "");
     }
 
     public override string ShortDescription(LayerPlan layer)
