@@ -397,14 +397,15 @@ namespace Demo
             }
 
             // Softmax cross-entropy on a softmax layer's probabilities: l_b = −Σ_j t ln max(y, 1e−30);
-            // dz = w_b / Σw · (y − t) (the softmax's Jacobian is folded in: no softmax backward follows).
+            // dz = w_b / Σw · (y − t) (the softmax's Jacobian is folded in: no softmax backward follows). On a sequence output
+            // (Steps > 1, a softmax per step) l_b is the mean over the sample's steps and dz carries 1 / Steps.
             // Launch: grid Batch, block Threads (a multiple of 32), shared 0.
-            template <int Batch, int Width, int Threads>
+            template <int Batch, int Width, int Threads, int Steps = 1>
             __device__ void softmax_ce_probabilities_loss(const float* __restrict__ y, const float* __restrict__ t,
                 const float* __restrict__ weights, float* __restrict__ dz, float* __restrict__ losses)
             {
                 const int b = blockIdx.x;
-                const float scale = sample_weight(weights, b) / total_weight<Batch, Threads>(weights);
+                const float scale = sample_weight(weights, b) / (total_weight<Batch, Threads>(weights) * Steps);
                 float sum = 0.0f;
                 for (int j = threadIdx.x; j < Width; j += Threads)
                 {
@@ -413,35 +414,41 @@ namespace Demo
                     dz[i] = scale * (y[i] - t[i]);
                 }
                 sum = block_reduce<Threads>(sum, SumOp());
-                if (threadIdx.x == 0) losses[b] = sum;
+                if (threadIdx.x == 0) losses[b] = sum / Steps;
             }
 
             // Softmax cross-entropy on raw outputs as logits (PyTorch's CrossEntropyLoss with probability
             // targets): l_b = −Σ_j t (y − logsumexp(y)); dz = w_b / Σw · (softmax(y) − t) · f′(y).
             // Launch: grid Batch, block Threads (a multiple of 32), shared 0.
-            template <int Batch, int Width, int Act, int Threads>
+            // On a sequence output (Steps > 1) the softmax is per step of Width / Steps values and l_b the mean over the steps.
+            template <int Batch, int Width, int Act, int Threads, int Steps = 1>
             __device__ void softmax_ce_logits_loss(const float* __restrict__ y, const float* __restrict__ t,
                 const float* __restrict__ weights, float* __restrict__ dz, float* __restrict__ losses, float slope)
             {
+                static_assert(Width % Steps == 0, "a row is whole steps");
+                constexpr int Step = Width / Steps;
                 const int b = blockIdx.x;
-                const float scale = sample_weight(weights, b) / total_weight<Batch, Threads>(weights);
-                const float* row = y + b * Width;
-                float rowMax = lowest();
-                for (int j = threadIdx.x; j < Width; j += Threads) rowMax = fmaxf(rowMax, row[j]);
-                rowMax = block_reduce<Threads>(rowMax, MaxOp());
-                float expSum = 0.0f;
-                for (int j = threadIdx.x; j < Width; j += Threads) expSum += expf(row[j] - rowMax);
-                const float logSumExp = rowMax + logf(block_reduce<Threads>(expSum, SumOp()));
+                const float scale = sample_weight(weights, b) / (total_weight<Batch, Threads>(weights) * Steps);
                 float sum = 0.0f;
-                for (int j = threadIdx.x; j < Width; j += Threads)
+                for (int s = 0; s < Steps; ++s)
                 {
-                    const int i = b * Width + j;
-                    if (t[i] != 0.0f) sum -= t[i] * (row[j] - logSumExp);
-                    const float p = expf(row[j] - logSumExp);
-                    dz[i] = scale * (p - t[i]) * derivative<Act>(row[j], slope);
+                    const float* row = y + b * Width + s * Step;
+                    float rowMax = lowest();
+                    for (int j = threadIdx.x; j < Step; j += Threads) rowMax = fmaxf(rowMax, row[j]);
+                    rowMax = block_reduce<Threads>(rowMax, MaxOp());
+                    float expSum = 0.0f;
+                    for (int j = threadIdx.x; j < Step; j += Threads) expSum += expf(row[j] - rowMax);
+                    const float logSumExp = rowMax + logf(block_reduce<Threads>(expSum, SumOp()));
+                    for (int j = threadIdx.x; j < Step; j += Threads)
+                    {
+                        const int i = b * Width + s * Step + j;
+                        if (t[i] != 0.0f) sum -= t[i] * (row[j] - logSumExp);
+                        const float p = expf(row[j] - logSumExp);
+                        dz[i] = scale * (p - t[i]) * derivative<Act>(row[j], slope);
+                    }
                 }
                 sum = block_reduce<Threads>(sum, SumOp());
-                if (threadIdx.x == 0) losses[b] = sum;
+                if (threadIdx.x == 0) losses[b] = sum / Steps;
             }
 
             // out[0] = Σ_b w_b l_b / Σ_b w_b (the batch mean without weights), in a fixed order.
@@ -637,7 +644,7 @@ namespace Demo
             // SoftmaxCrossEntropy: per-sample losses into L[0..batch), the output delta into D; grid batch, block 32
             extern "C" __global__ void loss(CN_ARENAS)
             {
-                cn::softmax_ce_probabilities_loss<CN_BATCH, 10, 32>(A + 192 * CN_BATCH, T, W, D + 192 * CN_BATCH, L);
+                cn::softmax_ce_probabilities_loss<CN_BATCH, 10, 32, 1>(A + 192 * CN_BATCH, T, W, D + 192 * CN_BATCH, L);
             }
             CN_ENTRY(loss)
 
