@@ -146,13 +146,13 @@ public class RecurrentComparison
             (title, call, 1, 0),
             ("LSTM layer Forward (RecurrentKernels.Forward)", () => RecurrentKernels.Forward(shape, x, parameters, scratch, output, batch), 1, 2.0 * batch * T * G * (I + H)),
             ("  x to time-major", () => RecurrentKernels.ToTimeMajor(x, xT, batch, T, I), 1, 0),
-            ($"  input projection, all steps ({T * batch}×{I} → {G})", () => DenseKernels.Forward(xT, wih, bias, projection, T * batch, I, G, default(LinearActivation)), 1, 2.0 * T * batch * I * G),
+            ($"  input projection, all steps ({T * batch}×{I} → {G})", () => RecurrentKernels.InputProjection(xT, wih, bias, projection, T * batch, I, G), 1, 2.0 * T * batch * I * G),
             ($"  W_hh products, {T} × ({batch}×{H} → {G})", () => DenseKernels.Forward(h, whh, bias, step, batch, H, G, default(LinearActivation)), T, 2.0 * T * batch * H * G),
             ("LSTM layer Backward (RecurrentKernels.Backward, no dx)",
                 () => RecurrentKernels.Backward(shape, x, parameters, scratch, dOutput, back, gradients, default, batch, default(LinearActivation)), 1, 4.0 * batch * T * G * H + 2.0 * batch * T * G * I),
             ($"  dh through W_hh, {T} × ({batch}×{G} → {H})", () => DenseKernels.InputGradient(dGates.AsSpan(0, batch * G), whh, h, dh, batch, H, G, default(LinearActivation)), T, 2.0 * T * batch * H * G),
-            ($"  dW_ih + db_ih, all steps ({T * batch} rows × {I} → {G})", () => DenseKernels.WeightGradient(dGates, xT, dwih, db, T * batch, I, G), 1, 2.0 * T * batch * I * G),
-            ($"  dW_hh + db_hh, all steps ({T * batch} rows × {H} → {G})", () => DenseKernels.WeightGradient(dGates, states, dwhh, db, T * batch, H, G), 1, 2.0 * T * batch * H * G),
+            ($"  dW_ih + db_ih, {T * batch} rows × {I} → {G}, {Chunks(T, batch)}", () => InputWeightGradients(dGates, xT, dwih, db, T, batch, I, G), 1, 2.0 * T * batch * I * G),
+            ($"  dW_hh + db_hh, {T * batch} rows × {H} → {G}, {Chunks(T, batch)}", () => HiddenWeightGradients(dGates, states, dwhh, db, T, batch, H, G), 1, 2.0 * T * batch * H * G),
         };
         if (forwardOnly) parts = parts[..5];
         var seconds = BestOf.Interleaved(Array.ConvertAll(parts, p => p.Action), 0.5, 15, 0.05);
@@ -172,8 +172,35 @@ public class RecurrentComparison
         Console.WriteLine();
     }
 
+    /// <summary>The weight gradients' chunks of steps, as RecurrentKernels.Backward takes them.</summary>
+    private static string Chunks(int steps, int batch)
+    {
+        int chunk = Math.Clamp(RecurrentKernels.WeightGradientRows / batch, 1, steps);
+        return chunk == steps ? "one product" : $"{chunk} steps a product";
+    }
+
+    private static void InputWeightGradients(float[] dz, float[] x, float[] dw, float[] db, int steps, int batch, int inSize, int gates)
+    {
+        int chunk = Math.Clamp(RecurrentKernels.WeightGradientRows / batch, 1, steps);
+        for (int t0 = 0; t0 < steps; t0 += chunk)
+        {
+            int rows = Math.Min(chunk, steps - t0) * batch;
+            RecurrentKernels.InputWeightGradient(dz.AsSpan(t0 * batch * gates, rows * gates), x.AsSpan(t0 * batch * inSize, rows * inSize), dw, db, rows, inSize, gates);
+        }
+    }
+
+    private static void HiddenWeightGradients(float[] dz, float[] h, float[] dw, float[] db, int steps, int batch, int hidden, int gates)
+    {
+        int chunk = Math.Clamp(RecurrentKernels.WeightGradientRows / batch, 1, steps);
+        for (int t0 = 0; t0 < steps; t0 += chunk)
+        {
+            int rows = Math.Min(chunk, steps - t0) * batch;
+            DenseKernels.WeightGradient(dz.AsSpan(t0 * batch * gates, rows * gates), h.AsSpan(t0 * batch * hidden, rows * hidden), dw, db, rows, hidden, gates);
+        }
+    }
+
     private static void Row(string what, double seconds, double total, double flops) =>
-        Console.WriteLine($"  {what,-62} {seconds * 1e6,10:N1} µs {100 * seconds / total,6:F1}%{(flops > 0 ? $" {flops / seconds / 1e9,7:F1} GFLOP/s" : "")}");
+        Console.WriteLine($"  {what,-66} {seconds * 1e6,10:N1} µs {100 * seconds / total,6:F1}%{(flops > 0 ? $" {flops / seconds / 1e9,7:F1} GFLOP/s" : "")}");
 }
 
 /// <summary>A small network of the stand-in's kind, for the per-step softmax cross-entropy check of `--quick-lstm`.</summary>
