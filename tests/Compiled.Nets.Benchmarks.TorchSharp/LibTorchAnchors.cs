@@ -27,6 +27,37 @@ public class LibTorchAnchors
     private nn.Module<Tensor, Tensor, Tensor> _bce = null!, _ce = null!;
     private Tensor _xorInput = null!, _xorInputs = null!, _xorTargets = null!, _image = null!, _images = null!, _labels = null!;
     private Tensor _planes = null!, _lenetLabels = null!;
+    private SeqLstm _seqLstm = null!, _seqLstmTrain = null!, _charsTrain = null!;
+    private optim.Optimizer _seqLstmSgd = null!, _charsSgd = null!;
+    private nn.Module<Tensor, Tensor, Tensor> _ceSum = null!;
+    private Tensor _rows = null!, _oneImage = null!, _digits = null!, _embedded = null!, _nextChars = null!;
+
+    /// <summary>
+    /// nn.LSTM(batch_first) and a linear head on the last step (<paramref name="lastOnly"/>, the sequential-MNIST network) or on
+    /// every step (the character model's stand-in); <paramref name="softmax"/> adds one at inference.
+    /// </summary>
+    private sealed class SeqLstm : nn.Module<Tensor, Tensor>
+    {
+        private readonly global::TorchSharp.Modules.LSTM lstm;
+        private readonly global::TorchSharp.Modules.Linear head;
+        private readonly bool _lastOnly, _softmax;
+
+        public SeqLstm(long features, long hidden, long classes, bool lastOnly, bool softmax) : base(nameof(SeqLstm))
+        {
+            lstm = nn.LSTM(features, hidden, batchFirst: true);
+            head = nn.Linear(hidden, classes);
+            _lastOnly = lastOnly;
+            _softmax = softmax;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var (output, _, _) = lstm.forward(x);
+            var y = head.forward(_lastOnly ? output.select(1, -1) : output);
+            return _softmax ? nn.functional.softmax(y, -1) : y;
+        }
+    }
 
     /// <summary>2-4-1, tanh then logistic.</summary>
     private static nn.Module<Tensor, Tensor> Xor() => nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid());
@@ -75,12 +106,26 @@ public class LibTorchAnchors
         _labels = randint(10, new long[] { 64 });
         _planes = rand(64, 1, 28, 28) - 0.5;
         _lenetLabels = randint(10, new long[] { 64 });
+        _seqLstm = new SeqLstm(28, 128, 10, lastOnly: true, softmax: true);
+        _seqLstm.eval();
+        foreach (var p in _seqLstm.parameters()) p.requires_grad = false;
+        _seqLstmTrain = new SeqLstm(28, 128, 10, lastOnly: true, softmax: false);
+        _charsTrain = new SeqLstm(64, 128, 64, lastOnly: false, softmax: false);
+        _seqLstmSgd = optim.SGD(_seqLstmTrain.parameters(), 0.01);
+        _charsSgd = optim.SGD(_charsTrain.parameters(), 0.01);
+        _ceSum = nn.CrossEntropyLoss(reduction: nn.Reduction.Sum);
+        _rows = rand(64, 28, 28);
+        _oneImage = rand(1, 28, 28);
+        _digits = randint(10, new long[] { 64 });
+        _embedded = rand(32, 100, 64) - 0.5;
+        _nextChars = randint(64, new long[] { 32 * 100 });
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var d in new System.IDisposable[] { _xor, _xorTrain, _mlp, _mlpSgd, _mlpAdam, _lenet, _lenetTrain, _xorInput, _xorInputs, _xorTargets, _image, _images, _labels, _planes, _lenetLabels })
+        foreach (var d in new System.IDisposable[] { _xor, _xorTrain, _mlp, _mlpSgd, _mlpAdam, _lenet, _lenetTrain, _xorInput, _xorInputs, _xorTargets, _image, _images, _labels, _planes, _lenetLabels,
+                     _seqLstm, _seqLstmTrain, _charsTrain, _rows, _oneImage, _digits, _embedded, _nextChars })
             d.Dispose();
     }
 
@@ -124,4 +169,22 @@ public class LibTorchAnchors
 
     [Benchmark(Description = "Inference, batch 64, LeNet-5")]
     public float PredictLeNet5Batch64() => Infer(_lenet, _planes);
+
+    [Benchmark(Description = "Train step, LSTM 128 on 28×28 sequential MNIST, batch 64, SGD")]
+    public float TrainLstmBatch64() => Step(_seqLstmTrain, _ce, _seqLstmSgd, _rows, _digits);
+
+    [Benchmark(Description = "Forward, batch 1, LSTM 128 on 28×28 sequential MNIST")]
+    public float ForwardLstm() => Infer(_seqLstm, _oneImage);
+
+    /// <summary>The stand-in's per-step cross-entropy: summed over the 100 steps, averaged over the 32 sequences (ours).</summary>
+    [Benchmark(Description = "Train step, character-model STAND-IN (100×64 → LSTM 128, every step → per-step softmax 64), batch 32, SGD")]
+    public float TrainCharLstmStandInBatch32()
+    {
+        using var scope = NewDisposeScope();
+        _charsSgd.zero_grad();
+        var value = _ceSum.forward(_charsTrain.forward(_embedded).reshape(-1, 64), _nextChars) / 32;
+        value.backward();
+        _charsSgd.step();
+        return value.item<float>();
+    }
 }

@@ -29,4 +29,31 @@ internal static class BestOf
         }
         return best;
     }
+
+    /// <summary>
+    /// Seconds per call of each action, measured in rounds: every round runs each action for about
+    /// <paramref name="secondsPerRun"/> in turn and the fastest round of each is kept. On a machine that others load, the
+    /// parts of a breakdown then see the same conditions, which <see cref="SecondsPerCall"/> one after another would not give.
+    /// </summary>
+    public static double[] Interleaved(Action[] actions, double warmUpSeconds, int rounds, double secondsPerRun)
+    {
+        var iterations = new int[actions.Length];
+        for (int a = 0; a < actions.Length; a++)
+        {
+            var warm = Stopwatch.StartNew();
+            long calls = 0;
+            while (warm.Elapsed.TotalSeconds < warmUpSeconds) { actions[a](); calls++; }
+            iterations[a] = (int)Math.Clamp(calls * secondsPerRun / warm.Elapsed.TotalSeconds, 1, int.MaxValue);
+        }
+        var best = new double[actions.Length];
+        Array.Fill(best, double.MaxValue);
+        for (int r = 0; r < rounds; r++)
+            for (int a = 0; a < actions.Length; a++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < iterations[a]; i++) actions[a]();
+                best[a] = Math.Min(best[a], clock.Elapsed.TotalSeconds / iterations[a]);
+            }
+        return best;
+    }
 }

@@ -46,3 +46,30 @@ public partial class LeNet5
     [Dense(84, Activation.ReLU)] public partial Layer F6 { get; }
     [Dense(10)] public partial Layer Logits { get; }
 }
+
+/// <summary>
+/// Sequential MNIST (issue 13's LSTM benchmark): each image read as 28 steps of 28 pixels, an LSTM with 128 units, the last
+/// step's state into a softmax over the 10 digits. pytorch_bench.py and the LibTorch anchor time nn.LSTM(28, 128,
+/// batch_first=True) + nn.Linear(128, 10) on logits into cross-entropy, the same step.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, LearningRate = 0.01f)]
+public partial class SeqMnistLstm
+{
+    [SequenceInput(28, 28)] public partial Layer Rows { get; }
+    [Lstm(128)] public partial Layer State { get; }
+    [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
+}
+
+/// <summary>
+/// A STAND-IN for the character model (Embedding → Lstm → per-step softmax; the library has no Embedding yet): the same cost
+/// structure with the embedding's 64 values per character given as the input. 100 steps of 64 features, an LSTM with 128
+/// units returning every step, a per-step softmax over 64 characters, softmax cross-entropy per step (summed over the steps,
+/// averaged over the batch). The anchors run nn.LSTM(64, 128, batch_first=True) + nn.Linear(128, 64) on the last dim.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, LearningRate = 0.01f)]
+public partial class CharLstmStandIn
+{
+    [SequenceInput(100, 64)] public partial Layer Embedded { get; }
+    [Lstm(128, ReturnSequences = true)] public partial Layer State { get; }
+    [Dense(64, Activation.Softmax)] public partial Layer NextChar { get; }
+}

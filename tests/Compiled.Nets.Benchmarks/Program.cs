@@ -20,6 +20,11 @@ public static class Program
             AdamLongRun.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
             return;
         }
+        if (args.Length == 1 && args[0] == "--quick-lstm")
+        {
+            RecurrentComparison.QuickTiming();
+            return;
+        }
         if (args.Length == 1 && args[0] == "--quick")
         {
             QuickTimings.Run();

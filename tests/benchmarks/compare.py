@@ -37,7 +37,14 @@ Output: three tables on stdout and the same tables as markdown in tests/benchmar
      reference. Target: fraction >= 0.40. The LeNet-layer average (mean of the C1 and C3 rates) is information.
   4. Int8 inference: each int8 model's batch-1 latency against our float32 network (target >= 2x) and against ONNX
      Runtime on the same quantised model (information).
---strict exits 1 if any target (in any table) FAILs or is missing.
+  5. Recurrent layers (issue 13; RecurrentComparison against the same methods of LibTorchAnchors and pytorch_bench.py's
+     train_lstm_b64, forward_lstm_b1, train_char_standin_b32): the sequential-MNIST LSTM's training step at batch 64
+     (target: ours >= 1.5x the faster of PyTorch and LibTorch, each at its best thread setting) and its batch-1 forward
+     (target >= 10x), and the character model's stand-in (information), then every ratio: ours at each of its thread
+     settings against each anchor at each of its. run-all.sh runs RecurrentComparison with COMPILED_NETS_THREADS=1 and
+     2, its reports under DIR/ours-threads-N/ (the setting is read from that folder's name).
+--strict exits 1 if any target (in any table) FAILs or is missing. --recurrent-only prints (and judges) only table 5
+(run-all.sh --recurrent).
 """
 import argparse
 import glob
@@ -55,7 +62,7 @@ ANCHORS = [
     ("pytorch", "PyTorch 1.13", "PyTorch", None),
     ("fann", "FANN 2.2", "FANN", None),
 ]
-OURS_TYPES = ("ReferenceComparison", "CnnComparison", "QuantizedInference")
+OURS_TYPES = ("ReferenceComparison", "CnnComparison", "QuantizedInference", "RecurrentComparison")
 
 
 class Metric:
@@ -79,6 +86,17 @@ METRICS = [
     Metric("predict_lenet5_b64", "inference b64, LeNet-5", "samples/s", "PredictLeNet5Batch64", 64, {"ort": 1.5}),
 ]
 ALLOCATION_TARGET = 0  # bytes ours allocates per call
+
+# Issue 13's recurrent benchmarks: target multiples of ours over the FASTER of PyTorch 1.13 and LibTorch 2.10 (each at its
+# best thread setting, same run); None = information. The character model is a stand-in (no Embedding yet): the embedding's
+# 64 values per character are the input, the per-step softmax cross-entropy summed over the 100 steps.
+RECURRENT_METRICS = [
+    (Metric("train_lstm_b64", "train SeqMNIST LSTM 128, batch 64, SGD", "samples/s", "TrainLstmBatch64", 64, {}), 1.5),
+    (Metric("forward_lstm_b1", "forward b1, SeqMNIST LSTM 128", "ns", "ForwardLstm", 1, {}), 10.0),
+    (Metric("train_char_standin_b32", "train char-model STAND-IN, batch 32, SGD", "samples/s", "TrainCharLstmStandInBatch32", 32, {}),
+     None),
+]
+RECURRENT_ANCHORS = [("libtorch", "LibTorch 2.10", "LibTorch"), ("pytorch", "PyTorch 1.13", "PyTorch")]
 
 # Flops of one training step (forward + backward ~ 3 x forward; a multiply-add counts 2) and the FMA-peak target.
 MLP_FORWARD_FLOPS = 2.0 * (784 * 128 + 128 * 64 + 64 * 10) * 64
@@ -141,7 +159,7 @@ def read_records(path):
 
 def load_reference(path):
     """Return {(suite, name): (value, threads)} keeping the best value per metric."""
-    higher = {m.name: m.higher_is_better for m in METRICS}
+    higher = {m.name: m.higher_is_better for m in METRICS + [r[0] for r in RECURRENT_METRICS]}
     best = {}
     for rec in read_records(path):
         key = (rec["suite"], rec["name"])
@@ -172,9 +190,8 @@ class Timing:
         self.mean, self.allocated, self.setting = mean, allocated, setting
 
 
-def load_bdn(bdn_dir):
-    """Return {suite: {Method: Timing}} (suite "ours" or an ANCHORS key), the lowest mean per method."""
-    suites = {"ours": {}}
+def bdn_entries(bdn_dir):
+    """Yield (suite, method, setting, mean ns, bytes allocated) for every benchmark of the reports under bdn_dir."""
     suite_of = {t: "ours" for t in OURS_TYPES}
     suite_of.update({t: key for key, _, _, t in ANCHORS if t})
     files = sorted(glob.glob(os.path.join(bdn_dir, "**", "*.json"), recursive=True))
@@ -187,6 +204,9 @@ def load_bdn(bdn_dir):
         except (OSError, json.JSONDecodeError) as e:
             print(f"warning: cannot read {path}: {e}", file=sys.stderr)
             continue
+        # run-all.sh runs RecurrentComparison once per COMPILED_NETS_THREADS setting, into ours-threads-N/.
+        ours_threads = next((part[len("ours-threads-"):] for part in os.path.relpath(path, bdn_dir).split(os.sep)
+                             if part.startswith("ours-threads-")), None)
         for b in doc.get("Benchmarks", []) if isinstance(doc, dict) else []:
             method = b.get("Method") or (b.get("FullName") or "").rsplit(".", 1)[-1].split("(")[0]
             suite = suite_of.get(b.get("Type") or "", "ours")
@@ -194,6 +214,8 @@ def load_bdn(bdn_dir):
             params = b.get("Parameters") or ""
             if params.startswith("Threads="):
                 setting.append(params.split("=", 1)[1].split("&")[0] + "t")
+            if suite == "ours" and ours_threads:
+                setting.append(ours_threads + "t")
             if suite == "ort":
                 setting.append("Run" if method.endswith("ViaRun") else "IOBinding")
                 method = method[: -len("ViaRun")] if method.endswith("ViaRun") else method
@@ -203,12 +225,36 @@ def load_bdn(bdn_dir):
                 print(f"warning: {os.path.basename(path)}: {b.get('FullName', method)} has no statistics",
                       file=sys.stderr)
                 continue
-            mean = float(mean)
             allocated = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
-            means = suites.setdefault(suite, {})
-            if method not in means or mean < means[method].mean:
-                means[method] = Timing(mean, allocated, ", ".join(setting))
+            yield suite, method, ", ".join(setting), float(mean), allocated
+
+
+def load_bdn(bdn_dir):
+    """Return {suite: {Method: Timing}} (suite "ours" or an ANCHORS key), the lowest mean per method."""
+    suites = {"ours": {}}
+    for suite, method, setting, mean, allocated in bdn_entries(bdn_dir):
+        means = suites.setdefault(suite, {})
+        if method not in means or mean < means[method].mean:
+            means[method] = Timing(mean, allocated, setting)
     return suites
+
+
+def load_bdn_settings(bdn_dir):
+    """Return {suite: {Method: {setting: Timing}}}, the lowest mean per method and setting."""
+    settings = {}
+    for suite, method, setting, mean, allocated in bdn_entries(bdn_dir):
+        per = settings.setdefault(suite, {}).setdefault(method, {})
+        if setting not in per or mean < per[setting].mean:
+            per[setting] = Timing(mean, allocated, setting)
+    return settings
+
+
+def load_reference_settings(path):
+    """Return {(suite, name): {threads: value}} for the JSON-line records."""
+    values = {}
+    for rec in read_records(path):
+        values.setdefault((rec["suite"], rec["name"]), {})[rec.get("threads")] = float(rec["value"])
+    return values
 
 
 def host_line(bdn_dir):
@@ -434,13 +480,100 @@ def peak_table(suites, peak):
     return header, rows, ok, [peak_line] + notes
 
 
+def recurrent_tables(bdn_dir, results):
+    """Table 5: the recurrent benchmarks against the faster anchor, then every ratio. Returns (header, rows, ok, all_rows)."""
+    settings = load_bdn_settings(bdn_dir)
+    reference = load_reference_settings(results)
+    header = ["metric", "Compiled.Nets"]
+    for _, label, short in RECURRENT_ANCHORS:
+        header += [label, f"x {short}"]
+    header += ["x faster anchor", "target", "ours allocated"]
+    rows, every, ok = [], [], True
+    for m, target in RECURRENT_METRICS:
+        # Each side's value per setting, in the metric's unit.
+        sides = {"ours": {s: (m.convert(t.mean), t.allocated) for s, t in settings.get("ours", {}).get(m.method, {}).items() if t.mean > 0}}
+        sides["libtorch"] = {s: (m.convert(t.mean), None) for s, t in settings.get("libtorch", {}).get(m.method, {}).items() if t.mean > 0}
+        sides["pytorch"] = {f"{t}t": (v, None) for t, v in reference.get(("pytorch", m.name), {}).items()}
+
+        def best(side):
+            items = sides[side].items()
+            if not items:
+                return None, None, None
+            setting, (value, allocated) = (max if m.higher_is_better else min)(items, key=lambda kv: kv[1][0])
+            return value, setting, allocated
+
+        ours, ours_setting, allocated = best("ours")
+        row = [m.label, fmt(ours, m.unit) + (f" ({ours_setting})" if ours is not None and ours_setting else "")]
+        anchors = []
+        for key, _, short in RECURRENT_ANCHORS:
+            value, setting, _ = best(key)
+            anchors.append((value, short, setting))
+            ratio = speedup(ours, value, m.higher_is_better)
+            row += [fmt(value, m.unit) + (f" ({setting})" if value is not None and setting else ""),
+                    f"{ratio:.2f}x" if ratio is not None else "n/a"]
+        present = [a for a in anchors if a[0] is not None]
+        faster = ((max if m.higher_is_better else min)(present, key=lambda a: a[0]) if present else None)
+        ratio = speedup(ours, faster[0], m.higher_is_better) if faster else None
+        row.append(f"{ratio:.2f}x ({faster[1]})" if ratio is not None else "n/a")
+        v = verdict(ratio if len(present) == len(anchors) else None, target)
+        if v is not None:
+            ok &= v == "PASS"
+        row.append(f">={target:g}x faster anchor: {v}" if target is not None else "info")
+        if allocated is None:
+            row.append("n/a")
+            a = "MISSING"
+        else:
+            row.append(f"{allocated:,} B")
+            a = "PASS" if allocated <= ALLOCATION_TARGET else "FAIL"
+        ok &= a == "PASS"
+        row[-2] += f"; {ALLOCATION_TARGET} B: {a}"
+        rows.append(row)
+        # Every ratio: ours at each setting against each anchor at each.
+        for os_, (ov, _) in sorted(sides["ours"].items()):
+            for key, _, short in RECURRENT_ANCHORS:
+                for s_, (av, _) in sorted(sides[key].items()):
+                    r = speedup(ov, av, m.higher_is_better)
+                    every.append([m.label, f"{fmt(ov, m.unit)} ({os_ or 'default'})", short, f"{fmt(av, m.unit)} ({s_})",
+                                  f"{r:.2f}x" if r is not None else "n/a"])
+    return header, rows, ok, every
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", default=os.path.join(OUT_DIR, "results.jsonl"))
     ap.add_argument("--bdn-dir", default=os.path.join(OUT_DIR, "bdn", "results"))
     ap.add_argument("--summary", default=os.path.join(OUT_DIR, "summary.md"))
     ap.add_argument("--strict", action="store_true", help="exit 1 if any target fails or is missing")
+    ap.add_argument("--recurrent-only", action="store_true", help="only the recurrent table (run-all.sh --recurrent)")
     args = ap.parse_args()
+
+    rec_header, rec_rows, rec_ok, rec_every = recurrent_tables(args.bdn_dir, args.results)
+    every_header = ["metric", "Compiled.Nets (threads)", "anchor", "anchor (threads)", "x"]
+    rec_title = ("Recurrent layers (issue 13): x = how many times faster ours is; targets against the faster of "
+                 "PyTorch and LibTorch, each at its best thread setting")
+    rec_md = ["## Recurrent layers (issue 13)", "",
+              "The sequential-MNIST LSTM (28 steps of 28, hidden 128, batch 64 training and batch-1 forward) and the "
+              "character model's STAND-IN (100 steps of 64 features, LSTM 128 on every step, per-step softmax over 64, "
+              "batch 32); targets against the faster of PyTorch 1.13 and LibTorch 2.10 at its best thread setting.", ""]
+    rec_md += markdown_table(rec_header, rec_rows) + ["", "Every ratio:", ""] + markdown_table(every_header, rec_every) + [""]
+    if args.recurrent_only:
+        host = host_line(args.bdn_dir)
+        if host:
+            print("machine: " + host)
+        print(rec_title)
+        print_table(rec_header, rec_rows)
+        print()
+        print("Every ratio (ours at each thread setting against each anchor at each)")
+        print_table(every_header, rec_every)
+        print()
+        print("recurrent: " + ("PASS" if rec_ok else "FAIL (see targets)"))
+        md = ["# Compiled.Nets recurrent benchmarks", ""] + (["Machine: " + host, ""] if host else []) + rec_md
+        md += ["Recurrent: **" + ("PASS" if rec_ok else "FAIL") + "**", ""]
+        os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
+        with open(args.summary, "w", encoding="utf-8") as f:
+            f.write("\n".join(md))
+        print(f"wrote {args.summary}")
+        return 1 if (args.strict and not rec_ok) else 0
 
     ref = load_reference(args.results)
     suites = load_bdn(args.bdn_dir)
@@ -450,7 +583,7 @@ def main():
     peak_header, peak_rows, peak_ok, peak_notes = peak_table(suites, load_peak(args.results))
     conv_header, conv_rows, conv_ok, conv_notes = conv_table(ours_ns, load_sgemm(args.results), os.cpu_count() or 1)
     quantized_header, quantized_rows, quantized_ok = quantized_table(suites)
-    all_ok = ratios_ok and peak_ok and conv_ok and quantized_ok
+    all_ok = ratios_ok and peak_ok and conv_ok and quantized_ok and rec_ok
 
     host = host_line(args.bdn_dir)
     if host:
@@ -470,6 +603,12 @@ def main():
     print()
     print("Int8 inference: int8 against our float32, and ONNX Runtime on the same quantised model")
     print_table(quantized_header, quantized_rows)
+    print()
+    print(rec_title)
+    print_table(rec_header, rec_rows)
+    print()
+    print("Every recurrent ratio (ours at each thread setting against each anchor at each)")
+    print_table(every_header, rec_every)
     print()
     print("overall: " + ("PASS" if all_ok else "FAIL (see targets)"))
 
@@ -494,6 +633,7 @@ def main():
            "Batch-1 latency of the int8 models (Quantize) against our float32 networks, and ONNX Runtime running the same "
            "quantised models as QDQ graphs (the same int8 weights, per-channel scales and activation scales).", ""]
     md += markdown_table(quantized_header, quantized_rows) + [""]
+    md += rec_md
     md += ["Overall: **" + ("PASS" if all_ok else "FAIL") + "**", ""]
     os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
     with open(args.summary, "w", encoding="utf-8") as f:

@@ -3,13 +3,14 @@
 
 Usage (from the repository root):
 
-    OPENBLAS_NUM_THREADS=N OMP_NUM_THREADS=N /usr/bin/python3 tests/benchmarks/pytorch_bench.py --threads N [--quick]
+    OPENBLAS_NUM_THREADS=N OMP_NUM_THREADS=N /usr/bin/python3 tests/benchmarks/pytorch_bench.py --threads N [--quick] [--recurrent-only]
     /usr/bin/python3 tests/benchmarks/pytorch_bench.py --check-blas
 
 The caller is expected to set OPENBLAS_NUM_THREADS=N and OMP_NUM_THREADS=N in the
 environment (before torch/numpy are imported): OPENBLAS_NUM_THREADS sizes OpenBLAS's thread
 pool, which numpy's SGEMM (sgemm_gflops) and PyTorch's BLAS calls use; --threads N additionally
-calls torch.set_num_threads(N). --quick cuts iteration counts for a smoke test.
+calls torch.set_num_threads(N). --quick cuts iteration counts for a smoke test; --recurrent-only runs only the
+recurrent benchmarks (run-all.sh --recurrent).
 --check-blas only reports which BLAS numpy uses and exits 0 for OpenBLAS, 2 otherwise.
 
 Prints one JSON object per line:
@@ -17,6 +18,12 @@ Prints one JSON object per line:
 Metrics: forward_xor_b1 (ns/call), forward_mlp_b1 (ns/call),
          train_xor_b4 (steps/s), train_mlp_b64 (samples/s), train_mlp_b64_adam (samples/s),
          train_lenet5_b64 (samples/s; one SGD step of LeNet-5 at batch 64),
+         train_lstm_b64 (samples/s; one SGD step of the sequential-MNIST LSTM: nn.LSTM(28, 128, batch_first=True),
+                         the last step into nn.Linear(128, 10), cross-entropy on the logits, 28 steps, batch 64),
+         forward_lstm_b1 (ns/call; the same network on one sample under no_grad, softmax included),
+         train_char_standin_b32 (samples/s; the character model's stand-in: nn.LSTM(64, 128, batch_first=True) over
+                         100 steps, nn.Linear(128, 64) on every step, per-step cross-entropy summed over the steps and
+                         averaged over the batch, SGD, batch 32),
          sgemm_gflops (GFLOP/s; numpy float32 1024x1024 @ 1024x1024, best of several repeats,
                        with an extra "blas" field naming the BLAS numpy uses - only meaningful
                        for "openblas"; anything else draws a warning on stderr).
@@ -118,10 +125,69 @@ def check_blas():
     return 2
 
 
+class SeqLstm(nn.Module):
+    """nn.LSTM(batch_first=True) and a linear head on the last step (last_only) or on every step."""
+
+    def __init__(self, features, hidden, classes, last_only):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, classes)
+        self.last_only = last_only
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1] if self.last_only else out)
+
+
+def recurrent(n, q):
+    """Issue 13's recurrent benchmarks: the sequential-MNIST LSTM and the character model's stand-in."""
+    ce = nn.CrossEntropyLoss()
+
+    seq = SeqLstm(28, 128, 10, last_only=True).float()
+    xs28 = torch.rand(64, 28, 28)
+    ys28 = torch.randint(0, 10, (64,))
+    opt5 = torch.optim.SGD(seq.parameters(), lr=0.01)
+
+    def step_lstm():
+        opt5.zero_grad()
+        loss = ce(seq(xs28), ys28)
+        loss.backward()
+        opt5.step()
+
+    ns = best_mean_ns(step_lstm, 5 if q else 100, 2 if q else 10)
+    emit(n, "train_lstm_b64", "samples/s", 64e9 / ns)
+
+    seq_inf = SeqLstm(28, 128, 10, last_only=True).float().eval()
+    x1_28 = torch.rand(1, 28, 28)
+
+    def fwd_lstm():
+        with torch.no_grad():
+            return torch.softmax(seq_inf(x1_28), dim=1)
+
+    emit(n, "forward_lstm_b1", "ns", best_mean_ns(fwd_lstm, 50 if q else 2000, 10 if q else 200))
+
+    chars = SeqLstm(64, 128, 64, last_only=False).float()
+    xc = torch.rand(32, 100, 64) - 0.5
+    yc = torch.randint(0, 64, (32 * 100,))
+    ce_sum = nn.CrossEntropyLoss(reduction="sum")
+    opt6 = torch.optim.SGD(chars.parameters(), lr=0.01)
+
+    def step_chars():
+        opt6.zero_grad()
+        loss = ce_sum(chars(xc).reshape(-1, 64), yc) / 32
+        loss.backward()
+        opt6.step()
+
+    ns = best_mean_ns(step_chars, 3 if q else 40, 1 if q else 5)
+    emit(n, "train_char_standin_b32", "samples/s", 32e9 / ns)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
+    ap.add_argument("--recurrent-only", action="store_true",
+                    help="only the recurrent benchmarks (train_lstm_b64, forward_lstm_b1, train_char_standin_b32)")
     ap.add_argument("--check-blas", action="store_true",
                     help="only check that numpy uses OpenBLAS (exit 0) or not (exit 2)")
     args = ap.parse_args()
@@ -131,6 +197,9 @@ def main():
     torch.manual_seed(0)
     q = args.quick
     n = args.threads
+    if args.recurrent_only:
+        recurrent(n, q)
+        return 0
 
     # --- forward_xor_b1 -------------------------------------------------
     xor_net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid()).float()
@@ -215,6 +284,8 @@ def main():
 
     ns = best_mean_ns(step_lenet, 5 if q else 200, 2 if q else 20)
     emit(n, "train_lenet5_b64", "samples/s", 64e9 / ns)
+
+    recurrent(n, q)
 
     # --- sgemm_gflops: numpy float32 SGEMM, n = 1024 (threads: OPENBLAS_NUM_THREADS) -------
     blas = numpy_blas()

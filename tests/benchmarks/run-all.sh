@@ -2,12 +2,15 @@
 # Run all Compiled.Nets benchmarks and their anchors, then compare them.
 #
 # Usage (from anywhere; works relative to the repository root):
-#   tests/benchmarks/run-all.sh [--quick] [--skip-dotnet] [--skip-anchors]
+#   tests/benchmarks/run-all.sh [--quick] [--skip-dotnet] [--skip-anchors] [--recurrent]
 #     --quick         short runs everywhere: FANN, PyTorch and the FMA peak with fewer iterations, every
 #                     BenchmarkDotNet suite with its short job (3 warm-ups, 3 iterations): 8-12 minutes
 #                     on 2 cores, against 1-1.5 hours for the full run (the anchors capped at 30 iterations)
 #     --skip-dotnet   run no BenchmarkDotNet suite (compare uses whatever reports exist)
 #     --skip-anchors  run Compiled.Nets' suites but not the LibTorch and ONNX Runtime ones
+#     --recurrent     only issue 13's recurrent benchmarks: PyTorch (pytorch_bench.py --recurrent-only), RecurrentComparison
+#                     (COMPILED_NETS_THREADS=1 and 2) and LibTorch's *Lstm* methods, then compare.py --recurrent-only
+#                     (about 15 minutes on 2 cores; with --quick about 5)
 #   THREADS="1 2"     PyTorch/SGEMM thread settings to try (env var, default "1 2"); this machine's
 #                     core count is added if missing (compare.py rates the convolutions against the
 #                     SGEMM at that thread count, as the .NET kernels use all cores)
@@ -16,7 +19,7 @@
 # -march=native, 1 and 2 threads), PyTorch 1.13 and numpy's SGEMM per thread setting, the ONNX export
 # (export_onnx.py, Debian's PyTorch; the int8 models from the quantised networks that Compiled.Nets writes with
 # --export-int8), the BenchmarkDotNet suites of Compiled.Nets (ReferenceComparison, CnnComparison,
-# QuantizedInference), ONNX Runtime 1.31 (tests/Compiled.Nets.Benchmarks.OnnxRuntime) and LibTorch 2.10
+# QuantizedInference; RecurrentComparison once per COMPILED_NETS_THREADS setting 1 and 2), ONNX Runtime 1.31 (tests/Compiled.Nets.Benchmarks.OnnxRuntime) and LibTorch 2.10
 # (tests/Compiled.Nets.Benchmarks.TorchSharp; its build marks libLibTorchSharp.so's GLIBCXX_3.4.32 need weak,
 # see docs/benchmarks.md), then compare.py.
 #
@@ -24,7 +27,7 @@
 #
 # Outputs under tests/benchmarks/out/: fann_bench and fma_peak (binaries), results.jsonl (FANN, FMA peak and
 # PyTorch JSON lines, incl. sgemm_gflops), onnx/ (the exported networks), bdn/ (BenchmarkDotNet artifacts of
-# the three .NET projects; reports in bdn/results/), summary.md.
+# the three .NET projects; reports in bdn/results/, RecurrentComparison's in bdn/results/ours-threads-N/), summary.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,6 +41,7 @@ BDN_JOB=()
 ANCHOR_JOB=()
 SKIP_DOTNET=0
 SKIP_ANCHORS=0
+RECURRENT=0
 for arg in "$@"; do
   case "$arg" in
     # Compiled.Nets' suites keep their own process even when quick: in-process, BenchmarkDotNet's allocation count
@@ -45,6 +49,7 @@ for arg in "$@"; do
     --quick) QUICK=(--quick); BDN_JOB=(--job short); ANCHOR_JOB=(--quick) ;;
     --skip-dotnet) SKIP_DOTNET=1 ;;
     --skip-anchors) SKIP_ANCHORS=1 ;;
+    --recurrent) RECURRENT=1 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -68,6 +73,36 @@ RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
 lscpu | sed -n 's/^Model name: *//p' | head -1 | sed 's/^/CPU: /' >&2
 
+# RecurrentComparison once per thread setting of ours (COMPILED_NETS_THREADS, read when the library loads; BenchmarkDotNet's
+# child processes inherit it), each into its own folder under bdn/results: compare.py reads the setting from the name.
+run_recurrent_suite() {
+  for n in 1 2; do
+    phase "Compiled.Nets RecurrentComparison, COMPILED_NETS_THREADS=$n (BenchmarkDotNet${BDN_JOB:+, short job})"
+    COMPILED_NETS_THREADS="$n" dotnet run -c Release "$@" --project tests/Compiled.Nets.Benchmarks -- \
+      --filter '*RecurrentComparison*' --exporters json --artifacts "$OUT/bdn/results/ours-threads-$n" "${BDN_JOB[@]}"
+  done
+}
+
+if [[ $RECURRENT -eq 1 ]]; then
+  for n in $THREADS; do
+    phase "PyTorch recurrent, threads=$n"
+    OPENBLAS_NUM_THREADS="$n" OMP_NUM_THREADS="$n" MKL_NUM_THREADS="$n" \
+      "$PY" "$BENCH/pytorch_bench.py" --threads "$n" --recurrent-only "${QUICK[@]}" | tee -a "$RESULTS"
+  done
+  rm -rf "$OUT/bdn/results"
+  dotnet build -c Release tests/Compiled.Nets.Benchmarks -v quiet -nologo
+  run_recurrent_suite --no-build
+  phase "LibTorch 2.10 via TorchSharp 0.107, the *Lstm* methods (BenchmarkDotNet, in-process)"
+  dotnet build -c Release tests/Compiled.Nets.Benchmarks.TorchSharp -v quiet -nologo
+  dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.TorchSharp -- --check
+  dotnet run -c Release --no-build --project tests/Compiled.Nets.Benchmarks.TorchSharp -- \
+    --filter '*LibTorchAnchors.*Lstm*' --exporters json --artifacts "$OUT/bdn" "${ANCHOR_JOB[@]}" \
+    || echo "warning: the LibTorch suite failed (exit $?); its ratios will be missing" >&2
+  phase "Comparison (recurrent)"
+  "$PY" "$BENCH/compare.py" --recurrent-only --results "$RESULTS" --bdn-dir "$OUT/bdn/results" --summary "$OUT/summary.md"
+  exit $?
+fi
+
 phase "FANN (float, gcc -O3 -march=native)"
 gcc -O3 -march=native -o "$OUT/fann_bench" "$BENCH/fann_bench.c" -lfloatfann -lm
 "$OUT/fann_bench" "${QUICK[@]}" | tee -a "$RESULTS"
@@ -90,6 +125,7 @@ if [[ $SKIP_DOTNET -eq 0 ]]; then
   phase "Compiled.Nets (BenchmarkDotNet${BDN_JOB:+, short job})"
   dotnet run -c Release --project tests/Compiled.Nets.Benchmarks -- \
     --filter '*ReferenceComparison*' '*CnnComparison*' '*QuantizedInference*' --exporters json --artifacts "$OUT/bdn" "${BDN_JOB[@]}"
+  run_recurrent_suite --no-build
 
   if [[ $SKIP_ANCHORS -eq 0 ]]; then
     phase "ONNX export (PyTorch 1.13, opset 17; the int8 models from Compiled.Nets' quantised networks)"

@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Nets.Kernels;
 
@@ -81,7 +84,7 @@ public static class RecurrentKernels
 
         // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
         ToTimeMajor(x, f.InputT, batch, T, I);
-        DenseKernels.Forward(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, default(LinearActivation));
+        InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G);
         if (givenWidth > 0)
         {
             // Another layer's output per sample: h₀, then c₀ when it is 2H wide (an LSTM's); c₀ is zero otherwise.
@@ -241,15 +244,72 @@ public static class RecurrentKernels
             }
         }
 
-        // Every step's weight gradients at once: dW_ih += dgatesᵀ xT, dW_hh += dgates_hhᵀ [h₀ … h₍T−1₎], and the biases.
-        DenseKernels.WeightGradient(b.GateGradients, f.InputT, g.InputWeights, g.InputBias, T * batch, I, G);
-        DenseKernels.WeightGradient(shape.Cell == RecurrentCell.Gru ? b.HiddenGateGradients : b.GateGradients, f.States.Slice(0, T * batch * H),
-            g.HiddenWeights, g.HiddenBias, T * batch, H, G);
+        // Every step's weight gradients: dW_ih += dgatesᵀ xT, dW_hh += dgates_hhᵀ [h₀ … h₍T−1₎], and the biases, a chunk of steps at a
+        // time (WeightGradientRows): each row of dW reads every row of the gate gradients, and the whole T · batch rows (3.7 MB for
+        // sequential MNIST at batch 64) came from memory for every one; a chunk's stay in L2.
+        var hiddenGateGradients = shape.Cell == RecurrentCell.Gru ? b.HiddenGateGradients : b.GateGradients;
+        int chunk = Math.Clamp(WeightGradientRows / batch, 1, T);
+        for (int t0 = 0; t0 < T; t0 += chunk)
+        {
+            int rows = Math.Min(chunk, T - t0) * batch;
+            InputWeightGradient(b.GateGradients.Slice(t0 * batch * G, rows * G), f.InputT.Slice(t0 * batch * I, rows * I), g.InputWeights, g.InputBias, rows, I, G);
+            DenseKernels.WeightGradient(hiddenGateGradients.Slice(t0 * batch * G, rows * G), f.States.Slice(t0 * batch * H, rows * H),
+                g.HiddenWeights, g.HiddenBias, rows, H, G);
+        }
 
         if (dx.IsEmpty) return;
         DenseKernels.InputGradient(b.GateGradients, p.InputWeights, f.InputT, b.InputGradientT, T * batch, I, G, default(LinearActivation));
         ToBatchMajor(b.InputGradientT, dx, batch, T, I);
         if (typeof(TAct) != typeof(LinearActivation)) GraphKernels.MultiplyByDerivative(dx, x, inputDerivative);
+    }
+
+    /// <summary>
+    /// gates = xT W_ihᵀ + b_ih for the <paramref name="rows"/> rows of every step. DenseKernels.Forward's 8-wide dot products leave
+    /// I mod 8 terms of each to a scalar tail: where that is 4 or more (28 features: a seventh of the terms, at 4 scalar multiply-adds
+    /// per tile row) and the product stays on one core (DenseKernels shares a larger one by rows), the same kernel's 4-wide form leaves I mod 4.
+    /// </summary>
+    internal static void InputProjection(ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int rows, int I, int G)
+    {
+        if (Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4 && rows >= 8 && BatchParallel.PartsFor((rows + 3) / 4, 4L * I * G) <= 1)
+        {
+            const string kernel = "RecurrentKernels.InputProjection";
+            KernelChecks.Length(kernel, nameof(xT), xT.Length, (long)rows * I);
+            KernelChecks.Length(kernel, nameof(w), w.Length, (long)G * I);
+            KernelChecks.Length(kernel, nameof(bias), bias.Length, G);
+            KernelChecks.Length(kernel, nameof(gates), gates.Length, (long)rows * G);
+            DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, 0, rows, 0, G, I, G, default);
+            return;
+        }
+        DenseKernels.Forward(xT, w, bias, gates, rows, I, G, default(LinearActivation));
+    }
+
+    /// <summary>
+    /// Rows of the gate gradients (and of the inputs) that one weight-gradient product reads: 128 rows of 4H = 512 gates are
+    /// 256 KB, which stay in a 512 KB L2 while every row of dW reads them.
+    /// </summary>
+    internal const int WeightGradientRows = 128;
+
+    /// <summary>
+    /// dW_ih += dzᵀ x and db_ih += Σ dz over <paramref name="rows"/> rows. DenseKernels.WeightGradient's 8-wide tiles leave
+    /// I mod 8 columns of dW to a scalar loop: where that is 4 or more (28 features, sequential MNIST: a quarter of the
+    /// columns) the 4-wide tiles of the same product leave I mod 4, in the same order of sums.
+    /// </summary>
+    internal static void InputWeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, Span<float> db, int rows, int I, int G)
+    {
+        if (!(Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4))
+        {
+            DenseKernels.WeightGradient(dz, x, dw, db, rows, I, G);
+            return;
+        }
+        const string kernel = "RecurrentKernels.InputWeightGradient";
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)rows * G);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)rows * I);
+        KernelChecks.Length(kernel, nameof(dw), dw.Length, (long)G * I);
+        KernelChecks.Length(kernel, nameof(db), db.Length, G);
+        ref float dw0 = ref MemoryMarshal.GetReference(dw);
+        DenseKernels.MultiplyStrided<Vector128<float>, Vector128Width, LinearActivation>(ref MemoryMarshal.GetReference(dz), 1, G,
+            ref MemoryMarshal.GetReference(x), ref dw0, ref dw0, G, I, rows, default, accumulate: true);
+        for (int r = 0; r < rows; r++) DenseKernels.Add(db, dz.Slice(r * G, G));
     }
 
     // ------------------------------------------------------------------ cells
@@ -286,36 +346,60 @@ public static class RecurrentKernels
         Span<float> c, Span<float> h, int batch)
     {
         int H = shape.Hidden, G = shape.GateWidth;
-        DenseKernels.Add(gates, step);
+        bool peephole = shape.HasPeephole;
+        ref float peep = ref peephole ? ref MemoryMarshal.GetReference(p.Peephole) : ref Unsafe.NullRef<float>();
         for (int s = 0; s < batch; s++)
         {
-            var row = gates.Slice(s * G, G);
-            var cp = cPrev.Slice(s * H, H);
-            var cs = c.Slice(s * H, H);
-            var hs = h.Slice(s * H, H);
-            if (shape.HasPeephole)
-            {
-                var peep = p.Peephole;
-                for (int j = 0; j < H; j++)
-                {
-                    row[j] += peep[j] * cp[j];
-                    row[H + j] += peep[H + j] * cp[j];
-                }
-            }
-            // i and f, then g; o waits for c₍t₎ when it has a peephole.
-            DenseKernels.ApplyActivation(row.Slice(0, 2 * H), new LogisticActivation(1f));
-            DenseKernels.ApplyActivation(row.Slice(2 * H, H), default(TanhActivation));
-            for (int j = 0; j < H; j++) cs[j] = row[H + j] * cp[j] + row[j] * row[2 * H + j];
-            if (shape.HasPeephole)
-            {
-                var peep = p.Peephole;
-                for (int j = 0; j < H; j++) row[3 * H + j] += peep[2 * H + j] * cs[j];
-            }
-            DenseKernels.ApplyActivation(row.Slice(3 * H, H), new LogisticActivation(1f));
-            cs.CopyTo(hs);
-            DenseKernels.ApplyActivation(hs, default(TanhActivation));
-            for (int j = 0; j < H; j++) hs[j] *= row[3 * H + j];
+            ref float z = ref MemoryMarshal.GetReference(gates.Slice(s * G, G));
+            ref float r = ref MemoryMarshal.GetReference(step.Slice(s * G, G));
+            ref float cp = ref MemoryMarshal.GetReference(cPrev.Slice(s * H, H));
+            ref float cs = ref MemoryMarshal.GetReference(c.Slice(s * H, H));
+            ref float hs = ref MemoryMarshal.GetReference(h.Slice(s * H, H));
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated) j = LstmCell<Vector256<float>, Vector256Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
+            else if (Vector128.IsHardwareAccelerated) j = LstmCell<Vector128<float>, Vector128Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
+            LstmCell<float, ScalarWidth>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
         }
+    }
+
+    /// <summary>
+    /// One sample's LSTM cell over units [<paramref name="j"/>, H) in vectors of TWidth (the units left over are returned):
+    /// z = gates + W_hh h + b_hh (and the peepholes), i, f = σ, g = tanh, c = f ⊙ c₍t−1₎ + i ⊙ g, o = σ, h = o ⊙ tanh c; the
+    /// activated gates go back into <paramref name="z"/> for the backward pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int LstmCell<TVector, TWidth>(int H, int j, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        var sigmoid = new LogisticActivation(1f);
+        var tanh = default(TanhActivation);
+        for (; j + TWidth.Count <= H; j += TWidth.Count)
+        {
+            var zi = TWidth.Add(TWidth.Load(ref z, j), TWidth.Load(ref r, j));
+            var zf = TWidth.Add(TWidth.Load(ref z, H + j), TWidth.Load(ref r, H + j));
+            var zg = TWidth.Add(TWidth.Load(ref z, 2 * H + j), TWidth.Load(ref r, 2 * H + j));
+            var zo = TWidth.Add(TWidth.Load(ref z, 3 * H + j), TWidth.Load(ref r, 3 * H + j));
+            var cPrev = TWidth.Load(ref cp, j);
+            if (peephole)
+            {
+                zi = TWidth.Add(zi, TWidth.Multiply(TWidth.Load(ref peep, j), cPrev));
+                zf = TWidth.Add(zf, TWidth.Multiply(TWidth.Load(ref peep, H + j), cPrev));
+            }
+            var i = TWidth.Apply(sigmoid, zi);
+            var f = TWidth.Apply(sigmoid, zf);
+            var g = TWidth.Apply(tanh, zg);
+            var cell = TWidth.Add(TWidth.Multiply(f, cPrev), TWidth.Multiply(i, g));
+            // o reads c₍t₎ through its peephole.
+            if (peephole) zo = TWidth.Add(zo, TWidth.Multiply(TWidth.Load(ref peep, 2 * H + j), cell));
+            var o = TWidth.Apply(sigmoid, zo);
+            TWidth.Store(i, ref z, j);
+            TWidth.Store(f, ref z, H + j);
+            TWidth.Store(g, ref z, 2 * H + j);
+            TWidth.Store(o, ref z, 3 * H + j);
+            TWidth.Store(cell, ref c, j);
+            TWidth.Store(TWidth.Multiply(TWidth.Apply(tanh, cell), o), ref h, j);
+        }
+        return j;
     }
 
     private static void LstmStepBackward(RecurrentShape shape, Parameters p, Parameters g, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev,
@@ -323,36 +407,70 @@ public static class RecurrentKernels
     {
         int H = shape.Hidden, G = shape.GateWidth;
         bool peephole = shape.HasPeephole;
-        var peep = peephole ? p.Peephole : default;
-        var dPeep = peephole ? g.Peephole : default;
+        ref float peep = ref peephole ? ref MemoryMarshal.GetReference(p.Peephole) : ref Unsafe.NullRef<float>();
+        ref float dPeep = ref peephole ? ref MemoryMarshal.GetReference(g.Peephole) : ref Unsafe.NullRef<float>();
         for (int s = 0; s < batch; s++)
         {
-            var row = gates.Slice(s * G, G);
-            var drow = dGates.Slice(s * G, G);
-            for (int j = 0; j < H; j++)
-            {
-                int k = s * H + j;
-                float i = row[j], fg = row[H + j], gg = row[2 * H + j], o = row[3 * H + j];
-                float ct = c[k], cp = cPrev[k];
-                float tc = MathF.Tanh(ct);
-                float dzo = dh[k] * tc * o * (1f - o);
-                float dct = dc[k] + dh[k] * o * (1f - tc * tc) + (peephole ? dzo * peep[2 * H + j] : 0f);
-                float dzi = dct * gg * i * (1f - i);
-                float dzf = dct * cp * fg * (1f - fg);
-                float dzg = dct * i * (1f - gg * gg);
-                drow[j] = dzi;
-                drow[H + j] = dzf;
-                drow[2 * H + j] = dzg;
-                drow[3 * H + j] = dzo;
-                dc[k] = dct * fg + (peephole ? dzi * peep[j] + dzf * peep[H + j] : 0f);
-                if (peephole)
-                {
-                    dPeep[j] += dzi * cp;
-                    dPeep[H + j] += dzf * cp;
-                    dPeep[2 * H + j] += dzo * ct;
-                }
-            }
+            ref float row = ref MemoryMarshal.GetReference(gates.Slice(s * G, G));
+            ref float drow = ref MemoryMarshal.GetReference(dGates.Slice(s * G, G));
+            ref float cp = ref MemoryMarshal.GetReference(cPrev.Slice(s * H, H));
+            ref float ct = ref MemoryMarshal.GetReference(c.Slice(s * H, H));
+            ref float dhs = ref MemoryMarshal.GetReference(dh.Slice(s * H, H));
+            ref float dcs = ref MemoryMarshal.GetReference(dc.Slice(s * H, H));
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+                j = LstmCellBackward<Vector256<float>, Vector256Width>(H, j, peephole, ref peep, ref dPeep, ref row, ref cp, ref ct, ref dhs, ref dcs, ref drow);
+            else if (Vector128.IsHardwareAccelerated)
+                j = LstmCellBackward<Vector128<float>, Vector128Width>(H, j, peephole, ref peep, ref dPeep, ref row, ref cp, ref ct, ref dhs, ref dcs, ref drow);
+            LstmCellBackward<float, ScalarWidth>(H, j, peephole, ref peep, ref dPeep, ref row, ref cp, ref ct, ref dhs, ref dcs, ref drow);
         }
+    }
+
+    /// <summary>
+    /// One sample's cell backward over units [<paramref name="j"/>, H) in vectors of TWidth (returns where it stopped): the gradients
+    /// at the four gates' pre-activations into <paramref name="dGates"/>, dc₍t−1₎ into <paramref name="dc"/>, and the peephole
+    /// weights' gradients added to <paramref name="dPeep"/>. tanh c is computed again (the forward pass keeps c, not tanh c).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int LstmCellBackward<TVector, TWidth>(int H, int j, bool peephole, ref float peep, ref float dPeep, ref float gates, ref float cPrev,
+        ref float c, ref float dh, ref float dc, ref float dGates) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        var tanh = default(TanhActivation);
+        var one = TWidth.Broadcast(1f);
+        var minusOne = TWidth.Broadcast(-1f);
+        for (; j + TWidth.Count <= H; j += TWidth.Count)
+        {
+            var i = TWidth.Load(ref gates, j);
+            var f = TWidth.Load(ref gates, H + j);
+            var g = TWidth.Load(ref gates, 2 * H + j);
+            var o = TWidth.Load(ref gates, 3 * H + j);
+            var ct = TWidth.Load(ref c, j);
+            var cp = TWidth.Load(ref cPrev, j);
+            var d = TWidth.Load(ref dh, j);
+            var tc = TWidth.Apply(tanh, ct);
+            // 1 − x as 1 + x · (−1): the product is exact, so it rounds as the subtraction does.
+            var dzo = TWidth.Multiply(TWidth.Multiply(TWidth.Multiply(d, tc), o), TWidth.Add(one, TWidth.Multiply(o, minusOne)));
+            var dct = TWidth.Add(TWidth.Load(ref dc, j),
+                TWidth.Multiply(TWidth.Multiply(d, o), TWidth.Add(one, TWidth.Multiply(TWidth.Multiply(tc, tc), minusOne))));
+            if (peephole) dct = TWidth.Add(dct, TWidth.Multiply(dzo, TWidth.Load(ref peep, 2 * H + j)));
+            var dzi = TWidth.Multiply(TWidth.Multiply(TWidth.Multiply(dct, g), i), TWidth.Add(one, TWidth.Multiply(i, minusOne)));
+            var dzf = TWidth.Multiply(TWidth.Multiply(TWidth.Multiply(dct, cp), f), TWidth.Add(one, TWidth.Multiply(f, minusOne)));
+            var dzg = TWidth.Multiply(TWidth.Multiply(dct, i), TWidth.Add(one, TWidth.Multiply(TWidth.Multiply(g, g), minusOne)));
+            TWidth.Store(dzi, ref dGates, j);
+            TWidth.Store(dzf, ref dGates, H + j);
+            TWidth.Store(dzg, ref dGates, 2 * H + j);
+            TWidth.Store(dzo, ref dGates, 3 * H + j);
+            var dcPrev = TWidth.Multiply(dct, f);
+            if (peephole)
+            {
+                dcPrev = TWidth.Add(dcPrev, TWidth.Add(TWidth.Multiply(dzi, TWidth.Load(ref peep, j)), TWidth.Multiply(dzf, TWidth.Load(ref peep, H + j))));
+                TWidth.Store(TWidth.Add(TWidth.Load(ref dPeep, j), TWidth.Multiply(dzi, cp)), ref dPeep, j);
+                TWidth.Store(TWidth.Add(TWidth.Load(ref dPeep, H + j), TWidth.Multiply(dzf, cp)), ref dPeep, H + j);
+                TWidth.Store(TWidth.Add(TWidth.Load(ref dPeep, 2 * H + j), TWidth.Multiply(dzo, ct)), ref dPeep, 2 * H + j);
+            }
+            TWidth.Store(dcPrev, ref dc, j);
+        }
+        return j;
     }
 
     private static void GruStep(int H, Span<float> gates, ReadOnlySpan<float> step, Span<float> hiddenN, ReadOnlySpan<float> hPrev, Span<float> h, int batch)
