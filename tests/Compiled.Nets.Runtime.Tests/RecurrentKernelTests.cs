@@ -8,7 +8,7 @@ namespace Compiled.Nets.Runtime.Tests;
 /// RecurrentKernels at shapes the network tests (hidden sizes 3–5, a few steps) do not reach: hidden sizes past a vector with a
 /// ragged end (the cells' SIMD loops and their scalar tails), 12 and 28 features (the 4-wide input-weight gradient), and more
 /// than <see cref="RecurrentKernels.WeightGradientRows"/> rows of steps × batch (weight gradients summed a chunk of steps at a
-/// time). Forward against the cells' equations in double; backward against central differences of that double forward, of
+/// time), and batches whose LSTM steps are shared between the cores. Forward against the cells' equations in double; backward against central differences of that double forward, of
 /// L = Σ dOutput ⊙ output.
 /// </summary>
 public class RecurrentKernelTests
@@ -45,6 +45,55 @@ public class RecurrentKernelTests
 
         Assert.True(Relative(gradients, Numeric(shape, px, pp, dOutput, batch, pp)) < 1e-4, "parameter gradients");
         Assert.True(Relative(dx, Numeric(shape, px, pp, dOutput, batch, px)) < 1e-4, "input gradients");
+    }
+
+    /// <summary>
+    /// Batches and hidden sizes at which an LSTM step is shared between the cores (its W_hh product and cells by groups of
+    /// four samples, on a machine with two or more): too many parameters for central differences of each, so the gradients
+    /// are checked along random directions, ⟨∇L, v⟩ against (L(θ + εv) − L(θ − εv)) / 2ε in double.
+    /// </summary>
+    [Theory]
+    [InlineData(RecurrentCell.Lstm, 16, 96, false)]
+    [InlineData(RecurrentCell.Lstm, 19, 128, true)]
+    [InlineData(RecurrentCell.LstmPeephole, 16, 96, true)]
+    public void Shared_steps_match_the_equations_along_random_directions(RecurrentCell cell, int batch, int hidden, bool sequences)
+    {
+        var shape = new RecurrentShape(cell, 4, 12, hidden, 1f, sequences);
+        var random = new SeededRandom(23);
+        float[] x = Values(batch * shape.InputWidth, random, 1f), parameters = Values(shape.ParameterCount, random, 0.15f);
+        float[] dOutput = Values(batch * shape.OutputWidth, random, 1f);
+        var scratch = new float[batch * shape.ScratchWidth];
+        var back = new float[batch * shape.ScratchWidth];
+        var output = new float[batch * shape.OutputWidth];
+        var gradients = new float[shape.ParameterCount];
+        var dx = new float[x.Length];
+        RecurrentKernels.Forward(shape, x, parameters, scratch, output, batch);
+        RecurrentKernels.Backward(shape, x, parameters, scratch, dOutput, back, gradients, dx, batch, default(LinearActivation));
+
+        double[] px = Array.ConvertAll(x, v => (double)v), pp = Array.ConvertAll(parameters, v => (double)v);
+        Assert.True(MaxError(output, Reference(shape, px, pp, batch)) < 2e-5, "forward");
+        for (int d = 0; d < 3; d++)
+        {
+            Assert.True(DirectionalError(shape, px, pp, dOutput, batch, pp, gradients, random) < 1e-3, "parameter gradients");
+            Assert.True(DirectionalError(shape, px, pp, dOutput, batch, px, dx, random) < 1e-3, "input gradients");
+        }
+    }
+
+    /// <summary>|⟨analytic, v⟩ − numeric| / |numeric| along a random direction v of <paramref name="wrt"/>.</summary>
+    private static double DirectionalError(RecurrentShape shape, double[] x, double[] p, float[] dOutput, int batch, double[] wrt, float[] analytic, SeededRandom random)
+    {
+        const double h = 1e-5;
+        var v = new double[wrt.Length];
+        for (int i = 0; i < v.Length; i++) v[i] = 2 * random.NextFloat() - 1;
+        var saved = (double[])wrt.Clone();
+        for (int i = 0; i < wrt.Length; i++) wrt[i] = saved[i] + h * v[i];
+        double plus = Dot(Reference(shape, x, p, batch), dOutput);
+        for (int i = 0; i < wrt.Length; i++) wrt[i] = saved[i] - h * v[i];
+        double minus = Dot(Reference(shape, x, p, batch), dOutput);
+        Array.Copy(saved, wrt, wrt.Length);
+        double numeric = (plus - minus) / (2 * h), projected = 0;
+        for (int i = 0; i < v.Length; i++) projected += analytic[i] * v[i];
+        return Math.Abs(projected - numeric) / Math.Abs(numeric);
     }
 
     private static float[] Values(int count, SeededRandom random, float scale)

@@ -74,12 +74,13 @@ RESULTS=$OUT/results.jsonl
 lscpu | sed -n 's/^Model name: *//p' | head -1 | sed 's/^/CPU: /' >&2
 
 # RecurrentComparison once per thread setting of ours (COMPILED_NETS_THREADS, read when the library loads; BenchmarkDotNet's
-# child processes inherit it), each into its own folder under bdn/results: compare.py reads the setting from the name.
+# child processes inherit it), each into its own folder under bdn/results: compare.py reads the setting from the name. The
+# child project's build gets 15 minutes: BenchmarkDotNet's default 2 minutes ran out on a loaded 2-core machine.
 run_recurrent_suite() {
   for n in 1 2; do
     phase "Compiled.Nets RecurrentComparison, COMPILED_NETS_THREADS=$n (BenchmarkDotNet${BDN_JOB:+, short job})"
     COMPILED_NETS_THREADS="$n" dotnet run -c Release "$@" --project tests/Compiled.Nets.Benchmarks -- \
-      --filter '*RecurrentComparison*' --exporters json --artifacts "$OUT/bdn/results/ours-threads-$n" "${BDN_JOB[@]}"
+      --filter '*RecurrentComparison*' --exporters json --artifacts "$OUT/bdn/results/ours-threads-$n" --buildTimeout 900 "${BDN_JOB[@]}"
   done
 }
 

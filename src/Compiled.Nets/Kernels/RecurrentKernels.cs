@@ -106,11 +106,18 @@ public static class RecurrentKernels
             if (shape.IsLstm) initialState.Slice(batch * H, batch * H).CopyTo(f.Cells);
         }
 
+        int shared = SharedLstmParts(shape, batch, peepholeAllowed: true);
         for (int t = 0; t < T; t++)
         {
             var hPrev = f.States.Slice(t * batch * H, batch * H);
             var h = f.States.Slice((t + 1) * batch * H, batch * H);
             var gates = f.Gates.Slice(t * batch * G, batch * G);
+            if (shared > 1)
+            {
+                // The product and the cell of each part's samples on one core, one hand-off per step.
+                LstmStepJob.Forward(shape, p, hPrev, gates, f.Step, f.Cells.Slice(t * batch * H, batch * H), f.Cells.Slice((t + 1) * batch * H, batch * H), h, batch, shared);
+                continue;
+            }
             // This step's recurrent product: step = h₍t−1₎ W_hhᵀ + b_hh.
             DenseKernels.Forward(hPrev, p.HiddenWeights, p.HiddenBias, f.Step, batch, H, G, default(LinearActivation));
             switch (shape.Cell)
@@ -211,6 +218,8 @@ public static class RecurrentKernels
 
         b.Dh.Clear();
         b.Dc.Clear();
+        // The peephole weights' gradients sum over the samples: that cell's backward stays on one core.
+        int shared = SharedLstmParts(shape, batch, peepholeAllowed: false);
         for (int t = T - 1; t >= 0; t--)
         {
             // The output's gradient at this step joins the gradient coming back from the step after it.
@@ -222,6 +231,11 @@ public static class RecurrentKernels
             var dGates = b.GateGradients.Slice(t * batch * G, batch * G);
             switch (shape.Cell)
             {
+                case RecurrentCell.Lstm when shared > 1:
+                    // Each part's samples: the cell's backward, then their dh₍t−1₎ = dgates W_hh, one hand-off per step.
+                    LstmStepJob.Backward(shape, p, hPrev, gates, f.Cells.Slice(t * batch * H, batch * H), f.Cells.Slice((t + 1) * batch * H, batch * H),
+                        b.Dh, b.Dc, dGates, batch, shared);
+                    break;
                 case RecurrentCell.Lstm:
                 case RecurrentCell.LstmPeephole:
                     LstmStepBackward(shape, p, g, gates, f.Cells.Slice(t * batch * H, batch * H), f.Cells.Slice((t + 1) * batch * H, batch * H),
@@ -345,16 +359,23 @@ public static class RecurrentKernels
     private static void LstmStep(RecurrentShape shape, Parameters p, Span<float> gates, ReadOnlySpan<float> step, ReadOnlySpan<float> cPrev,
         Span<float> c, Span<float> h, int batch)
     {
-        int H = shape.Hidden, G = shape.GateWidth;
         bool peephole = shape.HasPeephole;
-        ref float peep = ref peephole ? ref MemoryMarshal.GetReference(p.Peephole) : ref Unsafe.NullRef<float>();
-        for (int s = 0; s < batch; s++)
+        LstmSamples(shape.Hidden, peephole, ref peephole ? ref MemoryMarshal.GetReference(p.Peephole) : ref Unsafe.NullRef<float>(),
+            ref MemoryMarshal.GetReference(gates), ref MemoryMarshal.GetReference(step), ref MemoryMarshal.GetReference(cPrev),
+            ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(h), 0, batch);
+    }
+
+    /// <summary>The LSTM cell of samples [<paramref name="s0"/>, <paramref name="s1"/>): the step's rows from their first elements (the caller checked the lengths).</summary>
+    private static void LstmSamples(int H, bool peephole, ref float peep, ref float gates, ref float step, ref float cPrev, ref float c, ref float h, int s0, int s1)
+    {
+        int G = 4 * H;
+        for (int s = s0; s < s1; s++)
         {
-            ref float z = ref MemoryMarshal.GetReference(gates.Slice(s * G, G));
-            ref float r = ref MemoryMarshal.GetReference(step.Slice(s * G, G));
-            ref float cp = ref MemoryMarshal.GetReference(cPrev.Slice(s * H, H));
-            ref float cs = ref MemoryMarshal.GetReference(c.Slice(s * H, H));
-            ref float hs = ref MemoryMarshal.GetReference(h.Slice(s * H, H));
+            ref float z = ref Unsafe.Add(ref gates, s * G);
+            ref float r = ref Unsafe.Add(ref step, s * G);
+            ref float cp = ref Unsafe.Add(ref cPrev, s * H);
+            ref float cs = ref Unsafe.Add(ref c, s * H);
+            ref float hs = ref Unsafe.Add(ref h, s * H);
             int j = 0;
             if (Vector256.IsHardwareAccelerated) j = LstmCell<Vector256<float>, Vector256Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
             else if (Vector128.IsHardwareAccelerated) j = LstmCell<Vector128<float>, Vector128Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
@@ -405,18 +426,26 @@ public static class RecurrentKernels
     private static void LstmStepBackward(RecurrentShape shape, Parameters p, Parameters g, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev,
         ReadOnlySpan<float> c, Span<float> dh, Span<float> dc, Span<float> dGates, int batch)
     {
-        int H = shape.Hidden, G = shape.GateWidth;
         bool peephole = shape.HasPeephole;
-        ref float peep = ref peephole ? ref MemoryMarshal.GetReference(p.Peephole) : ref Unsafe.NullRef<float>();
-        ref float dPeep = ref peephole ? ref MemoryMarshal.GetReference(g.Peephole) : ref Unsafe.NullRef<float>();
-        for (int s = 0; s < batch; s++)
+        LstmSamplesBackward(shape.Hidden, peephole, ref peephole ? ref MemoryMarshal.GetReference(p.Peephole) : ref Unsafe.NullRef<float>(),
+            ref peephole ? ref MemoryMarshal.GetReference(g.Peephole) : ref Unsafe.NullRef<float>(),
+            ref MemoryMarshal.GetReference(gates), ref MemoryMarshal.GetReference(cPrev), ref MemoryMarshal.GetReference(c),
+            ref MemoryMarshal.GetReference(dh), ref MemoryMarshal.GetReference(dc), ref MemoryMarshal.GetReference(dGates), 0, batch);
+    }
+
+    /// <summary>The cell backward of samples [<paramref name="s0"/>, <paramref name="s1"/>) (the caller checked the lengths).</summary>
+    private static void LstmSamplesBackward(int H, bool peephole, ref float peep, ref float dPeep, ref float gates, ref float cPrev, ref float c,
+        ref float dh, ref float dc, ref float dGates, int s0, int s1)
+    {
+        int G = 4 * H;
+        for (int s = s0; s < s1; s++)
         {
-            ref float row = ref MemoryMarshal.GetReference(gates.Slice(s * G, G));
-            ref float drow = ref MemoryMarshal.GetReference(dGates.Slice(s * G, G));
-            ref float cp = ref MemoryMarshal.GetReference(cPrev.Slice(s * H, H));
-            ref float ct = ref MemoryMarshal.GetReference(c.Slice(s * H, H));
-            ref float dhs = ref MemoryMarshal.GetReference(dh.Slice(s * H, H));
-            ref float dcs = ref MemoryMarshal.GetReference(dc.Slice(s * H, H));
+            ref float row = ref Unsafe.Add(ref gates, s * G);
+            ref float drow = ref Unsafe.Add(ref dGates, s * G);
+            ref float cp = ref Unsafe.Add(ref cPrev, s * H);
+            ref float ct = ref Unsafe.Add(ref c, s * H);
+            ref float dhs = ref Unsafe.Add(ref dh, s * H);
+            ref float dcs = ref Unsafe.Add(ref dc, s * H);
             int j = 0;
             if (Vector256.IsHardwareAccelerated)
                 j = LstmCellBackward<Vector256<float>, Vector256Width>(H, j, peephole, ref peep, ref dPeep, ref row, ref cp, ref ct, ref dhs, ref dcs, ref drow);
@@ -522,6 +551,84 @@ public static class RecurrentKernels
                 dhrow[2 * H + j] = dzn * r;
                 dh[k] = d * z;
             }
+        }
+    }
+
+    /// <summary>
+    /// Parts an LSTM step is shared in between the cores, by groups of four samples: where DenseKernels would share the step's
+    /// W_hh product by samples (a batch of 8 or more, work enough for the hand-off), the cell goes with it; 1 = not shared.
+    /// </summary>
+    private static int SharedLstmParts(RecurrentShape shape, int batch, bool peepholeAllowed)
+    {
+        if (!shape.IsLstm || (shape.HasPeephole && !peepholeAllowed) || batch < 8) return 1;
+        return BatchParallel.PartsFor((batch + 3) / 4, 4L * shape.Hidden * shape.GateWidth);
+    }
+
+    /// <summary>
+    /// One LSTM step shared between the cores by groups of four samples: forward, each part's rows of the W_hh product
+    /// (DenseKernels.ForwardBlock, as DenseKernels.Forward shares them) then their cells; backward, each part's cells then their
+    /// rows of dh₍t−1₎ = dgates W_hh (the strided product DenseKernels.InputGradient runs). Each sample's values are computed by
+    /// the same operations as on one core, so sharing changes no result.
+    /// </summary>
+    private sealed unsafe class LstmStepJob : IBatchJob
+    {
+        [ThreadStatic] private static LstmStepJob? _instance;
+        private static LstmStepJob Instance => _instance ??= new LstmStepJob();
+        private bool _backward, _peephole;
+        private int _batch, _hidden;
+        private float* _hPrev, _weights, _bias, _peep, _step, _gates, _cPrev, _c, _h, _dh, _dc, _dGates;
+
+        public static void Forward(RecurrentShape shape, Parameters p, ReadOnlySpan<float> hPrev, Span<float> gates, Span<float> step,
+            ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int batch, int parts)
+        {
+            fixed (float* ph = hPrev, pw = p.HiddenWeights, pb = p.HiddenBias, pp = p.Peephole, ps = step, pg = gates, pcp = cPrev, pc = c, pn = h)
+            {
+                var job = Instance;
+                job._backward = false;
+                job._peephole = shape.HasPeephole;
+                job._batch = batch;
+                job._hidden = shape.Hidden;
+                job._hPrev = ph; job._weights = pw; job._bias = pb; job._peep = pp; job._step = ps; job._gates = pg; job._cPrev = pcp; job._c = pc; job._h = pn;
+                BatchParallel.Run(job, (batch + 3) / 4, parts);
+            }
+        }
+
+        public static void Backward(RecurrentShape shape, Parameters p, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> gates, ReadOnlySpan<float> cPrev,
+            ReadOnlySpan<float> c, Span<float> dh, Span<float> dc, Span<float> dGates, int batch, int parts)
+        {
+            fixed (float* ph = hPrev, pw = p.HiddenWeights, pg = gates, pcp = cPrev, pc = c, pdh = dh, pdc = dc, pdg = dGates)
+            {
+                var job = Instance;
+                job._backward = true;
+                job._peephole = false;
+                job._batch = batch;
+                job._hidden = shape.Hidden;
+                job._hPrev = ph; job._weights = pw; job._gates = pg; job._cPrev = pcp; job._c = pc; job._dh = pdh; job._dc = pdc; job._dGates = pdg;
+                BatchParallel.Run(job, (batch + 3) / 4, parts);
+            }
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            int s0 = 4 * start, s1 = Math.Min(4 * end, _batch), H = _hidden, G = 4 * H;
+            if (!_backward)
+            {
+                DenseKernels.ForwardBlock(new ReadOnlySpan<float>(_hPrev, _batch * H), new ReadOnlySpan<float>(_weights, G * H), new ReadOnlySpan<float>(_bias, G),
+                    new Span<float>(_step, _batch * G), s0, s1, 0, G, H, G, default(LinearActivation));
+                LstmSamples(H, _peephole, ref Unsafe.AsRef<float>(_peep), ref *_gates, ref *_step, ref *_cPrev, ref *_c, ref *_h, s0, s1);
+                return;
+            }
+            LstmSamplesBackward(H, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>(), ref *_gates, ref *_cPrev, ref *_c, ref *_dh, ref *_dc, ref *_dGates, s0, s1);
+            // dh rows [s0, s1) = dgates rows W_hh: A(r, k) = dGates[r·G + k], B = W_hh [G, H]; the derivative input (hPrev) is unused.
+            ref float a = ref _dGates[(long)s0 * G];
+            ref float dhRows = ref _dh[(long)s0 * H];
+            ref float hRows = ref _hPrev[(long)s0 * H];
+            if (Vector256.IsHardwareAccelerated)
+                DenseKernels.MultiplyStrided<Vector256<float>, Vector256Width, LinearActivation>(ref a, G, 1, ref *_weights, ref dhRows, ref hRows, s1 - s0, H, G, default, accumulate: false);
+            else if (Vector128.IsHardwareAccelerated)
+                DenseKernels.MultiplyStrided<Vector128<float>, Vector128Width, LinearActivation>(ref a, G, 1, ref *_weights, ref dhRows, ref hRows, s1 - s0, H, G, default, accumulate: false);
+            else
+                DenseKernels.MultiplyStrided<float, ScalarWidth, LinearActivation>(ref a, G, 1, ref *_weights, ref dhRows, ref hRows, s1 - s0, H, G, default, accumulate: false);
         }
     }
 
