@@ -26,7 +26,7 @@ public class CudaKernelTests
     {
         typeof(CudaKernelTests).Assembly, typeof(Compiled.Nets.Samples.Mnist.MnistMlp).Assembly,
         typeof(Compiled.Nets.Samples.Xor.XorNet).Assembly, typeof(Compiled.Nets.Samples.Iris.IrisNet).Assembly,
-        typeof(Compiled.Nets.Samples.Digits.ResidualDigits).Assembly, typeof(Compiled.Nets.Samples.CharModel.CharLstm).Assembly,
+        typeof(Compiled.Nets.Samples.Digits.ResidualDigits).Assembly, typeof(Compiled.Nets.Samples.CharModel.CharLstm).Assembly, typeof(Compiled.Nets.Samples.Sequences.RowLstm).Assembly,
     };
 
     private static IEnumerable<Type> NetworkTypes() =>
