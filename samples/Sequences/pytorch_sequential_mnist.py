@@ -15,7 +15,7 @@ Compiled.Nets' order (int32 sample indices, one permutation per epoch): the two 
 Prints one line per epoch and, last, a line the sample parses:
     RESULT accuracy=<mean test accuracy> seconds=<mean training seconds per run> accuracies=<one per seed>
 
-Usage: pytorch_sequential_mnist.py --data DIR [--epochs 20] [--batch 64] [--lr 1e-3] [--min-lr 1e-5] [--seeds 1,2,3]
+Usage: pytorch_sequential_mnist.py --data DIR [--epochs 20] [--batch 64] [--lr 2e-3] [--min-lr 1e-5] [--seeds 1,2,3]
                                    [--threads 1] [--init W1,W2,... --order O1,O2,...]
 """
 import os
@@ -163,7 +163,7 @@ def main():
     parser.add_argument("--data", required=True, help="directory of the MNIST IDX files")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--min-lr", type=float, default=1e-5)
     parser.add_argument("--seeds", default="1", help="comma-separated; the accuracy reported is their mean")
     parser.add_argument("--threads", type=int, default=1)

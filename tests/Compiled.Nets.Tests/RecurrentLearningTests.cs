@@ -37,11 +37,11 @@ public class RecurrentLearningTests
     }
 
     /// <summary>
-    /// The sample's network and training (Adam 10⁻³, cosine, batch 64) on a smaller budget: 6 epochs instead of 20,
-    /// measured at 94.15% (seed 1; 96.45% after the sample's 20), so 93% leaves a point for other rounding.
+    /// The sample's network and training (Adam 2·10⁻³, cosine, batch 64) on a smaller budget: 6 epochs instead of 20,
+    /// measured at 95.05% (seed 1; 97.30% after the sample's 20), so 94% leaves a point for other rounding.
     /// </summary>
     [Fact]
-    public void Sequential_mnist_an_lstm_over_the_rows_reaches_93_percent_on_the_subset_in_six_epochs()
+    public void Sequential_mnist_an_lstm_over_the_rows_reaches_94_percent_on_the_subset_in_six_epochs()
     {
         var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(TestData.PathOf("data", "mnist"));
         using var net = SequentialMnist.Create(seed: 1);
@@ -49,6 +49,6 @@ public class RecurrentLearningTests
         _output.WriteLine($"sequential MNIST, Lstm(128): {accuracy:P2} on the {test.Count} test images after {history.Epochs.Count} epochs, " +
                           $"{elapsed.TotalSeconds:F1} s; per epoch: " + string.Join(" ", history.Epochs.Select(e => e.ValidationAccuracy.ToString("P1"))));
         Assert.Equal(6, history.Epochs.Count);
-        Assert.True(accuracy >= 0.93, $"test accuracy {accuracy:P2}");
+        Assert.True(accuracy >= 0.94, $"test accuracy {accuracy:P2}");
     }
 }
