@@ -139,6 +139,7 @@ public class RecurrentComparison
         float[] xT = new float[T * batch * I], projection = new float[T * batch * G], h = Fill(batch * H, random), step = new float[batch * G];
         float[] dGates = Fill(T * batch * G, random), dh = new float[batch * H], states = Fill(T * batch * H, random);
         float[] dwih = new float[G * I], dwhh = new float[G * H], db = new float[G];
+        var room = new float[(T + 1) * batch * H * 2 + batch * G]; // the forward scratch after the gates (states, cells, step)
         RecurrentKernels.Forward(shape, x, parameters, scratch, output, batch);
 
         var parts = new (string Name, Action Action, double Calls, double Flops)[]
@@ -146,7 +147,7 @@ public class RecurrentComparison
             (title, call, 1, 0),
             ("LSTM layer Forward (RecurrentKernels.Forward)", () => RecurrentKernels.Forward(shape, x, parameters, scratch, output, batch), 1, 2.0 * batch * T * G * (I + H)),
             ("  x to time-major", () => RecurrentKernels.ToTimeMajor(x, xT, batch, T, I), 1, 0),
-            ($"  input projection, all steps ({T * batch}×{I} → {G})", () => RecurrentKernels.InputProjection(xT, wih, bias, projection, T * batch, I, G), 1, 2.0 * T * batch * I * G),
+            ($"  input projection, all steps ({T * batch}×{I} → {G})", () => RecurrentKernels.InputProjection(xT, wih, bias, projection, T * batch, I, G, room), 1, 2.0 * T * batch * I * G),
             ($"  W_hh products, {T} × ({batch}×{H} → {G})", () => DenseKernels.Forward(h, whh, bias, step, batch, H, G, default(LinearActivation)), T, 2.0 * T * batch * H * G),
             ("LSTM layer Backward (RecurrentKernels.Backward, no dx)",
                 () => RecurrentKernels.Backward(shape, x, parameters, scratch, dOutput, back, gradients, default, batch, default(LinearActivation)), 1, 4.0 * batch * T * G * H + 2.0 * batch * T * G * I),
