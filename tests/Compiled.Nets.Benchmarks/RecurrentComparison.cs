@@ -82,6 +82,24 @@ public class RecurrentComparison
     }
 
     /// <summary>
+    /// `--quick-lstm totals`: the three measures alone, each the fastest of 10 runs of about 0.1 s after a second of warm-up,
+    /// as the LibTorch anchor's `--quick-lstm` times its own (tests/Compiled.Nets.Benchmarks.TorchSharp), for comparisons in one
+    /// window of a shared machine.
+    /// </summary>
+    public static void QuickTotals()
+    {
+        var bench = new RecurrentComparison();
+        bench.Setup();
+        string threads = $"{BatchParallel.Threads}t";
+        Report($"Train step, SeqMNIST LSTM 128, batch 64 ({threads})", BestOf.SecondsPerCall(() => bench.TrainLstmBatch64(), 1, 10, 0.1), Batch);
+        Report($"Forward, batch 1, SeqMNIST LSTM 128 ({threads})", BestOf.SecondsPerCall(() => bench.ForwardLstm(), 1, 10, 0.1), 1);
+        Report($"Train step, char-model stand-in, batch 32 ({threads})", BestOf.SecondsPerCall(() => bench.TrainCharLstmStandInBatch32(), 1, 10, 0.1), CharBatch);
+    }
+
+    private static void Report(string what, double seconds, int samples) =>
+        Console.WriteLine($"{what,-52} {seconds * 1e6,12:N1} µs {samples / seconds,10:N0} samples/s");
+
+    /// <summary>
     /// Per-step softmax cross-entropy on a sequence (a per-step softmax head with Loss.SoftmaxCrossEntropy): the loss and its
     /// gradient against central differences on a small network of the stand-in's kind, before the stand-in is timed with it.
     /// </summary>
