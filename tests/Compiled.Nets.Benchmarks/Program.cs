@@ -20,9 +20,10 @@ public static class Program
             AdamLongRun.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
             return;
         }
-        if (args.Length == 1 && args[0] == "--quick-lstm")
+        if (args.Length is 1 or 2 && args[0] == "--quick-lstm")
         {
-            RecurrentComparison.QuickTiming();
+            if (args.Length == 2 && args[1] == "totals") RecurrentComparison.QuickTotals();
+            else RecurrentComparison.QuickTiming();
             return;
         }
         if (args.Length == 1 && args[0] == "--quick")

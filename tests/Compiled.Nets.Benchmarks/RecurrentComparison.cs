@@ -82,6 +82,24 @@ public class RecurrentComparison
     }
 
     /// <summary>
+    /// `--quick-lstm totals`: the three measures alone, each the fastest of 10 runs of about 0.1 s after a second of warm-up,
+    /// as the LibTorch anchor's `--quick-lstm` times its own (tests/Compiled.Nets.Benchmarks.TorchSharp), for comparisons in one
+    /// window of a shared machine.
+    /// </summary>
+    public static void QuickTotals()
+    {
+        var bench = new RecurrentComparison();
+        bench.Setup();
+        string threads = $"{BatchParallel.Threads}t";
+        Report($"Train step, SeqMNIST LSTM 128, batch 64 ({threads})", BestOf.SecondsPerCall(() => bench.TrainLstmBatch64(), 1, 10, 0.1), Batch);
+        Report($"Forward, batch 1, SeqMNIST LSTM 128 ({threads})", BestOf.SecondsPerCall(() => bench.ForwardLstm(), 1, 10, 0.1), 1);
+        Report($"Train step, char-model stand-in, batch 32 ({threads})", BestOf.SecondsPerCall(() => bench.TrainCharLstmStandInBatch32(), 1, 10, 0.1), CharBatch);
+    }
+
+    private static void Report(string what, double seconds, int samples) =>
+        Console.WriteLine($"{what,-52} {seconds * 1e6,12:N1} µs {samples / seconds,10:N0} samples/s");
+
+    /// <summary>
     /// Per-step softmax cross-entropy on a sequence (a per-step softmax head with Loss.SoftmaxCrossEntropy): the loss and its
     /// gradient against central differences on a small network of the stand-in's kind, before the stand-in is timed with it.
     /// </summary>
@@ -139,6 +157,7 @@ public class RecurrentComparison
         float[] xT = new float[T * batch * I], projection = new float[T * batch * G], h = Fill(batch * H, random), step = new float[batch * G];
         float[] dGates = Fill(T * batch * G, random), dh = new float[batch * H], states = Fill(T * batch * H, random);
         float[] dwih = new float[G * I], dwhh = new float[G * H], db = new float[G];
+        var room = new float[(T + 1) * batch * H * 2 + batch * G]; // the forward scratch after the gates (states, cells, step)
         RecurrentKernels.Forward(shape, x, parameters, scratch, output, batch);
 
         var parts = new (string Name, Action Action, double Calls, double Flops)[]
@@ -146,7 +165,7 @@ public class RecurrentComparison
             (title, call, 1, 0),
             ("LSTM layer Forward (RecurrentKernels.Forward)", () => RecurrentKernels.Forward(shape, x, parameters, scratch, output, batch), 1, 2.0 * batch * T * G * (I + H)),
             ("  x to time-major", () => RecurrentKernels.ToTimeMajor(x, xT, batch, T, I), 1, 0),
-            ($"  input projection, all steps ({T * batch}×{I} → {G})", () => RecurrentKernels.InputProjection(xT, wih, bias, projection, T * batch, I, G), 1, 2.0 * T * batch * I * G),
+            ($"  input projection, all steps ({T * batch}×{I} → {G})", () => RecurrentKernels.InputProjection(xT, wih, bias, projection, T * batch, I, G, room), 1, 2.0 * T * batch * I * G),
             ($"  W_hh products, {T} × ({batch}×{H} → {G})", () => DenseKernels.Forward(h, whh, bias, step, batch, H, G, default(LinearActivation)), T, 2.0 * T * batch * H * G),
             ("LSTM layer Backward (RecurrentKernels.Backward, no dx)",
                 () => RecurrentKernels.Backward(shape, x, parameters, scratch, dOutput, back, gradients, default, batch, default(LinearActivation)), 1, 4.0 * batch * T * G * H + 2.0 * batch * T * G * I),

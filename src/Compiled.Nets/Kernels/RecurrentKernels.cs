@@ -84,7 +84,8 @@ public static class RecurrentKernels
 
         // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
         ToTimeMajor(x, f.InputT, batch, T, I);
-        InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G);
+        // (The initial state is written after it: the projection may keep W_ihᵀ where the states go.)
+        InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, f.AfterGates);
         if (givenWidth > 0)
         {
             // Another layer's output per sample: h₀, then c₀ when it is 2H wide (an LSTM's); c₀ is zero otherwise.
@@ -277,24 +278,73 @@ public static class RecurrentKernels
         if (typeof(TAct) != typeof(LinearActivation)) GraphKernels.MultiplyByDerivative(dx, x, inputDerivative);
     }
 
+    /// <summary>Rows (steps × batch) from which the input projection is worth W_ihᵀ: the transpose costs about what 16 rows of dot products do.</summary>
+    internal const int BroadcastProjectionRows = 64;
+
     /// <summary>
-    /// gates = xT W_ihᵀ + b_ih for the <paramref name="rows"/> rows of every step. DenseKernels.Forward's 8-wide dot products leave
-    /// I mod 8 terms of each to a scalar tail: where that is 4 or more (28 features: a seventh of the terms, at 4 scalar multiply-adds
-    /// per tile row) and the product stays on one core (DenseKernels shares a larger one by rows), the same kernel's 4-wide form leaves I mod 4.
+    /// gates = xT W_ihᵀ + b_ih for the <paramref name="rows"/> rows of every step. With many rows and <paramref name="room"/> for
+    /// W_ihᵀ [I, G], as broadcast tiles over W_ihᵀ's rows (the product DenseKernels.WeightGradient and InputGradient run): every
+    /// output vector is I multiply-adds with no horizontal sums, whatever I is, shared between the cores by rows. Otherwise
+    /// DenseKernels.Forward's dot products, whose 8-wide form leaves I mod 8 terms of each to a scalar tail: where that is 4 or
+    /// more (28 features) and the product stays on one core, the same kernel's 4-wide form, which leaves I mod 4.
     /// </summary>
-    internal static void InputProjection(ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int rows, int I, int G)
+    internal static void InputProjection(ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int rows, int I, int G,
+        Span<float> room = default)
     {
+        const string kernel = "RecurrentKernels.InputProjection";
+        KernelChecks.Length(kernel, nameof(xT), xT.Length, (long)rows * I);
+        KernelChecks.Length(kernel, nameof(w), w.Length, (long)G * I);
+        KernelChecks.Length(kernel, nameof(bias), bias.Length, G);
+        KernelChecks.Length(kernel, nameof(gates), gates.Length, (long)rows * G);
+        if (rows >= BroadcastProjectionRows && room.Length >= (long)G * I)
+        {
+            var transposed = room.Slice(0, G * I);
+            for (int k = 0; k < I; k++)
+                for (int q = 0; q < G; q++)
+                    transposed[k * G + q] = w[q * I + k];
+            ProjectionJob.Run(xT, transposed, bias, gates, rows, I, G);
+            return;
+        }
         if (Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4 && rows >= 8 && BatchParallel.PartsFor((rows + 3) / 4, 4L * I * G) <= 1)
         {
-            const string kernel = "RecurrentKernels.InputProjection";
-            KernelChecks.Length(kernel, nameof(xT), xT.Length, (long)rows * I);
-            KernelChecks.Length(kernel, nameof(w), w.Length, (long)G * I);
-            KernelChecks.Length(kernel, nameof(bias), bias.Length, G);
-            KernelChecks.Length(kernel, nameof(gates), gates.Length, (long)rows * G);
             DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, 0, rows, 0, G, I, G, default);
             return;
         }
         DenseKernels.Forward(xT, w, bias, gates, rows, I, G, default(LinearActivation));
+    }
+
+    /// <summary>The broadcast-tile input projection, rows [4·start, 4·end) per part: C = xT · W_ihᵀ, then + b_ih.</summary>
+    private sealed unsafe class ProjectionJob : IBatchJob
+    {
+        [ThreadStatic] private static ProjectionJob? _instance;
+        private float* _x, _wT, _bias, _gates;
+        private int _rows, _inSize, _gateWidth;
+
+        public static void Run(ReadOnlySpan<float> xT, ReadOnlySpan<float> wT, ReadOnlySpan<float> bias, Span<float> gates, int rows, int I, int G)
+        {
+            fixed (float* px = xT, pw = wT, pb = bias, pg = gates)
+            {
+                var job = _instance ??= new ProjectionJob();
+                job._x = px; job._wT = pw; job._bias = pb; job._gates = pg;
+                job._rows = rows; job._inSize = I; job._gateWidth = G;
+                int groups = (rows + 3) / 4;
+                BatchParallel.Run(job, groups, BatchParallel.PartsFor(groups, 4L * I * G));
+            }
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            int r0 = 4 * start, r1 = Math.Min(4 * end, _rows), I = _inSize, G = _gateWidth;
+            ref float a = ref _x[(long)r0 * I];
+            ref float c = ref _gates[(long)r0 * G];
+            if (Vector256.IsHardwareAccelerated)
+                DenseKernels.MultiplyStrided<Vector256<float>, Vector256Width, LinearActivation>(ref a, I, 1, ref *_wT, ref c, ref c, r1 - r0, G, I, default, accumulate: false);
+            else if (Vector128.IsHardwareAccelerated)
+                DenseKernels.MultiplyStrided<Vector128<float>, Vector128Width, LinearActivation>(ref a, I, 1, ref *_wT, ref c, ref c, r1 - r0, G, I, default, accumulate: false);
+            else
+                DenseKernels.MultiplyStrided<float, ScalarWidth, LinearActivation>(ref a, I, 1, ref *_wT, ref c, ref c, r1 - r0, G, I, default, accumulate: false);
+            DenseKernels.BiasActivation(new Span<float>(_gates + (long)r0 * G, (r1 - r0) * G), new ReadOnlySpan<float>(_bias, G), G, default(LinearActivation));
+        }
     }
 
     /// <summary>
@@ -690,15 +740,20 @@ public static class RecurrentKernels
     {
         public readonly Span<float> InputT, Gates, States, Cells, HiddenN, Step;
 
+        /// <summary>States to Step, which the recurrence writes only after the input projection: room for W_ihᵀ until then.</summary>
+        public readonly Span<float> AfterGates;
+
         public ForwardBuffers(RecurrentShape shape, Span<float> scratch, int batch)
         {
             int T = shape.Steps, H = shape.Hidden, G = shape.GateWidth, at = 0;
             InputT = Take(scratch, ref at, T * batch * shape.Features);
             Gates = Take(scratch, ref at, T * batch * G);
+            int after = at;
             States = Take(scratch, ref at, (T + 1) * batch * H);
             Cells = shape.IsLstm ? Take(scratch, ref at, (T + 1) * batch * H) : default;
             HiddenN = shape.Cell == RecurrentCell.Gru ? Take(scratch, ref at, T * batch * H) : default;
             Step = Take(scratch, ref at, batch * G);
+            AfterGates = scratch.Slice(after, at - after);
         }
     }
 
