@@ -55,6 +55,12 @@ public abstract class LayerAttribute : Attribute
     /// as Keras's <c>activity_regularizer=l1(λ)</c> does. 0 (the default) adds nothing.
     /// </summary>
     public float ActivityL1 { get; set; }
+
+    /// <summary>
+    /// False freezes the layer from the start: training does not change its parameters (gradients still pass through it
+    /// to the layers before). <see cref="Layer.Trainable"/> changes it at run time.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>The network's input: its shape per sample: [features] for dense networks, [channels, length] for 1-D and [channels, height, width] for 2-D convolutions.</summary>

@@ -43,6 +43,20 @@ public static class Guard
         return batch;
     }
 
+    /// <summary>
+    /// Checks a partial run's batch (ForwardTo, ForwardFrom): <paramref name="valuesName"/> holds whole samples of
+    /// <paramref name="valueSize"/> and <paramref name="outputsName"/> as many of <paramref name="outputSize"/>; returns the count.
+    /// </summary>
+    public static int PartBatch(int valuesLength, int outputsLength, int valueSize, int outputSize, string valuesName, string outputsName, string what)
+    {
+        if (valuesLength % valueSize != 0)
+            throw new ArgumentException($"{valuesName} has length {valuesLength}, which is not a whole number of samples of {valueSize} values ({what}).", valuesName);
+        int batch = valuesLength / valueSize;
+        if ((long)batch * outputSize != outputsLength)
+            throw new ArgumentException($"{outputsName} has length {outputsLength}, but {batch} samples of {outputSize} values need {(long)batch * outputSize}.", outputsName);
+        return batch;
+    }
+
     /// <summary>Checks that inputs and targets hold the same whole number of samples and returns it.</summary>
     public static int SampleCount(int inputsLength, int targetsLength, int inputSize, int outputSize)
     {

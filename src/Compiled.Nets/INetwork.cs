@@ -85,6 +85,13 @@ public interface ITrainableNetwork : INetwork
     long StepCount { get; }
 
     /// <summary>
+    /// Whether training updates the network's parameters: true when every layer with parameters is trainable; setting it
+    /// sets every layer's <see cref="Layer.Trainable"/> (Keras's <c>model.trainable = False</c>). Frozen layers keep their
+    /// parameters and optimizer state; gradients still pass through them. On a GPU, a step with frozen layers is refused.
+    /// </summary>
+    bool Trainable { get; set; }
+
+    /// <summary>
     /// The mean loss over a batch, including any L1/L2 penalty, without changing the parameters. With
     /// <paramref name="training"/> the network runs as in training (dropout masks of the current step, batch
     /// statistics, which also update BatchNorm's running averages); otherwise as at inference.
@@ -107,6 +114,54 @@ public interface ITrainableNetwork : INetwork
     /// <exception cref="NonFiniteStatisticException">A BatchNorm running statistic would become NaN or infinite; nothing changed.</exception>
     /// <exception cref="NonFiniteGradientException">A gradient is NaN or infinite; nothing changed, <see cref="Gradients"/> included.</exception>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, ReadOnlySpan<float> sampleWeights = default);
+}
+
+/// <summary>
+/// A network that runs in part and composes with other networks: an autoencoder's encoder and decoder halves, a VAE's
+/// decoder on samples from the prior, a GAN's generator trained through its discriminator. Every shape is still a
+/// constant: the layer argument picks a split point the generator checked, and sizes are the layers' own
+/// (<see cref="Layer.OutputSize"/>). Runs on the CPU (a network on a GPU copies its weights back for the partial runs and
+/// refuses the training calls).
+/// </summary>
+public interface IComposableNetwork : ITrainableNetwork
+{
+    /// <summary>
+    /// Runs samples from the input through <paramref name="layer"/> and writes its outputs (inference mode):
+    /// <paramref name="outputs"/> holds <c>layer.OutputSize</c> values per sample; the sample count is
+    /// <c>inputs.Length / InputLength</c>. The encoder half of an autoencoder.
+    /// </summary>
+    void ForwardTo(Layer layer, ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>
+    /// Runs the layers after <paramref name="layer"/> on values given as its outputs (<c>layer.OutputSize</c> per sample) and
+    /// writes the network's outputs (inference mode). The decoder half of an autoencoder. Refused for a layer that later
+    /// layers bypass (a skip connection from before it).
+    /// </summary>
+    void ForwardFrom(Layer layer, ReadOnlySpan<float> values, Span<float> outputs);
+
+    /// <summary>
+    /// The training forward pass (dropout on, batch statistics, running averages updated) on a batch, keeping what
+    /// <see cref="Backward"/> needs; writes the outputs.
+    /// </summary>
+    void ForwardTraining(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize);
+
+    /// <summary>
+    /// Backpropagates a gradient at the outputs of the last <see cref="ForwardTraining"/> (∂L/∂y, one value per output
+    /// value) through the network: fills <see cref="ITrainableNetwork.Gradients"/> (adds to them with
+    /// <paramref name="accumulate"/>) and writes ∂L/∂x into <paramref name="inputGradient"/> unless it is empty. The
+    /// parameters do not change: <see cref="ApplyGradients"/> steps them.
+    /// </summary>
+    void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient = default, bool accumulate = false);
+
+    /// <summary>
+    /// The batch's loss against <paramref name="targets"/> and its gradient with respect to the inputs (a training forward
+    /// pass), with the parameters and <see cref="ITrainableNetwork.Gradients"/> left as they were: a frozen discriminator's
+    /// gradient that drives a generator's step.
+    /// </summary>
+    float InputGradient(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> inputGradient);
+
+    /// <summary>One optimizer step with the current <see cref="ITrainableNetwork.Gradients"/> (clipped to MaxGradientNorm, frozen layers skipped), as TrainStep ends.</summary>
+    void ApplyGradients();
 }
 
 /// <summary>A single-layer Heaviside or Sign network trained with the perceptron learning rule.</summary>

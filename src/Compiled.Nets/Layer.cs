@@ -14,9 +14,19 @@ public sealed class Layer
     private readonly int _biasOffset;
     private readonly int[] _outputShape;
 
+    private readonly LayerTrainability? _trainability;
+    private readonly int _index;
+
     public Layer(string name, string kind, int[] outputShape, float[] parameters,
         int weightOffset, int weightCount, int biasOffset, int biasCount)
+        : this(name, kind, outputShape, parameters, weightOffset, weightCount, biasOffset, biasCount, null, -1) { }
+
+    /// <summary>A layer whose <see cref="Trainable"/> flag is entry <paramref name="index"/> of <paramref name="trainability"/>.</summary>
+    public Layer(string name, string kind, int[] outputShape, float[] parameters,
+        int weightOffset, int weightCount, int biasOffset, int biasCount, LayerTrainability? trainability, int index)
     {
+        _trainability = trainability;
+        _index = index;
         Name = name;
         Kind = kind;
         _outputShape = outputShape;
@@ -56,6 +66,20 @@ public sealed class Layer
 
     /// <summary>The biases; writes change the network.</summary>
     public Span<float> Bias => _parameters.AsSpan(_biasOffset, BiasCount);
+
+    /// <summary>
+    /// Whether training updates the layer's parameters (<c>Trainable = false</c> in the declaration freezes it from the
+    /// start). A frozen layer still passes gradients back; its weights and their optimizer state do not change.
+    /// </summary>
+    public bool Trainable
+    {
+        get => _trainability is null || _trainability[_index];
+        set
+        {
+            if (_trainability is null) throw new InvalidOperationException($"Layer {Name} belongs to no trainable network.");
+            _trainability[_index] = value;
+        }
+    }
 
     public override string ToString() => $"{Name} ({Kind}) → [{string.Join(", ", _outputShape)}], {ParameterCount} parameters";
 }

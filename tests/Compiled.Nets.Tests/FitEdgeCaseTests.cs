@@ -322,6 +322,7 @@ public class FitEdgeCaseTests
         public float LearningRate { get => inner.LearningRate; set => inner.LearningRate = value; }
         public float MaxGradientNorm { get => inner.MaxGradientNorm; set => inner.MaxGradientNorm = value; }
         public long StepCount => inner.StepCount;
+        public bool Trainable { get => inner.Trainable; set => inner.Trainable = value; }
         public Device Device => inner.Device;
         public string UseDevice(Device device) => inner.UseDevice(device);
         public int InputLength => inner.InputLength;

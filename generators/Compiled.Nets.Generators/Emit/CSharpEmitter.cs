@@ -48,7 +48,8 @@ internal static class CSharpEmitter
 
         bool perceptron = plan.Training == TrainingRuleKind.Perceptron;
         WriteClassDocs(w, plan);
-        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.{(perceptron ? "IPerceptronNetwork" : "ITrainableNetwork")}{(plan.IsStateful ? ", global::Compiled.Nets.IStatefulNetwork" : "")}");
+        string kind = perceptron ? "IPerceptronNetwork" : plan.Composition is not null ? "IComposableNetwork" : "ITrainableNetwork";
+        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.{kind}{(plan.IsStateful ? ", global::Compiled.Nets.IStatefulNetwork" : "")}");
         WriteFields(w, plan, perceptron);
         WriteConstruction(w, plan);
         WriteLayers(w, plan);
@@ -57,7 +58,12 @@ internal static class CSharpEmitter
         if (plan.Generation is { } generation) WriteGeneration(w, generation);
         QuantizedEmitter.Write(w, plan, GeneratedCode);
         if (perceptron) WritePerceptron(w, plan);
-        else WriteTraining(w, plan);
+        else
+        {
+            WriteTraining(w, plan);
+            CompositionEmitter.WriteTrainability(w, plan);
+            if (plan.Composition is not null) CompositionEmitter.Write(w, plan, GeneratedCode);
+        }
         WriteForwardPass(w, plan);
         if (!perceptron)
         {
@@ -131,6 +137,7 @@ internal static class CSharpEmitter
             w.Line("private long _stepCount;");
             w.Line($"private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd({Float(plan.LearningRate)});");
             w.Line("private float _maxGradientNorm;");
+            CompositionEmitter.WriteFields(w, plan);
         }
         else
         {
@@ -287,6 +294,7 @@ internal static class CSharpEmitter
         w.Line();
         w.Line("/// <summary>The training workspace for <paramref name=\"batch\"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>");
         w.Open("private Workspace TrainingWorkspace(int batch)");
+        if (plan.Composition is not null) w.Line("_composedBatch = 0; // the activations ForwardTraining kept are about to be replaced");
         w.Line("if (batch > _work.Capacity) _work = new Workspace(batch, training: true);");
         w.Line("return _work;");
         w.Close();
@@ -304,7 +312,7 @@ internal static class CSharpEmitter
     /// (Conv2DShape.WorkspaceLength), so the kernels' needs are stated in one place.
     /// </summary>
     private static List<string> ConvWorkspaceShapes(NetworkPlan plan) =>
-        plan.ForwardOps.Concat(plan.BackwardOps).Select(op => op.ConvolutionWorkspace)
+        plan.ForwardOps.Concat(plan.BackwardOps).Concat(plan.Composition is null ? Enumerable.Empty<OpPlan>() : plan.Composition.BackwardOps).Select(op => op.ConvolutionWorkspace)
             .Where(call => call is not null).Select(call => ConvShape(call!)).Distinct().ToList();
 
     private static void WriteLayers(SourceWriter w, NetworkPlan plan)
@@ -312,11 +320,13 @@ internal static class CSharpEmitter
         w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Compiled.Nets.Layer> Layers { get { _cuda?.MarkHostChanged(); return _layers ??= CreateLayers(); } }");
         w.Line();
         w.Open("private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]");
-        foreach (var layer in plan.Layers)
+        for (int index = 0; index < plan.Layers.Count; index++)
         {
+            var layer = plan.Layers[index];
             string shape = string.Join(", ", layer.OutputShape);
+            string trainability = plan.Training == TrainingRuleKind.Perceptron ? "" : $", _trainability, {index}";
             w.Line($"new global::Compiled.Nets.Layer(\"{layer.Name}\", \"{layer.Kind}\", new int[] {{ {shape} }}, _parameters, " +
-                   $"{layer.WeightOffset}, {layer.WeightCount}, {layer.BiasOffset}, {layer.BiasCount}),");
+                   $"{layer.WeightOffset}, {layer.WeightCount}, {layer.BiasOffset}, {layer.BiasCount}{trainability}),");
         }
         w.Close(";");
         w.Line();
@@ -446,6 +456,7 @@ internal static class CSharpEmitter
         w.Open($"public float TrainStep({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {Weights})");
         w.Line("ValidateBatch(inputs, targets, batchSize, sampleWeights);");
         w.Open("if (_cuda is not null)");
+        w.Line("RefuseFrozenOnDevice();");
         w.Line("// The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.");
         w.Line("float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);");
         w.Line("RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);");
@@ -459,8 +470,7 @@ internal static class CSharpEmitter
         w.Line($"RunBackward(work, inputs, batchSize);{penaltyGradients}");
         w.Line("RefuseNonFiniteGradients(batchSize);");
         w.Line("// Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.");
-        w.Line("if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);");
-        w.Line("_optimizer.Step(_parameters, _gradients);");
+        w.Line("UpdateParameters();");
         w.Line("_stepCount++;");
         if (plan.IsStateful) w.Line("CommitCarriedState(work, batchSize);");
         w.Line("return loss;");
@@ -619,11 +629,37 @@ internal static class CSharpEmitter
 
     private static void WriteForwardPass(SourceWriter w, NetworkPlan plan)
     {
-        w.Line("/// <summary>Runs every layer on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
-        w.Open($"private void RunForward(Workspace work, {ReadOnlySpan} inputs, int batch, bool training)");
-        w.Line("global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);");
+        if (plan.Composition is null)
+        {
+            w.Line("/// <summary>Runs every layer on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
+            w.Open($"private void RunForward(Workspace work, {ReadOnlySpan} inputs, int batch, bool training)");
+            w.Line("global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);");
+            w.Line("int capacity = work.Capacity;");
+            foreach (var op in plan.ForwardOps) op.WriteCSharp(w);
+            w.Close();
+            w.Line();
+            return;
+        }
+        // The layers after `from` up to `to`: a partial run starts from a layer's outputs written into its buffer.
+        w.Line("/// <summary>Runs the layers after <paramref name=\"from\"/> up to <paramref name=\"to\"/> (indices into Layers; all by default) on <paramref name=\"batch\"/> samples (inputs checked, capacity ensured by the caller).</summary>");
+        w.Open($"private void RunForward(Workspace work, {ReadOnlySpan} inputs, int batch, bool training, int from = 0, int to = {plan.Layers.Count - 1})");
+        w.Line("global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && (from > 0 || inputs.Length == batch * InputSize));");
         w.Line("int capacity = work.Capacity;");
-        foreach (var op in plan.ForwardOps) op.WriteCSharp(w);
+        var index = new Dictionary<string, int>();
+        for (int i = 0; i < plan.Layers.Count; i++) index[plan.Layers[i].Name] = i;
+        int current = -1;
+        foreach (var op in plan.ForwardOps)
+        {
+            int layer = index.TryGetValue(op.Layer, out int found) ? found : System.Math.Max(current, 1);
+            if (layer != current)
+            {
+                if (current >= 0) w.Close();
+                w.Open($"if (from < {layer} && {layer} <= to)");
+                current = layer;
+            }
+            op.WriteCSharp(w);
+        }
+        if (current >= 0) w.Close();
         w.Close();
         w.Line();
     }

@@ -55,6 +55,9 @@ internal abstract class LayerFamily
     /// <summary>Layers the layer depends on besides its inputs (MaxUnpool: the pooling whose switches it uses).</summary>
     public virtual IEnumerable<string> References(LayerOptions options) => Enumerable.Empty<string>();
 
+    /// <summary>Whether the layers named by <see cref="References"/> lend activations (MaxUnpool's switches), not weights (a tied Dense).</summary>
+    public virtual bool ReferencesActivations => true;
+
     /// <summary>Checks references that only the family understands, before shapes are inferred; false on an error.</summary>
     public virtual bool CheckReferences(NetworkSpec network, LayerSpec layer, ImmutableArray<DiagnosticInfo>.Builder diagnostics) => true;
 

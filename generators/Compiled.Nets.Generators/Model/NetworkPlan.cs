@@ -43,7 +43,8 @@ internal sealed record NetworkPlan(
     EquatableArray<BufferRef> Buffers,
     EquatableArray<CarriedStatePlan> CarriedStates,
     int TokenVocabulary,
-    GenerationPlan? Generation)
+    GenerationPlan? Generation,
+    CompositionPlan? Composition = null)
 {
     public bool UsesRandom => !RandomStreams.IsEmpty;
 
@@ -62,6 +63,14 @@ internal sealed record NetworkPlan(
 /// an op's draws are reproducible per step and independent of other streams. <see cref="Name"/> says what draws from it.
 /// </summary>
 internal sealed record RandomStreamPlan(int Key, string Name);
+
+/// <summary>
+/// What running a network in part and backward from a caller's gradient needs (IComposableNetwork): the backward pass
+/// lowered again with the network's input in a buffer of its own (<see cref="InputCopy"/>, filled by ForwardTraining), so
+/// the gradient reaches it; and, per layer, why the layers after it cannot start from its outputs ("" when they can).
+/// </summary>
+internal sealed record CompositionPlan(EquatableArray<OpPlan> BackwardOps, BufferRef InputCopy, bool WritesInputGradient,
+    EquatableArray<string> StartProblems, EquatableArray<BufferRef> LayerBuffers);
 
 /// <summary>
 /// State a layer carries from one call to the next (a stateful recurrent layer's last h and c): <see cref="Width"/> floats per
@@ -109,6 +118,8 @@ internal sealed record LayerPlan
     public required long Flops { get; init; }
     /// <summary>Steps of the layer's output sequence (0: not a sequence).</summary>
     public int Steps { get; init; }
+    /// <summary>False: frozen from the start (<c>Trainable = false</c>).</summary>
+    public bool Trainable { get; init; } = true;
 
     public LayerFamily Family => Options.Family;
     public int ParameterCount => WeightCount + BiasCount;

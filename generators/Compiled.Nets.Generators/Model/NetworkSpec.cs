@@ -39,6 +39,8 @@ internal sealed record LayerSpec
     public required EquatableArray<string> InputNames { get; init; }
     /// <summary>The activity penalty λ on the layer's outputs (<c>ActivityL1 = λ</c>, every layer attribute has it); 0: none.</summary>
     public float ActivityL1 { get; init; }
+    /// <summary>False: the layer is frozen from the start (<c>Trainable = false</c>).</summary>
+    public bool Trainable { get; init; } = true;
 
     public LayerFamily Family => Options.Family;
 }

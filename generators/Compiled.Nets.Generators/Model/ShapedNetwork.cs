@@ -51,6 +51,8 @@ internal sealed record ShapedLayer
     public bool RegularizeBias { get; init; }
     /// <summary>The activity penalty λ on the layer's outputs (0: none), a loss term of its own.</summary>
     public float ActivityL1 { get; init; }
+    /// <summary>False: the optimizer leaves the layer's parameters alone until it is unfrozen at run time.</summary>
+    public bool Trainable { get; init; } = true;
     public required string Modifiers { get; init; }
     public required bool IsPartial { get; init; }
     public required EquatableArray<int> Inputs { get; init; }

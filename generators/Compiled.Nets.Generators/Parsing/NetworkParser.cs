@@ -160,6 +160,7 @@ internal static class NetworkParser
         var inputNames = new List<string>();
         var named = new List<KeyValuePair<string, object>>();
         float activityL1 = 0f;
+        bool trainable = true;
         foreach (var argument in attribute.NamedArguments)
         {
             if (argument.Value.Kind == TypedConstantKind.Error) return null;
@@ -170,6 +171,7 @@ internal static class NetworkParser
             }
             if (argument.Key == "Input") inputNames.Add((string)argument.Value.Value);
             else if (argument.Key == "ActivityL1") activityL1 = System.Convert.ToSingle(argument.Value.Value);
+            else if (argument.Key == "Trainable") trainable = (bool)argument.Value.Value;
             else named.Add(new KeyValuePair<string, object>(argument.Key, argument.Value.Value));
         }
         var reader = new LayerAttribute(attribute.AttributeClass!.Name, attribute.ConstructorArguments, named);
@@ -185,6 +187,7 @@ internal static class NetworkParser
             // A join names its inputs in its constructor; any other layer may name one with Input = nameof(…).
             InputNames = (reader.InputNames.Count > 0 ? reader.InputNames : inputNames).ToEquatableArray(),
             ActivityL1 = activityL1,
+            Trainable = trainable,
         };
     }
 

@@ -51,7 +51,7 @@ internal static class Lowering
                 InputSize = layer.InputSize, OutputSize = layer.OutputSize, Activation = layer.Activation,
                 WeightOffset = weightOffset, WeightCount = layer.WeightCount, BiasOffset = biasOffset, BiasCount = layer.BiasCount,
                 StateOffset = stateOffset, StateCount = layer.StateCount, ScratchOffset = scratchOffset,
-                Modifiers = layer.Modifiers, IsPartial = layer.IsPartial, Inputs = layer.Inputs, Flops = layer.Family.Flops(layer), Steps = layer.Steps,
+                Modifiers = layer.Modifiers, IsPartial = layer.IsPartial, Inputs = layer.Inputs, Flops = layer.Family.Flops(layer), Steps = layer.Steps, Trainable = layer.Trainable,
             });
             stateOffset += layer.StateCount;
             scratchOffset += layer.ScratchCount;
@@ -95,6 +95,7 @@ internal static class Lowering
         for (int i = 1; i < count; i++) shapedLayers[i].Family.LowerForward(context, i);
 
         var terms = ImmutableArray.CreateBuilder<LossTermPlan>();
+        CompositionPlan? composition = null;
         if (network.Training == TrainingRuleKind.GradientDescent)
         {
             var loss = LowerLoss(network.Loss, network.Output, buffers[count - 1]);
@@ -108,15 +109,38 @@ internal static class Lowering
                 terms.Add(new ActivityL1Term(shapedLayers[i].Name, buffers[owner[i]], shapedLayers[i].ActivityL1));
                 penalised[owner[i]] = (shapedLayers[i].Name, shapedLayers[i].ActivityL1);
             }
-            for (int i = count - 1; i >= 1; i--)
+            void LowerBackwardPass(LoweringContext pass, BufferRef[] passBuffers, bool[] needs)
             {
-                var layer = shapedLayers[i];
-                if (layer.Family.SharesInputBuffer(layer.Options) || !reachesOutput[i] || !needsGradient[i]) continue;
-                if (context.ContributionsTo(i) is { } parts)
-                    context.Backward(new GradientSumOp(layer.Name, buffers[i], parts.ToEquatableArray()));
-                if (penalised.TryGetValue(i, out var penalty))
-                    context.Backward(new ActivityL1GradientOp(penalty.Layer, buffers[i], penalty.Lambda, context.DerivativeOf(i)));
-                layer.Family.LowerBackward(context, i);
+                for (int i = count - 1; i >= 1; i--)
+                {
+                    var layer = shapedLayers[i];
+                    if (layer.Family.SharesInputBuffer(layer.Options) || !reachesOutput[i] || !needs[i]) continue;
+                    if (pass.ContributionsTo(i) is { } parts)
+                        pass.Backward(new GradientSumOp(layer.Name, passBuffers[i], parts.ToEquatableArray()));
+                    if (penalised.TryGetValue(i, out var penalty))
+                        pass.Backward(new ActivityL1GradientOp(penalty.Layer, passBuffers[i], penalty.Lambda, pass.DerivativeOf(i)));
+                    layer.Family.LowerBackward(pass, i);
+                }
+            }
+            LowerBackwardPass(context, buffers, needsGradient);
+
+            // The composition pass (stateless networks only: a carried state has no caller-driven backward): the same
+            // backward ops with the input in a buffer of its own, which ForwardTraining fills and whose delta is ∂L/∂x.
+            if (context.CarriedStates.Count == 0)
+            {
+                var inputCopy = Allocate(layers[0].OutputSize, "Input_copy");
+                var passBuffers = (BufferRef[])buffers.Clone();
+                for (int i = 0; i < count; i++)
+                    if (owner[i] == 0) passBuffers[i] = inputCopy with { Width = buffers[i].Width };
+                var needs = new bool[count];
+                needs[0] = !network.Input.IsTokens; // token ids have no gradient
+                for (int i = 1; i < count; i++) needs[i] = layers[i].ParameterCount > 0 || layers[i].Inputs.Any(j => needs[j]);
+                var pass = context.WithBuffers(passBuffers, needs);
+                LowerBackwardPass(pass, passBuffers, needs);
+                if (needs[0] && pass.ContributionsTo(0) is { } inputParts)
+                    pass.Backward(new GradientSumOp(layers[0].Name, inputCopy, inputParts.ToEquatableArray()));
+                composition = new CompositionPlan(pass.BackwardOps.ToEquatableArray(), inputCopy, needs[0] && pass.WroteGradientInto(0),
+                    StartProblems(network, layers).ToEquatableArray(), buffers.ToEquatableArray());
             }
         }
 
@@ -125,7 +149,32 @@ internal static class Lowering
             buffers[count - 1], layers.ToEquatableArray(), layers.SelectMany(l => l.Family.Tensors(l)).ToEquatableArray(),
             Regularization(network, layers).ToEquatableArray(), context.ForwardOps.ToEquatableArray(), terms.ToEquatableArray(), context.BackwardOps.ToEquatableArray(),
             context.RandomStreams.ToEquatableArray(), allocated.ToEquatableArray(), context.CarriedStates.ToEquatableArray(), context.TokenVocabulary,
-            Generation(network, context.TokenVocabulary));
+            Generation(network, context.TokenVocabulary), composition);
+    }
+
+    /// <summary>
+    /// Per layer, why the layers after it cannot run from its outputs alone ("" when they can): a later layer that reads,
+    /// or takes switches from, a layer before it (a skip connection around the split).
+    /// </summary>
+    private static System.Collections.Generic.IEnumerable<string> StartProblems(ShapedNetwork network, ImmutableArray<LayerPlan>.Builder layers)
+    {
+        int count = layers.Count;
+        var index = new System.Collections.Generic.Dictionary<string, int>();
+        for (int i = 0; i < count; i++) index[layers[i].Name] = i;
+        for (int split = 0; split < count; split++)
+        {
+            string problem = "";
+            for (int j = split + 1; j < count && problem.Length == 0; j++)
+            {
+                var layer = network.Layers[j];
+                foreach (int i in layer.Inputs)
+                    if (i < split) { problem = $"layer {layers[j].Name} reads {layers[i].Name}, which comes before {layers[split].Name}"; break; }
+                if (problem.Length > 0 || !layer.Family.ReferencesActivations) continue;
+                foreach (string name in layer.Family.References(layer.Options))
+                    if (index.TryGetValue(name, out int r) && r < split) { problem = $"layer {layers[j].Name} uses {name}, which comes before {layers[split].Name}"; break; }
+            }
+            yield return problem;
+        }
     }
 
     /// <summary>Free-running generation when the output is a sequence of the input's steps that can be fed back as the next input.</summary>

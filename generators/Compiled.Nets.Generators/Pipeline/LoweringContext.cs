@@ -37,6 +37,22 @@ internal sealed class LoweringContext
         _contributions = new List<BufferRef>?[layers.Count];
     }
 
+    /// <summary>
+    /// A context for lowering the backward pass again over other buffers (the composition pass: the input in a buffer of
+    /// its own): the same layers, allocator, named buffers and streams, no backward ops or gradient targets yet.
+    /// </summary>
+    public LoweringContext WithBuffers(BufferRef[] buffers, bool[] needsGradient)
+    {
+        var copy = new LoweringContext(Network, Layers, buffers, _owner, _allocate, needsGradient) { Loss = Loss, TokenVocabulary = TokenVocabulary };
+        foreach (var pair in _named) copy._named[pair.Key] = pair.Value;
+        copy._carried.AddRange(_carried);
+        copy._streams.AddRange(_streams);
+        return copy;
+    }
+
+    /// <summary>Whether a backward op wrote the gradient into <paramref name="layer"/>'s buffer.</summary>
+    public bool WroteGradientInto(int layer) => _written[_owner[layer]];
+
     public ShapedNetwork Network { get; }
     public IReadOnlyList<LayerPlan> Layers { get; }
     public int UnrollLimit => Network.UnrollLimit;

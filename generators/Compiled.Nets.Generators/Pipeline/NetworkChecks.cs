@@ -31,10 +31,11 @@ internal static class NetworkChecks
         ["_spareGradients"] = false, ["_stepCount"] = false, ["_optimizer"] = false, ["_maxGradientNorm"] = false, ["_learningRate"] = false,
         ["RandomSeed"] = false, ["RandomStep"] = false, ["Buffers"] = false, ["Workspace"] = false, ["_work"] = false, ["_inference"] = false,
         ["_seed"] = false, ["_layers"] = false, ["_tensors"] = false, ["_cuda"] = false, ["Quantized"] = false,
+        ["_trainability"] = false, ["_composedBatch"] = false, ["LayerBufferOffsets"] = false, ["StartProblems"] = false,
         // properties
         ["InputLength"] = false, ["OutputLength"] = false, ["Parameters"] = false, ["Tensors"] = false, ["TensorArray"] = false,
         ["Layers"] = false, ["Gradients"] = false, ["StepCount"] = false, ["Optimizer"] = false, ["MaxGradientNorm"] = false,
-        ["LearningRate"] = false, ["Device"] = false,
+        ["LearningRate"] = false, ["Device"] = false, ["Trainable"] = false,
         // methods
         ["InitializeParameters"] = true, ["TrainingWorkspace"] = true, ["RentInference"] = true, ["ValidateBatch"] = true,
         ["CreateLayers"] = true, ["Forward"] = true, ["Predict"] = true, ["TrainStep"] = true, ["ComputeGradients"] = true,
@@ -43,6 +44,9 @@ internal static class NetworkChecks
         ["AddPenaltyGradients"] = true, ["Penalty"] = true, ["EvaluateLoss"] = true, ["RunForward"] = true, ["RunLoss"] = true,
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
         ["UseDevice"] = true, ["Dispose"] = true, ["Quantize"] = true,
+        ["UpdateParameters"] = true, ["RefuseFrozenOnDevice"] = true, ["LayerIndex"] = true, ["ForwardTo"] = true, ["ForwardFrom"] = true,
+        ["ForwardTraining"] = true, ["Backward"] = true, ["InputGradient"] = true, ["ApplyGradients"] = true,
+        ["RunOutputGradient"] = true, ["RunCompositionBackward"] = true,
     };
 
     public static void Check(INamedTypeSymbol type, AttributeData networkAttribute, LocationInfo? networkLocation,

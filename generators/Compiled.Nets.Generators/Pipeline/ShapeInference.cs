@@ -116,6 +116,7 @@ internal static class ShapeInference
             // A layer whose shape is unknown stops the network: the layers after it would report consequences, not causes.
             if (shaped is null || context.TooLarge) return null;
             if (layer.ActivityL1 != 0f) shaped = shaped with { ActivityL1 = CheckActivityPenalty(context, layer, shaped) };
+            if (!layer.Trainable) shaped = shaped with { Trainable = false };
             layers.Add(shaped);
             position[declared] = layers.Count - 1;
         }

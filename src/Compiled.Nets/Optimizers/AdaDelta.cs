@@ -28,13 +28,13 @@ public sealed class AdaDelta : Optimizer
 
     protected override int StateSlotsPerParameter => 2;
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, rho = Rho, oneMinusRho = 1f - Rho, eps = Epsilon;
         int n = parameters.Length;
         // State arena: [v (squared gradients) | u (squared updates)], each n floats.
-        Span<float> squareAverage = state.Slice(0, n);
-        Span<float> deltaAverage = state.Slice(n, n);
+        Span<float> squareAverage = state.Slot(0);
+        Span<float> deltaAverage = state.Slot(1);
         int i = 0, width = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
         {

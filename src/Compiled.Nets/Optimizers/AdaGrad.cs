@@ -21,10 +21,10 @@ public sealed class AdaGrad : Optimizer
 
     protected override int StateSlotsPerParameter => 1;
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, eps = Epsilon;
-        Span<float> sum = state.Slice(0, parameters.Length);
+        Span<float> sum = state.Slot(0);
         int i = 0, width = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
         {

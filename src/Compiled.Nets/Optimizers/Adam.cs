@@ -34,7 +34,7 @@ public sealed class Adam : Optimizer
 
     protected override int StateSlotsPerParameter => 2;
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float beta1 = Beta1, beta2 = Beta2, oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2, eps = Epsilon;
         // Bias corrections once per step in double (β^t underflows gracefully, no float cancellation near 1).
@@ -47,8 +47,8 @@ public sealed class Adam : Optimizer
 
         int n = parameters.Length;
         // State arena: [m (first moment) | v (second moment)], each n floats.
-        Span<float> first = state.Slice(0, n);
-        Span<float> second = state.Slice(n, n);
+        Span<float> first = state.Slot(0);
+        Span<float> second = state.Slot(1);
         int i = 0, width = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
         {

@@ -45,6 +45,28 @@ public abstract class Optimizer
     /// </summary>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
+        Begin(parameters, gradients);
+        Update(parameters, gradients, new OptimizerState(_state, 0, parameters.Length, parameters.Length), StepCount);
+    }
+
+    /// <summary>
+    /// One update of the parameters in <paramref name="ranges"/> only (a network with frozen layers): the others and their
+    /// state stay exactly as they were, as PyTorch skips a parameter whose <c>requires_grad</c> is off. The ranges are
+    /// (start, count) pairs inside the arena, in any order, not overlapping; the step count advances once per call.
+    /// </summary>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<(int Start, int Count)> ranges)
+    {
+        foreach (var (start, count) in ranges)
+            if (start < 0 || count < 0 || (long)start + count > parameters.Length)
+                throw new ArgumentOutOfRangeException(nameof(ranges), $"The range ({start}, {count}) is not inside the {parameters.Length} parameters.");
+        Begin(parameters, gradients);
+        foreach (var (start, count) in ranges)
+            if (count > 0)
+                Update(parameters.Slice(start, count), gradients.Slice(start, count), new OptimizerState(_state, start, count, parameters.Length), StepCount);
+    }
+
+    private void Begin(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
         if (gradients.Length != parameters.Length)
             throw new ArgumentException($"gradients has length {gradients.Length}, but there are {parameters.Length} parameters.", nameof(gradients));
         long stateLength = (long)StateSlotsPerParameter * parameters.Length;
@@ -57,7 +79,6 @@ public abstract class Optimizer
             StepCount = 0;
         }
         StepCount++;
-        Update(parameters, gradients, _state, StepCount);
     }
 
     /// <summary>Forgets the state (momentum, averages) and the step count.</summary>
@@ -111,6 +132,31 @@ public abstract class Optimizer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static float FlushSubnormal(float value) => MathF.Abs(value) < SmallestNormal ? 0f : value;
 
-    /// <summary>The update itself: <paramref name="state"/> holds <see cref="StateSlotsPerParameter"/> × n floats; <paramref name="step"/> counts from 1.</summary>
-    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step);
+    /// <summary>
+    /// The update itself, element-wise over <paramref name="parameters"/> (the whole arena or one trainable range of it):
+    /// <paramref name="state"/> gives the matching <see cref="StateSlotsPerParameter"/> slots; <paramref name="step"/> counts from 1.
+    /// </summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step);
+}
+
+/// <summary>
+/// An optimizer's state for the parameters one <c>Update</c> call sees: slot k (Adam's m is 0, v is 1) of those
+/// parameters. The arena keeps each slot for the whole network contiguous ([m | v]), so a range of parameters reads the
+/// same range of every slot.
+/// </summary>
+public readonly ref struct OptimizerState
+{
+    private readonly Span<float> _arena;
+    private readonly int _start, _count, _total;
+
+    internal OptimizerState(Span<float> arena, int start, int count, int total)
+    {
+        _arena = arena;
+        _start = start;
+        _count = count;
+        _total = total;
+    }
+
+    /// <summary>Slot <paramref name="k"/> of the parameters being updated, one float per parameter.</summary>
+    public Span<float> Slot(int k) => _arena.Slice(k * _total + _start, _count);
 }

@@ -27,10 +27,10 @@ public sealed class RmsProp : Optimizer
 
     protected override int StateSlotsPerParameter => 1;
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, alpha = Alpha, oneMinusAlpha = 1f - Alpha, eps = Epsilon;
-        Span<float> average = state.Slice(0, parameters.Length);
+        Span<float> average = state.Slot(0);
         int i = 0, width = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
         {

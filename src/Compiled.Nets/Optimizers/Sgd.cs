@@ -32,7 +32,7 @@ public sealed class Sgd : Optimizer
 
     protected override int StateSlotsPerParameter => Momentum > 0f ? 1 : 0;
 
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> state, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate;
         if (Momentum == 0f)
@@ -44,7 +44,7 @@ public sealed class Sgd : Optimizer
         // The buffer starts at zero, so μ·0 + g reproduces PyTorch's first-step b = g exactly.
         float mu = Momentum;
         bool nesterov = Nesterov;
-        Span<float> buffer = state.Slice(0, parameters.Length);
+        Span<float> buffer = state.Slot(0);
         int i = 0, width = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
         {

@@ -43,6 +43,8 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
+        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 240, 1296 }, new int[] { 0, 240, 1056, 390 }, new bool[] { true, true, true, true });
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
@@ -153,10 +155,10 @@ namespace Demo
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
-            new global::Compiled.Nets.Layer("Text", "TokenInput", new int[] { 16 }, _parameters, 0, 0, 0, 0),
-            new global::Compiled.Nets.Layer("Embed", "Embedding", new int[] { 16, 8 }, _parameters, 0, 240, 240, 0),
-            new global::Compiled.Nets.Layer("State", "Lstm", new int[] { 16, 12 }, _parameters, 240, 960, 1200, 96),
-            new global::Compiled.Nets.Layer("Next", "Dense", new int[] { 16, 30 }, _parameters, 1296, 360, 1656, 30),
+            new global::Compiled.Nets.Layer("Text", "TokenInput", new int[] { 16 }, _parameters, 0, 0, 0, 0, _trainability, 0),
+            new global::Compiled.Nets.Layer("Embed", "Embedding", new int[] { 16, 8 }, _parameters, 0, 240, 240, 0, _trainability, 1),
+            new global::Compiled.Nets.Layer("State", "Lstm", new int[] { 16, 12 }, _parameters, 240, 960, 1200, 96, _trainability, 2),
+            new global::Compiled.Nets.Layer("Next", "Dense", new int[] { 16, 30 }, _parameters, 1296, 360, 1656, 30, _trainability, 3),
         };
 
         /// <summary>a sequence of 16 token ids → [16].</summary>
@@ -305,6 +307,7 @@ namespace Demo
             ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
+                RefuseFrozenOnDevice();
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
                 RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
@@ -318,8 +321,7 @@ namespace Demo
             RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
-            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            _optimizer.Step(_parameters, _gradients);
+            UpdateParameters();
             _stepCount++;
             CommitCarriedState(work, batchSize);
             return loss;
@@ -366,6 +368,28 @@ namespace Demo
         {
             var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
+        }
+
+        /// <summary>True when every layer with parameters trains; setting it freezes or unfreezes them all.</summary>
+        public bool Trainable
+        {
+            get => _trainability.AllTrainable;
+            set => _trainability.SetAll(value);
+        }
+
+        /// <summary>One optimizer step with _gradients: clipped first, then the whole arena, or only the trainable layers' ranges.</summary>
+        private void UpdateParameters()
+        {
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            if (_trainability.AllTrainable) _optimizer.Step(_parameters, _gradients);
+            else _optimizer.Step(_parameters, _gradients, _trainability.Ranges);
+        }
+
+        /// <summary>A GPU steps the whole arena in one kernel: frozen layers are a CPU feature for now.</summary>
+        private void RefuseFrozenOnDevice()
+        {
+            if (_trainability.AllTrainable) return;
+            throw new global::System.NotSupportedException("CharModel has frozen layers (Trainable = false), which train on the CPU only: call UseDevice(Device.Cpu), or unfreeze them.");
         }
 
         /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>

@@ -19,7 +19,7 @@ namespace Demo
     /// </list>
     /// Parameters, 109386 in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.
     /// </remarks>
-    partial class Mlp : global::Compiled.Nets.ITrainableNetwork
+    partial class Mlp : global::Compiled.Nets.IComposableNetwork
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 784;
@@ -30,7 +30,7 @@ namespace Demo
         /// <summary>The seed the parameterless constructor initialises with ([Network(Seed = …)]).</summary>
         public const int DefaultSeed = 7;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
-        private const int ActivationsPerSample = 202;
+        private const int ActivationsPerSample = 986;
         /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
         public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
@@ -43,12 +43,17 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
+        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 100480, 108736 }, new int[] { 0, 100480, 8256, 650 }, new bool[] { true, true, true, true });
+        /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
+        private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
             public const int Hidden1 = 0; // 128 floats per sample
             public const int Hidden2 = 128; // 64 floats per sample
             public const int Probabilities = 192; // 10 floats per sample
+            public const int Input_copy = 202; // 784 floats per sample
         }
         /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
         private sealed class Workspace
@@ -132,6 +137,7 @@ namespace Demo
         /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
         private Workspace TrainingWorkspace(int batch)
         {
+            _composedBatch = 0; // the activations ForwardTraining kept are about to be replaced
             if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
             return _work;
         }
@@ -147,10 +153,10 @@ namespace Demo
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
-            new global::Compiled.Nets.Layer("Image", "Input", new int[] { 784 }, _parameters, 0, 0, 0, 0),
-            new global::Compiled.Nets.Layer("Hidden1", "Dense", new int[] { 128 }, _parameters, 0, 100352, 100352, 128),
-            new global::Compiled.Nets.Layer("Hidden2", "Dense", new int[] { 64 }, _parameters, 100480, 8192, 108672, 64),
-            new global::Compiled.Nets.Layer("Probabilities", "Dense", new int[] { 10 }, _parameters, 108736, 640, 109376, 10),
+            new global::Compiled.Nets.Layer("Image", "Input", new int[] { 784 }, _parameters, 0, 0, 0, 0, _trainability, 0),
+            new global::Compiled.Nets.Layer("Hidden1", "Dense", new int[] { 128 }, _parameters, 0, 100352, 100352, 128, _trainability, 1),
+            new global::Compiled.Nets.Layer("Hidden2", "Dense", new int[] { 64 }, _parameters, 100480, 8192, 108672, 64, _trainability, 2),
+            new global::Compiled.Nets.Layer("Probabilities", "Dense", new int[] { 10 }, _parameters, 108736, 640, 109376, 10, _trainability, 3),
         };
 
         /// <summary>input → [784].</summary>
@@ -394,6 +400,7 @@ namespace Demo
             ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
+                RefuseFrozenOnDevice();
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
                 RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
@@ -407,8 +414,7 @@ namespace Demo
             RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
-            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            _optimizer.Step(_parameters, _gradients);
+            UpdateParameters();
             _stepCount++;
             return loss;
         }
@@ -456,19 +462,210 @@ namespace Demo
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>True when every layer with parameters trains; setting it freezes or unfreezes them all.</summary>
+        public bool Trainable
         {
-            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            get => _trainability.AllTrainable;
+            set => _trainability.SetAll(value);
+        }
+
+        /// <summary>One optimizer step with _gradients: clipped first, then the whole arena, or only the trainable layers' ranges.</summary>
+        private void UpdateParameters()
+        {
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            if (_trainability.AllTrainable) _optimizer.Step(_parameters, _gradients);
+            else _optimizer.Step(_parameters, _gradients, _trainability.Ranges);
+        }
+
+        /// <summary>A GPU steps the whole arena in one kernel: frozen layers are a CPU feature for now.</summary>
+        private void RefuseFrozenOnDevice()
+        {
+            if (_trainability.AllTrainable) return;
+            throw new global::System.NotSupportedException("Mlp has frozen layers (Trainable = false), which train on the CPU only: call UseDevice(Device.Cpu), or unfreeze them.");
+        }
+
+        /// <summary>Each layer's buffer (floats per sample into the activation arena; −1: the caller's input), for the partial runs.</summary>
+        private static readonly int[] LayerBufferOffsets = { -1, Buffers.Hidden1, Buffers.Hidden2, Buffers.Probabilities };
+        /// <summary>Why the layers after each layer cannot start from its outputs ("": they can), as the generator found it.</summary>
+        private static readonly string[] StartProblems = { "", "", "", "" };
+
+        /// <summary>The index of one of this network's own layers, or a clear error.</summary>
+        private int LayerIndex(global::Compiled.Nets.Layer layer, string parameter)
+        {
+            if (layer is null) throw new global::System.ArgumentNullException(parameter);
+            var layers = _layers ??= CreateLayers();
+            for (int i = 0; i < layers.Length; i++) if (ReferenceEquals(layers[i], layer)) return i;
+            throw new global::System.ArgumentException($"Layer {layer.Name} is not a layer of this Mlp: pass one of its own (net.{layer.Name}).", parameter);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTo(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
+            if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
+            _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, from: 0, to: index);
+                work.ActivationsOf(LayerBufferOffsets[index], width, batch).CopyTo(outputs.Slice(start * width));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardFrom(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> values, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
+            if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            if (count == 0) return;
+            _cuda?.EnsureHostCurrent();
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                values.Slice(start * width, batch * width).CopyTo(work.ActivationsOf(LayerBufferOffsets[index], width, batch));
+                RunForward(work, default, batch, training: false, from: index);
+                work.ActivationsOf(Buffers.Probabilities, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
+        {
+            if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training: true);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize)); // what the backward pass reads as x
+            work.ActivationsOf(Buffers.Probabilities, OutputSize, batchSize).CopyTo(outputs);
+            _composedBatch = batchSize;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default, bool accumulate = false)
+        {
+            int batch = _composedBatch;
+            if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
+            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = _work;
+            RunOutputGradient(work, outputGradient, batch);
+            // Into the spare array (holding the current gradients when accumulating), so a refused pass leaves Gradients as they were.
+            BeginGradients();
+            if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
+            RunCompositionBackward(work, batch, clear: !accumulate);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad >= 0)
+            {
+                float value = _gradients[bad];
+                (_gradients, _spareGradients) = (_spareGradients, _gradients);
+                throw NonFiniteGradient(bad, value, batch);
+            }
+            if (!inputGradient.IsEmpty) work.DeltasOf(Buffers.Input_copy, InputSize, batch).CopyTo(inputGradient);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
+        {
+            ValidateBatch(inputs, targets, batchSize, default);
+            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize));
+            // The parameter gradients go to the spare array and are dropped: Gradients and the parameters stay as they were.
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            try { RunCompositionBackward(work, batchSize, clear: true); }
+            finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
+            var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            if (bad >= 0)
+            {
+                throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
+            }
+            gradient.CopyTo(inputGradient);
+            return loss;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ApplyGradients()
+        {
+            if (_cuda is not null) throw new global::System.NotSupportedException("ApplyGradients runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
+            UpdateParameters();
+            _stepCount++;
+        }
+
+        /// <summary>The output's delta from a caller's ∂L/∂y, as the backward pass expects it (the loss's own fusion undone).</summary>
+        private void RunOutputGradient(Workspace work, global::System.ReadOnlySpan<float> gradient, int batch)
+        {
+            var outputs = work.ActivationsOf(Buffers.Probabilities, 10, batch);
+            var delta = work.DeltasOf(Buffers.Probabilities, 10, batch);
+            // A softmax output: its Jacobian, y ⊙ (g − Σ g·y) per row.
+            global::Compiled.Nets.Kernels.OutputGradientKernels.Softmax(outputs, gradient, delta, 10);
+        }
+
+        /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
+        private void RunCompositionBackward(Workspace work, int batch, bool clear)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity);
+            if (clear) global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
-            // Hidden1: dense 784 → 128, ReLU; 100,352 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), work.ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            // Hidden2: dense 128 → 64, ReLU; 8,192 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), work.ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            // Probabilities: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), work.ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
-            // Probabilities: softmax over 10 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Probabilities, 10, batch), 10);
+            global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
+            // Probabilities: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
+            // Probabilities → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), work.ActivationsOf(Buffers.Hidden2, 64, batch), work.DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            // Hidden2: dW = dzᵀ x, db = Σ dz over the batch (128 → 64, SIMD kernel).
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
+            // Hidden2 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), work.ActivationsOf(Buffers.Hidden1, 128, batch), work.DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            // Hidden1: dW = dzᵀ x, db = Σ dz over the batch (784 → 128, SIMD kernel).
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), work.ActivationsOf(Buffers.Input_copy, 784, batch), new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
+            // Hidden1 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), work.ActivationsOf(Buffers.Input_copy, 784, batch), work.DeltasOf(Buffers.Input_copy, 784, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.LinearActivation));
+        }
+
+        /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training, int from = 0, int to = 3)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && (from > 0 || inputs.Length == batch * InputSize));
+            int capacity = work.Capacity;
+            if (from < 1 && 1 <= to)
+            {
+                // Hidden1: dense 784 → 128, ReLU; 100,352 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), work.ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            }
+            if (from < 2 && 2 <= to)
+            {
+                // Hidden2: dense 128 → 64, ReLU; 8,192 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), work.ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            }
+            if (from < 3 && 3 <= to)
+            {
+                // Probabilities: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), work.ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+                // Probabilities: softmax over 10 units, per sample.
+                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Probabilities, 10, batch), 10);
+            }
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>

@@ -21,7 +21,7 @@ namespace Demo
     /// </list>
     /// Parameters, 2485 in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.
     /// </remarks>
-    partial class RecurrentStack : global::Compiled.Nets.ITrainableNetwork
+    partial class RecurrentStack : global::Compiled.Nets.IComposableNetwork
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 36;
@@ -32,7 +32,7 @@ namespace Demo
         /// <summary>The seed the parameterless constructor initialises with ([Network(Seed = …)]).</summary>
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
-        private const int ActivationsPerSample = 2781;
+        private const int ActivationsPerSample = 2817;
         /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
         public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
@@ -45,6 +45,10 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
+        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 32, 1744, 2368, 2464 }, new int[] { 0, 32, 1712, 624, 96, 21 }, new bool[] { true, true, true, true, true, true });
+        /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
+        private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
@@ -56,6 +60,7 @@ namespace Demo
             public const int Lower_recurrent = 393; // 1344 floats per sample
             public const int Middle_recurrent = 1737; // 792 floats per sample
             public const int Upper_recurrent = 2529; // 252 floats per sample
+            public const int Input_copy = 2781; // 36 floats per sample
         }
         /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
         private sealed class Workspace
@@ -155,6 +160,7 @@ namespace Demo
         /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
         private Workspace TrainingWorkspace(int batch)
         {
+            _composedBatch = 0; // the activations ForwardTraining kept are about to be replaced
             if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
             return _work;
         }
@@ -170,12 +176,12 @@ namespace Demo
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
-            new global::Compiled.Nets.Layer("Signal", "SequenceInput", new int[] { 12, 3 }, _parameters, 0, 0, 0, 0),
-            new global::Compiled.Nets.Layer("Embed", "Dense", new int[] { 12, 8 }, _parameters, 0, 24, 24, 8),
-            new global::Compiled.Nets.Layer("Lower", "Lstm", new int[] { 12, 16 }, _parameters, 32, 1584, 1616, 128),
-            new global::Compiled.Nets.Layer("Middle", "Gru", new int[] { 12, 8 }, _parameters, 1744, 576, 2320, 48),
-            new global::Compiled.Nets.Layer("Upper", "SimpleRnn", new int[] { 6 }, _parameters, 2368, 84, 2452, 12),
-            new global::Compiled.Nets.Layer("Class", "Dense", new int[] { 3 }, _parameters, 2464, 18, 2482, 3),
+            new global::Compiled.Nets.Layer("Signal", "SequenceInput", new int[] { 12, 3 }, _parameters, 0, 0, 0, 0, _trainability, 0),
+            new global::Compiled.Nets.Layer("Embed", "Dense", new int[] { 12, 8 }, _parameters, 0, 24, 24, 8, _trainability, 1),
+            new global::Compiled.Nets.Layer("Lower", "Lstm", new int[] { 12, 16 }, _parameters, 32, 1584, 1616, 128, _trainability, 2),
+            new global::Compiled.Nets.Layer("Middle", "Gru", new int[] { 12, 8 }, _parameters, 1744, 576, 2320, 48, _trainability, 3),
+            new global::Compiled.Nets.Layer("Upper", "SimpleRnn", new int[] { 6 }, _parameters, 2368, 84, 2452, 12, _trainability, 4),
+            new global::Compiled.Nets.Layer("Class", "Dense", new int[] { 3 }, _parameters, 2464, 18, 2482, 3, _trainability, 5),
         };
 
         /// <summary>a sequence of 12 steps of 3 features → [12, 3].</summary>
@@ -293,6 +299,7 @@ namespace Demo
             ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
+                RefuseFrozenOnDevice();
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
                 RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
@@ -306,8 +313,7 @@ namespace Demo
             RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
-            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            _optimizer.Step(_parameters, _gradients);
+            UpdateParameters();
             _stepCount++;
             return loss;
         }
@@ -355,56 +361,299 @@ namespace Demo
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>True when every layer with parameters trains; setting it freezes or unfreezes them all.</summary>
+        public bool Trainable
         {
-            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
-            int capacity = work.Capacity;
-            // Embed: dense 3 → 8, tanh; 24 multiply-adds per step, on each of 12 steps, unrolled.
+            get => _trainability.AllTrainable;
+            set => _trainability.SetAll(value);
+        }
+
+        /// <summary>One optimizer step with _gradients: clipped first, then the whole arena, or only the trainable layers' ranges.</summary>
+        private void UpdateParameters()
+        {
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            if (_trainability.AllTrainable) _optimizer.Step(_parameters, _gradients);
+            else _optimizer.Step(_parameters, _gradients, _trainability.Ranges);
+        }
+
+        /// <summary>A GPU steps the whole arena in one kernel: frozen layers are a CPU feature for now.</summary>
+        private void RefuseFrozenOnDevice()
+        {
+            if (_trainability.AllTrainable) return;
+            throw new global::System.NotSupportedException("RecurrentStack has frozen layers (Trainable = false), which train on the CPU only: call UseDevice(Device.Cpu), or unfreeze them.");
+        }
+
+        /// <summary>Each layer's buffer (floats per sample into the activation arena; −1: the caller's input), for the partial runs.</summary>
+        private static readonly int[] LayerBufferOffsets = { -1, Buffers.Embed, Buffers.Lower, Buffers.Middle, Buffers.Upper, Buffers.Class };
+        /// <summary>Why the layers after each layer cannot start from its outputs ("": they can), as the generator found it.</summary>
+        private static readonly string[] StartProblems = { "", "", "", "", "", "" };
+
+        /// <summary>The index of one of this network's own layers, or a clear error.</summary>
+        private int LayerIndex(global::Compiled.Nets.Layer layer, string parameter)
+        {
+            if (layer is null) throw new global::System.ArgumentNullException(parameter);
+            var layers = _layers ??= CreateLayers();
+            for (int i = 0; i < layers.Length; i++) if (ReferenceEquals(layers[i], layer)) return i;
+            throw new global::System.ArgumentException($"Layer {layer.Name} is not a layer of this RecurrentStack: pass one of its own (net.{layer.Name}).", parameter);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTo(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
+            if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
+            _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
             {
-                ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
-                ref float xFirst = ref MemoryMarshal.GetReference(inputs);
-                ref float yFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
-                for (int s = 0; s < batch * 12; s++)
-                {
-                    ref float x = ref Unsafe.Add(ref xFirst, s * 3);
-                    ref float y = ref Unsafe.Add(ref yFirst, s * 8);
-                    float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2);
-                    Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 24) + Unsafe.Add(ref w, 0) * x0 + Unsafe.Add(ref w, 1) * x1 + Unsafe.Add(ref w, 2) * x2; // unit 0
-                    Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 25) + Unsafe.Add(ref w, 3) * x0 + Unsafe.Add(ref w, 4) * x1 + Unsafe.Add(ref w, 5) * x2; // unit 1
-                    Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 26) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1 + Unsafe.Add(ref w, 8) * x2; // unit 2
-                    Unsafe.Add(ref y, 3) = Unsafe.Add(ref w, 27) + Unsafe.Add(ref w, 9) * x0 + Unsafe.Add(ref w, 10) * x1 + Unsafe.Add(ref w, 11) * x2; // unit 3
-                    Unsafe.Add(ref y, 4) = Unsafe.Add(ref w, 28) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2; // unit 4
-                    Unsafe.Add(ref y, 5) = Unsafe.Add(ref w, 29) + Unsafe.Add(ref w, 15) * x0 + Unsafe.Add(ref w, 16) * x1 + Unsafe.Add(ref w, 17) * x2; // unit 5
-                    Unsafe.Add(ref y, 6) = Unsafe.Add(ref w, 30) + Unsafe.Add(ref w, 18) * x0 + Unsafe.Add(ref w, 19) * x1 + Unsafe.Add(ref w, 20) * x2; // unit 6
-                    Unsafe.Add(ref y, 7) = Unsafe.Add(ref w, 31) + Unsafe.Add(ref w, 21) * x0 + Unsafe.Add(ref w, 22) * x1 + Unsafe.Add(ref w, 23) * x2; // unit 7
-                }
-                // tanh of the batch's 8-unit rows, vectorised.
-                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Embed, 96, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, from: 0, to: index);
+                work.ActivationsOf(LayerBufferOffsets[index], width, batch).CopyTo(outputs.Slice(start * width));
             }
-            // Lower: Lstm over 12 steps of 8 features, hidden 16: the input projection of every step as one product, then a product with W_hh and the cell per step.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.ActivationsOf(Buffers.Lower, 192, batch), batch);
-            // Middle: Gru over 12 steps of 16 features, hidden 8: the input projection of every step as one product, then a product with W_hh and the cell per step.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.ActivationsOf(Buffers.Middle, 96, batch), batch);
-            // Upper: SimpleRnn over 12 steps of 8 features, hidden 6: the input projection of every step as one product, then a product with W_hh and the cell per step.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.ActivationsOf(Buffers.Upper, 6, batch), batch);
-            // Class: dense 6 → 3, linear; 18 multiply-adds per sample, unrolled.
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardFrom(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> values, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
+            if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            if (count == 0) return;
+            _cuda?.EnsureHostCurrent();
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                values.Slice(start * width, batch * width).CopyTo(work.ActivationsOf(LayerBufferOffsets[index], width, batch));
+                RunForward(work, default, batch, training: false, from: index);
+                work.ActivationsOf(Buffers.Class, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
+        {
+            if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training: true);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize)); // what the backward pass reads as x
+            work.ActivationsOf(Buffers.Class, OutputSize, batchSize).CopyTo(outputs);
+            _composedBatch = batchSize;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default, bool accumulate = false)
+        {
+            int batch = _composedBatch;
+            if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
+            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = _work;
+            RunOutputGradient(work, outputGradient, batch);
+            // Into the spare array (holding the current gradients when accumulating), so a refused pass leaves Gradients as they were.
+            BeginGradients();
+            if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
+            RunCompositionBackward(work, batch, clear: !accumulate);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad >= 0)
+            {
+                float value = _gradients[bad];
+                (_gradients, _spareGradients) = (_spareGradients, _gradients);
+                throw NonFiniteGradient(bad, value, batch);
+            }
+            if (!inputGradient.IsEmpty) work.DeltasOf(Buffers.Input_copy, InputSize, batch).CopyTo(inputGradient);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
+        {
+            ValidateBatch(inputs, targets, batchSize, default);
+            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize));
+            // The parameter gradients go to the spare array and are dropped: Gradients and the parameters stay as they were.
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            try { RunCompositionBackward(work, batchSize, clear: true); }
+            finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
+            var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            if (bad >= 0)
+            {
+                throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
+            }
+            gradient.CopyTo(inputGradient);
+            return loss;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ApplyGradients()
+        {
+            if (_cuda is not null) throw new global::System.NotSupportedException("ApplyGradients runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
+            UpdateParameters();
+            _stepCount++;
+        }
+
+        /// <summary>The output's delta from a caller's ∂L/∂y, as the backward pass expects it (the loss's own fusion undone).</summary>
+        private void RunOutputGradient(Workspace work, global::System.ReadOnlySpan<float> gradient, int batch)
+        {
+            var outputs = work.ActivationsOf(Buffers.Class, 3, batch);
+            var delta = work.DeltasOf(Buffers.Class, 3, batch);
+            // A softmax output: its Jacobian, y ⊙ (g − Σ g·y) per row.
+            global::Compiled.Nets.Kernels.OutputGradientKernels.Softmax(outputs, gradient, delta, 3);
+        }
+
+        /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
+        private void RunCompositionBackward(Workspace work, int batch, bool clear)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity);
+            if (clear) global::System.Array.Clear(_gradients);
+            int capacity = work.Capacity;
+            global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
+            // Class: backward, 6 → 3, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
                 ref float xFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Upper * capacity);
-                ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Class * capacity);
+                ref float dzFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Deltas), Buffers.Class * capacity);
+                ref float dxFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Deltas), Buffers.Upper * capacity);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 6);
-                    ref float y = ref Unsafe.Add(ref yFirst, s * 3);
+                    ref float dz = ref Unsafe.Add(ref dzFirst, s * 3);
                     float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2), x3 = Unsafe.Add(ref x, 3), x4 = Unsafe.Add(ref x, 4), x5 = Unsafe.Add(ref x, 5);
-                    Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 2482) + Unsafe.Add(ref w, 2464) * x0 + Unsafe.Add(ref w, 2465) * x1 + Unsafe.Add(ref w, 2466) * x2 + Unsafe.Add(ref w, 2467) * x3 + Unsafe.Add(ref w, 2468) * x4 + Unsafe.Add(ref w, 2469) * x5; // unit 0
-                    Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 2483) + Unsafe.Add(ref w, 2470) * x0 + Unsafe.Add(ref w, 2471) * x1 + Unsafe.Add(ref w, 2472) * x2 + Unsafe.Add(ref w, 2473) * x3 + Unsafe.Add(ref w, 2474) * x4 + Unsafe.Add(ref w, 2475) * x5; // unit 1
-                    Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 2484) + Unsafe.Add(ref w, 2476) * x0 + Unsafe.Add(ref w, 2477) * x1 + Unsafe.Add(ref w, 2478) * x2 + Unsafe.Add(ref w, 2479) * x3 + Unsafe.Add(ref w, 2480) * x4 + Unsafe.Add(ref w, 2481) * x5; // unit 2
+                    float d0 = dz, d1 = Unsafe.Add(ref dz, 1), d2 = Unsafe.Add(ref dz, 2);
+                    Unsafe.Add(ref g, 2464) += d0 * x0; Unsafe.Add(ref g, 2465) += d0 * x1; Unsafe.Add(ref g, 2466) += d0 * x2; Unsafe.Add(ref g, 2467) += d0 * x3; Unsafe.Add(ref g, 2468) += d0 * x4; Unsafe.Add(ref g, 2469) += d0 * x5; Unsafe.Add(ref g, 2482) += d0; // unit 0
+                    Unsafe.Add(ref g, 2470) += d1 * x0; Unsafe.Add(ref g, 2471) += d1 * x1; Unsafe.Add(ref g, 2472) += d1 * x2; Unsafe.Add(ref g, 2473) += d1 * x3; Unsafe.Add(ref g, 2474) += d1 * x4; Unsafe.Add(ref g, 2475) += d1 * x5; Unsafe.Add(ref g, 2483) += d1; // unit 1
+                    Unsafe.Add(ref g, 2476) += d2 * x0; Unsafe.Add(ref g, 2477) += d2 * x1; Unsafe.Add(ref g, 2478) += d2 * x2; Unsafe.Add(ref g, 2479) += d2 * x3; Unsafe.Add(ref g, 2480) += d2 * x4; Unsafe.Add(ref g, 2481) += d2 * x5; Unsafe.Add(ref g, 2484) += d2; // unit 2
+                    ref float dx = ref Unsafe.Add(ref dxFirst, s * 6);
+                    Unsafe.Add(ref dx, 0) = d0 * Unsafe.Add(ref w, 2464) + d1 * Unsafe.Add(ref w, 2470) + d2 * Unsafe.Add(ref w, 2476);
+                    Unsafe.Add(ref dx, 1) = d0 * Unsafe.Add(ref w, 2465) + d1 * Unsafe.Add(ref w, 2471) + d2 * Unsafe.Add(ref w, 2477);
+                    Unsafe.Add(ref dx, 2) = d0 * Unsafe.Add(ref w, 2466) + d1 * Unsafe.Add(ref w, 2472) + d2 * Unsafe.Add(ref w, 2478);
+                    Unsafe.Add(ref dx, 3) = d0 * Unsafe.Add(ref w, 2467) + d1 * Unsafe.Add(ref w, 2473) + d2 * Unsafe.Add(ref w, 2479);
+                    Unsafe.Add(ref dx, 4) = d0 * Unsafe.Add(ref w, 2468) + d1 * Unsafe.Add(ref w, 2474) + d2 * Unsafe.Add(ref w, 2480);
+                    Unsafe.Add(ref dx, 5) = d0 * Unsafe.Add(ref w, 2469) + d1 * Unsafe.Add(ref w, 2475) + d2 * Unsafe.Add(ref w, 2481);
                 }
             }
-            // Class: softmax over 3 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Class, 3, batch), 3);
+            // Upper: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
+            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.DeltasOf(Buffers.Upper, 6, batch), work.DeltasOf(Buffers.Upper_recurrent, 252, batch), new global::System.Span<float>(_gradients, 2368, 96), work.DeltasOf(Buffers.Middle, 96, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Middle: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
+            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.DeltasOf(Buffers.Middle, 96, batch), work.DeltasOf(Buffers.Middle_recurrent, 792, batch), new global::System.Span<float>(_gradients, 1744, 624), work.DeltasOf(Buffers.Lower, 192, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Lower: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx, times the tanh derivative.
+            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.DeltasOf(Buffers.Lower, 192, batch), work.DeltasOf(Buffers.Lower_recurrent, 1344, batch), new global::System.Span<float>(_gradients, 32, 1712), work.DeltasOf(Buffers.Embed, 96, batch), batch, default(global::Compiled.Nets.Kernels.TanhActivation));
+            // Embed: backward, 3 → 8, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
+            {
+                ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
+                ref float xFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Input_copy * capacity);
+                ref float dzFirst = ref MemoryMarshal.GetArrayDataReference(work.Deltas);
+                ref float dxFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Deltas), Buffers.Input_copy * capacity);
+                for (int s = 0; s < batch * 12; s++)
+                {
+                    ref float x = ref Unsafe.Add(ref xFirst, s * 3);
+                    ref float dz = ref Unsafe.Add(ref dzFirst, s * 8);
+                    float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2);
+                    float d0 = dz, d1 = Unsafe.Add(ref dz, 1), d2 = Unsafe.Add(ref dz, 2), d3 = Unsafe.Add(ref dz, 3), d4 = Unsafe.Add(ref dz, 4), d5 = Unsafe.Add(ref dz, 5), d6 = Unsafe.Add(ref dz, 6), d7 = Unsafe.Add(ref dz, 7);
+                    Unsafe.Add(ref g, 0) += d0 * x0; Unsafe.Add(ref g, 1) += d0 * x1; Unsafe.Add(ref g, 2) += d0 * x2; Unsafe.Add(ref g, 24) += d0; // unit 0
+                    Unsafe.Add(ref g, 3) += d1 * x0; Unsafe.Add(ref g, 4) += d1 * x1; Unsafe.Add(ref g, 5) += d1 * x2; Unsafe.Add(ref g, 25) += d1; // unit 1
+                    Unsafe.Add(ref g, 6) += d2 * x0; Unsafe.Add(ref g, 7) += d2 * x1; Unsafe.Add(ref g, 8) += d2 * x2; Unsafe.Add(ref g, 26) += d2; // unit 2
+                    Unsafe.Add(ref g, 9) += d3 * x0; Unsafe.Add(ref g, 10) += d3 * x1; Unsafe.Add(ref g, 11) += d3 * x2; Unsafe.Add(ref g, 27) += d3; // unit 3
+                    Unsafe.Add(ref g, 12) += d4 * x0; Unsafe.Add(ref g, 13) += d4 * x1; Unsafe.Add(ref g, 14) += d4 * x2; Unsafe.Add(ref g, 28) += d4; // unit 4
+                    Unsafe.Add(ref g, 15) += d5 * x0; Unsafe.Add(ref g, 16) += d5 * x1; Unsafe.Add(ref g, 17) += d5 * x2; Unsafe.Add(ref g, 29) += d5; // unit 5
+                    Unsafe.Add(ref g, 18) += d6 * x0; Unsafe.Add(ref g, 19) += d6 * x1; Unsafe.Add(ref g, 20) += d6 * x2; Unsafe.Add(ref g, 30) += d6; // unit 6
+                    Unsafe.Add(ref g, 21) += d7 * x0; Unsafe.Add(ref g, 22) += d7 * x1; Unsafe.Add(ref g, 23) += d7 * x2; Unsafe.Add(ref g, 31) += d7; // unit 7
+                    ref float dx = ref Unsafe.Add(ref dxFirst, s * 3);
+                    Unsafe.Add(ref dx, 0) = d0 * Unsafe.Add(ref w, 0) + d1 * Unsafe.Add(ref w, 3) + d2 * Unsafe.Add(ref w, 6) + d3 * Unsafe.Add(ref w, 9) + d4 * Unsafe.Add(ref w, 12) + d5 * Unsafe.Add(ref w, 15) + d6 * Unsafe.Add(ref w, 18) + d7 * Unsafe.Add(ref w, 21);
+                    Unsafe.Add(ref dx, 1) = d0 * Unsafe.Add(ref w, 1) + d1 * Unsafe.Add(ref w, 4) + d2 * Unsafe.Add(ref w, 7) + d3 * Unsafe.Add(ref w, 10) + d4 * Unsafe.Add(ref w, 13) + d5 * Unsafe.Add(ref w, 16) + d6 * Unsafe.Add(ref w, 19) + d7 * Unsafe.Add(ref w, 22);
+                    Unsafe.Add(ref dx, 2) = d0 * Unsafe.Add(ref w, 2) + d1 * Unsafe.Add(ref w, 5) + d2 * Unsafe.Add(ref w, 8) + d3 * Unsafe.Add(ref w, 11) + d4 * Unsafe.Add(ref w, 14) + d5 * Unsafe.Add(ref w, 17) + d6 * Unsafe.Add(ref w, 20) + d7 * Unsafe.Add(ref w, 23);
+                }
+            }
+        }
+
+        /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training, int from = 0, int to = 5)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && (from > 0 || inputs.Length == batch * InputSize));
+            int capacity = work.Capacity;
+            if (from < 1 && 1 <= to)
+            {
+                // Embed: dense 3 → 8, tanh; 24 multiply-adds per step, on each of 12 steps, unrolled.
+                {
+                    ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                    ref float xFirst = ref MemoryMarshal.GetReference(inputs);
+                    ref float yFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
+                    for (int s = 0; s < batch * 12; s++)
+                    {
+                        ref float x = ref Unsafe.Add(ref xFirst, s * 3);
+                        ref float y = ref Unsafe.Add(ref yFirst, s * 8);
+                        float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2);
+                        Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 24) + Unsafe.Add(ref w, 0) * x0 + Unsafe.Add(ref w, 1) * x1 + Unsafe.Add(ref w, 2) * x2; // unit 0
+                        Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 25) + Unsafe.Add(ref w, 3) * x0 + Unsafe.Add(ref w, 4) * x1 + Unsafe.Add(ref w, 5) * x2; // unit 1
+                        Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 26) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1 + Unsafe.Add(ref w, 8) * x2; // unit 2
+                        Unsafe.Add(ref y, 3) = Unsafe.Add(ref w, 27) + Unsafe.Add(ref w, 9) * x0 + Unsafe.Add(ref w, 10) * x1 + Unsafe.Add(ref w, 11) * x2; // unit 3
+                        Unsafe.Add(ref y, 4) = Unsafe.Add(ref w, 28) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2; // unit 4
+                        Unsafe.Add(ref y, 5) = Unsafe.Add(ref w, 29) + Unsafe.Add(ref w, 15) * x0 + Unsafe.Add(ref w, 16) * x1 + Unsafe.Add(ref w, 17) * x2; // unit 5
+                        Unsafe.Add(ref y, 6) = Unsafe.Add(ref w, 30) + Unsafe.Add(ref w, 18) * x0 + Unsafe.Add(ref w, 19) * x1 + Unsafe.Add(ref w, 20) * x2; // unit 6
+                        Unsafe.Add(ref y, 7) = Unsafe.Add(ref w, 31) + Unsafe.Add(ref w, 21) * x0 + Unsafe.Add(ref w, 22) * x1 + Unsafe.Add(ref w, 23) * x2; // unit 7
+                    }
+                    // tanh of the batch's 8-unit rows, vectorised.
+                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Embed, 96, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
+                }
+            }
+            if (from < 2 && 2 <= to)
+            {
+                // Lower: Lstm over 12 steps of 8 features, hidden 16: the input projection of every step as one product, then a product with W_hh and the cell per step.
+                global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.ActivationsOf(Buffers.Lower, 192, batch), batch);
+            }
+            if (from < 3 && 3 <= to)
+            {
+                // Middle: Gru over 12 steps of 16 features, hidden 8: the input projection of every step as one product, then a product with W_hh and the cell per step.
+                global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.ActivationsOf(Buffers.Middle, 96, batch), batch);
+            }
+            if (from < 4 && 4 <= to)
+            {
+                // Upper: SimpleRnn over 12 steps of 8 features, hidden 6: the input projection of every step as one product, then a product with W_hh and the cell per step.
+                global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.ActivationsOf(Buffers.Upper, 6, batch), batch);
+            }
+            if (from < 5 && 5 <= to)
+            {
+                // Class: dense 6 → 3, linear; 18 multiply-adds per sample, unrolled.
+                {
+                    ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                    ref float xFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Upper * capacity);
+                    ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Class * capacity);
+                    for (int s = 0; s < batch; s++)
+                    {
+                        ref float x = ref Unsafe.Add(ref xFirst, s * 6);
+                        ref float y = ref Unsafe.Add(ref yFirst, s * 3);
+                        float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2), x3 = Unsafe.Add(ref x, 3), x4 = Unsafe.Add(ref x, 4), x5 = Unsafe.Add(ref x, 5);
+                        Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 2482) + Unsafe.Add(ref w, 2464) * x0 + Unsafe.Add(ref w, 2465) * x1 + Unsafe.Add(ref w, 2466) * x2 + Unsafe.Add(ref w, 2467) * x3 + Unsafe.Add(ref w, 2468) * x4 + Unsafe.Add(ref w, 2469) * x5; // unit 0
+                        Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 2483) + Unsafe.Add(ref w, 2470) * x0 + Unsafe.Add(ref w, 2471) * x1 + Unsafe.Add(ref w, 2472) * x2 + Unsafe.Add(ref w, 2473) * x3 + Unsafe.Add(ref w, 2474) * x4 + Unsafe.Add(ref w, 2475) * x5; // unit 1
+                        Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 2484) + Unsafe.Add(ref w, 2476) * x0 + Unsafe.Add(ref w, 2477) * x1 + Unsafe.Add(ref w, 2478) * x2 + Unsafe.Add(ref w, 2479) * x3 + Unsafe.Add(ref w, 2480) * x4 + Unsafe.Add(ref w, 2481) * x5; // unit 2
+                    }
+                }
+                // Class: softmax over 3 units, per sample.
+                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Class, 3, batch), 3);
+            }
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>

@@ -22,7 +22,7 @@ namespace Demo
     /// </list>
     /// Parameters, 838 in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.
     /// </remarks>
-    partial class ResidualCnn : global::Compiled.Nets.ITrainableNetwork
+    partial class ResidualCnn : global::Compiled.Nets.IComposableNetwork
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 64;
@@ -33,7 +33,7 @@ namespace Demo
         /// <summary>The seed the parameterless constructor initialises with ([Network(Seed = …)]).</summary>
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
-        private const int ActivationsPerSample = 1162;
+        private const int ActivationsPerSample = 1482;
         /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
         public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
@@ -46,6 +46,10 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
+        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 40, 188, 188, 188, 188 }, new int[] { 0, 40, 148, 0, 0, 0, 650 }, new bool[] { true, true, true, true, true, true, true });
+        /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
+        private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
@@ -56,6 +60,8 @@ namespace Demo
             public const int Digit = 832; // 10 floats per sample
             public const int Pool_switches = 842; // 64 floats per sample
             public const int Stem_gradient = 906; // 256 floats per sample
+            public const int Input_copy = 1162; // 64 floats per sample
+            public const int Stem_gradient2 = 1226; // 256 floats per sample
         }
         /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
         private sealed class Workspace
@@ -142,6 +148,7 @@ namespace Demo
         /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
         private Workspace TrainingWorkspace(int batch)
         {
+            _composedBatch = 0; // the activations ForwardTraining kept are about to be replaced
             if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
             return _work;
         }
@@ -157,13 +164,13 @@ namespace Demo
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
-            new global::Compiled.Nets.Layer("Image", "Input", new int[] { 1, 8, 8 }, _parameters, 0, 0, 0, 0),
-            new global::Compiled.Nets.Layer("Stem", "Conv2D", new int[] { 4, 8, 8 }, _parameters, 0, 36, 36, 4),
-            new global::Compiled.Nets.Layer("Block", "Conv2D", new int[] { 4, 8, 8 }, _parameters, 40, 144, 184, 4),
-            new global::Compiled.Nets.Layer("Residual", "Add", new int[] { 4, 8, 8 }, _parameters, 188, 0, 188, 0),
-            new global::Compiled.Nets.Layer("Pool", "MaxPool", new int[] { 4, 4, 4 }, _parameters, 188, 0, 188, 0),
-            new global::Compiled.Nets.Layer("Digit.flatten", "Flatten", new int[] { 64 }, _parameters, 188, 0, 188, 0),
-            new global::Compiled.Nets.Layer("Digit", "Dense", new int[] { 10 }, _parameters, 188, 640, 828, 10),
+            new global::Compiled.Nets.Layer("Image", "Input", new int[] { 1, 8, 8 }, _parameters, 0, 0, 0, 0, _trainability, 0),
+            new global::Compiled.Nets.Layer("Stem", "Conv2D", new int[] { 4, 8, 8 }, _parameters, 0, 36, 36, 4, _trainability, 1),
+            new global::Compiled.Nets.Layer("Block", "Conv2D", new int[] { 4, 8, 8 }, _parameters, 40, 144, 184, 4, _trainability, 2),
+            new global::Compiled.Nets.Layer("Residual", "Add", new int[] { 4, 8, 8 }, _parameters, 188, 0, 188, 0, _trainability, 3),
+            new global::Compiled.Nets.Layer("Pool", "MaxPool", new int[] { 4, 4, 4 }, _parameters, 188, 0, 188, 0, _trainability, 4),
+            new global::Compiled.Nets.Layer("Digit.flatten", "Flatten", new int[] { 64 }, _parameters, 188, 0, 188, 0, _trainability, 5),
+            new global::Compiled.Nets.Layer("Digit", "Dense", new int[] { 10 }, _parameters, 188, 640, 828, 10, _trainability, 6),
         };
 
         /// <summary>input → [1, 8, 8].</summary>
@@ -281,6 +288,7 @@ namespace Demo
             ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
+                RefuseFrozenOnDevice();
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
                 RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
@@ -294,8 +302,7 @@ namespace Demo
             RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
-            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            _optimizer.Step(_parameters, _gradients);
+            UpdateParameters();
             _stepCount++;
             return loss;
         }
@@ -343,24 +350,226 @@ namespace Demo
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>True when every layer with parameters trains; setting it freezes or unfreezes them all.</summary>
+        public bool Trainable
         {
-            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            get => _trainability.AllTrainable;
+            set => _trainability.SetAll(value);
+        }
+
+        /// <summary>One optimizer step with _gradients: clipped first, then the whole arena, or only the trainable layers' ranges.</summary>
+        private void UpdateParameters()
+        {
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            if (_trainability.AllTrainable) _optimizer.Step(_parameters, _gradients);
+            else _optimizer.Step(_parameters, _gradients, _trainability.Ranges);
+        }
+
+        /// <summary>A GPU steps the whole arena in one kernel: frozen layers are a CPU feature for now.</summary>
+        private void RefuseFrozenOnDevice()
+        {
+            if (_trainability.AllTrainable) return;
+            throw new global::System.NotSupportedException("ResidualCnn has frozen layers (Trainable = false), which train on the CPU only: call UseDevice(Device.Cpu), or unfreeze them.");
+        }
+
+        /// <summary>Each layer's buffer (floats per sample into the activation arena; −1: the caller's input), for the partial runs.</summary>
+        private static readonly int[] LayerBufferOffsets = { -1, Buffers.Stem, Buffers.Block, Buffers.Residual, Buffers.Pool, Buffers.Pool, Buffers.Digit };
+        /// <summary>Why the layers after each layer cannot start from its outputs ("": they can), as the generator found it.</summary>
+        private static readonly string[] StartProblems = { "", "", "layer Residual reads Stem, which comes before Block", "", "", "", "" };
+
+        /// <summary>The index of one of this network's own layers, or a clear error.</summary>
+        private int LayerIndex(global::Compiled.Nets.Layer layer, string parameter)
+        {
+            if (layer is null) throw new global::System.ArgumentNullException(parameter);
+            var layers = _layers ??= CreateLayers();
+            for (int i = 0; i < layers.Length; i++) if (ReferenceEquals(layers[i], layer)) return i;
+            throw new global::System.ArgumentException($"Layer {layer.Name} is not a layer of this ResidualCnn: pass one of its own (net.{layer.Name}).", parameter);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTo(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
+            if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
+            _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, from: 0, to: index);
+                work.ActivationsOf(LayerBufferOffsets[index], width, batch).CopyTo(outputs.Slice(start * width));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardFrom(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> values, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
+            if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            if (count == 0) return;
+            _cuda?.EnsureHostCurrent();
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                values.Slice(start * width, batch * width).CopyTo(work.ActivationsOf(LayerBufferOffsets[index], width, batch));
+                RunForward(work, default, batch, training: false, from: index);
+                work.ActivationsOf(Buffers.Digit, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
+        {
+            if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training: true);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize)); // what the backward pass reads as x
+            work.ActivationsOf(Buffers.Digit, OutputSize, batchSize).CopyTo(outputs);
+            _composedBatch = batchSize;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default, bool accumulate = false)
+        {
+            int batch = _composedBatch;
+            if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
+            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = _work;
+            RunOutputGradient(work, outputGradient, batch);
+            // Into the spare array (holding the current gradients when accumulating), so a refused pass leaves Gradients as they were.
+            BeginGradients();
+            if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
+            RunCompositionBackward(work, batch, clear: !accumulate);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad >= 0)
+            {
+                float value = _gradients[bad];
+                (_gradients, _spareGradients) = (_spareGradients, _gradients);
+                throw NonFiniteGradient(bad, value, batch);
+            }
+            if (!inputGradient.IsEmpty) work.DeltasOf(Buffers.Input_copy, InputSize, batch).CopyTo(inputGradient);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
+        {
+            ValidateBatch(inputs, targets, batchSize, default);
+            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize));
+            // The parameter gradients go to the spare array and are dropped: Gradients and the parameters stay as they were.
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            try { RunCompositionBackward(work, batchSize, clear: true); }
+            finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
+            var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            if (bad >= 0)
+            {
+                throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
+            }
+            gradient.CopyTo(inputGradient);
+            return loss;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ApplyGradients()
+        {
+            if (_cuda is not null) throw new global::System.NotSupportedException("ApplyGradients runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
+            UpdateParameters();
+            _stepCount++;
+        }
+
+        /// <summary>The output's delta from a caller's ∂L/∂y, as the backward pass expects it (the loss's own fusion undone).</summary>
+        private void RunOutputGradient(Workspace work, global::System.ReadOnlySpan<float> gradient, int batch)
+        {
+            var outputs = work.ActivationsOf(Buffers.Digit, 10, batch);
+            var delta = work.DeltasOf(Buffers.Digit, 10, batch);
+            // A softmax output: its Jacobian, y ⊙ (g − Σ g·y) per row.
+            global::Compiled.Nets.Kernels.OutputGradientKernels.Softmax(outputs, gradient, delta, 10);
+        }
+
+        /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
+        private void RunCompositionBackward(Workspace work, int batch, bool clear)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity);
+            if (clear) global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
-            // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), work.ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.ConvKernels.Forward(work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), work.ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
-            // Residual: the sum of 2 inputs, then ReLU.
-            global::Compiled.Nets.Kernels.GraphKernels.Add(work.ActivationsOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Residual, 256, batch));
-            global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
-            // Pool: max pooling 2×2, stride 2; the winners' positions kept for the backward pass.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
-            // Digit: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), work.ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
-            // Digit: softmax over 10 units, per sample.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Digit, 10, batch), 10);
+            global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
+            // Digit: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Digit, 10, batch), work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
+            // Digit → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), work.ActivationsOf(Buffers.Pool, 64, batch), work.DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Pool: each window's gradient to the position that won, times the ReLU derivative.
+            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), work.DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            // Residual: the sum's delta flows to every input unchanged (times each producer's derivative).
+            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative; shifted rows of zero-bordered planes + the SIMD GEMM.
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(work.DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient2, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            // Stem: read by 2 layers, so their gradients add up.
+            global::Compiled.Nets.Kernels.DenseKernels.Add(work.DeltasOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient2, 256, batch));
+            // Stem: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz); shifted rows of zero-bordered planes + the SIMD GEMM.
+            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Input_copy, 64, batch), new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(work.DeltasOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 36), work.ActivationsOf(Buffers.Input_copy, 64, batch), work.DeltasOf(Buffers.Input_copy, 64, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+        }
+
+        /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training, int from = 0, int to = 6)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && (from > 0 || inputs.Length == batch * InputSize));
+            int capacity = work.Capacity;
+            if (from < 1 && 1 <= to)
+            {
+                // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), work.ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            }
+            if (from < 2 && 2 <= to)
+            {
+                // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.ConvKernels.Forward(work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), work.ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            }
+            if (from < 3 && 3 <= to)
+            {
+                // Residual: the sum of 2 inputs, then ReLU.
+                global::Compiled.Nets.Kernels.GraphKernels.Add(work.ActivationsOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Residual, 256, batch));
+                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            }
+            if (from < 4 && 4 <= to)
+            {
+                // Pool: max pooling 2×2, stride 2; the winners' positions kept for the backward pass.
+                global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
+            }
+            if (from < 6 && 6 <= to)
+            {
+                // Digit: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), work.ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+                // Digit: softmax over 10 units, per sample.
+                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Digit, 10, batch), 10);
+            }
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>

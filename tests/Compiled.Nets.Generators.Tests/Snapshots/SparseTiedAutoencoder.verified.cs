@@ -22,7 +22,7 @@ namespace Demo
     /// </list>
     /// Parameters, 187 in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.
     /// </remarks>
-    partial class SparseTiedAutoencoder : global::Compiled.Nets.ITrainableNetwork
+    partial class SparseTiedAutoencoder : global::Compiled.Nets.IComposableNetwork
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 12;
@@ -33,7 +33,7 @@ namespace Demo
         /// <summary>The seed the parameterless constructor initialises with ([Network(Seed = …)]).</summary>
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
-        private const int ActivationsPerSample = 72;
+        private const int ActivationsPerSample = 84;
         /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
         public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
@@ -52,6 +52,10 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
+        /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
+        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 78, 90, 90, 91, 175 }, new int[] { 0, 78, 12, 0, 1, 84, 12 }, new bool[] { true, true, true, true, true, true, true });
+        /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
+        private int _composedBatch;
         /// <summary>The random streams' seed (the initialisation seed's low 24 bits): 1 stream(s), 0: Drop: dropout mask.</summary>
         private uint RandomSeed => global::Compiled.Nets.Kernels.CounterRandom.Seed(_seed);
         /// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>
@@ -69,6 +73,7 @@ namespace Demo
             public const int Drop_mask = 48; // 6 floats per sample
             public const int Mix_pieces = 54; // 12 floats per sample
             public const int Mix_switches = 66; // 6 floats per sample
+            public const int Input_copy = 72; // 12 floats per sample
         }
         /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
         private sealed class Workspace
@@ -161,6 +166,7 @@ namespace Demo
         /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
         private Workspace TrainingWorkspace(int batch)
         {
+            _composedBatch = 0; // the activations ForwardTraining kept are about to be replaced
             if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
             return _work;
         }
@@ -176,13 +182,13 @@ namespace Demo
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
-            new global::Compiled.Nets.Layer("Pixels", "Input", new int[] { 12 }, _parameters, 0, 0, 0, 0),
-            new global::Compiled.Nets.Layer("Encoder", "Dense", new int[] { 6 }, _parameters, 0, 72, 72, 6),
-            new global::Compiled.Nets.Layer("Code", "BatchNorm", new int[] { 6 }, _parameters, 78, 6, 84, 6),
-            new global::Compiled.Nets.Layer("Drop", "Dropout", new int[] { 6 }, _parameters, 90, 0, 90, 0),
-            new global::Compiled.Nets.Layer("Leak", "PReLU", new int[] { 6 }, _parameters, 90, 1, 91, 0),
-            new global::Compiled.Nets.Layer("Mix", "Maxout", new int[] { 6 }, _parameters, 91, 72, 163, 12),
-            new global::Compiled.Nets.Layer("Decoder", "Dense", new int[] { 12 }, _parameters, 175, 0, 175, 12),
+            new global::Compiled.Nets.Layer("Pixels", "Input", new int[] { 12 }, _parameters, 0, 0, 0, 0, _trainability, 0),
+            new global::Compiled.Nets.Layer("Encoder", "Dense", new int[] { 6 }, _parameters, 0, 72, 72, 6, _trainability, 1),
+            new global::Compiled.Nets.Layer("Code", "BatchNorm", new int[] { 6 }, _parameters, 78, 6, 84, 6, _trainability, 2),
+            new global::Compiled.Nets.Layer("Drop", "Dropout", new int[] { 6 }, _parameters, 90, 0, 90, 0, _trainability, 3),
+            new global::Compiled.Nets.Layer("Leak", "PReLU", new int[] { 6 }, _parameters, 90, 1, 91, 0, _trainability, 4),
+            new global::Compiled.Nets.Layer("Mix", "Maxout", new int[] { 6 }, _parameters, 91, 72, 163, 12, _trainability, 5),
+            new global::Compiled.Nets.Layer("Decoder", "Dense", new int[] { 12 }, _parameters, 175, 0, 175, 12, _trainability, 6),
         };
 
         /// <summary>input → [12].</summary>
@@ -304,6 +310,7 @@ namespace Demo
             ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
+                RefuseFrozenOnDevice();
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
                 RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
@@ -317,8 +324,7 @@ namespace Demo
             RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
-            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            _optimizer.Step(_parameters, _gradients);
+            UpdateParameters();
             _stepCount++;
             return loss;
         }
@@ -396,27 +402,238 @@ namespace Demo
             }
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>True when every layer with parameters trains; setting it freezes or unfreezes them all.</summary>
+        public bool Trainable
         {
-            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
+            get => _trainability.AllTrainable;
+            set => _trainability.SetAll(value);
+        }
+
+        /// <summary>One optimizer step with _gradients: clipped first, then the whole arena, or only the trainable layers' ranges.</summary>
+        private void UpdateParameters()
+        {
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            if (_trainability.AllTrainable) _optimizer.Step(_parameters, _gradients);
+            else _optimizer.Step(_parameters, _gradients, _trainability.Ranges);
+        }
+
+        /// <summary>A GPU steps the whole arena in one kernel: frozen layers are a CPU feature for now.</summary>
+        private void RefuseFrozenOnDevice()
+        {
+            if (_trainability.AllTrainable) return;
+            throw new global::System.NotSupportedException("SparseTiedAutoencoder has frozen layers (Trainable = false), which train on the CPU only: call UseDevice(Device.Cpu), or unfreeze them.");
+        }
+
+        /// <summary>Each layer's buffer (floats per sample into the activation arena; −1: the caller's input), for the partial runs.</summary>
+        private static readonly int[] LayerBufferOffsets = { -1, Buffers.Encoder, Buffers.Code, Buffers.Drop, Buffers.Leak, Buffers.Mix, Buffers.Decoder };
+        /// <summary>Why the layers after each layer cannot start from its outputs ("": they can), as the generator found it.</summary>
+        private static readonly string[] StartProblems = { "", "", "", "", "", "", "" };
+
+        /// <summary>The index of one of this network's own layers, or a clear error.</summary>
+        private int LayerIndex(global::Compiled.Nets.Layer layer, string parameter)
+        {
+            if (layer is null) throw new global::System.ArgumentNullException(parameter);
+            var layers = _layers ??= CreateLayers();
+            for (int i = 0; i < layers.Length; i++) if (ReferenceEquals(layers[i], layer)) return i;
+            throw new global::System.ArgumentException($"Layer {layer.Name} is not a layer of this SparseTiedAutoencoder: pass one of its own (net.{layer.Name}).", parameter);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTo(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
+            if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
+            _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, from: 0, to: index);
+                work.ActivationsOf(LayerBufferOffsets[index], width, batch).CopyTo(outputs.Slice(start * width));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardFrom(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> values, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
+            if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            if (count == 0) return;
+            _cuda?.EnsureHostCurrent();
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                values.Slice(start * width, batch * width).CopyTo(work.ActivationsOf(LayerBufferOffsets[index], width, batch));
+                RunForward(work, default, batch, training: false, from: index);
+                work.ActivationsOf(Buffers.Decoder, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
+        {
+            if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            SaveState();
+            RunForward(work, inputs, batchSize, training: true);
+            RefuseNonFiniteState(0f, batchSize);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize)); // what the backward pass reads as x
+            work.ActivationsOf(Buffers.Decoder, OutputSize, batchSize).CopyTo(outputs);
+            _composedBatch = batchSize;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default, bool accumulate = false)
+        {
+            int batch = _composedBatch;
+            if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
+            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = _work;
+            RunOutputGradient(work, outputGradient, batch);
+            // Into the spare array (holding the current gradients when accumulating), so a refused pass leaves Gradients as they were.
+            BeginGradients();
+            if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
+            RunCompositionBackward(work, batch, clear: !accumulate);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad >= 0)
+            {
+                float value = _gradients[bad];
+                (_gradients, _spareGradients) = (_spareGradients, _gradients);
+                throw NonFiniteGradient(bad, value, batch);
+            }
+            if (!inputGradient.IsEmpty) work.DeltasOf(Buffers.Input_copy, InputSize, batch).CopyTo(inputGradient);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
+        {
+            ValidateBatch(inputs, targets, batchSize, default);
+            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize));
+            // The parameter gradients go to the spare array and are dropped: Gradients and the parameters stay as they were.
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            try { RunCompositionBackward(work, batchSize, clear: true); }
+            finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
+            var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            if (bad >= 0)
+            {
+                RestoreState();
+                throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
+            }
+            gradient.CopyTo(inputGradient);
+            return loss;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ApplyGradients()
+        {
+            if (_cuda is not null) throw new global::System.NotSupportedException("ApplyGradients runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
+            UpdateParameters();
+            _stepCount++;
+        }
+
+        /// <summary>The output's delta from a caller's ∂L/∂y, as the backward pass expects it (the loss's own fusion undone).</summary>
+        private void RunOutputGradient(Workspace work, global::System.ReadOnlySpan<float> gradient, int batch)
+        {
+            var outputs = work.ActivationsOf(Buffers.Decoder, 12, batch);
+            var delta = work.DeltasOf(Buffers.Decoder, 12, batch);
+            // A logistic output: g ⊙ k y (1 − y).
+            global::Compiled.Nets.Kernels.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+        }
+
+        /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
+        private void RunCompositionBackward(Workspace work, int batch, bool clear)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity);
+            if (clear) global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
-            // Encoder: dense 12 → 6, tanh; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
-            // Code: batch normalisation over 6 features, then ReLU.
-            if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
-            // Drop: inverted dropout, rate 0.2, mask from random stream 0 (identity at inference).
-            if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
-            else work.ActivationsOf(Buffers.Code, 6, batch).CopyTo(work.ActivationsOf(Buffers.Drop, 6, batch));
-            // Leak: PReLU with the learned slope a = parameter 90.
-            global::Compiled.Nets.Kernels.PReLUKernels.Forward(work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
-            // Mix: dense 6 → 12, linear; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), work.ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
-            // Mix: max pooling 1×2, stride 2; the winners' positions kept for the backward pass.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
-            // Decoder: dense 6 → 12 with Encoder's weight transposed, logistic.
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), work.ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
+            // Decoder: Encoder's dW += x ⊗ dz (its two uses add up), db += Σ dz, dz_prev = f′(x) ⊙ (W dz).
+            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(work.DeltasOf(Buffers.Decoder, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), work.DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Mix: each window's gradient to the position that won.
+            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), work.DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Mix: dW = dzᵀ x, db = Σ dz over the batch (6 → 12, SIMD kernel).
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
+            // Mix → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), work.ActivationsOf(Buffers.Leak, 6, batch), work.DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Leak: ∂L/∂a = Σ dy · min(x, 0), and back to the previous layer.
+            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(work.DeltasOf(Buffers.Leak, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], work.DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Drop: back through the dropout mask.
+            global::Compiled.Nets.Kernels.DropoutKernels.Backward(work.DeltasOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Code: the activity penalty's gradient λ/batch · sign(a).
+            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
+            // Code: dγ = Σ dz x̂, dβ = Σ dz, dx = γ/σ (dz − mean dz − x̂ mean(dz x̂)), times the tanh derivative.
+            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(work.DeltasOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), work.DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
+            // Encoder: dW = dzᵀ x, db = Σ dz over the batch (12 → 6, SIMD kernel).
+            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Input_copy, 12, batch), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
+            // Encoder → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
+            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Encoder, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), work.ActivationsOf(Buffers.Input_copy, 12, batch), work.DeltasOf(Buffers.Input_copy, 12, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.LinearActivation));
+        }
+
+        /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training, int from = 0, int to = 6)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && (from > 0 || inputs.Length == batch * InputSize));
+            int capacity = work.Capacity;
+            if (from < 1 && 1 <= to)
+            {
+                // Encoder: dense 12 → 6, tanh; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
+            }
+            if (from < 2 && 2 <= to)
+            {
+                // Code: batch normalisation over 6 features, then ReLU.
+                if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            }
+            if (from < 3 && 3 <= to)
+            {
+                // Drop: inverted dropout, rate 0.2, mask from random stream 0 (identity at inference).
+                if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
+                else work.ActivationsOf(Buffers.Code, 6, batch).CopyTo(work.ActivationsOf(Buffers.Drop, 6, batch));
+            }
+            if (from < 4 && 4 <= to)
+            {
+                // Leak: PReLU with the learned slope a = parameter 90.
+                global::Compiled.Nets.Kernels.PReLUKernels.Forward(work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
+            }
+            if (from < 5 && 5 <= to)
+            {
+                // Mix: dense 6 → 12, linear; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
+                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), work.ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+                // Mix: max pooling 1×2, stride 2; the winners' positions kept for the backward pass.
+                global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
+            }
+            if (from < 6 && 6 <= to)
+            {
+                // Decoder: dense 6 → 12 with Encoder's weight transposed, logistic.
+                global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), work.ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            }
         }
 
         /// <summary>The batch's mean binary cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>

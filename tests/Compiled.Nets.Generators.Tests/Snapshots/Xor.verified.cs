@@ -18,7 +18,7 @@ namespace Demo
     /// </list>
     /// Parameters, 17 in all, are stored per layer as weight (PyTorch's layout: [out, in], or [out, in/groups, kh, kw]), then bias. FLOPs count a multiply-add as 2.
     /// </remarks>
-    partial class Xor : global::Compiled.Nets.ITrainableNetwork
+    partial class Xor : global::Compiled.Nets.IComposableNetwork
     {
         /// <summary>Values in one input sample.</summary>
         public const int InputSize = 2;
@@ -29,7 +29,7 @@ namespace Demo
         /// <summary>The seed the parameterless constructor initialises with ([Network(Seed = …)]).</summary>
         public const int DefaultSeed = 0;
         /// <summary>Floats per sample in the activation arena: every layer's output, side by side.</summary>
-        private const int ActivationsPerSample = 5;
+        private const int ActivationsPerSample = 7;
         /// <summary>The largest batch one call runs: each arena holds at most Array.MaxLength floats. Larger batches are refused before anything changes.</summary>
         public const int MaxBatchSize = 0x7FFFFFC7 / ActivationsPerSample;
         /// <summary>Samples per chunk in Predict, so a large batch does not grow the arenas without bound.</summary>
@@ -42,11 +42,16 @@ namespace Demo
         private long _stepCount;
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.5f);
         private float _maxGradientNorm;
+        /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
+        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 12 }, new int[] { 0, 12, 5 }, new bool[] { true, true, true });
+        /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
+        private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
             public const int Hidden = 0; // 4 floats per sample
             public const int Y = 4; // 1 floats per sample
+            public const int Input_copy = 5; // 2 floats per sample
         }
         /// <summary>One call's working memory: every layer's outputs (and deltas, for training) for up to Capacity samples.</summary>
         private sealed class Workspace
@@ -126,6 +131,7 @@ namespace Demo
         /// <summary>The training workspace for <paramref name="batch"/> samples (checked ≤ MaxBatchSize by the caller); grows only when a larger batch than any before arrives, so steady-state steps allocate nothing.</summary>
         private Workspace TrainingWorkspace(int batch)
         {
+            _composedBatch = 0; // the activations ForwardTraining kept are about to be replaced
             if (batch > _work.Capacity) _work = new Workspace(batch, training: true);
             return _work;
         }
@@ -141,9 +147,9 @@ namespace Demo
 
         private global::Compiled.Nets.Layer[] CreateLayers() => new global::Compiled.Nets.Layer[]
         {
-            new global::Compiled.Nets.Layer("X", "Input", new int[] { 2 }, _parameters, 0, 0, 0, 0),
-            new global::Compiled.Nets.Layer("Hidden", "Dense", new int[] { 4 }, _parameters, 0, 8, 8, 4),
-            new global::Compiled.Nets.Layer("Y", "Dense", new int[] { 1 }, _parameters, 12, 4, 16, 1),
+            new global::Compiled.Nets.Layer("X", "Input", new int[] { 2 }, _parameters, 0, 0, 0, 0, _trainability, 0),
+            new global::Compiled.Nets.Layer("Hidden", "Dense", new int[] { 4 }, _parameters, 0, 8, 8, 4, _trainability, 1),
+            new global::Compiled.Nets.Layer("Y", "Dense", new int[] { 1 }, _parameters, 12, 4, 16, 1, _trainability, 2),
         };
 
         /// <summary>input → [2].</summary>
@@ -375,6 +381,7 @@ namespace Demo
             ValidateBatch(inputs, targets, batchSize, sampleWeights);
             if (_cuda is not null)
             {
+                RefuseFrozenOnDevice();
                 // The captured graph runs forward, loss and backward; the update waits for the loss and the gradients to be checked.
                 float deviceLoss = _cuda.Loss(inputs, targets, sampleWeights, batchSize, training: true, backward: true, _seed, _stepCount);
                 RefuseNonFiniteOnDevice(deviceLoss, batchSize, gradients: true);
@@ -388,8 +395,7 @@ namespace Demo
             RunBackward(work, inputs, batchSize);
             RefuseNonFiniteGradients(batchSize);
             // Every check passed: from here on the step changes the parameters, the optimizer's state and the step count.
-            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
-            _optimizer.Step(_parameters, _gradients);
+            UpdateParameters();
             _stepCount++;
             return loss;
         }
@@ -437,43 +443,262 @@ namespace Demo
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
-        /// <summary>Runs every layer on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
-        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training)
+        /// <summary>True when every layer with parameters trains; setting it freezes or unfreezes them all.</summary>
+        public bool Trainable
         {
-            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
-            int capacity = work.Capacity;
-            // Hidden: dense 2 → 4, tanh; 8 multiply-adds per sample, unrolled.
+            get => _trainability.AllTrainable;
+            set => _trainability.SetAll(value);
+        }
+
+        /// <summary>One optimizer step with _gradients: clipped first, then the whole arena, or only the trainable layers' ranges.</summary>
+        private void UpdateParameters()
+        {
+            if (_maxGradientNorm > 0f) global::Compiled.Nets.Optimizers.GradientClipping.ClipByGlobalNorm(_gradients, _maxGradientNorm);
+            if (_trainability.AllTrainable) _optimizer.Step(_parameters, _gradients);
+            else _optimizer.Step(_parameters, _gradients, _trainability.Ranges);
+        }
+
+        /// <summary>A GPU steps the whole arena in one kernel: frozen layers are a CPU feature for now.</summary>
+        private void RefuseFrozenOnDevice()
+        {
+            if (_trainability.AllTrainable) return;
+            throw new global::System.NotSupportedException("Xor has frozen layers (Trainable = false), which train on the CPU only: call UseDevice(Device.Cpu), or unfreeze them.");
+        }
+
+        /// <summary>Each layer's buffer (floats per sample into the activation arena; −1: the caller's input), for the partial runs.</summary>
+        private static readonly int[] LayerBufferOffsets = { -1, Buffers.Hidden, Buffers.Y };
+        /// <summary>Why the layers after each layer cannot start from its outputs ("": they can), as the generator found it.</summary>
+        private static readonly string[] StartProblems = { "", "", "" };
+
+        /// <summary>The index of one of this network's own layers, or a clear error.</summary>
+        private int LayerIndex(global::Compiled.Nets.Layer layer, string parameter)
+        {
+            if (layer is null) throw new global::System.ArgumentNullException(parameter);
+            var layers = _layers ??= CreateLayers();
+            for (int i = 0; i < layers.Length; i++) if (ReferenceEquals(layers[i], layer)) return i;
+            throw new global::System.ArgumentException($"Layer {layer.Name} is not a layer of this Xor: pass one of its own (net.{layer.Name}).", parameter);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTo(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (count == 0) return;
+            if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
+            _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
             {
-                ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
-                ref float xFirst = ref MemoryMarshal.GetReference(inputs);
-                ref float yFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
-                for (int s = 0; s < batch; s++)
-                {
-                    ref float x = ref Unsafe.Add(ref xFirst, s * 2);
-                    ref float y = ref Unsafe.Add(ref yFirst, s * 4);
-                    float x0 = x, x1 = Unsafe.Add(ref x, 1);
-                    Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 8) + Unsafe.Add(ref w, 0) * x0 + Unsafe.Add(ref w, 1) * x1; // unit 0
-                    Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 9) + Unsafe.Add(ref w, 2) * x0 + Unsafe.Add(ref w, 3) * x1; // unit 1
-                    Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 10) + Unsafe.Add(ref w, 4) * x0 + Unsafe.Add(ref w, 5) * x1; // unit 2
-                    Unsafe.Add(ref y, 3) = Unsafe.Add(ref w, 11) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1; // unit 3
-                }
-                // tanh of the batch's 4-unit rows, vectorised.
-                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Hidden, 4, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
+                int batch = global::System.Math.Min(chunk, count - start);
+                RunForward(work, inputs.Slice(start * InputSize, batch * InputSize), batch, training: false, from: 0, to: index);
+                work.ActivationsOf(LayerBufferOffsets[index], width, batch).CopyTo(outputs.Slice(start * width));
             }
-            // Y: dense 4 → 1, logistic; 4 multiply-adds per sample, unrolled.
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardFrom(global::Compiled.Nets.Layer layer, global::System.ReadOnlySpan<float> values, global::System.Span<float> outputs)
+        {
+            int index = LayerIndex(layer, nameof(layer));
+            if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
+            if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
+            int width = layer.OutputSize;
+            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            if (count == 0) return;
+            _cuda?.EnsureHostCurrent();
+            var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
+            int chunk = global::System.Math.Min(work.Capacity, PredictChunk);
+            for (int start = 0; start < count; start += chunk)
+            {
+                int batch = global::System.Math.Min(chunk, count - start);
+                values.Slice(start * width, batch * width).CopyTo(work.ActivationsOf(LayerBufferOffsets[index], width, batch));
+                RunForward(work, default, batch, training: false, from: index);
+                work.ActivationsOf(Buffers.Y, OutputSize, batch).CopyTo(outputs.Slice(start * OutputSize));
+            }
+            _inference.Return(work, slot);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
+        {
+            if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            RunForward(work, inputs, batchSize, training: true);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize)); // what the backward pass reads as x
+            work.ActivationsOf(Buffers.Y, OutputSize, batchSize).CopyTo(outputs);
+            _composedBatch = batchSize;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient = default, bool accumulate = false)
+        {
+            int batch = _composedBatch;
+            if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
+            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = _work;
+            RunOutputGradient(work, outputGradient, batch);
+            // Into the spare array (holding the current gradients when accumulating), so a refused pass leaves Gradients as they were.
+            BeginGradients();
+            if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
+            RunCompositionBackward(work, batch, clear: !accumulate);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            if (bad >= 0)
+            {
+                float value = _gradients[bad];
+                (_gradients, _spareGradients) = (_spareGradients, _gradients);
+                throw NonFiniteGradient(bad, value, batch);
+            }
+            if (!inputGradient.IsEmpty) work.DeltasOf(Buffers.Input_copy, InputSize, batch).CopyTo(inputGradient);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
+        {
+            ValidateBatch(inputs, targets, batchSize, default);
+            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize));
+            // The parameter gradients go to the spare array and are dropped: Gradients and the parameters stay as they were.
+            (_gradients, _spareGradients) = (_spareGradients, _gradients);
+            try { RunCompositionBackward(work, batchSize, clear: true); }
+            finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
+            var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
+            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            if (bad >= 0)
+            {
+                throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
+            }
+            gradient.CopyTo(inputGradient);
+            return loss;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ApplyGradients()
+        {
+            if (_cuda is not null) throw new global::System.NotSupportedException("ApplyGradients runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
+            UpdateParameters();
+            _stepCount++;
+        }
+
+        /// <summary>The output's delta from a caller's ∂L/∂y, as the backward pass expects it (the loss's own fusion undone).</summary>
+        private void RunOutputGradient(Workspace work, global::System.ReadOnlySpan<float> gradient, int batch)
+        {
+            var outputs = work.ActivationsOf(Buffers.Y, 1, batch);
+            var delta = work.DeltasOf(Buffers.Y, 1, batch);
+            // A logistic output: g ⊙ k y (1 − y).
+            global::Compiled.Nets.Kernels.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+        }
+
+        /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
+        private void RunCompositionBackward(Workspace work, int batch, bool clear)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity);
+            if (clear) global::System.Array.Clear(_gradients);
+            int capacity = work.Capacity;
+            global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
+            // Y: backward, 4 → 1, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
                 ref float xFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
-                ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Y * capacity);
+                ref float dzFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Deltas), Buffers.Y * capacity);
+                ref float dxFirst = ref MemoryMarshal.GetArrayDataReference(work.Deltas);
                 for (int s = 0; s < batch; s++)
                 {
                     ref float x = ref Unsafe.Add(ref xFirst, s * 4);
-                    ref float y = ref Unsafe.Add(ref yFirst, s * 1);
+                    ref float dz = ref Unsafe.Add(ref dzFirst, s * 1);
                     float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2), x3 = Unsafe.Add(ref x, 3);
-                    Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 16) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2 + Unsafe.Add(ref w, 15) * x3; // unit 0
+                    float d0 = dz;
+                    Unsafe.Add(ref g, 12) += d0 * x0; Unsafe.Add(ref g, 13) += d0 * x1; Unsafe.Add(ref g, 14) += d0 * x2; Unsafe.Add(ref g, 15) += d0 * x3; Unsafe.Add(ref g, 16) += d0; // unit 0
+                    ref float dx = ref Unsafe.Add(ref dxFirst, s * 4);
+                    Unsafe.Add(ref dx, 0) = (1f - x0 * x0) * (d0 * Unsafe.Add(ref w, 12));
+                    Unsafe.Add(ref dx, 1) = (1f - x1 * x1) * (d0 * Unsafe.Add(ref w, 13));
+                    Unsafe.Add(ref dx, 2) = (1f - x2 * x2) * (d0 * Unsafe.Add(ref w, 14));
+                    Unsafe.Add(ref dx, 3) = (1f - x3 * x3) * (d0 * Unsafe.Add(ref w, 15));
                 }
-                // logistic of the batch's 1-unit rows, vectorised.
-                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Y, 1, batch), new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            }
+            // Hidden: backward, 2 → 4, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
+            {
+                ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                ref float g = ref MemoryMarshal.GetArrayDataReference(_gradients);
+                ref float xFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Input_copy * capacity);
+                ref float dzFirst = ref MemoryMarshal.GetArrayDataReference(work.Deltas);
+                ref float dxFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Deltas), Buffers.Input_copy * capacity);
+                for (int s = 0; s < batch; s++)
+                {
+                    ref float x = ref Unsafe.Add(ref xFirst, s * 2);
+                    ref float dz = ref Unsafe.Add(ref dzFirst, s * 4);
+                    float x0 = x, x1 = Unsafe.Add(ref x, 1);
+                    float d0 = dz, d1 = Unsafe.Add(ref dz, 1), d2 = Unsafe.Add(ref dz, 2), d3 = Unsafe.Add(ref dz, 3);
+                    Unsafe.Add(ref g, 0) += d0 * x0; Unsafe.Add(ref g, 1) += d0 * x1; Unsafe.Add(ref g, 8) += d0; // unit 0
+                    Unsafe.Add(ref g, 2) += d1 * x0; Unsafe.Add(ref g, 3) += d1 * x1; Unsafe.Add(ref g, 9) += d1; // unit 1
+                    Unsafe.Add(ref g, 4) += d2 * x0; Unsafe.Add(ref g, 5) += d2 * x1; Unsafe.Add(ref g, 10) += d2; // unit 2
+                    Unsafe.Add(ref g, 6) += d3 * x0; Unsafe.Add(ref g, 7) += d3 * x1; Unsafe.Add(ref g, 11) += d3; // unit 3
+                    ref float dx = ref Unsafe.Add(ref dxFirst, s * 2);
+                    Unsafe.Add(ref dx, 0) = d0 * Unsafe.Add(ref w, 0) + d1 * Unsafe.Add(ref w, 2) + d2 * Unsafe.Add(ref w, 4) + d3 * Unsafe.Add(ref w, 6);
+                    Unsafe.Add(ref dx, 1) = d0 * Unsafe.Add(ref w, 1) + d1 * Unsafe.Add(ref w, 3) + d2 * Unsafe.Add(ref w, 5) + d3 * Unsafe.Add(ref w, 7);
+                }
+            }
+        }
+
+        /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
+        private void RunForward(Workspace work, global::System.ReadOnlySpan<float> inputs, int batch, bool training, int from = 0, int to = 2)
+        {
+            global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && (from > 0 || inputs.Length == batch * InputSize));
+            int capacity = work.Capacity;
+            if (from < 1 && 1 <= to)
+            {
+                // Hidden: dense 2 → 4, tanh; 8 multiply-adds per sample, unrolled.
+                {
+                    ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                    ref float xFirst = ref MemoryMarshal.GetReference(inputs);
+                    ref float yFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
+                    for (int s = 0; s < batch; s++)
+                    {
+                        ref float x = ref Unsafe.Add(ref xFirst, s * 2);
+                        ref float y = ref Unsafe.Add(ref yFirst, s * 4);
+                        float x0 = x, x1 = Unsafe.Add(ref x, 1);
+                        Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 8) + Unsafe.Add(ref w, 0) * x0 + Unsafe.Add(ref w, 1) * x1; // unit 0
+                        Unsafe.Add(ref y, 1) = Unsafe.Add(ref w, 9) + Unsafe.Add(ref w, 2) * x0 + Unsafe.Add(ref w, 3) * x1; // unit 1
+                        Unsafe.Add(ref y, 2) = Unsafe.Add(ref w, 10) + Unsafe.Add(ref w, 4) * x0 + Unsafe.Add(ref w, 5) * x1; // unit 2
+                        Unsafe.Add(ref y, 3) = Unsafe.Add(ref w, 11) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1; // unit 3
+                    }
+                    // tanh of the batch's 4-unit rows, vectorised.
+                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Hidden, 4, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
+                }
+            }
+            if (from < 2 && 2 <= to)
+            {
+                // Y: dense 4 → 1, logistic; 4 multiply-adds per sample, unrolled.
+                {
+                    ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
+                    ref float xFirst = ref MemoryMarshal.GetArrayDataReference(work.Activations);
+                    ref float yFirst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(work.Activations), Buffers.Y * capacity);
+                    for (int s = 0; s < batch; s++)
+                    {
+                        ref float x = ref Unsafe.Add(ref xFirst, s * 4);
+                        ref float y = ref Unsafe.Add(ref yFirst, s * 1);
+                        float x0 = x, x1 = Unsafe.Add(ref x, 1), x2 = Unsafe.Add(ref x, 2), x3 = Unsafe.Add(ref x, 3);
+                        Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 16) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2 + Unsafe.Add(ref w, 15) * x3; // unit 0
+                    }
+                    // logistic of the batch's 1-unit rows, vectorised.
+                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Y, 1, batch), new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+                }
             }
         }
 

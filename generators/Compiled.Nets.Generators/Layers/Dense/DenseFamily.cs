@@ -82,6 +82,9 @@ internal sealed class DenseFamily : LayerFamily
     public override IEnumerable<string> References(LayerOptions options) =>
         ((DenseOptions)options).IsTied ? new[] { ((DenseOptions)options).TiedTo } : System.Linq.Enumerable.Empty<string>();
 
+    /// <summary>A tie shares a weight, not activations: the layers after a split may use an earlier layer's weight.</summary>
+    public override bool ReferencesActivations => false;
+
     public override bool CheckReferences(NetworkSpec network, LayerSpec layer, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
     {
         var options = (DenseOptions)layer.Options;
