@@ -234,6 +234,10 @@ internal static class DiagnosticDescriptors
         "Token ids read by a layer other than an Embedding",
         "Layer '{0}' ({1}) reads the token ids of '{2}': ids are indices, not values; read them with an [Embedding(vocabulary, dimensions)] first");
 
+    public static readonly DiagnosticDescriptor InvalidSamplingSetting = Error("CN0072",
+        "Invalid Reparameterize layer",
+        "Layer '{0}' has {1} = {2}; {3}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

@@ -22,6 +22,13 @@ public sealed class NetworkAttribute : Attribute
     /// <summary>Initial learning rate (settable at run time through the <c>LearningRate</c> property).</summary>
     public float LearningRate { get; set; } = 0.01f;
 
+    /// <summary>
+    /// How the output loss of mean squared error or binary cross-entropy is reduced: the mean over every value (the default,
+    /// PyTorch's <c>reduction='mean'</c>) or summed over each sample's values and averaged over the batch (a VAE's
+    /// reconstruction term, PyTorch's <c>reduction='sum'</c> divided by the batch).
+    /// </summary>
+    public LossReduction Reduction { get; set; } = LossReduction.Mean;
+
     /// <summary>Default weight initialisation of every layer that does not choose its own.</summary>
     public Initialization Initialization { get; set; } = Initialization.GlorotUniform;
 

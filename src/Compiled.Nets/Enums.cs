@@ -43,6 +43,15 @@ public enum Loss
 }
 
 /// <summary>How a network learns.</summary>
+/// <summary>How the output loss is reduced over a batch (<see cref="NetworkAttribute.Reduction"/>).</summary>
+public enum LossReduction
+{
+    /// <summary>The mean over every output value of every sample.</summary>
+    Mean = 0,
+    /// <summary>Summed over each sample's output values, then the mean over the batch: a loss per sample.</summary>
+    SumPerSample,
+}
+
 public enum TrainingRule
 {
     /// <summary>Mini-batch stochastic gradient descent on the network's loss.</summary>

@@ -71,6 +71,25 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>The sampling family: a VAE's two heads, the reparameterisation and its KL term, a per-sample summed loss, a frozen layer.</summary>
+    private const string Vae = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.BinaryCrossEntropy, Reduction = LossReduction.SumPerSample)]
+        public partial class Vae
+        {
+            [Input(8)] public partial Layer Pixels { get; }
+            [Dense(6, Activation.ReLU, Trainable = false)] public partial Layer Hidden { get; }
+            [Dense(2)] public partial Layer Mu { get; }
+            [Dense(2, Input = nameof(Hidden))] public partial Layer LogVar { get; }
+            [Reparameterize(nameof(Mu), nameof(LogVar), Beta = 0.5f)] public partial Layer Z { get; }
+            [Dense(6, Activation.ReLU)] public partial Layer Up { get; }
+            [Dense(8, Activation.Logistic)] public partial Layer Reconstruction { get; }
+        }
+        """;
+
     /// <summary>The recurrent family: a per-step Dense, the three cells stacked (one with peepholes, one leaky), many-to-one.</summary>
     private const string RecurrentStack = """
         using Compiled.Nets;
@@ -131,6 +150,15 @@ public class SnapshotTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         Snapshot.Verify(result.SourceFor("Demo.SparseTiedAutoencoder.g.cs"), "SparseTiedAutoencoder");
+    }
+
+    [Fact]
+    public void Vae_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(Vae);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.Vae.g.cs"), "Vae");
     }
 
     [Fact]

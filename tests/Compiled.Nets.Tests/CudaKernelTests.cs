@@ -135,6 +135,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenLstmPeephole) }, new object[] { nameof(GoldenGru) }, new object[] { nameof(GoldenStackedLstm) },
         new object[] { nameof(GoldenStackedGruSequence) }, new object[] { nameof(GoldenEmbeddingLstm) }, new object[] { nameof(GoldenEmbeddingGruLogits) },
         new object[] { nameof(GoldenInitialStateLstm) }, new object[] { nameof(GoldenInitialStateGru) },
+        new object[] { nameof(GoldenVae) }, new object[] { nameof(GoldenBetaVae) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -173,6 +174,9 @@ public class CudaKernelTests
         nameof(GoldenEmbeddingGruLogits) => For(new GoldenEmbeddingGruLogits(29), b => TestData.OneHot(b * 4, 6, 5), b => TestData.Tokens(b * 4, 6, 11)),
         nameof(GoldenInitialStateLstm) => For(new GoldenInitialStateLstm(30), b => TestData.Random(b * 8, 5)),
         nameof(GoldenInitialStateGru) => For(new GoldenInitialStateGru(31), b => TestData.Random(b * 1, 5)),
+        // Seed 0 and step 0, as the harness's scalars: the same ε.
+        nameof(GoldenVae) => For(new GoldenVae(0), b => TestData.Probabilities(b * 6, 5)),
+        nameof(GoldenBetaVae) => For(new GoldenBetaVae(0), b => TestData.Probabilities(b * 6, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

@@ -678,8 +678,10 @@ internal static class CSharpEmitter
         string penalty = plan.Regularization.IsEmpty ? "" : " + (float)Penalty()";
         // With further loss terms the output loss goes to a local that each term adds to.
         bool terms = plan.ExtraLossTerms.Any();
-        string start = terms ? "float loss = " : "return ";
-        string end = terms ? "" : penalty;
+        bool summed = loss.SumFactor != 1;
+        bool local = terms || summed;
+        string start = local ? "float loss = " + (summed ? $"{loss.SumFactor} * " : "") : "return ";
+        string end = local ? "" : penalty;
         switch (loss.Fusion)
         {
             case LossFusion.MeanSquaredError:
@@ -701,7 +703,12 @@ internal static class CSharpEmitter
                 w.Line($"{start}{Kernels}LossKernels.SoftmaxCrossEntropyOnLogits(outputs, targets, delta, batch, {ActivationStruct(loss.Derivative)}, sampleWeights{Steps(loss)}){end};");
                 break;
         }
-        if (terms)
+        if (summed)
+        {
+            w.Line($"// Reduction = SumPerSample: the sum over each sample's {loss.SumFactor} values, averaged over the batch.");
+            w.Line($"{Kernels}LossKernels.Scale(delta, {loss.SumFactor});");
+        }
+        if (local)
         {
             foreach (var term in plan.ExtraLossTerms) term.WriteCSharpValue(w);
             w.Line($"return loss{penalty};");

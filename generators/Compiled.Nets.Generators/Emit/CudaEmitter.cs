@@ -132,6 +132,12 @@ internal static class CudaEmitter
             Kernel("loss_mean", $"the batch's (weighted) mean loss into L[batch]; grid 1, block {RowThreads}",
                 $"cn::loss_mean<CN_BATCH, {RowThreads}>(L, W, L + CN_BATCH);");
             loss.Add(new CudaLaunchSpec("loss", "batch", "1", RowThreads, 1, "0"));
+            if (lossOp.SumFactor != 1)
+            {
+                Kernel("loss_sum", $"Reduction = SumPerSample: the per-sample losses and the delta times {lossOp.SumFactor}; grid ⌈batch·{w}/{ElementThreads}⌉, block {ElementThreads}",
+                    $"const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < CN_BATCH * {w}) ({dz})[i] *= {lossOp.SumFactor}.0f; if (i < CN_BATCH) L[i] *= {lossOp.SumFactor}.0f;");
+                loss.Add(ElementLaunch("loss_sum", w));
+            }
             loss.Add(new CudaLaunchSpec("loss_mean", "1", "1", RowThreads, 1, "0"));
             foreach (var term in plan.ExtraLossTerms) term.WriteCudaValue(cuda);
         }

@@ -19,6 +19,7 @@ internal static class LayerFamilies
         Graph.GraphFamily.Instance,
         Recurrent.RecurrentFamily.Instance,
         Embedding.EmbeddingFamily.Instance,
+        Sampling.ReparameterizeFamily.Instance,
     };
 
     /// <summary>Family by attribute class name (in namespace Compiled.Nets).</summary>

@@ -88,6 +88,9 @@ internal abstract class LayerFamily
     /// <summary>The layer's backward ops; called last layer first for layers that reach the output and need a gradient.</summary>
     public virtual void LowerBackward(LoweringContext context, int layer) { }
 
+    /// <summary>Terms the layer adds to the loss (a Reparameterize layer's KL divergence); their gradients are in its backward op.</summary>
+    public virtual IEnumerable<LossTermPlan> LossTerms(LoweringContext context, int layer) => Enumerable.Empty<LossTermPlan>();
+
     // ---------------------------------------------------------------- emitted text
 
     /// <summary>The C# that initialises the layer's parameters and state in InitializeParameters (locals: random).</summary>

@@ -214,6 +214,8 @@ internal sealed record LossPlan(LossKind Kind, LossFusion Fusion, BufferRef Outp
 {
     /// <summary>The output's steps when it is a sequence (0 otherwise).</summary>
     public int Steps { get; init; }
+    /// <summary>The mean over every value is multiplied by this (LossReduction.SumPerSample: the values per sample; 1: the mean).</summary>
+    public int SumFactor { get; init; } = 1;
 }
 
 /// <summary>A convolution as the CPU kernels run it: its geometry and the algorithm lowering chose for it.</summary>

@@ -18,6 +18,8 @@ internal sealed record NetworkSpec
     public required float L1 { get; init; }
     public required float L2 { get; init; }
     public required bool RegularizeBiases { get; init; }
+    /// <summary>Reduction = LossReduction.SumPerSample: the output loss summed over each sample's values, averaged over the batch.</summary>
+    public bool SumPerSample { get; init; }
     public required LocationInfo? Location { get; init; }
     public required EquatableArray<LayerSpec> Layers { get; init; }
 }

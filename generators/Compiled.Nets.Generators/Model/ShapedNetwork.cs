@@ -16,6 +16,9 @@ internal sealed record ShapedNetwork(
     int UnrollLimit,
     EquatableArray<ShapedLayer> Layers)
 {
+    /// <summary>The output loss summed over each sample's values (LossReduction.SumPerSample) instead of averaged over them.</summary>
+    public bool SumPerSample { get; init; }
+
     public ShapedLayer Input => Layers[0];
     public ShapedLayer Output => Layers[Layers.Count - 1];
 }

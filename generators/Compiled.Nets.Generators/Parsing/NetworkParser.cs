@@ -76,6 +76,7 @@ internal static class NetworkParser
         float learningRate = 0.01f;
         var initialization = InitializationKind.GlorotUniform;
         int unrollLimit = 64; // keep in step with NetworkAttribute.UnrollLimit
+        bool sumPerSample = false;
         float l1 = 0f, l2 = 0f;
         bool regularizeBiases = false;
         foreach (var named in networkAttribute.NamedArguments)
@@ -92,6 +93,7 @@ internal static class NetworkParser
                 case "L1": l1 = Convert.ToSingle(named.Value.Value); break;
                 case "L2": l2 = Convert.ToSingle(named.Value.Value); break;
                 case "RegularizeBiases": regularizeBiases = Convert.ToBoolean(named.Value.Value); break;
+                case "Reduction": sumPerSample = Convert.ToInt32(named.Value.Value) == 1; break;
             }
         }
         if (initialization == InitializationKind.Default) initialization = InitializationKind.GlorotUniform;
@@ -131,7 +133,7 @@ internal static class NetworkParser
         return new NetworkSpec
         {
             Type = typeInfo, Loss = loss, Training = training, Seed = seed, LearningRate = learningRate, Initialization = initialization,
-            UnrollLimit = unrollLimit, L1 = l1, L2 = l2, RegularizeBiases = regularizeBiases, Location = location, Layers = layers.ToEquatableArray(),
+            UnrollLimit = unrollLimit, L1 = l1, L2 = l2, RegularizeBiases = regularizeBiases, SumPerSample = sumPerSample, Location = location, Layers = layers.ToEquatableArray(),
         };
     }
 

@@ -99,8 +99,10 @@ internal static class Lowering
         if (network.Training == TrainingRuleKind.GradientDescent)
         {
             var loss = LowerLoss(network.Loss, network.Output, buffers[count - 1]);
+            if (network.SumPerSample && loss.Kind != LossKind.SoftmaxCrossEntropy) loss = loss with { SumFactor = network.Output.OutputSize };
             context.Loss = loss;
             terms.Add(new OutputLossTerm(loss));
+            for (int i = 1; i < count; i++) terms.AddRange(shapedLayers[i].Family.LossTerms(context, i));
             // Activity penalties: a term per penalised layer on the buffer it writes (a Flatten's is its input's).
             var penalised = new System.Collections.Generic.Dictionary<int, (string Layer, float Lambda)>();
             for (int i = 1; i < count; i++)

@@ -147,7 +147,14 @@ internal static class ShapeInference
                 _ => LossKind.MeanSquaredError,
             };
 
-        return new ShapedNetwork(spec.Type, loss, spec.Training, spec.Seed, spec.LearningRate, spec.UnrollLimit, layers.ToEquatableArray());
+        if (spec.SumPerSample && gradientDescent && loss == LossKind.SoftmaxCrossEntropy)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNetworkSetting, spec.Location, name, "Reduction", "SumPerSample",
+                "softmax cross-entropy is already a sum over each sample's classes; SumPerSample applies to mean squared error and binary cross-entropy"));
+
+        return new ShapedNetwork(spec.Type, loss, spec.Training, spec.Seed, spec.LearningRate, spec.UnrollLimit, layers.ToEquatableArray())
+        {
+            SumPerSample = spec.SumPerSample,
+        };
     }
 
     /// <summary>ActivityL1 is zero or positive and finite, and not on a softmax (its gradient would skip the softmax's Jacobian).</summary>

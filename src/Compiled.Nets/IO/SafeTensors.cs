@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -137,6 +138,47 @@ public static class SafeTensors
         if (!source.CanRead) throw new ArgumentException("The stream cannot be read from.", nameof(source));
         CheckUniqueNames(tensors, nameof(tensors));
         ReadInto(tensors, source, "Weight stream");
+    }
+
+    /// <summary>
+    /// Reads the tensors of <paramref name="path"/> whose names <paramref name="tensors"/> also has (PyTorch's
+    /// <c>load_state_dict(strict=False)</c>): a pre-trained encoder's weights into a classifier whose layers share its
+    /// names. The others on either side are left alone. Every matching tensor must have the same shape, F32 and finite
+    /// values, and at least one must match; all is checked before anything is written. Returns the names loaded.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is malformed, no name matches, or a matching tensor's shape differs; nothing changed.</exception>
+    public static IReadOnlyList<string> LoadMatching(IReadOnlyList<NamedTensor> tensors, string path)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        CheckUniqueNames(tensors, nameof(tensors));
+        using FileStream stream = OpenRead(path);
+        return ReadMatching(tensors, stream, $"Weight file '{path}'");
+    }
+
+    /// <summary>
+    /// Copies the tensors of <paramref name="source"/> whose names <paramref name="destination"/> also has, with the same
+    /// checks as <see cref="LoadMatching(IReadOnlyList{NamedTensor}, string)"/>, all before anything is written. Returns the names copied.
+    /// </summary>
+    /// <exception cref="ArgumentException">No name matches, or a matching tensor's shape differs; nothing changed.</exception>
+    public static IReadOnlyList<string> CopyMatching(IReadOnlyList<NamedTensor> source, IReadOnlyList<NamedTensor> destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var byName = new Dictionary<string, NamedTensor>();
+        foreach (NamedTensor tensor in source) byName[tensor.Name] = tensor;
+        var pairs = new List<(NamedTensor From, NamedTensor To)>();
+        foreach (NamedTensor to in destination)
+        {
+            if (!byName.TryGetValue(to.Name, out NamedTensor? from)) continue;
+            if (!Enumerable.SequenceEqual(from.Shape, to.Shape))
+                throw new ArgumentException($"Tensor '{to.Name}' has shape [{string.Join(", ", from.Shape)}] in the source, but the destination needs [{string.Join(", ", to.Shape)}]; nothing was copied.", nameof(destination));
+            pairs.Add((from, to));
+        }
+        if (pairs.Count == 0)
+            throw new ArgumentException($"No tensor name is in both: the source has {Quote(source.Select(t => t.Name).ToList())}, the destination {Quote(destination.Select(t => t.Name).ToList())}.", nameof(destination));
+        foreach (var (from, to) in pairs) from.Values.CopyTo(to.Values);
+        return pairs.Select(p => p.To.Name).ToList();
     }
 
     /// <summary>The file's <c>__metadata__</c> (string → string); empty when it has none. The whole header and the file's length are checked as by Load.</summary>
@@ -302,6 +344,62 @@ public static class SafeTensors
         if (stream.ReadByte() != -1)
             throw Bad(source, $"there are bytes after the last tensor's data (the header describes {header.DataLength} bytes of tensor data, and the data section must end with the last tensor)");
         for (int t = 0; t < tensors.Count; t++) staged[t].CopyTo(tensors[t].Values);
+    }
+
+    /// <summary>The matching tensors of the stream (the others read past), staged and checked before any is written.</summary>
+    private static IReadOnlyList<string> ReadMatching(IReadOnlyList<NamedTensor> tensors, Stream stream, string source)
+    {
+        Header header = ReadHeader(stream, source);
+        var indexOf = new Dictionary<string, int>();
+        for (int t = 0; t < tensors.Count; t++) indexOf.Add(tensors[t].Name, t);
+        var matching = new List<(Entry Entry, int Tensor)>();
+        foreach (Entry entry in header.Entries)
+        {
+            if (!indexOf.TryGetValue(entry.Name, out int t)) continue;
+            if (entry.DType != "F32")
+                throw Bad(source, $"tensor '{entry.Name}' has dtype {entry.DType}; only F32 (float32) is supported");
+            if (!SameShape(entry.Shape, tensors[t].Shape))
+                throw Bad(source, $"tensor '{entry.Name}' has shape {FormatShape(entry.Shape)} in the file, but the network needs {FormatShape(tensors[t].Shape)}");
+            matching.Add((entry, t));
+        }
+        if (matching.Count == 0)
+            throw new InvalidDataException($"{source} has no tensor the network has: it holds {Quote(header.Entries.Select(e => e.Name).ToList())}, the network {Quote(tensors.Select(t => t.Name).ToList())}.");
+        var staged = new List<(float[] Values, int Tensor)>();
+        var skip = new byte[1 << 16];
+        long dataRead = 0;
+        int next = 0;
+        foreach (Entry entry in header.Entries) // in order of offset: a sequential read
+        {
+            long length = entry.End - entry.Begin;
+            if (next < matching.Count && ReferenceEquals(matching[next].Entry, entry))
+            {
+                var values = new float[tensors[matching[next].Tensor].Length];
+                Span<byte> bytes = MemoryMarshal.AsBytes(values.AsSpan());
+                int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+                dataRead += read;
+                if (read < bytes.Length)
+                    throw new InvalidDataException($"{source} is truncated: its header describes {header.DataLength} bytes of tensor data, but it holds only {dataRead}.");
+                if (!BitConverter.IsLittleEndian)
+                {
+                    Span<int> words = MemoryMarshal.Cast<float, int>(values.AsSpan());
+                    BinaryPrimitives.ReverseEndianness(words, words);
+                }
+                CheckFinite(values, entry.Name, source);
+                staged.Add((values, matching[next].Tensor));
+                next++;
+                continue;
+            }
+            for (long left = length; left > 0;)
+            {
+                int read = stream.Read(skip, 0, (int)Math.Min(skip.Length, left));
+                if (read == 0)
+                    throw new InvalidDataException($"{source} is truncated: its header describes {header.DataLength} bytes of tensor data, but it holds only {dataRead}.");
+                left -= read;
+                dataRead += read;
+            }
+        }
+        foreach (var (values, t) in staged) values.CopyTo(tensors[t].Values);
+        return matching.Select(m => m.Entry.Name).ToList();
     }
 
     /// <summary>Names, dtypes and shapes: report every missing and every unexpected name at once, not just the first.</summary>

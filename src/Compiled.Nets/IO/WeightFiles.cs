@@ -34,6 +34,20 @@ public static class WeightFiles
     /// <exception cref="InvalidDataException">The data is malformed or belongs to a different architecture.</exception>
     public static void Load(this INetwork network, Stream source) => SafeTensors.Load(network.Tensors, source);
 
+    /// <summary>
+    /// Loads the tensors of a weight file whose names the network also has, and leaves the rest (PyTorch's
+    /// <c>load_state_dict(strict=False)</c>): a pre-trained autoencoder's encoder into a classifier with layers of the same
+    /// names. Shapes must match; returns the names loaded. Nothing changes when the file is refused.
+    /// </summary>
+    public static IReadOnlyList<string> LoadMatching(this INetwork network, string path) => SafeTensors.LoadMatching(network.Tensors, path);
+
+    /// <summary>
+    /// Copies into the network the tensors of <paramref name="source"/> whose names it also has (its encoder into a
+    /// classifier): shapes must match; returns the names copied. Nothing changes when refused.
+    /// </summary>
+    public static IReadOnlyList<string> CopyMatchingTensors(this INetwork network, INetwork source) =>
+        SafeTensors.CopyMatching(source.Tensors, network.Tensors);
+
     /// <summary>"format": "pt" is what Hugging Face tools look for to treat the file as PyTorch weights.</summary>
     private static Dictionary<string, string> Metadata(INetwork network) => new()
     {

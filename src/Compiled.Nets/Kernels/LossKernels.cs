@@ -180,6 +180,12 @@ public static class LossKernels
         if (!sampleWeights.IsEmpty) KernelChecks.Length(kernel, nameof(sampleWeights), sampleWeights.Length, batch);
         return y.Length / batch;
     }
+
+    /// <summary>Scales a loss gradient in place: a per-sample sum (LossReduction.SumPerSample) is the mean times the values per sample.</summary>
+    public static void Scale(Span<float> values, float factor)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] *= factor;
+    }
 }
 
 /// <summary>Row-wise softmax and its Jacobian-vector product.</summary>

@@ -1,0 +1,29 @@
+namespace Compiled.Nets.Tests;
+
+// Variational autoencoders as in tests/scripts/make_generative_golden_fixtures.py (→ Fixtures/golden_generative.json).
+
+/// <summary>Two heads (μ, log σ²) through named inputs, the reparameterisation, a summed-per-sample reconstruction.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy, Reduction = LossReduction.SumPerSample, Seed = 0)]
+public partial class GoldenVae
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(5, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dense(3)] public partial Layer Mu { get; }
+    [Dense(3, Input = nameof(Hidden))] public partial Layer LogVar { get; }
+    [Reparameterize(nameof(Mu), nameof(LogVar))] public partial Layer Z { get; }
+    [Dense(5, Activation.ReLU)] public partial Layer Up { get; }
+    [Dense(6, Activation.Logistic)] public partial Layer Out { get; }
+}
+
+/// <summary>β = 0.25 and the default mean reduction.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy, Seed = 3)]
+public partial class GoldenBetaVae
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(5, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dense(3)] public partial Layer Mu { get; }
+    [Dense(3, Input = nameof(Hidden))] public partial Layer LogVar { get; }
+    [Reparameterize(nameof(Mu), nameof(LogVar), Beta = 0.25f)] public partial Layer Z { get; }
+    [Dense(5, Activation.ReLU)] public partial Layer Up { get; }
+    [Dense(6, Activation.Logistic)] public partial Layer Out { get; }
+}

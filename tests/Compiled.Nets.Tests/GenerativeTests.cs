@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Nets.Kernels;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Compiled.Nets.Tests;
+
+/// <summary>
+/// The variational autoencoder's pieces against PyTorch (the same ε, reproduced from the random stream): outputs at
+/// inference (z = μ), the loss with its KL term, gradients and one SGD step; finite differences through the sample;
+/// decoding samples from the prior.
+/// </summary>
+public class GenerativeTests
+{
+    private readonly ITestOutputHelper _output;
+    public GenerativeTests(ITestOutputHelper output) => _output = output;
+
+    internal static readonly Dictionary<string, Func<ITrainableNetwork>> Networks = new()
+    {
+        [nameof(GoldenVae)] = () => new GoldenVae(),
+        [nameof(GoldenBetaVae)] = () => new GoldenBetaVae(),
+    };
+
+    private static readonly Lazy<Dictionary<string, GoldenTests.GoldenCase>> Cases = new(() =>
+        GoldenTests.ReadFixture("golden_generative.json", static (golden, _) => golden).ToDictionary(c => c.Name));
+
+    public static IEnumerable<object[]> CaseNames() => Networks.Keys.Select(k => new object[] { k });
+
+    [Fact]
+    public void Every_fixture_case_has_a_network() =>
+        Assert.Equal(Networks.Keys.OrderBy(k => k), Cases.Value.Keys.OrderBy(k => k));
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Matches_pytorch(string name)
+    {
+        var golden = Cases.Value[name];
+        var net = Networks[name]();
+        Assert.Equal(golden.Parameters.Length, net.Parameters.Length);
+        golden.Parameters.CopyTo(net.Parameters);
+        var outputs = new float[golden.Outputs.Length];
+        net.Predict(golden.Inputs, outputs);
+        double outputError = GoldenTests.MaxError(outputs, golden.Outputs);
+        float loss = net.ComputeGradients(golden.Inputs, golden.Targets, golden.Batch);
+        double lossError = Math.Abs(loss - golden.Loss) / Math.Max(1, Math.Abs(golden.Loss));
+        double gradientError = GoldenTests.MaxError(net.Gradients.ToArray(), golden.Gradients);
+        net.LearningRate = golden.LearningRate;
+        net.TrainStep(golden.Inputs, golden.Targets, golden.Batch);
+        double stepError = GoldenTests.MaxError(net.Parameters.ToArray(), golden.ParametersAfterSgd);
+        _output.WriteLine($"{name}: outputs {outputError:E2}, loss {loss} vs {golden.Loss} ({lossError:E2}), gradients {gradientError:E2}, SGD step {stepError:E2}");
+        Assert.True(outputError < 2e-5, $"inference outputs differ by {outputError:E2}");
+        Assert.True(lossError < 2e-5, $"loss {loss} vs PyTorch {golden.Loss}");
+        Assert.True(gradientError < 1e-4, $"gradients differ by {gradientError:E2}");
+        Assert.True(stepError < 2e-5, $"parameters after one SGD step differ by {stepError:E2}");
+    }
+
+    /// <summary>The networks the central-difference check below runs on (for the family checklist).</summary>
+    internal static IEnumerable<ITrainableNetwork> GradientCheckNetworks() => new ITrainableNetwork[] { new GoldenVae(5) };
+
+    [Fact]
+    public void Gradients_through_the_sample_and_the_kl_term_match_finite_differences()
+    {
+        var net = new GoldenVae(5);
+        const int batch = 3;
+        var random = new SeededRandom(4);
+        float[] x = Enumerable.Range(0, batch * 6).Select(_ => random.NextFloat()).ToArray();
+        net.ComputeGradients(x, x, batch);
+        float[] analytic = net.Gradients.ToArray();
+        var p = net.Parameters;
+        double difference = 0, norm = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float saved = p[i];
+            p[i] = saved + 1e-3f;
+            double plus = net.EvaluateLoss(x, x, batch, training: true); // the same step: the same ε
+            p[i] = saved - 1e-3f;
+            double minus = net.EvaluateLoss(x, x, batch, training: true);
+            p[i] = saved;
+            double numeric = (plus - minus) / 2e-3;
+            difference += (numeric - analytic[i]) * (numeric - analytic[i]);
+            norm += numeric * numeric;
+        }
+        double relative = Math.Sqrt(difference / norm);
+        Assert.True(relative < 1e-2, $"‖numeric − analytic‖ / ‖numeric‖ = {relative:E2}");
+    }
+
+    [Fact]
+    public void The_kl_term_alone_pulls_mu_to_zero_and_log_variance_to_zero()
+    {
+        // With the decoder's weights zero, only the KL term depends on μ and log σ²: training drives them to N(0, 1).
+        var net = new GoldenBetaVae(2) { LearningRate = 0.5f };
+        net.Up.Weight.Clear();
+        const int batch = 4;
+        float[] x = Enumerable.Repeat(0.5f, batch * 6).ToArray();
+        for (int step = 0; step < 400; step++) net.TrainStep(x, x, batch);
+        var mu = new float[batch * 3];
+        var composable = (IComposableNetwork)net;
+        composable.ForwardTo(net.Mu, x, mu);
+        var logVar = new float[batch * 3];
+        composable.ForwardTo(net.LogVar, x, logVar);
+        Assert.All(mu, m => Assert.InRange(m, -0.02f, 0.02f));
+        Assert.All(logVar, v => Assert.InRange(v, -0.02f, 0.02f));
+    }
+
+    [Fact]
+    public void Samples_from_the_prior_decode_through_forward_from_and_inference_uses_the_mean()
+    {
+        using var net = new GoldenVae(7);
+        const int count = 5;
+        var random = new SeededRandom(8);
+        float[] prior = Enumerable.Range(0, count * 3).Select(_ => random.NextGaussian()).ToArray();
+        var images = new float[count * 6];
+        net.ForwardFrom(net.Z, prior, images);
+        Assert.All(images, v => Assert.InRange(v, 0f, 1f));
+        // Inference: z = μ, so decoding μ gives Predict's output exactly.
+        float[] x = Enumerable.Range(0, count * 6).Select(_ => random.NextFloat()).ToArray();
+        var mu = new float[count * 3];
+        net.ForwardTo(net.Mu, x, mu);
+        var decoded = new float[count * 6];
+        net.ForwardFrom(net.Z, mu, decoded);
+        var predicted = new float[count * 6];
+        net.Predict(x, predicted);
+        Assert.Equal(predicted, decoded);
+    }
+
+    [Fact]
+    public void Epsilon_is_a_standard_normal_within_three_standard_errors_over_200000_draws()
+    {
+        const int n = 200_000;
+        double sum = 0, squares = 0, fourth = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double e = ReparameterizeKernels.Normal(17, 3, 0, (uint)i);
+            sum += e;
+            squares += e * e;
+            fourth += e * e * e * e;
+        }
+        double mean = sum / n, variance = squares / n - mean * mean;
+        Assert.InRange(mean, -3 / Math.Sqrt(n), 3 / Math.Sqrt(n));
+        Assert.InRange(variance, 1 - 3 * Math.Sqrt(2.0 / n), 1 + 3 * Math.Sqrt(2.0 / n));
+        Assert.InRange(fourth / n, 3 - 3 * Math.Sqrt(96.0 / n), 3 + 3 * Math.Sqrt(96.0 / n)); // kurtosis 3; Var(e⁴) = 105 − 9
+    }
+}

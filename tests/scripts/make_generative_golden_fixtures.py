@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Golden values for the variational autoencoder's pieces: [Reparameterize(mu, logvar, Beta)] and Reduction = SumPerSample.
+
+    /usr/bin/python3 tests/scripts/make_generative_golden_fixtures.py
+
+Writes tests/Compiled.Nets.Tests/Fixtures/golden_generative.json, computed in float64 with autograd (gradcheck inside).
+
+The library's conventions reproduced here:
+  * eps ~ N(0, 1) for value i (row-major over [B, units]) of random stream k at step s: Box-Muller from the counter-based
+    uniforms u1 = cn_uniform(seed, s, k, 2i), u2 = cn_uniform(seed, s, k, 2i + 1): eps = sqrt(-2 ln(1 - u1)) cos(2 pi u2),
+    evaluated in float32 as the C# kernel does (MathF), seed = the network's seed & 0xFFFFFF, step 0.
+  * z = mu + exp(0.5 logvar) * eps in training; z = mu at inference ("outputs" are inference outputs).
+  * loss = reconstruction + beta * KL, KL = (1 / B) sum_b sum_j -0.5 (1 + lv - mu^2 - exp(lv)).
+  * reconstruction with Reduction = SumPerSample: (1 / B) sum_b sum_i bce(y_bi, t_bi) (PyTorch's reduction='sum' / B);
+    otherwise the mean over all B * m values.
+  * Flat parameters: layers in declaration order, weight [out, in] then bias (Mu and LogVar both read Hidden).
+Cases:
+  * GoldenVae: Input(6); Hidden Dense(5, Tanh); Mu Dense(3); LogVar Dense(3, Input = Hidden); Z Reparameterize(Mu, LogVar);
+    Up Dense(5, ReLU); Out Dense(6, Logistic); BCE, SumPerSample; seed 0; batch 4; inputs uniform [0, 1), targets = inputs.
+  * GoldenBetaVae: the same with Beta = 0.25, the mean reduction and seed 3.
+"""
+import json
+import math
+import os
+
+import numpy as np
+import torch
+
+M = 0xFFFFFFFF
+LEARNING_RATE = 0.1
+
+
+def cn_uniform(seed, step, stream, index):
+    h = ((seed * 0x9E3779B9) & M) ^ ((((step + 0x7F4A7C15) & M) * 0x85EBCA6B) & M) ^ ((index * 0xC2B2AE35) & M) \
+        ^ (((stream + 1) * 0x27D4EB2F) & M)
+    h ^= h >> 16
+    h = (h * 0x7FEB352D) & M
+    h ^= h >> 15
+    h = (h * 0x846CA68B) & M
+    h ^= h >> 16
+    return np.float32(h >> 8) * np.float32(1.0 / 16777216.0)
+
+
+def normal(seed, step, stream, index):
+    u1 = cn_uniform(seed, step, stream, 2 * index)
+    u2 = cn_uniform(seed, step, stream, 2 * index + 1)
+    r = np.sqrt(np.float32(-2.0) * np.log(np.float32(1.0) - u1, dtype=np.float32), dtype=np.float32)
+    c = np.cos(np.float32(2.0) * np.float32(math.pi) * u2, dtype=np.float32)
+    return float(np.float32(r * c))
+
+
+def build(index, name, beta, sum_per_sample, seed):
+    torch.manual_seed(11000 + index)
+    batch, n_in, hidden, code, up = 4, 6, 5, 3, 5
+    shapes = [(hidden, n_in), (code, hidden), (code, hidden), (up, code), (n_in, up)]
+    params = []
+    for out_features, in_features in shapes:
+        bound = 1.0 / math.sqrt(in_features)
+        params.append((torch.rand(out_features, in_features, dtype=torch.float64) * 2 - 1) * bound)
+        params.append((torch.rand(out_features, dtype=torch.float64) * 2 - 1) * bound)
+    flat = torch.cat([p.reshape(-1) for p in params]).detach()
+    x = torch.rand(batch, n_in, dtype=torch.float64)
+    eps = torch.tensor([normal(seed & 0xFFFFFF, 0, 0, i) for i in range(batch * code)], dtype=torch.float64).reshape(batch, code)
+
+    def unpack(v):
+        out, at = [], 0
+        for p in params:
+            out.append(v[at:at + p.numel()].reshape(p.shape))
+            at += p.numel()
+        return out
+
+    def forward(v, training):
+        w1, b1, wm, bm, wl, bl, wu, bu, wo, bo = unpack(v)
+        h = torch.tanh(x @ w1.T + b1)
+        mu = h @ wm.T + bm
+        lv = h @ wl.T + bl
+        z = mu + torch.exp(0.5 * lv) * eps if training else mu
+        u = torch.relu(z @ wu.T + bu)
+        y = torch.sigmoid(u @ wo.T + bo)
+        return y, mu, lv
+
+    def loss_of(v):
+        y, mu, lv = forward(v, True)
+        bce = -(x * torch.log(y) + (1 - x) * torch.log(1 - y))
+        reconstruction = bce.sum() / batch if sum_per_sample else bce.mean()
+        kl = (-0.5 * (1 + lv - mu * mu - torch.exp(lv))).sum() / batch
+        return reconstruction + beta * kl
+
+    assert torch.autograd.gradcheck(loss_of, (flat.clone().requires_grad_(True),))
+    v = flat.clone().requires_grad_(True)
+    loss = loss_of(v)
+    loss.backward()
+    grads = v.grad.detach()
+    outputs = forward(flat, False)[0].detach()
+    return {
+        "name": name, "batch": batch, "parameters": flat.tolist(), "inputs": x.reshape(-1).tolist(),
+        "targets": x.reshape(-1).tolist(), "outputs": outputs.reshape(-1).tolist(), "loss": loss.item(),
+        "gradients": grads.tolist(), "learning_rate": LEARNING_RATE,
+        "parameters_after_sgd": (flat - LEARNING_RATE * grads).tolist(), "epsilon": eps.reshape(-1).tolist(),
+    }
+
+
+def main():
+    cases = [build(1, "GoldenVae", 1.0, True, 0), build(2, "GoldenBetaVae", 0.25, False, 3)]
+    path = os.path.join(os.path.dirname(__file__), "..", "Compiled.Nets.Tests", "Fixtures", "golden_generative.json")
+    with open(path, "w") as f:
+        json.dump({"generator": "tests/scripts/make_generative_golden_fixtures.py", "torch": torch.__version__, "cases": cases}, f, indent=1)
+    print("wrote", os.path.normpath(path), "with", len(cases), "cases")
+
+
+if __name__ == "__main__":
+    main()
