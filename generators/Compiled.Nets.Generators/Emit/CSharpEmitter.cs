@@ -765,7 +765,11 @@ internal static class CSharpEmitter
         w.Line();
         w.Line($"string {Cuda}ICudaKernels.NetworkName => \"{plan.Type.Name}\";");
         w.Line($"string {Cuda}ICudaKernels.CudaSource => CudaSource;");
-        w.Line($"int {Cuda}ICudaKernels.ActivationsPerSample => ActivationsPerSample;");
+        // The device arenas stop where the composition pass's buffers begin (the input copy): no kernel reads them.
+        if (plan.Composition is { } composition)
+            w.Line($"int {Cuda}ICudaKernels.ActivationsPerSample => {composition.InputCopy.Offset};");
+        else
+            w.Line($"int {Cuda}ICudaKernels.ActivationsPerSample => ActivationsPerSample;");
         w.Line($"int {Cuda}ICudaKernels.StateLength => {plan.StateCount};");
         w.Line($"int {Cuda}ICudaKernels.OutputOffset => {plan.OutputBuffer.Offset};");
         w.Line($"int {Cuda}ICudaKernels.ScratchLength(int batch) => {program.ScratchLength};");
