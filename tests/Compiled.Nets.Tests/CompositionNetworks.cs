@@ -93,3 +93,47 @@ public partial class SkipAroundMiddle
     [Add(nameof(Entry), nameof(Middle))] public partial Layer Join { get; }
     [Dense(2)] public partial Layer Out { get; }
 }
+
+/// <summary>A one-dimensional GAN's generator: 4 noise values → one sample.</summary>
+[Network(Loss = Loss.MeanSquaredError, Seed = 1)]
+public partial class ToyGenerator
+{
+    [Input(4)] public partial Layer Noise { get; }
+    [Dense(16, Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Hidden { get; }
+    [Dense(1)] public partial Layer Sample { get; }
+}
+
+/// <summary>Its discriminator: one sample → the probability that it is real.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy, Seed = 2)]
+public partial class ToyDiscriminator
+{
+    [Input(1)] public partial Layer X { get; }
+    [Dense(16, Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Hidden { get; }
+    [Dense(1, Activation.Logistic)] public partial Layer Real { get; }
+}
+
+/// <summary>CycleGAN's generators in miniature: one domain of 2-D points to the other and back.</summary>
+[Network(Loss = Loss.MeanSquaredError, Seed = 3)]
+public partial class PointMapAB
+{
+    [Input(2)] public partial Layer A { get; }
+    [Dense(8, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dense(2)] public partial Layer B { get; }
+}
+
+[Network(Loss = Loss.MeanSquaredError, Seed = 4)]
+public partial class PointMapBA
+{
+    [Input(2)] public partial Layer B { get; }
+    [Dense(8, Activation.Tanh)] public partial Layer Hidden { get; }
+    [Dense(2)] public partial Layer A { get; }
+}
+
+/// <summary>A discriminator of one domain's points.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy, Seed = 5)]
+public partial class PointCritic
+{
+    [Input(2)] public partial Layer X { get; }
+    [Dense(8, Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Hidden { get; }
+    [Dense(1, Activation.Logistic)] public partial Layer Real { get; }
+}
