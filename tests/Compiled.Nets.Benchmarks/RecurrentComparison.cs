@@ -98,6 +98,36 @@ public class RecurrentComparison
         Report($"Train step, character model, batch 16 ({threads})", BestOf.SecondsPerCall(() => bench.TrainCharLstmBatch16(), 1, 10, 0.1), CharBatch);
     }
 
+    /// <summary>`--quick-lstm b1`: the LSTM layer's batch-1 Forward shared by units, alone on this core (the workers held), and unshared.</summary>
+    public static void QuickBatchOne()
+    {
+        var random = new SeededRandom(11);
+        var shape = new RecurrentShape(RecurrentCell.Lstm, 28, 28, 128, 1f, false);
+        float[] x = Fill(shape.InputWidth, random), parameters = Fill(shape.ParameterCount, random);
+        float[] scratch = new float[shape.ScratchWidth], output = new float[shape.OutputWidth];
+        var seconds = BestOf.Interleaved(new Action[]
+        {
+            () => RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1),
+            () => { using (BatchParallel.HoldWorkersForTests()) RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1); },
+            () => { RecurrentKernels.ShareUnitsOff = true; RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1); RecurrentKernels.ShareUnitsOff = false; },
+        }, 0.5, 15, 0.05);
+        int H = 128, G = 512, I = 28;
+        float[] h = Fill(H, random), step = new float[G], gates = new float[28 * G];
+        var whh = parameters.AsSpan(G * I, G * H).ToArray();
+        var wih = parameters.AsSpan(0, G * I).ToArray();
+        var bias = new float[G];
+        float[] xT = Fill(28 * I, random);
+        var parts = BestOf.Interleaved(new Action[]
+        {
+            () => DenseKernels.ForwardBlock(h, whh, bias, step, 0, 1, 0, G, H, G, default(LinearActivation)),
+            () => { for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock(h, whh, bias, step, 0, 1, q * H, q * H + 64, H, G, default(LinearActivation)); },
+            () => DenseKernels.ForwardBlock<System.Runtime.Intrinsics.Vector128<float>, Vector128Width, LinearActivation>(xT, wih, bias, gates, 0, 28, 0, G, I, G, default),
+            () => { for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock<System.Runtime.Intrinsics.Vector128<float>, Vector128Width, LinearActivation>(xT, wih, bias, gates, 0, 28, q * H, q * H + 64, I, G, default); },
+        }, 0.5, 15, 0.05);
+        Console.WriteLine($"one core: W_hh matvec all {parts[0] * 1e6:F2} µs, half {parts[1] * 1e6:F2} µs; projection all {parts[2] * 1e6:F2}, half {parts[3] * 1e6:F2} µs");
+        Console.WriteLine($"batch-1 LSTM Forward: shared {seconds[0] * 1e6:F1} µs, alone (held, includes holding) {seconds[1] * 1e6:F1} µs, unshared {seconds[2] * 1e6:F1} µs");
+    }
+
     private static void Report(string what, double seconds, int samples) =>
         Console.WriteLine($"{what,-52} {seconds * 1e6,12:N1} µs {samples / seconds,10:N0} samples/s");
 

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace Compiled.Nets.Kernels;
 
@@ -85,7 +86,9 @@ public static class RecurrentKernels
         // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
         ToTimeMajor(x, f.InputT, batch, T, I);
         // (The initial state is written after it: the projection may keep W_ihᵀ where the states go.)
-        InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, f.AfterGates);
+        int unitParts = UnitSharedLstmParts(shape, batch);
+        var projection = ProjectionKind(T * batch, I, G, f.AfterGates.Length);
+        if (unitParts <= 1 || projection == Projection.Broadcast) InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, f.AfterGates);
         if (givenWidth > 0)
         {
             // Another layer's output per sample: h₀, then c₀ when it is 2H wide (an LSTM's); c₀ is zero otherwise.
@@ -107,8 +110,11 @@ public static class RecurrentKernels
             if (shape.IsLstm) initialState.Slice(batch * H, batch * H).CopyTo(f.Cells);
         }
 
-        int shared = SharedLstmParts(shape, batch, peepholeAllowed: true);
-        for (int t = 0; t < T; t++)
+        // A batch below 8: the whole recurrence on the cores at once, each on its own units (and their input projection where
+        // it is dot products), one spin hand-off per step.
+        if (unitParts > 1) LstmUnitsJob.Forward(shape, p, f.InputT, f.Gates, f.States, f.Cells, f.Step, batch, unitParts, projection);
+        int shared = unitParts > 1 ? 0 : SharedLstmParts(shape, batch, peepholeAllowed: true);
+        for (int t = 0; t < T && unitParts <= 1; t++)
         {
             var hPrev = f.States.Slice(t * batch * H, batch * H);
             var h = f.States.Slice((t + 1) * batch * H, batch * H);
@@ -296,7 +302,8 @@ public static class RecurrentKernels
         KernelChecks.Length(kernel, nameof(w), w.Length, (long)G * I);
         KernelChecks.Length(kernel, nameof(bias), bias.Length, G);
         KernelChecks.Length(kernel, nameof(gates), gates.Length, (long)rows * G);
-        if (rows >= BroadcastProjectionRows && room.Length >= (long)G * I)
+        var kind = ProjectionKind(rows, I, G, room.Length);
+        if (kind == Projection.Broadcast)
         {
             var transposed = room.Slice(0, G * I);
             for (int k = 0; k < I; k++)
@@ -305,12 +312,30 @@ public static class RecurrentKernels
             ProjectionJob.Run(xT, transposed, bias, gates, rows, I, G);
             return;
         }
-        if (Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4 && rows >= 8 && BatchParallel.PartsFor((rows + 3) / 4, 4L * I * G) <= 1)
+        if (kind == Projection.Narrow)
         {
             DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, 0, rows, 0, G, I, G, default);
             return;
         }
         DenseKernels.Forward(xT, w, bias, gates, rows, I, G, default(LinearActivation));
+    }
+
+    /// <summary>How InputProjection computes: broadcast tiles over W_ihᵀ, 4-wide dot products, or DenseKernels' dot products.</summary>
+    private enum Projection { Broadcast, Narrow, Dots }
+
+    private static Projection ProjectionKind(int rows, int I, int G, int room)
+    {
+        if (rows >= BroadcastProjectionRows && room >= (long)G * I) return Projection.Broadcast;
+        if (Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4 && rows >= 8 && BatchParallel.PartsFor((rows + 3) / 4, 4L * I * G) <= 1)
+            return Projection.Narrow;
+        return Projection.Dots;
+    }
+
+    /// <summary>Rows [0, rows) × units [u0, u1) of InputProjection's dot products (<paramref name="kind"/> Narrow or Dots), each unit as the whole product computes it.</summary>
+    private static void ProjectionUnits(Projection kind, ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int rows, int I, int G, int u0, int u1)
+    {
+        if (kind == Projection.Narrow) DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, 0, rows, u0, u1, I, G, default);
+        else DenseKernels.ForwardBlock(xT, w, bias, gates, 0, rows, u0, u1, I, G, default(LinearActivation));
     }
 
     /// <summary>The broadcast-tile input projection, rows [4·start, 4·end) per part: C = xT · W_ihᵀ, then + b_ih.</summary>
@@ -427,24 +452,31 @@ public static class RecurrentKernels
             ref float cs = ref Unsafe.Add(ref c, s * H);
             ref float hs = ref Unsafe.Add(ref h, s * H);
             int j = 0;
-            if (Vector256.IsHardwareAccelerated) j = LstmCell<Vector256<float>, Vector256Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
-            else if (Vector128.IsHardwareAccelerated) j = LstmCell<Vector128<float>, Vector128Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
-            LstmCell<float, ScalarWidth>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
+            LstmUnits(H, 0, H, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
         }
     }
 
+    /// <summary>One sample's LSTM cell over units [<paramref name="j0"/>, <paramref name="j1"/>): vectors from j0, the scalar tail before j1.</summary>
+    private static void LstmUnits(int H, int j0, int j1, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
+    {
+        int j = j0;
+        if (Vector256.IsHardwareAccelerated) j = LstmCell<Vector256<float>, Vector256Width>(H, j, j1, peephole, ref peep, ref z, ref r, ref cp, ref c, ref h);
+        else if (Vector128.IsHardwareAccelerated) j = LstmCell<Vector128<float>, Vector128Width>(H, j, j1, peephole, ref peep, ref z, ref r, ref cp, ref c, ref h);
+        LstmCell<float, ScalarWidth>(H, j, j1, peephole, ref peep, ref z, ref r, ref cp, ref c, ref h);
+    }
+
     /// <summary>
-    /// One sample's LSTM cell over units [<paramref name="j"/>, H) in vectors of TWidth (the units left over are returned):
+    /// One sample's LSTM cell over units [<paramref name="j"/>, <paramref name="end"/>) in vectors of TWidth (the units left over are returned):
     /// z = gates + W_hh h + b_hh (and the peepholes), i, f = σ, g = tanh, c = f ⊙ c₍t−1₎ + i ⊙ g, o = σ, h = o ⊙ tanh c; the
     /// activated gates go back into <paramref name="z"/> for the backward pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int LstmCell<TVector, TWidth>(int H, int j, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
+    private static int LstmCell<TVector, TWidth>(int H, int j, int end, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         var sigmoid = new LogisticActivation(1f);
         var tanh = default(TanhActivation);
-        for (; j + TWidth.Count <= H; j += TWidth.Count)
+        for (; j + TWidth.Count <= end; j += TWidth.Count)
         {
             var zi = TWidth.Add(TWidth.Load(ref z, j), TWidth.Load(ref r, j));
             var zf = TWidth.Add(TWidth.Load(ref z, H + j), TWidth.Load(ref r, H + j));
@@ -679,6 +711,121 @@ public static class RecurrentKernels
                 DenseKernels.MultiplyStrided<Vector128<float>, Vector128Width, LinearActivation>(ref a, G, 1, ref *_weights, ref dhRows, ref hRows, s1 - s0, H, G, default, accumulate: false);
             else
                 DenseKernels.MultiplyStrided<float, ScalarWidth, LinearActivation>(ref a, G, 1, ref *_weights, ref dhRows, ref hRows, s1 - s0, H, G, default, accumulate: false);
+        }
+    }
+
+    /// <summary>
+    /// Parts a small batch's LSTM recurrence is shared in between the cores by units (<see cref="LstmUnitsJob"/>): a batch
+    /// below 8 (larger ones share by samples, <see cref="SharedLstmParts"/>) whose step is worth DenseKernels' split of one
+    /// sample's units; 1 = not shared. Parts hold whole vectors of 8 units.
+    /// </summary>
+    private static int UnitSharedLstmParts(RecurrentShape shape, int batch)
+    {
+        if (!shape.IsLstm || batch >= 8 || BatchParallel.Threads < 2 || ShareUnitsOff) return 1;
+        if ((long)batch * shape.Hidden * shape.GateWidth < DenseKernels.MinimumWorkToSplitUnits) return 1;
+        return Math.Min(BatchParallel.Threads, shape.Hidden / UnitGroup);
+    }
+
+    /// <summary>Units per group of <see cref="LstmUnitsJob"/>: a 256-bit vector's, so each part's cells run the vectors the whole cell does.</summary>
+    private const int UnitGroup = 8;
+
+    /// <summary>For tests: this thread's LSTM forward passes do not share a small batch's units (the reference for the shared ones).</summary>
+    [ThreadStatic] internal static bool ShareUnitsOff;
+
+    /// <summary>
+    /// A small batch's LSTM recurrence shared between the cores by units: each part owns units [u0, u1) of h and c, and so the
+    /// rows u0…u1 of each gate's block of W_ih, W_hh and the biases (a quarter of W_hh's 256 KB per part at hidden 128, which
+    /// stays in that core's own L2 from step to step). Per step a part computes its gates' W_hh rows against the whole h₍t−1₎,
+    /// then its units' cells, then publishes the step and waits for the others' (a spin on their counters): the next step
+    /// reads all of h. Each value is computed by the operations the unshared path runs (ForwardBlock per unit, the cell's
+    /// vectors from a multiple of 8), so sharing changes no result.
+    /// </summary>
+    private sealed unsafe class LstmUnitsJob : IBatchJob
+    {
+        [ThreadStatic] private static LstmUnitsJob? _instance;
+        private bool _peephole;
+        private Projection _projection;
+        private int _batch, _steps, _features, _hidden, _groups, _parts;
+        private float* _xT, _wih, _bih, _whh, _bhh, _peep, _gates, _states, _cells, _step;
+        // Each part's last finished step, a cache line (64 bytes) apart so the spins do not share lines.
+        private readonly int[] _done = new int[16 * 16];
+
+        public static void Forward(RecurrentShape shape, Parameters p, ReadOnlySpan<float> xT, Span<float> gates, Span<float> states, Span<float> cells,
+            Span<float> step, int batch, int parts, Projection projection)
+        {
+            fixed (float* px = xT, pwi = p.InputWeights, pbi = p.InputBias, pwh = p.HiddenWeights, pbh = p.HiddenBias, pp = p.Peephole,
+                   pg = gates, ps = states, pc = cells, pst = step)
+            {
+                var job = _instance ??= new LstmUnitsJob();
+                job._peephole = shape.HasPeephole;
+                job._projection = projection;
+                job._batch = batch; job._steps = shape.Steps; job._features = shape.Features; job._hidden = shape.Hidden;
+                job._groups = (shape.Hidden + UnitGroup - 1) / UnitGroup;
+                job._xT = px; job._wih = pwi; job._bih = pbi; job._whh = pwh; job._bhh = pbh; job._peep = pp;
+                job._gates = pg; job._states = ps; job._cells = pc; job._step = pst;
+                job._parts = Math.Min(Math.Min(parts, job._groups), 16);
+                Array.Clear(job._done);
+                BatchParallel.Run(job, job._groups, job._parts);
+            }
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            // Alone (the workers were busy with another thread's job): no one to wait for.
+            bool alone = start == 0 && end == _groups;
+            try
+            {
+                Steps(start, end, worker, alone);
+            }
+            catch
+            {
+                // The others must not wait for a step this part will never finish.
+                Volatile.Write(ref _done[16 * worker], int.MaxValue);
+                throw;
+            }
+        }
+
+        private void Steps(int start, int end, int worker, bool alone)
+        {
+            int T = _steps, I = _features, H = _hidden, G = 4 * H, batch = _batch;
+            int u0 = start * UnitGroup, u1 = Math.Min(end * UnitGroup, H);
+            var bih = new ReadOnlySpan<float>(_bih, G);
+            var bhh = new ReadOnlySpan<float>(_bhh, G);
+            var whh = new ReadOnlySpan<float>(_whh, G * H);
+            var step = new Span<float>(_step, batch * G);
+            if (_projection != Projection.Broadcast)
+            {
+                var xT = new ReadOnlySpan<float>(_xT, T * batch * I);
+                var wih = new ReadOnlySpan<float>(_wih, G * I);
+                var gates = new Span<float>(_gates, T * batch * G);
+                for (int q = 0; q < 4; q++) ProjectionUnits(_projection, xT, wih, bih, gates, T * batch, I, G, q * H + u0, q * H + u1);
+            }
+            for (int t = 0; t < T; t++)
+            {
+                var hPrev = new ReadOnlySpan<float>(_states + (long)t * batch * H, batch * H);
+                // step = h₍t−1₎ W_hhᵀ + b_hh, this part's rows of each gate.
+                for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock(hPrev, whh, bhh, step, 0, batch, q * H + u0, q * H + u1, H, G, default(LinearActivation));
+                float* gatesT = _gates + (long)t * batch * G, cPrev = _cells + (long)t * batch * H, c = _cells + (long)(t + 1) * batch * H;
+                float* h = _states + (long)(t + 1) * batch * H;
+                for (int s = 0; s < batch; s++)
+                    LstmUnits(H, u0, u1, _peephole, ref Unsafe.AsRef<float>(_peep), ref gatesT[s * G], ref _step[s * G], ref cPrev[s * H], ref c[s * H], ref h[s * H]);
+                if (alone) continue;
+                // Publish step t (the writes of h before it), then wait until every part has: the next step reads all of h.
+                Volatile.Write(ref _done[16 * worker], t + 1);
+                for (int other = 0; other < _parts; other++)
+                    Wait(ref _done[16 * other], t + 1);
+            }
+        }
+
+        private static void Wait(ref int done, int step)
+        {
+            int spins = 0;
+            while (Volatile.Read(ref done) < step)
+            {
+                // The other core is mid-step (a microsecond or two): spin; if it was descheduled, give the core away.
+                if (++spins < 20_000) Thread.SpinWait(1);
+                else Thread.Yield();
+            }
         }
     }
 
