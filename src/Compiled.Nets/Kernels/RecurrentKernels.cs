@@ -270,13 +270,28 @@ public static class RecurrentKernels
         // sequential MNIST at batch 64) came from memory for every one; a chunk's stay in L2.
         var hiddenGateGradients = shape.Cell == RecurrentCell.Gru ? b.HiddenGateGradients : b.GateGradients;
         int chunk = Math.Clamp(WeightGradientRows / batch, 1, T);
+        // A narrow input (I < 64) against the gates: dW_ihᵀ [I, G] in the room dx takes later (when it is large enough), its rows
+        // whole vectors of gates, added into dW_ih [G, I] at the end.
+        bool transposed = I < 64 && b.InputGradientT.Length >= G * I;
+        var inputWeightsT = transposed ? b.InputGradientT.Slice(0, G * I) : default;
+        inputWeightsT.Clear();
         for (int t0 = 0; t0 < T; t0 += chunk)
         {
             int rows = Math.Min(chunk, T - t0) * batch;
-            InputWeightGradient(b.GateGradients.Slice(t0 * batch * G, rows * G), f.InputT.Slice(t0 * batch * I, rows * I), g.InputWeights, g.InputBias, rows, I, G);
+            var dz = b.GateGradients.Slice(t0 * batch * G, rows * G);
+            if (transposed)
+            {
+                DenseKernels.WeightGradientTransposed(dz, f.InputT.Slice(t0 * batch * I, rows * I), inputWeightsT, rows, I, G);
+                for (int r = 0; r < rows; r++) DenseKernels.Add(g.InputBias, dz.Slice(r * G, G));
+            }
+            else InputWeightGradient(dz, f.InputT.Slice(t0 * batch * I, rows * I), g.InputWeights, g.InputBias, rows, I, G);
             DenseKernels.WeightGradient(hiddenGateGradients.Slice(t0 * batch * G, rows * G), f.States.Slice(t0 * batch * H, rows * H),
                 g.HiddenWeights, g.HiddenBias, rows, H, G);
         }
+        if (transposed)
+            for (int q = 0; q < G; q++)
+                for (int k = 0; k < I; k++)
+                    g.InputWeights[q * I + k] += inputWeightsT[k * G + q];
 
         if (dx.IsEmpty) return;
         DenseKernels.InputGradient(b.GateGradients, p.InputWeights, f.InputT, b.InputGradientT, T * batch, I, G, default(LinearActivation));
@@ -331,11 +346,11 @@ public static class RecurrentKernels
         return Projection.Dots;
     }
 
-    /// <summary>Rows [0, rows) × units [u0, u1) of InputProjection's dot products (<paramref name="kind"/> Narrow or Dots), each unit as the whole product computes it.</summary>
-    private static void ProjectionUnits(Projection kind, ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int rows, int I, int G, int u0, int u1)
+    /// <summary>Rows [r0, r1) × units [u0, u1) of InputProjection's dot products (<paramref name="kind"/> Narrow or Dots), each unit as the whole product computes it.</summary>
+    private static void ProjectionUnits(Projection kind, ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int r0, int r1, int I, int G, int u0, int u1)
     {
-        if (kind == Projection.Narrow) DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, 0, rows, u0, u1, I, G, default);
-        else DenseKernels.ForwardBlock(xT, w, bias, gates, 0, rows, u0, u1, I, G, default(LinearActivation));
+        if (kind == Projection.Narrow) DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, r0, r1, u0, u1, I, G, default);
+        else DenseKernels.ForwardBlock(xT, w, bias, gates, r0, r1, u0, u1, I, G, default(LinearActivation));
     }
 
     /// <summary>The broadcast-tile input projection, rows [4·start, 4·end) per part: C = xT · W_ihᵀ, then + b_ih.</summary>
@@ -748,7 +763,7 @@ public static class RecurrentKernels
         private int _batch, _steps, _features, _hidden, _groups, _parts;
         private float* _xT, _wih, _bih, _whh, _bhh, _peep, _gates, _states, _cells, _step;
         // Each part's last finished step, a cache line (64 bytes) apart so the spins do not share lines.
-        private readonly int[] _done = new int[16 * 16];
+        private readonly int[] _done = new int[16 * 16], _claimed = new int[16 * 16];
 
         public static void Forward(RecurrentShape shape, Parameters p, ReadOnlySpan<float> xT, Span<float> gates, Span<float> states, Span<float> cells,
             Span<float> step, int batch, int parts, Projection projection)
@@ -765,30 +780,65 @@ public static class RecurrentKernels
                 job._gates = pg; job._states = ps; job._cells = pc; job._step = pst;
                 job._parts = Math.Min(Math.Min(parts, job._groups), 16);
                 Array.Clear(job._done);
+                Array.Clear(job._claimed);
                 BatchParallel.Run(job, job._groups, job._parts);
             }
         }
 
         public void Run(int start, int end, int worker)
         {
-            // Alone (the workers were busy with another thread's job): no one to wait for.
-            bool alone = start == 0 && end == _groups;
+            // Alone (the workers were busy with another thread's job): every part's units here, in order.
+            if (start == 0 && end == _groups)
+            {
+                for (int t = 0; t < _steps; t++)
+                    for (int part = 0; part < _parts; part++) Step(part, t);
+                return;
+            }
             try
             {
-                Steps(start, end, worker, alone);
+                Steps(worker);
             }
             catch
             {
-                // The others must not wait for a step this part will never finish.
-                Volatile.Write(ref _done[16 * worker], int.MaxValue);
+                // The others must not wait for steps this part will never finish.
+                for (int part = 0; part < _parts; part++) Volatile.Write(ref _done[16 * part], int.MaxValue);
                 throw;
             }
         }
 
-        private void Steps(int start, int end, int worker, bool alone)
+        /// <summary>
+        /// Every step of this part's units, and of another part's that has not started its step after a while (its thread
+        /// descheduled by other load on the machine): a part's step is claimed before it runs (a compare-exchange on its
+        /// counter), so each runs once, on whichever core claims it, and waits for the whole of step t − 1 before it starts.
+        /// </summary>
+        private void Steps(int worker)
+        {
+            for (int t = 0; t < _steps; t++)
+                for (int i = 0; i < _parts; i++)
+                {
+                    int part = (worker + i) % _parts;
+                    ref int claimed = ref _claimed[16 * part];
+                    if (i > 0)
+                    {
+                        // Give the owner time to claim its own step: it does so as soon as it finished its previous one.
+                        for (int spins = 0; Volatile.Read(ref claimed) <= t && spins < StealAfterSpins; spins++) Thread.SpinWait(1);
+                    }
+                    if (Interlocked.CompareExchange(ref claimed, t + 1, t) != t) continue;
+                    // Step t reads all of h₍t₎: every part's step t − 1.
+                    for (int other = 0; other < _parts; other++) Wait(ref _done[16 * other], t);
+                    Step(part, t);
+                    Volatile.Write(ref _done[16 * part], t + 1);
+                }
+        }
+
+        /// <summary>Spins before another part's step is taken over: several microseconds, many times a hand-off.</summary>
+        private const int StealAfterSpins = 2_000;
+
+        /// <summary>Step <paramref name="t"/> of part <paramref name="part"/>'s units: their input projection where it is dot products, their W_hh rows, their cells.</summary>
+        private void Step(int part, int t)
         {
             int T = _steps, I = _features, H = _hidden, G = 4 * H, batch = _batch;
-            int u0 = start * UnitGroup, u1 = Math.Min(end * UnitGroup, H);
+            int u0 = (int)((long)_groups * part / _parts) * UnitGroup, u1 = Math.Min((int)((long)_groups * (part + 1) / _parts) * UnitGroup, H);
             var bih = new ReadOnlySpan<float>(_bih, G);
             var bhh = new ReadOnlySpan<float>(_bhh, G);
             var whh = new ReadOnlySpan<float>(_whh, G * H);
@@ -798,23 +848,15 @@ public static class RecurrentKernels
                 var xT = new ReadOnlySpan<float>(_xT, T * batch * I);
                 var wih = new ReadOnlySpan<float>(_wih, G * I);
                 var gates = new Span<float>(_gates, T * batch * G);
-                for (int q = 0; q < 4; q++) ProjectionUnits(_projection, xT, wih, bih, gates, T * batch, I, G, q * H + u0, q * H + u1);
+                for (int q = 0; q < 4; q++) ProjectionUnits(_projection, xT, wih, bih, gates, t * batch, (t + 1) * batch, I, G, q * H + u0, q * H + u1);
             }
-            for (int t = 0; t < T; t++)
-            {
-                var hPrev = new ReadOnlySpan<float>(_states + (long)t * batch * H, batch * H);
-                // step = h₍t−1₎ W_hhᵀ + b_hh, this part's rows of each gate.
-                for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock(hPrev, whh, bhh, step, 0, batch, q * H + u0, q * H + u1, H, G, default(LinearActivation));
-                float* gatesT = _gates + (long)t * batch * G, cPrev = _cells + (long)t * batch * H, c = _cells + (long)(t + 1) * batch * H;
-                float* h = _states + (long)(t + 1) * batch * H;
-                for (int s = 0; s < batch; s++)
-                    LstmUnits(H, u0, u1, _peephole, ref Unsafe.AsRef<float>(_peep), ref gatesT[s * G], ref _step[s * G], ref cPrev[s * H], ref c[s * H], ref h[s * H]);
-                if (alone) continue;
-                // Publish step t (the writes of h before it), then wait until every part has: the next step reads all of h.
-                Volatile.Write(ref _done[16 * worker], t + 1);
-                for (int other = 0; other < _parts; other++)
-                    Wait(ref _done[16 * other], t + 1);
-            }
+            var hPrev = new ReadOnlySpan<float>(_states + (long)t * batch * H, batch * H);
+            // step = h₍t−1₎ W_hhᵀ + b_hh, this part's rows of each gate.
+            for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock(hPrev, whh, bhh, step, 0, batch, q * H + u0, q * H + u1, H, G, default(LinearActivation));
+            float* gatesT = _gates + (long)t * batch * G, cPrev = _cells + (long)t * batch * H, c = _cells + (long)(t + 1) * batch * H;
+            float* h = _states + (long)(t + 1) * batch * H;
+            for (int s = 0; s < batch; s++)
+                LstmUnits(H, u0, u1, _peephole, ref Unsafe.AsRef<float>(_peep), ref gatesT[s * G], ref _step[s * G], ref cPrev[s * H], ref c[s * H], ref h[s * H]);
         }
 
         private static void Wait(ref int done, int step)
