@@ -24,6 +24,7 @@ public static class Program
         {
             if (args.Length == 2 && args[1] == "totals") RecurrentComparison.QuickTotals();
             else if (args.Length == 2 && args[1] == "b1") RecurrentComparison.QuickBatchOne();
+            else if (args.Length == 2 && args[1] == "dw") RecurrentComparison.QuickHiddenWeightGradient();
             else RecurrentComparison.QuickTiming();
             return;
         }

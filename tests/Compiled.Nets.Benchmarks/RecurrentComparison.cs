@@ -128,6 +128,25 @@ public class RecurrentComparison
         Console.WriteLine($"batch-1 LSTM Forward: shared {seconds[0] * 1e6:F1} µs, alone (held, includes holding) {seconds[1] * 1e6:F1} µs, unshared {seconds[2] * 1e6:F1} µs");
     }
 
+    /// <summary>`--quick-lstm dw`: dW_hh over sequential MNIST's 1792 rows at batch 64, by chunks of rows of several sizes.</summary>
+    public static void QuickHiddenWeightGradient()
+    {
+        var random = new SeededRandom(3);
+        int rows = 1792, H = 128, G = 512;
+        float[] dz = Fill(rows * G, random), h = Fill(rows * H, random), dw = new float[G * H], db = new float[G];
+        Action By(int chunk) => () =>
+        {
+            for (int r0 = 0; r0 < rows; r0 += chunk)
+            {
+                int n = Math.Min(chunk, rows - r0);
+                DenseKernels.WeightGradient(dz.AsSpan(r0 * G, n * G), h.AsSpan(r0 * H, n * H), dw, db, n, H, G);
+            }
+        };
+        int[] chunks = { 128, 64, 32, 16 };
+        var seconds = BestOf.Interleaved(Array.ConvertAll(chunks, By), 0.5, 10, 0.05);
+        for (int i = 0; i < chunks.Length; i++) Console.WriteLine($"dW_hh by {chunks[i]} rows: {seconds[i] * 1e6:N1} µs, {2.0 * rows * H * G / seconds[i] / 1e9:F1} GFLOP/s");
+    }
+
     private static void Report(string what, double seconds, int samples) =>
         Console.WriteLine($"{what,-52} {seconds * 1e6,12:N1} µs {samples / seconds,10:N0} samples/s");
 

@@ -737,7 +737,7 @@ public static class RecurrentKernels
     private static int UnitSharedLstmParts(RecurrentShape shape, int batch)
     {
         if (!shape.IsLstm || batch >= 8 || BatchParallel.Threads < 2 || ShareUnitsOff) return 1;
-        if ((long)batch * shape.Hidden * shape.GateWidth < DenseKernels.MinimumWorkToSplitUnits) return 1;
+        if ((long)batch * shape.Hidden * shape.GateWidth < DenseKernels.MinimumWorkToSplitUnits || !ShareUnitsNow()) return 1;
         return Math.Min(BatchParallel.Threads, shape.Hidden / UnitGroup);
     }
 
@@ -751,8 +751,8 @@ public static class RecurrentKernels
     /// A small batch's LSTM recurrence shared between the cores by units: each part owns units [u0, u1) of h and c, and so the
     /// rows u0…u1 of each gate's block of W_ih, W_hh and the biases (a quarter of W_hh's 256 KB per part at hidden 128, which
     /// stays in that core's own L2 from step to step). Per step a part computes its gates' W_hh rows against the whole h₍t−1₎,
-    /// then its units' cells, then publishes the step and waits for the others' (a spin on their counters): the next step
-    /// reads all of h. Each value is computed by the operations the unshared path runs (ForwardBlock per unit, the cell's
+    /// then its units' cells, then publishes the step; the next step waits for every part's (a spin on their counters), as
+    /// it reads all of h. Each value is computed by the operations the unshared path runs (ForwardBlock per unit, the cell's
     /// vectors from a multiple of 8), so sharing changes no result.
     /// </summary>
     private sealed unsafe class LstmUnitsJob : IBatchJob
@@ -864,11 +864,32 @@ public static class RecurrentKernels
             int spins = 0;
             while (Volatile.Read(ref done) < step)
             {
-                // The other core is mid-step (a microsecond or two): spin; if it was descheduled, give the core away.
-                if (++spins < 20_000) Thread.SpinWait(1);
-                else Thread.Yield();
+                // The other core is mid-step (a microsecond or two): spin. Longer, its thread was descheduled mid-step by other
+                // load: give the core away, and run the next calls unshared (below), where no core waits for another.
+                if (++spins < ContendedAfterSpins) Thread.SpinWait(1);
+                else
+                {
+                    if (spins == ContendedAfterSpins) Volatile.Write(ref _unsharedCalls, UnsharedCallsAfterContention);
+                    Thread.Yield();
+                }
             }
         }
+
+        private const int ContendedAfterSpins = 20_000;
+    }
+
+    /// <summary>Calls after a contended shared recurrence (a wait of tenths of a millisecond) that run unshared before sharing is tried again.</summary>
+    private const int UnsharedCallsAfterContention = 200;
+
+    private static int _unsharedCalls;
+
+    /// <summary>Whether this call shares a small batch's units: not for a while after a call whose parts waited long for each other.</summary>
+    private static bool ShareUnitsNow()
+    {
+        int left = Volatile.Read(ref _unsharedCalls);
+        if (left <= 0) return true;
+        Interlocked.Decrement(ref _unsharedCalls);
+        return false;
     }
 
     // ------------------------------------------------------------------ layouts
