@@ -98,7 +98,11 @@ public class RecurrentComparison
         Report($"Train step, character model, batch 16 ({threads})", BestOf.SecondsPerCall(() => bench.TrainCharLstmBatch16(), 1, 10, 0.1), CharBatch);
     }
 
-    /// <summary>`--quick-lstm b1`: the LSTM layer's batch-1 Forward shared by units, alone on this core (the workers held), and unshared.</summary>
+    /// <summary>
+    /// `--quick-lstm b1`: what bounds the batch-1 LSTM Forward: one sample's W_hh product on one core (all 512 rows, and the
+    /// quarter blocks of a part), the input projection as 4-wide dot products and as broadcast tiles over W_ihᵀ (with the
+    /// transpose), then the layer's Forward with its units shared between the cores and unshared.
+    /// </summary>
     public static void QuickBatchOne()
     {
         var random = new SeededRandom(11);
@@ -108,7 +112,6 @@ public class RecurrentComparison
         var seconds = BestOf.Interleaved(new Action[]
         {
             () => RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1),
-            () => { using (BatchParallel.HoldWorkersForTests()) RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1); },
             () => { RecurrentKernels.ShareUnitsOff = true; RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1); RecurrentKernels.ShareUnitsOff = false; },
         }, 0.5, 15, 0.05);
         int H = 128, G = 512, I = 28;
@@ -124,8 +127,15 @@ public class RecurrentComparison
             () => DenseKernels.ForwardBlock<System.Runtime.Intrinsics.Vector128<float>, Vector128Width, LinearActivation>(xT, wih, bias, gates, 0, 28, 0, G, I, G, default),
             () => { for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock<System.Runtime.Intrinsics.Vector128<float>, Vector128Width, LinearActivation>(xT, wih, bias, gates, 0, 28, q * H, q * H + 64, I, G, default); },
         }, 0.5, 15, 0.05);
+        var wT = new float[G * I];
+        var broadcast = BestOf.Interleaved(new Action[]
+        {
+            () => { for (int k = 0; k < I; k++) for (int q = 0; q < G; q++) wT[k * G + q] = wih[q * I + k]; },
+            () => DenseKernels.MultiplyStrided<System.Runtime.Intrinsics.Vector256<float>, Vector256Width, LinearActivation>(ref xT[0], I, 1, ref wT[0], ref gates[0], ref gates[0], 28, G, I, default, accumulate: false),
+        }, 0.5, 15, 0.05);
+        Console.WriteLine($"one core: W_ih transpose {broadcast[0] * 1e6:F2} µs, broadcast-tile projection 28 rows {broadcast[1] * 1e6:F2} µs");
         Console.WriteLine($"one core: W_hh matvec all {parts[0] * 1e6:F2} µs, half {parts[1] * 1e6:F2} µs; projection all {parts[2] * 1e6:F2}, half {parts[3] * 1e6:F2} µs");
-        Console.WriteLine($"batch-1 LSTM Forward: shared {seconds[0] * 1e6:F1} µs, alone (held, includes holding) {seconds[1] * 1e6:F1} µs, unshared {seconds[2] * 1e6:F1} µs");
+        Console.WriteLine($"batch-1 LSTM layer Forward: units shared between the cores {seconds[0] * 1e6:F1} µs, unshared {seconds[1] * 1e6:F1} µs");
     }
 
     /// <summary>`--quick-lstm dw`: dW_hh over sequential MNIST's 1792 rows at batch 64, by chunks of rows of several sizes.</summary>
