@@ -135,6 +135,15 @@ public class RecurrentComparison
         }, 0.5, 15, 0.05);
         Console.WriteLine($"one core: W_ih transpose {broadcast[0] * 1e6:F2} µs, broadcast-tile projection 28 rows {broadcast[1] * 1e6:F2} µs");
         Console.WriteLine($"one core: W_hh matvec all {parts[0] * 1e6:F2} µs, half {parts[1] * 1e6:F2} µs; projection all {parts[2] * 1e6:F2}, half {parts[3] * 1e6:F2} µs");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var bench = new RecurrentComparison();
+        bench.Setup();
+        for (int i = 0; i < 10; i++) { bench.ForwardLstm(); bench.TrainLstmBatch64(); bench.TrainCharLstmBatch16(); }
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) { bench.ForwardLstm(); bench.TrainLstmBatch64(); bench.TrainCharLstmBatch16(); }
+        Console.WriteLine($"allocated: {allocated} bytes over 100 layer Forwards, {GC.GetAllocatedBytesForCurrentThread() - before} bytes over 10 of each network call");
         Console.WriteLine($"batch-1 LSTM layer Forward: units shared between the cores {seconds[0] * 1e6:F1} µs, unshared {seconds[1] * 1e6:F1} µs");
     }
 
