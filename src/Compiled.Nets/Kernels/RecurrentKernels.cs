@@ -749,7 +749,7 @@ public static class RecurrentKernels
 
     /// <summary>
     /// A small batch's LSTM recurrence shared between the cores by units: each part owns units [u0, u1) of h and c, and so the
-    /// rows u0…u1 of each gate's block of W_ih, W_hh and the biases (a quarter of W_hh's 256 KB per part at hidden 128, which
+    /// rows u0…u1 of each gate's block of W_ih, W_hh and the biases (on two cores, half of W_hh's 256 KB at hidden 128, which
     /// stays in that core's own L2 from step to step). Per step a part computes its gates' W_hh rows against the whole h₍t−1₎,
     /// then its units' cells, then publishes the step; the next step waits for every part's (a spin on their counters), as
     /// it reads all of h. Each value is computed by the operations the unshared path runs (ForwardBlock per unit, the cell's
