@@ -61,15 +61,17 @@ public partial class SeqMnistLstm
 }
 
 /// <summary>
-/// A STAND-IN for the character model (Embedding → Lstm → per-step softmax; the library has no Embedding yet): the same cost
-/// structure with the embedding's 64 values per character given as the input. 100 steps of 64 features, an LSTM with 128
-/// units returning every step, a per-step softmax over 64 characters, softmax cross-entropy per step (summed over the steps,
-/// averaged over the batch). The anchors run nn.LSTM(64, 128, batch_first=True) + nn.Linear(128, 64) on the last dim.
+/// The character model of samples/CharModel (<c>CharLstm</c> there), declared again here: 64 token ids, an Embedding of 96
+/// characters into 32 values, a stateful LSTM with 128 units returning every step (each call's last state starts the next,
+/// truncated backpropagation through time), a per-step softmax over the 96 characters, softmax cross-entropy averaged over
+/// batch × steps, Adam 3e-3, 16 streams a batch. The anchors run nn.Embedding(96, 32) → nn.LSTM(32, 128, batch_first=True)
+/// with (h, c) carried detached → nn.Linear(128, 96), CrossEntropyLoss (mean), Adam 3e-3. No gradient clipping on either side.
 /// </summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy, LearningRate = 0.01f)]
-public partial class CharLstmStandIn
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 1)]
+public partial class CharLstm
 {
-    [SequenceInput(100, 64)] public partial Layer Embedded { get; }
-    [Lstm(128, ReturnSequences = true)] public partial Layer State { get; }
-    [Dense(64, Activation.Softmax)] public partial Layer NextChar { get; }
+    [TokenInput(64)] public partial Layer Text { get; }
+    [Embedding(96, 32)] public partial Layer Embed { get; }
+    [Lstm(128, ReturnSequences = true, Stateful = true)] public partial Layer State { get; }
+    [Dense(96, Activation.Softmax)] public partial Layer Next { get; }
 }

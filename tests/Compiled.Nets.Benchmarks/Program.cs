@@ -23,6 +23,8 @@ public static class Program
         if (args.Length is 1 or 2 && args[0] == "--quick-lstm")
         {
             if (args.Length == 2 && args[1] == "totals") RecurrentComparison.QuickTotals();
+            else if (args.Length == 2 && args[1] == "b1") RecurrentComparison.QuickBatchOne();
+            else if (args.Length == 2 && args[1] == "dw") RecurrentComparison.QuickHiddenWeightGradient();
             else RecurrentComparison.QuickTiming();
             return;
         }

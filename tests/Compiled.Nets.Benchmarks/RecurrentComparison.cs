@@ -6,22 +6,22 @@ namespace Compiled.Nets.Benchmarks;
 
 /// <summary>
 /// Issue 13's recurrent benchmarks: the sequential-MNIST LSTM (<see cref="SeqMnistLstm"/>) trained at batch 64 and run on one
-/// sample, and the stand-in for the character model (<see cref="CharLstmStandIn"/>) trained at batch 32. pytorch_bench.py and
+/// sample, and the character model of samples/CharModel (<see cref="CharLstm"/>) trained on 16 streams of 64 token ids. pytorch_bench.py and
 /// the LibTorch anchor (LibTorchAnchors) time the same steps; compare.py reads these methods by name.
 /// </summary>
 [MemoryDiagnoser]
 public class RecurrentComparison
 {
     public const int Batch = 64;
-    public const int CharBatch = 32;
+    public const int CharBatch = 16, CharSteps = 64, Characters = 96;
     private readonly SeqMnistLstm _lstm = new();
     private readonly SeqMnistLstm _lstmInference = new();
-    private readonly CharLstmStandIn _chars = new();
+    private readonly CharLstm _chars = new() { Optimizer = new Compiled.Nets.Optimizers.Adam(0.003f) };
     private float[] _rows = Array.Empty<float>();
     private float[] _digits = Array.Empty<float>();
     private float[] _oneImage = Array.Empty<float>();
     private readonly float[] _probabilities = new float[10];
-    private float[] _embedded = Array.Empty<float>();
+    private float[] _charIds = Array.Empty<float>();
     private float[] _nextChars = Array.Empty<float>();
 
     /// <summary>Values in [−0.5, 0.5).</summary>
@@ -49,8 +49,10 @@ public class RecurrentComparison
         for (int i = 0; i < _rows.Length; i++) _rows[i] = random.NextFloat();
         _digits = OneHot(Batch, 10, random);
         _oneImage = _rows.AsSpan(0, 28 * 28).ToArray();
-        _embedded = Fill(CharBatch * 100 * 64, random);
-        _nextChars = OneHot(CharBatch * 100, 64, random); // one character per step
+        // Token ids (as floats) and the next character one-hot at every step.
+        _charIds = new float[CharBatch * CharSteps];
+        for (int i = 0; i < _charIds.Length; i++) _charIds[i] = random.NextInt(Characters);
+        _nextChars = OneHot(CharBatch * CharSteps, Characters, random);
     }
 
     [Benchmark(Description = "Train step, LSTM 128 on 28×28 sequential MNIST, batch 64, SGD")]
@@ -63,8 +65,8 @@ public class RecurrentComparison
         return _probabilities[0];
     }
 
-    [Benchmark(Description = "Train step, character-model STAND-IN (100×64 → LSTM 128, every step → per-step softmax 64), batch 32, SGD")]
-    public float TrainCharLstmStandInBatch32() => _chars.TrainStep(_embedded, _nextChars, CharBatch);
+    [Benchmark(Description = "Train step, character model (Embedding 96×32 → stateful LSTM 128 → per-step softmax 96), 16 streams × 64 steps, Adam")]
+    public float TrainCharLstmBatch16() => _chars.TrainStep(_charIds, _nextChars, CharBatch);
 
     /// <summary>
     /// `--quick-lstm`: the per-step softmax cross-entropy check, then the three measures and where their time goes: each
@@ -78,7 +80,7 @@ public class RecurrentComparison
         CheckPerStepCrossEntropy();
         Breakdown("Train step, SeqMNIST LSTM 128, batch 64", () => bench.TrainLstmBatch64(), Batch, steps: 28, features: 28, hidden: 128, returnSequences: false);
         Breakdown("Forward, batch 1, SeqMNIST LSTM 128", () => bench.ForwardLstm(), 1, steps: 28, features: 28, hidden: 128, returnSequences: false, forwardOnly: true);
-        Breakdown("Train step, char-model stand-in, batch 32", () => bench.TrainCharLstmStandInBatch32(), CharBatch, steps: 100, features: 64, hidden: 128, returnSequences: true);
+        Breakdown("Train step, character model, batch 16", () => bench.TrainCharLstmBatch16(), CharBatch, steps: CharSteps, features: 32, hidden: 128, returnSequences: true);
     }
 
     /// <summary>
@@ -93,7 +95,75 @@ public class RecurrentComparison
         string threads = $"{BatchParallel.Threads}t";
         Report($"Train step, SeqMNIST LSTM 128, batch 64 ({threads})", BestOf.SecondsPerCall(() => bench.TrainLstmBatch64(), 1, 10, 0.1), Batch);
         Report($"Forward, batch 1, SeqMNIST LSTM 128 ({threads})", BestOf.SecondsPerCall(() => bench.ForwardLstm(), 1, 10, 0.1), 1);
-        Report($"Train step, char-model stand-in, batch 32 ({threads})", BestOf.SecondsPerCall(() => bench.TrainCharLstmStandInBatch32(), 1, 10, 0.1), CharBatch);
+        Report($"Train step, character model, batch 16 ({threads})", BestOf.SecondsPerCall(() => bench.TrainCharLstmBatch16(), 1, 10, 0.1), CharBatch);
+    }
+
+    /// <summary>
+    /// `--quick-lstm b1`: what bounds the batch-1 LSTM Forward: one sample's W_hh product on one core (all 512 rows, and the
+    /// quarter blocks of a part), the input projection as 4-wide dot products and as broadcast tiles over W_ihᵀ (with the
+    /// transpose), then the layer's Forward with its units shared between the cores and unshared.
+    /// </summary>
+    public static void QuickBatchOne()
+    {
+        var random = new SeededRandom(11);
+        var shape = new RecurrentShape(RecurrentCell.Lstm, 28, 28, 128, 1f, false);
+        float[] x = Fill(shape.InputWidth, random), parameters = Fill(shape.ParameterCount, random);
+        float[] scratch = new float[shape.ScratchWidth], output = new float[shape.OutputWidth];
+        var seconds = BestOf.Interleaved(new Action[]
+        {
+            () => RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1),
+            () => { RecurrentKernels.ShareUnitsOff = true; RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1); RecurrentKernels.ShareUnitsOff = false; },
+        }, 0.5, 15, 0.05);
+        int H = 128, G = 512, I = 28;
+        float[] h = Fill(H, random), step = new float[G], gates = new float[28 * G];
+        var whh = parameters.AsSpan(G * I, G * H).ToArray();
+        var wih = parameters.AsSpan(0, G * I).ToArray();
+        var bias = new float[G];
+        float[] xT = Fill(28 * I, random);
+        var parts = BestOf.Interleaved(new Action[]
+        {
+            () => DenseKernels.ForwardBlock(h, whh, bias, step, 0, 1, 0, G, H, G, default(LinearActivation)),
+            () => { for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock(h, whh, bias, step, 0, 1, q * H, q * H + 64, H, G, default(LinearActivation)); },
+            () => DenseKernels.ForwardBlock<System.Runtime.Intrinsics.Vector128<float>, Vector128Width, LinearActivation>(xT, wih, bias, gates, 0, 28, 0, G, I, G, default),
+            () => { for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock<System.Runtime.Intrinsics.Vector128<float>, Vector128Width, LinearActivation>(xT, wih, bias, gates, 0, 28, q * H, q * H + 64, I, G, default); },
+        }, 0.5, 15, 0.05);
+        var wT = new float[G * I];
+        var broadcast = BestOf.Interleaved(new Action[]
+        {
+            () => { for (int k = 0; k < I; k++) for (int q = 0; q < G; q++) wT[k * G + q] = wih[q * I + k]; },
+            () => DenseKernels.MultiplyStrided<System.Runtime.Intrinsics.Vector256<float>, Vector256Width, LinearActivation>(ref xT[0], I, 1, ref wT[0], ref gates[0], ref gates[0], 28, G, I, default, accumulate: false),
+        }, 0.5, 15, 0.05);
+        Console.WriteLine($"one core: W_ih transpose {broadcast[0] * 1e6:F2} µs, broadcast-tile projection 28 rows {broadcast[1] * 1e6:F2} µs");
+        Console.WriteLine($"one core: W_hh matvec all {parts[0] * 1e6:F2} µs, half {parts[1] * 1e6:F2} µs; projection all {parts[2] * 1e6:F2}, half {parts[3] * 1e6:F2} µs");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) RecurrentKernels.Forward(shape, x, parameters, scratch, output, 1);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var bench = new RecurrentComparison();
+        bench.Setup();
+        for (int i = 0; i < 10; i++) { bench.ForwardLstm(); bench.TrainLstmBatch64(); bench.TrainCharLstmBatch16(); }
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) { bench.ForwardLstm(); bench.TrainLstmBatch64(); bench.TrainCharLstmBatch16(); }
+        Console.WriteLine($"allocated: {allocated} bytes over 100 layer Forwards, {GC.GetAllocatedBytesForCurrentThread() - before} bytes over 10 of each network call");
+        Console.WriteLine($"batch-1 LSTM layer Forward: units shared between the cores {seconds[0] * 1e6:F1} µs, unshared {seconds[1] * 1e6:F1} µs");
+    }
+
+    /// <summary>`--quick-lstm dw`: dW_hh over sequential MNIST's 1792 rows at batch 64, by chunks of rows of several sizes.</summary>
+    public static void QuickHiddenWeightGradient()
+    {
+        var random = new SeededRandom(3);
+        int rows = 1792, H = 128, G = 512;
+        float[] dz = Fill(rows * G, random), h = Fill(rows * H, random), dw = new float[G * H], db = new float[G];
+        Action By(int chunk) => () =>
+        {
+            for (int r0 = 0; r0 < rows; r0 += chunk)
+            {
+                int n = Math.Min(chunk, rows - r0);
+                DenseKernels.WeightGradient(dz.AsSpan(r0 * G, n * G), h.AsSpan(r0 * H, n * H), dw, db, n, H, G);
+            }
+        };
+        int[] chunks = { 128, 64, 32, 16 };
+        var seconds = BestOf.Interleaved(Array.ConvertAll(chunks, By), 0.5, 10, 0.05);
+        for (int i = 0; i < chunks.Length; i++) Console.WriteLine($"dW_hh by {chunks[i]} rows: {seconds[i] * 1e6:N1} µs, {2.0 * rows * H * G / seconds[i] / 1e9:F1} GFLOP/s");
     }
 
     private static void Report(string what, double seconds, int samples) =>
@@ -101,7 +171,8 @@ public class RecurrentComparison
 
     /// <summary>
     /// Per-step softmax cross-entropy on a sequence (a per-step softmax head with Loss.SoftmaxCrossEntropy): the loss and its
-    /// gradient against central differences on a small network of the stand-in's kind, before the stand-in is timed with it.
+    /// gradient against central differences on a small network of the character model's kind, before that model is timed with it.
+    /// The loss averages over batch × steps (PyTorch's CrossEntropyLoss on [batch · steps, classes]).
     /// </summary>
     private static void CheckPerStepCrossEntropy()
     {
@@ -113,7 +184,7 @@ public class RecurrentComparison
         net.Predict(x, y);
         double expected = 0;
         for (int i = 0; i < y.Length; i++) if (t[i] != 0f) expected -= Math.Log(y[i]);
-        expected /= batch;
+        expected /= batch * steps;
         float loss = net.ComputeGradients(x, t, batch);
         float[] analytic = net.Gradients.ToArray();
         var p = net.Parameters;
@@ -132,7 +203,7 @@ public class RecurrentComparison
         }
         double relative = Math.Sqrt(diff / norm);
         bool ok = Math.Abs(loss - expected) < 1e-4 * Math.Abs(expected) && relative < 1e-2;
-        Console.WriteLine($"per-step softmax cross-entropy on a sequence: loss {loss:F6} (Σ over steps of −log p(target), / batch: {expected:F6}), " +
+        Console.WriteLine($"per-step softmax cross-entropy on a sequence: loss {loss:F6} (Σ of −log p(target) / (batch × steps): {expected:F6}), " +
                           $"‖numeric − analytic‖/‖numeric‖ = {relative:E2}: {(ok ? "supported" : "NOT RIGHT")}");
     }
 
@@ -222,7 +293,7 @@ public class RecurrentComparison
         Console.WriteLine($"  {what,-66} {seconds * 1e6,10:N1} µs {100 * seconds / total,6:F1}%{(flops > 0 ? $" {flops / seconds / 1e9,7:F1} GFLOP/s" : "")}");
 }
 
-/// <summary>A small network of the stand-in's kind, for the per-step softmax cross-entropy check of `--quick-lstm`.</summary>
+/// <summary>A small network of the character model's kind, for the per-step softmax cross-entropy check of `--quick-lstm`.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 public partial class PerStepSoftmaxCheck
 {

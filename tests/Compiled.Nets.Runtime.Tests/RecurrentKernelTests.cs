@@ -79,6 +79,44 @@ public class RecurrentKernelTests
         }
     }
 
+    /// <summary>
+    /// A batch below 8 whose LSTM recurrence is shared between the cores by units (LstmUnitsJob, on a machine with two or more):
+    /// bit for bit what the unshared path computes, for hidden sizes that split into whole vectors and one with a ragged end,
+    /// the peephole cell, a given initial state, and the input projection both as dot products and as broadcast tiles.
+    /// </summary>
+    [Theory]
+    [InlineData(RecurrentCell.Lstm, 28, 28, 128, 1, false)]
+    [InlineData(RecurrentCell.Lstm, 5, 12, 132, 3, true)]
+    [InlineData(RecurrentCell.LstmPeephole, 7, 9, 96, 2, true)]
+    [InlineData(RecurrentCell.Lstm, 80, 12, 128, 1, true)]
+    [InlineData(RecurrentCell.Lstm, 10, 32, 256, 7, false)]
+    public void Shared_units_of_a_small_batch_match_the_unshared_path_bit_for_bit(RecurrentCell cell, int steps, int features, int hidden, int batch, bool sequences)
+    {
+        var shape = new RecurrentShape(cell, steps, features, hidden, 1f, sequences);
+        var random = new SeededRandom(29);
+        float[] x = Values(batch * shape.InputWidth, random, 1f), parameters = Values(shape.ParameterCount, random, 0.15f);
+        float[] state = Values(batch * shape.CarriedWidth, random, 0.5f);
+        foreach (bool given in new[] { false, true })
+        {
+            var shared = new float[batch * shape.OutputWidth];
+            var unshared = new float[batch * shape.OutputWidth];
+            var sharedScratch = new float[batch * shape.ScratchWidth];
+            var unsharedScratch = new float[batch * shape.ScratchWidth];
+            RecurrentKernels.Forward(shape, x, parameters, sharedScratch, shared, batch, given ? state : default);
+            RecurrentKernels.ShareUnitsOff = true;
+            try
+            {
+                RecurrentKernels.Forward(shape, x, parameters, unsharedScratch, unshared, batch, given ? state : default);
+            }
+            finally
+            {
+                RecurrentKernels.ShareUnitsOff = false;
+            }
+            Assert.Equal(unshared, shared);
+            Assert.Equal(unsharedScratch, sharedScratch);
+        }
+    }
+
     /// <summary>|⟨analytic, v⟩ − numeric| / |numeric| along a random direction v of <paramref name="wrt"/>.</summary>
     private static double DirectionalError(RecurrentShape shape, double[] x, double[] p, float[] dOutput, int batch, double[] wrt, float[] analytic, SeededRandom random)
     {

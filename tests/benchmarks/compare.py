@@ -38,9 +38,9 @@ Output: three tables on stdout and the same tables as markdown in tests/benchmar
   4. Int8 inference: each int8 model's batch-1 latency against our float32 network (target >= 2x) and against ONNX
      Runtime on the same quantised model (information).
   5. Recurrent layers (issue 13; RecurrentComparison against the same methods of LibTorchAnchors and pytorch_bench.py's
-     train_lstm_b64, forward_lstm_b1, train_char_standin_b32): the sequential-MNIST LSTM's training step at batch 64
+     train_lstm_b64, forward_lstm_b1, train_char_lstm_b16): the sequential-MNIST LSTM's training step at batch 64
      (target: ours >= 1.5x the faster of PyTorch and LibTorch, each at its best thread setting) and its batch-1 forward
-     (target >= 10x), and the character model's stand-in (information), then every ratio: ours at each of its thread
+     (target >= 10x), and samples/CharModel's character model (information), then every ratio: ours at each of its thread
      settings against each anchor at each of its. This table takes the best of N, as issue 13 asks on a shared machine:
      BenchmarkDotNet's fastest iteration ("Min") for ours and LibTorch, pytorch_bench.py's fastest repeat for PyTorch;
      the every-ratio table adds the ratio of BenchmarkDotNet's means. run-all.sh runs RecurrentComparison with COMPILED_NETS_THREADS=1 and
@@ -90,12 +90,12 @@ METRICS = [
 ALLOCATION_TARGET = 0  # bytes ours allocates per call
 
 # Issue 13's recurrent benchmarks: target multiples of ours over the FASTER of PyTorch 1.13 and LibTorch 2.10 (each at its
-# best thread setting, same run); None = information. The character model is a stand-in (no Embedding yet): the embedding's
-# 64 values per character are the input, the per-step softmax cross-entropy summed over the 100 steps.
+# best thread setting, same run); None = information. The character model is samples/CharModel's: Embedding(96, 32),
+# a stateful LSTM 128, a per-step softmax over 96, cross-entropy averaged over batch x steps, Adam 3e-3, 16 streams x 64 ids.
 RECURRENT_METRICS = [
     (Metric("train_lstm_b64", "train SeqMNIST LSTM 128, batch 64, SGD", "samples/s", "TrainLstmBatch64", 64, {}), 1.5),
     (Metric("forward_lstm_b1", "forward b1, SeqMNIST LSTM 128", "ns", "ForwardLstm", 1, {}), 10.0),
-    (Metric("train_char_standin_b32", "train char-model STAND-IN, batch 32, SGD", "samples/s", "TrainCharLstmStandInBatch32", 32, {}),
+    (Metric("train_char_lstm_b16", "train character model, batch 16 x 64, Adam", "samples/s", "TrainCharLstmBatch16", 16, {}),
      None),
 ]
 RECURRENT_ANCHORS = [("libtorch", "LibTorch 2.10", "LibTorch"), ("pytorch", "PyTorch 1.13", "PyTorch")]
@@ -563,8 +563,8 @@ def main():
                  "x = how many times faster ours is; targets against the faster of PyTorch and LibTorch, each at its best thread setting")
     rec_md = ["## Recurrent layers (issue 13)", "",
               "The sequential-MNIST LSTM (28 steps of 28, hidden 128, batch 64 training and batch-1 forward) and the "
-              "character model's STAND-IN (100 steps of 64 features, LSTM 128 on every step, per-step softmax over 64, "
-              "batch 32); targets against the faster of PyTorch 1.13 and LibTorch 2.10 at its best thread setting. Best of N: "
+              "character model of samples/CharModel (Embedding 96×32, stateful LSTM 128, per-step softmax over 96, "
+              "16 streams × 64 token ids, Adam 3e-3); targets against the faster of PyTorch 1.13 and LibTorch 2.10 at its best thread setting. Best of N: "
               "BenchmarkDotNet's fastest iteration (Min) for ours and LibTorch, pytorch_bench.py's fastest repeat for PyTorch; "
               "the every-ratio table also gives BenchmarkDotNet's means.", ""]
     rec_md += markdown_table(rec_header, rec_rows) + ["", "Every ratio:", ""] + markdown_table(every_header, rec_every) + [""]

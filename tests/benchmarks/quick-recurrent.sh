@@ -37,8 +37,8 @@ done
 import json, re, sys
 best = {}  # (metric, side) -> (µs, setting)
 names = {"train_lstm_b64": "Train step, SeqMNIST LSTM 128, batch 64", "forward_lstm_b1": "Forward, batch 1, SeqMNIST LSTM 128",
-         "train_char_standin_b32": "Train step, char-model stand-in, batch 32"}
-samples = {"train_lstm_b64": 64, "forward_lstm_b1": 1, "train_char_standin_b32": 32}
+         "train_char_lstm_b16": "Train step, character model, batch 16"}
+samples = {"train_lstm_b64": 64, "forward_lstm_b1": 1, "train_char_lstm_b16": 16}
 for line in open(sys.argv[1], encoding="utf-8"):
     side, _, rest = line.partition(" ")
     rest = rest.strip()

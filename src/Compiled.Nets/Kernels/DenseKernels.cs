@@ -114,6 +114,8 @@ public static class DenseKernels
             ref float xb = ref Unsafe.Add(ref x0, b * inSize);
             ref float yb = ref Unsafe.Add(ref y0, b * outSize);
             int j = j0;
+            for (; j + 8 <= j1; j += 8)
+                Dot1x8<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j));
             for (; j + 4 <= j1; j += 4)
                 Dot1x4<TVector, TWidth>(ref xb, ref Unsafe.Add(ref w0, j * inSize), inSize, ref Unsafe.Add(ref yb, j));
             for (; j < j1; j++)
@@ -167,6 +169,22 @@ public static class DenseKernels
         // dW = dzᵀ x: row j of dW gathers dz[·, j] (stride outSize) against the rows of x.
         MultiplyStridedSplit(dz, 1, outSize, x, dw, dw, outSize, inSize, batch, default(LinearActivation), accumulate: true);
         for (int b = 0; b < batch; b++) Add(db, dz.Slice(b * outSize, outSize));
+    }
+
+    /// <summary>
+    /// dWᵀ += xᵀ dz without the bias: <c>dwT[k, j] += Σ_b x[b, k] dz[b, j]</c>, the weight gradient transposed, whose rows
+    /// are the layer's outputs (as wide as dz's) rather than its inputs: for a narrow input (28 features) against many units
+    /// (512 gates) the tiles run whole vectors along the units. Each element's sum is the one WeightGradient computes.
+    /// </summary>
+    internal static void WeightGradientTransposed(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dwT, int batch, int inSize, int outSize)
+    {
+        const string kernel = "DenseKernels.WeightGradientTransposed";
+        CheckShape(kernel, batch, inSize, outSize);
+        KernelChecks.Length(kernel, nameof(dz), dz.Length, (long)batch * outSize);
+        KernelChecks.Length(kernel, nameof(x), x.Length, (long)batch * inSize);
+        KernelChecks.Length(kernel, nameof(dwT), dwT.Length, (long)outSize * inSize);
+        // Row k of dWᵀ gathers x[·, k] (stride inSize) against the rows of dz.
+        MultiplyStridedSplit(x, 1, inSize, dz, dwT, dwT, inSize, outSize, batch, default(LinearActivation), accumulate: true);
     }
 
     /// <summary>
@@ -361,6 +379,55 @@ public static class DenseKernels
             s2 += xk * Unsafe.Add(ref w2, k); s3 += xk * Unsafe.Add(ref w3, k);
         }
         y = s0; Unsafe.Add(ref y, 1) = s1; Unsafe.Add(ref y, 2) = s2; Unsafe.Add(ref y, 3) = s3;
+    }
+
+    /// <summary>
+    /// A 1×8 tile: one row of x against eight rows of w. Eight independent sums hide the multiply-add's latency that four
+    /// leave exposed (one sample's product streams its weights from L2 and computes little on each); each unit's sum is
+    /// Dot's, operation for operation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot1x8<TVector, TWidth>(ref float x, ref float w, int n, ref float y) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
+    {
+        if (n < TWidth.Count)
+        {
+            Dot1x4<TVector, TWidth>(ref x, ref w, n, ref y);
+            Dot1x4<TVector, TWidth>(ref x, ref Unsafe.Add(ref w, 4 * n), n, ref Unsafe.Add(ref y, 4));
+            return;
+        }
+        ref float w1 = ref Unsafe.Add(ref w, n);
+        ref float w2 = ref Unsafe.Add(ref w, 2 * n);
+        ref float w3 = ref Unsafe.Add(ref w, 3 * n);
+        ref float w4 = ref Unsafe.Add(ref w, 4 * n);
+        ref float w5 = ref Unsafe.Add(ref w, 5 * n);
+        ref float w6 = ref Unsafe.Add(ref w, 6 * n);
+        ref float w7 = ref Unsafe.Add(ref w, 7 * n);
+        TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero, a4 = TWidth.Zero, a5 = TWidth.Zero, a6 = TWidth.Zero, a7 = TWidth.Zero;
+        int k = 0;
+        for (; k + TWidth.Count <= n; k += TWidth.Count)
+        {
+            var xv = TWidth.Load(ref x, k);
+            a0 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w, k), a0);
+            a1 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w1, k), a1);
+            a2 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w2, k), a2);
+            a3 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w3, k), a3);
+            a4 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w4, k), a4);
+            a5 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w5, k), a5);
+            a6 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w6, k), a6);
+            a7 = TWidth.MultiplyAdd(xv, TWidth.Load(ref w7, k), a7);
+        }
+        float s0 = TWidth.Sum(a0), s1 = TWidth.Sum(a1), s2 = TWidth.Sum(a2), s3 = TWidth.Sum(a3);
+        float s4 = TWidth.Sum(a4), s5 = TWidth.Sum(a5), s6 = TWidth.Sum(a6), s7 = TWidth.Sum(a7);
+        for (; k < n; k++)
+        {
+            float xk = Unsafe.Add(ref x, k);
+            s0 += xk * Unsafe.Add(ref w, k); s1 += xk * Unsafe.Add(ref w1, k);
+            s2 += xk * Unsafe.Add(ref w2, k); s3 += xk * Unsafe.Add(ref w3, k);
+            s4 += xk * Unsafe.Add(ref w4, k); s5 += xk * Unsafe.Add(ref w5, k);
+            s6 += xk * Unsafe.Add(ref w6, k); s7 += xk * Unsafe.Add(ref w7, k);
+        }
+        y = s0; Unsafe.Add(ref y, 1) = s1; Unsafe.Add(ref y, 2) = s2; Unsafe.Add(ref y, 3) = s3;
+        Unsafe.Add(ref y, 4) = s4; Unsafe.Add(ref y, 5) = s5; Unsafe.Add(ref y, 6) = s6; Unsafe.Add(ref y, 7) = s7;
     }
 
     /// <summary>

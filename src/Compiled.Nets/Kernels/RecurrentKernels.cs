@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace Compiled.Nets.Kernels;
 
@@ -85,7 +86,9 @@ public static class RecurrentKernels
         // x [b][t][i] → xT [t][b][i]; then the input projection of every step at once: gates = xT W_ihᵀ + b_ih.
         ToTimeMajor(x, f.InputT, batch, T, I);
         // (The initial state is written after it: the projection may keep W_ihᵀ where the states go.)
-        InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, f.AfterGates);
+        int unitParts = UnitSharedLstmParts(shape, batch);
+        var projection = ProjectionKind(T * batch, I, G, f.AfterGates.Length);
+        if (unitParts <= 1 || projection == Projection.Broadcast) InputProjection(f.InputT, p.InputWeights, p.InputBias, f.Gates, T * batch, I, G, f.AfterGates);
         if (givenWidth > 0)
         {
             // Another layer's output per sample: h₀, then c₀ when it is 2H wide (an LSTM's); c₀ is zero otherwise.
@@ -107,8 +110,11 @@ public static class RecurrentKernels
             if (shape.IsLstm) initialState.Slice(batch * H, batch * H).CopyTo(f.Cells);
         }
 
-        int shared = SharedLstmParts(shape, batch, peepholeAllowed: true);
-        for (int t = 0; t < T; t++)
+        // A batch below 8: the whole recurrence on the cores at once, each on its own units (and their input projection where
+        // it is dot products), one spin hand-off per step.
+        if (unitParts > 1) LstmUnitsJob.Forward(shape, p, f.InputT, f.Gates, f.States, f.Cells, f.Step, batch, unitParts, projection);
+        int shared = unitParts > 1 ? 0 : SharedLstmParts(shape, batch, peepholeAllowed: true);
+        for (int t = 0; t < T && unitParts <= 1; t++)
         {
             var hPrev = f.States.Slice(t * batch * H, batch * H);
             var h = f.States.Slice((t + 1) * batch * H, batch * H);
@@ -264,13 +270,28 @@ public static class RecurrentKernels
         // sequential MNIST at batch 64) came from memory for every one; a chunk's stay in L2.
         var hiddenGateGradients = shape.Cell == RecurrentCell.Gru ? b.HiddenGateGradients : b.GateGradients;
         int chunk = Math.Clamp(WeightGradientRows / batch, 1, T);
+        // A narrow input (I < 64) against the gates: dW_ihᵀ [I, G] in the room dx takes later (when it is large enough), its rows
+        // whole vectors of gates, added into dW_ih [G, I] at the end.
+        bool transposed = I < 64 && b.InputGradientT.Length >= G * I;
+        var inputWeightsT = transposed ? b.InputGradientT.Slice(0, G * I) : default;
+        inputWeightsT.Clear();
         for (int t0 = 0; t0 < T; t0 += chunk)
         {
             int rows = Math.Min(chunk, T - t0) * batch;
-            InputWeightGradient(b.GateGradients.Slice(t0 * batch * G, rows * G), f.InputT.Slice(t0 * batch * I, rows * I), g.InputWeights, g.InputBias, rows, I, G);
+            var dz = b.GateGradients.Slice(t0 * batch * G, rows * G);
+            if (transposed)
+            {
+                DenseKernels.WeightGradientTransposed(dz, f.InputT.Slice(t0 * batch * I, rows * I), inputWeightsT, rows, I, G);
+                for (int r = 0; r < rows; r++) DenseKernels.Add(g.InputBias, dz.Slice(r * G, G));
+            }
+            else InputWeightGradient(dz, f.InputT.Slice(t0 * batch * I, rows * I), g.InputWeights, g.InputBias, rows, I, G);
             DenseKernels.WeightGradient(hiddenGateGradients.Slice(t0 * batch * G, rows * G), f.States.Slice(t0 * batch * H, rows * H),
                 g.HiddenWeights, g.HiddenBias, rows, H, G);
         }
+        if (transposed)
+            for (int q = 0; q < G; q++)
+                for (int k = 0; k < I; k++)
+                    g.InputWeights[q * I + k] += inputWeightsT[k * G + q];
 
         if (dx.IsEmpty) return;
         DenseKernels.InputGradient(b.GateGradients, p.InputWeights, f.InputT, b.InputGradientT, T * batch, I, G, default(LinearActivation));
@@ -296,7 +317,8 @@ public static class RecurrentKernels
         KernelChecks.Length(kernel, nameof(w), w.Length, (long)G * I);
         KernelChecks.Length(kernel, nameof(bias), bias.Length, G);
         KernelChecks.Length(kernel, nameof(gates), gates.Length, (long)rows * G);
-        if (rows >= BroadcastProjectionRows && room.Length >= (long)G * I)
+        var kind = ProjectionKind(rows, I, G, room.Length);
+        if (kind == Projection.Broadcast)
         {
             var transposed = room.Slice(0, G * I);
             for (int k = 0; k < I; k++)
@@ -305,12 +327,30 @@ public static class RecurrentKernels
             ProjectionJob.Run(xT, transposed, bias, gates, rows, I, G);
             return;
         }
-        if (Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4 && rows >= 8 && BatchParallel.PartsFor((rows + 3) / 4, 4L * I * G) <= 1)
+        if (kind == Projection.Narrow)
         {
             DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, 0, rows, 0, G, I, G, default);
             return;
         }
         DenseKernels.Forward(xT, w, bias, gates, rows, I, G, default(LinearActivation));
+    }
+
+    /// <summary>How InputProjection computes: broadcast tiles over W_ihᵀ, 4-wide dot products, or DenseKernels' dot products.</summary>
+    private enum Projection { Broadcast, Narrow, Dots }
+
+    private static Projection ProjectionKind(int rows, int I, int G, int room)
+    {
+        if (rows >= BroadcastProjectionRows && room >= (long)G * I) return Projection.Broadcast;
+        if (Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated && I % 8 >= 4 && rows >= 8 && BatchParallel.PartsFor((rows + 3) / 4, 4L * I * G) <= 1)
+            return Projection.Narrow;
+        return Projection.Dots;
+    }
+
+    /// <summary>Rows [r0, r1) × units [u0, u1) of InputProjection's dot products (<paramref name="kind"/> Narrow or Dots), each unit as the whole product computes it.</summary>
+    private static void ProjectionUnits(Projection kind, ReadOnlySpan<float> xT, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> gates, int r0, int r1, int I, int G, int u0, int u1)
+    {
+        if (kind == Projection.Narrow) DenseKernels.ForwardBlock<Vector128<float>, Vector128Width, LinearActivation>(xT, w, bias, gates, r0, r1, u0, u1, I, G, default);
+        else DenseKernels.ForwardBlock(xT, w, bias, gates, r0, r1, u0, u1, I, G, default(LinearActivation));
     }
 
     /// <summary>The broadcast-tile input projection, rows [4·start, 4·end) per part: C = xT · W_ihᵀ, then + b_ih.</summary>
@@ -427,24 +467,31 @@ public static class RecurrentKernels
             ref float cs = ref Unsafe.Add(ref c, s * H);
             ref float hs = ref Unsafe.Add(ref h, s * H);
             int j = 0;
-            if (Vector256.IsHardwareAccelerated) j = LstmCell<Vector256<float>, Vector256Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
-            else if (Vector128.IsHardwareAccelerated) j = LstmCell<Vector128<float>, Vector128Width>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
-            LstmCell<float, ScalarWidth>(H, j, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
+            LstmUnits(H, 0, H, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
         }
     }
 
+    /// <summary>One sample's LSTM cell over units [<paramref name="j0"/>, <paramref name="j1"/>): vectors from j0, the scalar tail before j1.</summary>
+    private static void LstmUnits(int H, int j0, int j1, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
+    {
+        int j = j0;
+        if (Vector256.IsHardwareAccelerated) j = LstmCell<Vector256<float>, Vector256Width>(H, j, j1, peephole, ref peep, ref z, ref r, ref cp, ref c, ref h);
+        else if (Vector128.IsHardwareAccelerated) j = LstmCell<Vector128<float>, Vector128Width>(H, j, j1, peephole, ref peep, ref z, ref r, ref cp, ref c, ref h);
+        LstmCell<float, ScalarWidth>(H, j, j1, peephole, ref peep, ref z, ref r, ref cp, ref c, ref h);
+    }
+
     /// <summary>
-    /// One sample's LSTM cell over units [<paramref name="j"/>, H) in vectors of TWidth (the units left over are returned):
+    /// One sample's LSTM cell over units [<paramref name="j"/>, <paramref name="end"/>) in vectors of TWidth (the units left over are returned):
     /// z = gates + W_hh h + b_hh (and the peepholes), i, f = σ, g = tanh, c = f ⊙ c₍t−1₎ + i ⊙ g, o = σ, h = o ⊙ tanh c; the
     /// activated gates go back into <paramref name="z"/> for the backward pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int LstmCell<TVector, TWidth>(int H, int j, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
+    private static int LstmCell<TVector, TWidth>(int H, int j, int end, bool peephole, ref float peep, ref float z, ref float r, ref float cp, ref float c, ref float h)
         where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector>
     {
         var sigmoid = new LogisticActivation(1f);
         var tanh = default(TanhActivation);
-        for (; j + TWidth.Count <= H; j += TWidth.Count)
+        for (; j + TWidth.Count <= end; j += TWidth.Count)
         {
             var zi = TWidth.Add(TWidth.Load(ref z, j), TWidth.Load(ref r, j));
             var zf = TWidth.Add(TWidth.Load(ref z, H + j), TWidth.Load(ref r, H + j));
@@ -680,6 +727,169 @@ public static class RecurrentKernels
             else
                 DenseKernels.MultiplyStrided<float, ScalarWidth, LinearActivation>(ref a, G, 1, ref *_weights, ref dhRows, ref hRows, s1 - s0, H, G, default, accumulate: false);
         }
+    }
+
+    /// <summary>
+    /// Parts a small batch's LSTM recurrence is shared in between the cores by units (<see cref="LstmUnitsJob"/>): a batch
+    /// below 8 (larger ones share by samples, <see cref="SharedLstmParts"/>) whose step is worth DenseKernels' split of one
+    /// sample's units; 1 = not shared. Parts hold whole vectors of 8 units.
+    /// </summary>
+    private static int UnitSharedLstmParts(RecurrentShape shape, int batch)
+    {
+        if (!shape.IsLstm || batch >= 8 || BatchParallel.Threads < 2 || ShareUnitsOff) return 1;
+        if ((long)batch * shape.Hidden * shape.GateWidth < DenseKernels.MinimumWorkToSplitUnits || !ShareUnitsNow()) return 1;
+        return Math.Min(BatchParallel.Threads, shape.Hidden / UnitGroup);
+    }
+
+    /// <summary>Units per group of <see cref="LstmUnitsJob"/>: a 256-bit vector's, so each part's cells run the vectors the whole cell does.</summary>
+    private const int UnitGroup = 8;
+
+    /// <summary>For tests: this thread's LSTM forward passes do not share a small batch's units (the reference for the shared ones).</summary>
+    [ThreadStatic] internal static bool ShareUnitsOff;
+
+    /// <summary>
+    /// A small batch's LSTM recurrence shared between the cores by units: each part owns units [u0, u1) of h and c, and so the
+    /// rows u0…u1 of each gate's block of W_ih, W_hh and the biases (on two cores, half of W_hh's 256 KB at hidden 128, which
+    /// stays in that core's own L2 from step to step). Per step a part computes its gates' W_hh rows against the whole h₍t−1₎,
+    /// then its units' cells, then publishes the step; the next step waits for every part's (a spin on their counters), as
+    /// it reads all of h. Each value is computed by the operations the unshared path runs (ForwardBlock per unit, the cell's
+    /// vectors from a multiple of 8), so sharing changes no result.
+    /// </summary>
+    private sealed unsafe class LstmUnitsJob : IBatchJob
+    {
+        [ThreadStatic] private static LstmUnitsJob? _instance;
+        private bool _peephole;
+        private Projection _projection;
+        private int _batch, _steps, _features, _hidden, _groups, _parts;
+        private float* _xT, _wih, _bih, _whh, _bhh, _peep, _gates, _states, _cells, _step;
+        // Each part's last finished step, a cache line (64 bytes) apart so the spins do not share lines.
+        private readonly int[] _done = new int[16 * 16], _claimed = new int[16 * 16];
+
+        public static void Forward(RecurrentShape shape, Parameters p, ReadOnlySpan<float> xT, Span<float> gates, Span<float> states, Span<float> cells,
+            Span<float> step, int batch, int parts, Projection projection)
+        {
+            fixed (float* px = xT, pwi = p.InputWeights, pbi = p.InputBias, pwh = p.HiddenWeights, pbh = p.HiddenBias, pp = p.Peephole,
+                   pg = gates, ps = states, pc = cells, pst = step)
+            {
+                var job = _instance ??= new LstmUnitsJob();
+                job._peephole = shape.HasPeephole;
+                job._projection = projection;
+                job._batch = batch; job._steps = shape.Steps; job._features = shape.Features; job._hidden = shape.Hidden;
+                job._groups = (shape.Hidden + UnitGroup - 1) / UnitGroup;
+                job._xT = px; job._wih = pwi; job._bih = pbi; job._whh = pwh; job._bhh = pbh; job._peep = pp;
+                job._gates = pg; job._states = ps; job._cells = pc; job._step = pst;
+                job._parts = Math.Min(Math.Min(parts, job._groups), 16);
+                Array.Clear(job._done);
+                Array.Clear(job._claimed);
+                BatchParallel.Run(job, job._groups, job._parts);
+            }
+        }
+
+        public void Run(int start, int end, int worker)
+        {
+            // Alone (the workers were busy with another thread's job): every part's units here, in order.
+            if (start == 0 && end == _groups)
+            {
+                for (int t = 0; t < _steps; t++)
+                    for (int part = 0; part < _parts; part++) Step(part, t);
+                return;
+            }
+            try
+            {
+                Steps(worker);
+            }
+            catch
+            {
+                // The others must not wait for steps this part will never finish.
+                for (int part = 0; part < _parts; part++) Volatile.Write(ref _done[16 * part], int.MaxValue);
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Every step of this part's units, and of another part's that has not started its step after a while (its thread
+        /// descheduled by other load on the machine): a part's step is claimed before it runs (a compare-exchange on its
+        /// counter), so each runs once, on whichever core claims it, and waits for the whole of step t − 1 before it starts.
+        /// </summary>
+        private void Steps(int worker)
+        {
+            for (int t = 0; t < _steps; t++)
+                for (int i = 0; i < _parts; i++)
+                {
+                    int part = (worker + i) % _parts;
+                    ref int claimed = ref _claimed[16 * part];
+                    if (i > 0)
+                    {
+                        // Give the owner time to claim its own step: it does so as soon as it finished its previous one.
+                        for (int spins = 0; Volatile.Read(ref claimed) <= t && spins < StealAfterSpins; spins++) Thread.SpinWait(1);
+                    }
+                    if (Interlocked.CompareExchange(ref claimed, t + 1, t) != t) continue;
+                    // Step t reads all of h₍t₎: every part's step t − 1.
+                    for (int other = 0; other < _parts; other++) Wait(ref _done[16 * other], t);
+                    Step(part, t);
+                    Volatile.Write(ref _done[16 * part], t + 1);
+                }
+        }
+
+        /// <summary>Spins before another part's step is taken over: several microseconds, many times a hand-off.</summary>
+        private const int StealAfterSpins = 2_000;
+
+        /// <summary>Step <paramref name="t"/> of part <paramref name="part"/>'s units: their input projection where it is dot products, their W_hh rows, their cells.</summary>
+        private void Step(int part, int t)
+        {
+            int T = _steps, I = _features, H = _hidden, G = 4 * H, batch = _batch;
+            int u0 = (int)((long)_groups * part / _parts) * UnitGroup, u1 = Math.Min((int)((long)_groups * (part + 1) / _parts) * UnitGroup, H);
+            var bih = new ReadOnlySpan<float>(_bih, G);
+            var bhh = new ReadOnlySpan<float>(_bhh, G);
+            var whh = new ReadOnlySpan<float>(_whh, G * H);
+            var step = new Span<float>(_step, batch * G);
+            if (_projection != Projection.Broadcast)
+            {
+                var xT = new ReadOnlySpan<float>(_xT, T * batch * I);
+                var wih = new ReadOnlySpan<float>(_wih, G * I);
+                var gates = new Span<float>(_gates, T * batch * G);
+                for (int q = 0; q < 4; q++) ProjectionUnits(_projection, xT, wih, bih, gates, t * batch, (t + 1) * batch, I, G, q * H + u0, q * H + u1);
+            }
+            var hPrev = new ReadOnlySpan<float>(_states + (long)t * batch * H, batch * H);
+            // step = h₍t−1₎ W_hhᵀ + b_hh, this part's rows of each gate.
+            for (int q = 0; q < 4; q++) DenseKernels.ForwardBlock(hPrev, whh, bhh, step, 0, batch, q * H + u0, q * H + u1, H, G, default(LinearActivation));
+            float* gatesT = _gates + (long)t * batch * G, cPrev = _cells + (long)t * batch * H, c = _cells + (long)(t + 1) * batch * H;
+            float* h = _states + (long)(t + 1) * batch * H;
+            for (int s = 0; s < batch; s++)
+                LstmUnits(H, u0, u1, _peephole, ref Unsafe.AsRef<float>(_peep), ref gatesT[s * G], ref _step[s * G], ref cPrev[s * H], ref c[s * H], ref h[s * H]);
+        }
+
+        private static void Wait(ref int done, int step)
+        {
+            int spins = 0;
+            while (Volatile.Read(ref done) < step)
+            {
+                // The other core is mid-step (a microsecond or two): spin. Longer, its thread was descheduled mid-step by other
+                // load: give the core away, and run the next calls unshared (below), where no core waits for another.
+                if (++spins < ContendedAfterSpins) Thread.SpinWait(1);
+                else
+                {
+                    if (spins == ContendedAfterSpins) Volatile.Write(ref _unsharedCalls, UnsharedCallsAfterContention);
+                    Thread.Yield();
+                }
+            }
+        }
+
+        private const int ContendedAfterSpins = 20_000;
+    }
+
+    /// <summary>Calls after a contended shared recurrence (a wait of tenths of a millisecond) that run unshared before sharing is tried again.</summary>
+    private const int UnsharedCallsAfterContention = 200;
+
+    private static int _unsharedCalls;
+
+    /// <summary>Whether this call shares a small batch's units: not for a while after a call whose parts waited long for each other.</summary>
+    private static bool ShareUnitsNow()
+    {
+        int left = Volatile.Read(ref _unsharedCalls);
+        if (left <= 0) return true;
+        Interlocked.Decrement(ref _unsharedCalls);
+        return false;
     }
 
     // ------------------------------------------------------------------ layouts
