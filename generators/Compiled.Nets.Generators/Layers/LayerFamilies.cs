@@ -19,6 +19,8 @@ internal static class LayerFamilies
         Graph.GraphFamily.Instance,
         Recurrent.RecurrentFamily.Instance,
         Embedding.EmbeddingFamily.Instance,
+        LocalNormalization.LocalNormalizationFamily.Instance,
+        Noise.NoiseFamily.Instance,
     };
 
     /// <summary>Family by attribute class name (in namespace Compiled.Nets).</summary>
