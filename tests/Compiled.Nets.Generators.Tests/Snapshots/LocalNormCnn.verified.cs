@@ -404,7 +404,7 @@ namespace Demo
             global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Output, 3, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 108), work.ActivationsOf(Buffers.Pool, 36, batch), work.DeltasOf(Buffers.Pool, 36, batch), batch, 36, 3, default(global::Compiled.Nets.Kernels.LinearActivation));
             // Pool: each window's gradient to the position that won.
             global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 36, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 36, batch)), work.DeltasOf(Buffers.Mask, 144, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 6, 6, 2, 2, 2, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
-            // Mask: back through the dropout mask.
+            // Mask: back through the masking-noise mask.
             global::Compiled.Nets.Kernels.DropoutKernels.Backward(work.DeltasOf(Buffers.Mask, 144, batch), work.ActivationsOf(Buffers.Mask_mask, 144, batch), work.ActivationsOf(Buffers.Lcn, 144, batch), work.DeltasOf(Buffers.Lcn, 144, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
             // Lcn: back through the divisive then the subtractive normalisation.
             global::Compiled.Nets.Kernels.LocalContrastNormKernels.Backward(work.DeltasOf(Buffers.Lcn, 144, batch), work.ActivationsOf(Buffers.Lcn_centred, 144, batch), work.ActivationsOf(Buffers.Lcn_sigma, 36, batch), work.ActivationsOf(Buffers.Lcn_work, 36, batch), work.ActivationsOf(Buffers.Lrn, 144, batch), work.DeltasOf(Buffers.Lrn, 144, batch), 4, 6, 6, 3, 3, 0.0001f, default(global::Compiled.Nets.Kernels.LinearActivation));

@@ -94,7 +94,7 @@ internal sealed class NoiseFamily : LayerFamily
         if (target is null) return;  // nothing to learn here: the gradient stops at the network's input
         // Through the mask for masking noise (Dropout's backward with a 0/1 mask); straight through for additive noise.
         context.Backward(layer.Options is MaskingNoiseOptions
-            ? new DropoutBackwardOp(layer.Name, context.InputOf(index), context.Buffer(index), context.Named(index, "mask"), derivative, target)
+            ? new DropoutBackwardOp(layer.Name, context.InputOf(index), context.Buffer(index), context.Named(index, "mask"), derivative, target) { MaskName = "the masking-noise mask" }
             : new NoisePassBackwardOp(layer.Name, context.InputOf(index), context.Buffer(index), derivative, target));
     }
 
