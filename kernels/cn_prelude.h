@@ -64,5 +64,7 @@ static __device__ __forceinline__ float fminf(float a, float b) { return __nvvm_
 static __device__ __forceinline__ float sqrtf(float x) { return __nvvm_sqrt_rn_f(x); }
 static __device__ __forceinline__ float expf(float x) { return __nvvm_ex2_approx_f(x * 1.4426950408889634f); }  // 2^(x log2 e)
 static __device__ __forceinline__ float logf(float x) { return __nvvm_lg2_approx_f(x) * 0.6931471805599453f; }  // log2(x) ln 2
+static __device__ __forceinline__ float powf(float x, float y) { return __nvvm_ex2_approx_f(y * __nvvm_lg2_approx_f(x)); }  // 2^(y log2 x), x > 0
+static __device__ __forceinline__ float cosf(float x) { return __nvvm_cos_approx_f(x); }
 // 1 − 2 / (e^(2x) + 1) saturates at ±1 when e^(2x) over- or underflows (as the C# kernels do).
 static __device__ __forceinline__ float tanhf(float x) { return 1.0f - 2.0f / (expf(2.0f * x) + 1.0f); }

@@ -234,6 +234,18 @@ internal static class DiagnosticDescriptors
         "Token ids read by a layer other than an Embedding",
         "Layer '{0}' ({1}) reads the token ids of '{2}': ids are indices, not values; read them with an [Embedding(vocabulary, dimensions)] first");
 
+    public static readonly DiagnosticDescriptor InvalidLocalNormalizationSetting = Error("CN0069",
+        "Invalid local normalisation setting",
+        "Layer '{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor LocalNormalizationNeedsMaps = Error("CN0070",
+        "Local normalisation on an input that is not feature maps",
+        "Layer '{0}' ({1}) reads '{2}', whose output {3} is not feature maps; {1} normalises across the channels of [channels, height, width] or [channels, length] maps");
+
+    public static readonly DiagnosticDescriptor InvalidNoiseSetting = Error("CN0071",
+        "Invalid noise setting",
+        "Layer '{0}' has {1} = {2}; {3}");
+
     public static readonly DiagnosticDescriptor InvalidSamplingSetting = Error("CN0072",
         "Invalid Reparameterize layer",
         "Layer '{0}' has {1} = {2}; {3}");

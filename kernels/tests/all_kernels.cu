@@ -14,6 +14,7 @@
 #include "../dense.cuh"
 #include "../layers.cuh"
 #include "../losses.cuh"
+#include "../normalization.cuh"
 #include "../optimizers.cuh"
 #include "../pool.cuh"
 #include "../reduce.cuh"
@@ -145,6 +146,14 @@ extern "C" __global__ void prelu_backward_first_a(const float* dy, const float* 
 CN_ENTRY(prelu_backward_first_a)
 extern "C" __global__ void reduce_sum_3(const float* in, float* out) { cn::reduce_sum<3, 32>(in, out); }
 CN_ENTRY(reduce_sum_3)
+
+// Local response normalisation on ragged [3, 5, 7] maps with an even window (4: two channels before, one after).
+extern "C" __global__ void lrn_forward_a(const float* x, float* y, float* scale) { cn::lrn_forward<3, 5, 7, 4>(x, y, scale, 0.5f, 0.75f, 1.0f); }
+CN_ENTRY(lrn_forward_a)
+
+extern "C" __global__ void lrn_backward_tanh_a(const float* dy, const float* x, const float* y, const float* scale, float* dPrev)
+{ cn::lrn_backward<3, 5, 7, 4, cn::kTanh>(dy, x, y, scale, dPrev, 0.5f, 0.75f, 0.0f); }
+CN_ENTRY(lrn_backward_tanh_a)
 extern "C" __global__ void batchnorm_forward_training_relu_a(const float* x, float* y, float* normalized, const float* gamma,
     const float* beta, float* runningMean, float* runningVariance, float* invStd)
 { cn::batchnorm_forward_training<5, 37, cn::kReLU>(x, y, normalized, gamma, beta, runningMean, runningVariance, invStd, 0.1f, 1e-5f, 0.0f); }

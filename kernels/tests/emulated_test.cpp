@@ -38,7 +38,7 @@ CN_DECLARE(loss_mean_a) CN_DECLARE(loss_mean_b)
 CN_DECLARE(sgd_a) CN_DECLARE(sgd_momentum_a) CN_DECLARE(sgd_nesterov_a) CN_DECLARE(adagrad_a) CN_DECLARE(rmsprop_a)
 CN_DECLARE(adadelta_a) CN_DECLARE(adam_a) CN_DECLARE(first_nonfinite_a)
 CN_DECLARE(dropout_forward_a) CN_DECLARE(dropout_backward_relu_a) CN_DECLARE(prelu_forward_a) CN_DECLARE(prelu_backward_tanh_a)
-CN_DECLARE(prelu_backward_first_a) CN_DECLARE(reduce_sum_3)
+CN_DECLARE(prelu_backward_first_a) CN_DECLARE(reduce_sum_3) CN_DECLARE(lrn_forward_a) CN_DECLARE(lrn_backward_tanh_a)
 CN_DECLARE(batchnorm_forward_training_relu_a) CN_DECLARE(batchnorm_forward_inference_relu_a) CN_DECLARE(batchnorm_backward_relu_tanh_a)
 CN_DECLARE(conv2d_forward_tanh_a) CN_DECLARE(conv2d_forward_leaky_a) CN_DECLARE(conv2d_forward_logistic_a)
 CN_DECLARE(conv2d_weight_gradient_a) CN_DECLARE(conv2d_input_gradient_tanh_a) CN_DECLARE(conv2d_input_gradient_linear_a)
@@ -536,6 +536,49 @@ void test_prelu()
     check("prelu_backward_first_a da", single, Doubles{wantSlope}, kCount);
 }
 
+// Against the definition: y_c = x_c s_c^(-beta), s_c = k + alpha/n sum of x^2 over channels c - n/2 .. c + (n-1)/2,
+// and the backward pass by the chain rule through every (c, j) pair of the windows.
+void test_lrn()
+{
+    const int B = 3, C = 5, P = 7, n = 4, N = B * C * P;
+    const double alpha = 0.5, beta = 0.75, k = 1.0;
+    Floats x = activation_outputs(Tanh, N), y(N, NAN), scale(N, NAN);
+    launch("lrn_forward_a", lrn_forward_a_entry, {blocks(N, 64)}, {64}, 0, static_cast<const float*>(x.data()), y.data(), scale.data());
+    Doubles wantY(N), wantS(N), wantD(N, 0.0);
+    Floats dy = random_floats(N), dPrev(N, NAN);
+    for (int b = 0; b < B; ++b)
+        for (int c = 0; c < C; ++c)
+            for (int p = 0; p < P; ++p)
+            {
+                const int i = (b * C + c) * P + p;
+                double sum = 0;
+                for (int j = c - n / 2; j <= c + (n - 1) / 2; ++j)
+                    if (j >= 0 && j < C) sum += double(x[(b * C + j) * P + p]) * x[(b * C + j) * P + p];
+                wantS[i] = k + alpha / n * sum;
+                wantY[i] = x[i] * std::pow(wantS[i], -beta);
+            }
+    for (int b = 0; b < B; ++b)
+        for (int c = 0; c < C; ++c)
+            for (int p = 0; p < P; ++p)
+            {
+                const int i = (b * C + c) * P + p;
+                for (int j = c - n / 2; j <= c + (n - 1) / 2; ++j)
+                {
+                    if (j < 0 || j >= C) continue;
+                    const int at = (b * C + j) * P + p;
+                    double dydx = -beta * x[i] * std::pow(wantS[i], -beta - 1) * 2 * alpha / n * x[at];
+                    if (j == c) dydx += std::pow(wantS[i], -beta);
+                    wantD[at] += dy[i] * dydx;
+                }
+            }
+    for (int i = 0; i < N; ++i) wantD[i] *= ref_derivative(Tanh, x[i]);
+    check("lrn_forward_a scale", scale, wantS, n);
+    check("lrn_forward_a", y, wantY, n);
+    launch("lrn_backward_tanh_a", lrn_backward_tanh_a_entry, {blocks(N, 64)}, {64}, 0, static_cast<const float*>(dy.data()),
+        static_cast<const float*>(x.data()), static_cast<const float*>(y.data()), static_cast<const float*>(scale.data()), dPrev.data());
+    check("lrn_backward_tanh_a", dPrev, wantD, n);
+}
+
 void test_batchnorm()
 {
     const float momentum = 0.1f, epsilon = 1e-5f;
@@ -989,6 +1032,7 @@ int main()
     test_first_nonfinite();
     test_dropout();
     test_prelu();
+    test_lrn();
     test_batchnorm();
     test_conv_and_pool();
 

@@ -131,6 +131,7 @@ public class CudaKernelTests
         new object[] { nameof(SeparableMaxoutNet) }, new object[] { "LeNet5" },
         new object[] { nameof(GoldenTiedDeep) }, new object[] { nameof(TiedSparseSimd) }, new object[] { nameof(GoldenActivityL1Sparse) },
         new object[] { nameof(GoldenDropoutTwoStreams) }, new object[] { nameof(ConvBatchNormDropoutNet) },
+        new object[] { nameof(LrnConvNet) }, new object[] { nameof(LrnLcn1DNet) }, new object[] { nameof(LcnConvNet) }, new object[] { nameof(NoisyNet) },
         new object[] { nameof(GoldenRnnLeaky) }, new object[] { nameof(GoldenRnnReluSequence) }, new object[] { nameof(GoldenLstm) },
         new object[] { nameof(GoldenLstmPeephole) }, new object[] { nameof(GoldenGru) }, new object[] { nameof(GoldenStackedLstm) },
         new object[] { nameof(GoldenStackedGruSequence) }, new object[] { nameof(GoldenEmbeddingLstm) }, new object[] { nameof(GoldenEmbeddingGruLogits) },
@@ -163,6 +164,10 @@ public class CudaKernelTests
         // Seed 0 and step 0, as the harness's scalars K[6] and K[7]: the same random streams, so the same dropout masks.
         nameof(GoldenDropoutTwoStreams) => For(new GoldenDropoutTwoStreams(0), b => TestData.Random(b * 2, 5)),
         nameof(ConvBatchNormDropoutNet) => For(new ConvBatchNormDropoutNet(0), b => TestData.OneHot(b, 3, 5)),
+        nameof(LrnConvNet) => For(new LrnConvNet(32), b => TestData.OneHot(b, 3, 5)),
+        nameof(LrnLcn1DNet) => For(new LrnLcn1DNet(33), b => TestData.Random(b * 2, 5)),
+        nameof(LcnConvNet) => For(new LcnConvNet(34), b => TestData.Probabilities(b * 2, 5)),
+        nameof(NoisyNet) => For(new NoisyNet(0), b => TestData.Random(b * 3, 5)),
         nameof(GoldenRnnLeaky) => For(new GoldenRnnLeaky(21), b => TestData.Random(b * 1, 5)),
         nameof(GoldenRnnReluSequence) => For(new GoldenRnnReluSequence(22), b => TestData.Random(b * 12, 5)),
         nameof(GoldenLstm) => For(new GoldenLstm(23), b => TestData.OneHot(b, 3, 5)),
@@ -330,6 +335,7 @@ public class CudaKernelTests
         new object[] { nameof(ResidualNet), "address,undefined" }, new object[] { nameof(ResidualNet), "thread" },
         new object[] { nameof(TransposedUnpoolNet), "address,undefined" }, new object[] { nameof(SeparableMaxoutNet), "address,undefined" },
         new object[] { nameof(ConvSameFullGroups), "address,undefined" }, new object[] { nameof(PoolingNet), "thread" },
+        new object[] { nameof(LrnLcn1DNet), "address,undefined" }, new object[] { nameof(LcnConvNet), "thread" }, new object[] { nameof(NoisyNet), "address,undefined" },
     };
 
     /// <summary>

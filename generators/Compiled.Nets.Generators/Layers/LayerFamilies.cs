@@ -20,6 +20,8 @@ internal static class LayerFamilies
         Recurrent.RecurrentFamily.Instance,
         Embedding.EmbeddingFamily.Instance,
         Sampling.ReparameterizeFamily.Instance,
+        LocalNormalization.LocalNormalizationFamily.Instance,
+        Noise.NoiseFamily.Instance,
     };
 
     /// <summary>Family by attribute class name (in namespace Compiled.Nets).</summary>

@@ -751,7 +751,7 @@ namespace Demo
 
         string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "Mlp";
         string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => ActivationsPerSample;
+        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => 202;
         int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => 0;
         int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => 192;
         int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => 0;

@@ -1092,7 +1092,7 @@ namespace Demo
 
         string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "RecurrentStack";
         string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => ActivationsPerSample;
+        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => 2781;
         int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => 0;
         int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => 390;
         int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => 0;

@@ -100,9 +100,12 @@ internal sealed record DropoutForwardOp(string Layer, BufferRef Input, BufferRef
 internal sealed record DropoutBackwardOp(string Layer, BufferRef Input, BufferRef Output, BufferRef Mask,
     ActivationPlan InputDerivative, BufferRef InputDelta) : OpPlan(Layer)
 {
+    /// <summary>What the mask is, for the comment (MaskingNoise reuses this op with a 0/1 mask).</summary>
+    public string MaskName { get; init; } = "the dropout mask";
+
     public override void WriteCSharp(SourceWriter w)
     {
-        w.Line($"// {Layer}: back through the dropout mask{DerivativeNote(InputDerivative)}.");
+        w.Line($"// {Layer}: back through {MaskName}{DerivativeNote(InputDerivative)}.");
         w.Line($"{Kernels}DropoutKernels.Backward({Deltas(Output)}, {Activations(Mask)}, {Activations(Input)}, {Deltas(InputDelta)}, {ActivationStruct(InputDerivative)});");
     }
 
