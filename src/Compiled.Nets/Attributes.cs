@@ -64,6 +64,15 @@ public abstract class LayerAttribute : Attribute
     public float ActivityL1 { get; set; }
 
     /// <summary>
+    /// The sparse autoencoder's KL penalty (Ng's notes): adds <see cref="SparsityWeight"/> · Σⱼ KL(ρ ‖ ρ̂ⱼ) to the loss,
+    /// ρ̂ⱼ the batch's mean activation of unit j and ρ this target. For a logistic layer; off while SparsityWeight is 0.
+    /// </summary>
+    public float SparsityTarget { get; set; } = 0.05f;
+
+    /// <summary>The KL sparsity penalty's weight β (0, the default: no penalty).</summary>
+    public float SparsityWeight { get; set; }
+
+    /// <summary>
     /// False freezes the layer from the start: training does not change its parameters (gradients still pass through it
     /// to the layers before). <see cref="Layer.Trainable"/> changes it at run time.
     /// </summary>

@@ -22,6 +22,8 @@ public class GenerativeDiagnosticTests
     [InlineData("CN0072", "Beta = -1", Heads + "[Dense(2, Input = nameof(H))] public partial Layer Lv { get; }\n[Reparameterize(nameof(Mu), nameof(Lv), Beta = -1f)] public partial Layer Z { get; } // ←\n[Dense(8, Activation.Logistic)] public partial Layer Y { get; }")]
     [InlineData("CN0072", "μ ('Mu') is [2]", Heads + "[Dense(3, Input = nameof(H))] public partial Layer Lv { get; }\n[Reparameterize(nameof(Mu), nameof(Lv))] public partial Layer Z { get; } // ←\n[Dense(8, Activation.Logistic)] public partial Layer Y { get; }")]
     [InlineData("CN0018", "'Nowhere'", Heads + "[Reparameterize(nameof(Mu), \"Nowhere\")] public partial Layer Z { get; } // ←\n[Dense(8, Activation.Logistic)] public partial Layer Y { get; }")]
+    [InlineData("CN0059", "it needs a logistic layer", "[Input(8)] public partial Layer X { get; }\n[Dense(16, Activation.ReLU, SparsityWeight = 0.5f)] public partial Layer Code { get; } // ←\n[Dense(8, Activation.Logistic)] public partial Layer Y { get; }")]
+    [InlineData("CN0059", "SparsityTarget = 1", "[Input(8)] public partial Layer X { get; }\n[Dense(16, Activation.Logistic, SparsityWeight = 0.5f, SparsityTarget = 1f)] public partial Layer Code { get; } // ←\n[Dense(8, Activation.Logistic)] public partial Layer Y { get; }")]
     public void Each_sampling_problem_is_reported_at_the_layer(string id, string named, string layers)
     {
         var diagnostic = DiagnosticTests.AssertReported(Net(layers), id, DiagnosticSeverity.Error);

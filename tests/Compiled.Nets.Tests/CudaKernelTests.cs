@@ -136,7 +136,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenLstmPeephole) }, new object[] { nameof(GoldenGru) }, new object[] { nameof(GoldenStackedLstm) },
         new object[] { nameof(GoldenStackedGruSequence) }, new object[] { nameof(GoldenEmbeddingLstm) }, new object[] { nameof(GoldenEmbeddingGruLogits) },
         new object[] { nameof(GoldenInitialStateLstm) }, new object[] { nameof(GoldenInitialStateGru) },
-        new object[] { nameof(GoldenVae) }, new object[] { nameof(GoldenBetaVae) },
+        new object[] { nameof(GoldenVae) }, new object[] { nameof(GoldenBetaVae) }, new object[] { nameof(GoldenKlSparse) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -182,6 +182,7 @@ public class CudaKernelTests
         // Seed 0 and step 0, as the harness's scalars: the same ε.
         nameof(GoldenVae) => For(new GoldenVae(0), b => TestData.Probabilities(b * 6, 5)),
         nameof(GoldenBetaVae) => For(new GoldenBetaVae(0), b => TestData.Probabilities(b * 6, 5)),
+        nameof(GoldenKlSparse) => For(new GoldenKlSparse(32), b => TestData.Probabilities(b * 6, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

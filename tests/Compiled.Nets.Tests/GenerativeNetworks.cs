@@ -27,3 +27,12 @@ public partial class GoldenBetaVae
     [Dense(5, Activation.ReLU)] public partial Layer Up { get; }
     [Dense(6, Activation.Logistic)] public partial Layer Out { get; }
 }
+
+/// <summary>The sparse autoencoder's KL penalty on a logistic code (Ng's notes): ρ = 0.1, β = 0.5.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy)]
+public partial class GoldenKlSparse
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(8, Activation.Logistic, SparsityTarget = 0.1f, SparsityWeight = 0.5f)] public partial Layer Hidden { get; }
+    [Dense(6, Activation.Logistic)] public partial Layer Out { get; }
+}

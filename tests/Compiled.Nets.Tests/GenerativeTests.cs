@@ -21,6 +21,7 @@ public class GenerativeTests
     {
         [nameof(GoldenVae)] = () => new GoldenVae(),
         [nameof(GoldenBetaVae)] = () => new GoldenBetaVae(),
+        [nameof(GoldenKlSparse)] = () => new GoldenKlSparse(),
     };
 
     private static readonly Lazy<Dictionary<string, GoldenTests.GoldenCase>> Cases = new(() =>
@@ -57,12 +58,15 @@ public class GenerativeTests
     }
 
     /// <summary>The networks the central-difference check below runs on (for the family checklist).</summary>
-    internal static IEnumerable<ITrainableNetwork> GradientCheckNetworks() => new ITrainableNetwork[] { new GoldenVae(5) };
+    internal static IEnumerable<ITrainableNetwork> GradientCheckNetworks() => new ITrainableNetwork[] { new GoldenVae(5), new GoldenKlSparse(6) };
 
-    [Fact]
-    public void Gradients_through_the_sample_and_the_kl_term_match_finite_differences()
+    public static IEnumerable<object[]> GradientCheckNames() => new[] { new object[] { 0 }, new object[] { 1 } };
+
+    [Theory]
+    [MemberData(nameof(GradientCheckNames))]
+    public void Gradients_through_the_sample_the_kl_term_and_the_sparsity_penalty_match_finite_differences(int which)
     {
-        var net = new GoldenVae(5);
+        var net = GradientCheckNetworks().ElementAt(which);
         const int batch = 3;
         var random = new SeededRandom(4);
         float[] x = Enumerable.Range(0, batch * 6).Select(_ => random.NextFloat()).ToArray();

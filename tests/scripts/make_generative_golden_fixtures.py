@@ -18,6 +18,9 @@ Cases:
   * GoldenVae: Input(6); Hidden Dense(5, Tanh); Mu Dense(3); LogVar Dense(3, Input = Hidden); Z Reparameterize(Mu, LogVar);
     Up Dense(5, ReLU); Out Dense(6, Logistic); BCE, SumPerSample; seed 0; batch 4; inputs uniform [0, 1), targets = inputs.
   * GoldenBetaVae: the same with Beta = 0.25, the mean reduction and seed 3.
+  * GoldenKlSparse: Input(6); Hidden Dense(8, Logistic, SparsityTarget = 0.1, SparsityWeight = 0.5); Out Dense(6, Logistic);
+    BCE (mean); batch 5. The penalty: beta * sum_j KL(rho || rho_hat_j), rho_hat_j = the batch's mean of unit j, with
+    KL(p || q) = p ln(p / q) + (1 - p) ln((1 - p) / (1 - q)) (Ng's sparse autoencoder notes), added to the mean loss.
 """
 import json
 import math
@@ -100,8 +103,49 @@ def build(index, name, beta, sum_per_sample, seed):
     }
 
 
+def build_sparse(index, name, rho, beta):
+    torch.manual_seed(11000 + index)
+    batch, n_in, hidden = 5, 6, 8
+    shapes = [(hidden, n_in), (n_in, hidden)]
+    params = []
+    for out_features, in_features in shapes:
+        bound = 1.0 / math.sqrt(in_features)
+        params.append((torch.rand(out_features, in_features, dtype=torch.float64) * 2 - 1) * bound)
+        params.append((torch.rand(out_features, dtype=torch.float64) * 2 - 1) * bound)
+    flat = torch.cat([p.reshape(-1) for p in params]).detach()
+    x = torch.rand(batch, n_in, dtype=torch.float64)
+
+    def forward(v):
+        at, out = 0, []
+        for p in params:
+            out.append(v[at:at + p.numel()].reshape(p.shape))
+            at += p.numel()
+        w1, b1, w2, b2 = out
+        h = torch.sigmoid(x @ w1.T + b1)
+        return torch.sigmoid(h @ w2.T + b2), h
+
+    def loss_of(v):
+        y, h = forward(v)
+        bce = (-(x * torch.log(y) + (1 - x) * torch.log(1 - y))).mean()
+        q = h.mean(dim=0)
+        kl = (rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))).sum()
+        return bce + beta * kl
+
+    assert torch.autograd.gradcheck(loss_of, (flat.clone().requires_grad_(True),))
+    v = flat.clone().requires_grad_(True)
+    loss = loss_of(v)
+    loss.backward()
+    grads = v.grad.detach()
+    return {
+        "name": name, "batch": batch, "parameters": flat.tolist(), "inputs": x.reshape(-1).tolist(),
+        "targets": x.reshape(-1).tolist(), "outputs": forward(flat)[0].detach().reshape(-1).tolist(), "loss": loss.item(),
+        "gradients": grads.tolist(), "learning_rate": LEARNING_RATE,
+        "parameters_after_sgd": (flat - LEARNING_RATE * grads).tolist(),
+    }
+
+
 def main():
-    cases = [build(1, "GoldenVae", 1.0, True, 0), build(2, "GoldenBetaVae", 0.25, False, 3)]
+    cases = [build(1, "GoldenVae", 1.0, True, 0), build(2, "GoldenBetaVae", 0.25, False, 3), build_sparse(3, "GoldenKlSparse", 0.1, 0.5)]
     path = os.path.join(os.path.dirname(__file__), "..", "Compiled.Nets.Tests", "Fixtures", "golden_generative.json")
     with open(path, "w") as f:
         json.dump({"generator": "tests/scripts/make_generative_golden_fixtures.py", "torch": torch.__version__, "cases": cases}, f, indent=1)

@@ -43,6 +43,9 @@ internal sealed record LayerSpec
     public float ActivityL1 { get; init; }
     /// <summary>False: the layer is frozen from the start (<c>Trainable = false</c>).</summary>
     public bool Trainable { get; init; } = true;
+    /// <summary>The KL sparsity penalty: target ρ and weight β (β = 0: none).</summary>
+    public float SparsityTarget { get; init; } = 0.05f;
+    public float SparsityWeight { get; init; }
 
     public LayerFamily Family => Options.Family;
 }

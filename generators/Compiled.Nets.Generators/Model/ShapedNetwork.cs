@@ -56,6 +56,9 @@ internal sealed record ShapedLayer
     public float ActivityL1 { get; init; }
     /// <summary>False: the optimizer leaves the layer's parameters alone until it is unfrozen at run time.</summary>
     public bool Trainable { get; init; } = true;
+    /// <summary>The KL sparsity penalty's target ρ and weight β (β = 0: none), a loss term of its own.</summary>
+    public float SparsityTarget { get; init; }
+    public float SparsityWeight { get; init; }
     public required string Modifiers { get; init; }
     public required bool IsPartial { get; init; }
     public required EquatableArray<int> Inputs { get; init; }

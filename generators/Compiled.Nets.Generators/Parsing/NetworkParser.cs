@@ -163,6 +163,7 @@ internal static class NetworkParser
         var named = new List<KeyValuePair<string, object>>();
         float activityL1 = 0f;
         bool trainable = true;
+        float sparsityTarget = 0.05f, sparsityWeight = 0f;
         foreach (var argument in attribute.NamedArguments)
         {
             if (argument.Value.Kind == TypedConstantKind.Error) return null;
@@ -174,6 +175,8 @@ internal static class NetworkParser
             if (argument.Key == "Input") inputNames.Add((string)argument.Value.Value);
             else if (argument.Key == "ActivityL1") activityL1 = System.Convert.ToSingle(argument.Value.Value);
             else if (argument.Key == "Trainable") trainable = (bool)argument.Value.Value;
+            else if (argument.Key == "SparsityTarget") sparsityTarget = System.Convert.ToSingle(argument.Value.Value);
+            else if (argument.Key == "SparsityWeight") sparsityWeight = System.Convert.ToSingle(argument.Value.Value);
             else named.Add(new KeyValuePair<string, object>(argument.Key, argument.Value.Value));
         }
         var reader = new LayerAttribute(attribute.AttributeClass!.Name, attribute.ConstructorArguments, named);
@@ -190,6 +193,8 @@ internal static class NetworkParser
             InputNames = (reader.InputNames.Count > 0 ? reader.InputNames : inputNames).ToEquatableArray(),
             ActivityL1 = activityL1,
             Trainable = trainable,
+            SparsityTarget = sparsityTarget,
+            SparsityWeight = sparsityWeight,
         };
     }
 

@@ -111,6 +111,13 @@ internal static class Lowering
                 terms.Add(new ActivityL1Term(shapedLayers[i].Name, buffers[owner[i]], shapedLayers[i].ActivityL1));
                 penalised[owner[i]] = (shapedLayers[i].Name, shapedLayers[i].ActivityL1);
             }
+            var sparse = new System.Collections.Generic.Dictionary<int, (string Layer, float Rho, float Beta)>();
+            for (int i = 1; i < count; i++)
+            {
+                if (shapedLayers[i].SparsityWeight == 0f) continue;
+                terms.Add(new KlSparsityTerm(shapedLayers[i].Name, buffers[owner[i]], shapedLayers[i].SparsityTarget, shapedLayers[i].SparsityWeight));
+                sparse[owner[i]] = (shapedLayers[i].Name, shapedLayers[i].SparsityTarget, shapedLayers[i].SparsityWeight);
+            }
             void LowerBackwardPass(LoweringContext pass, BufferRef[] passBuffers, bool[] needs)
             {
                 for (int i = count - 1; i >= 1; i--)
@@ -121,6 +128,8 @@ internal static class Lowering
                         pass.Backward(new GradientSumOp(layer.Name, passBuffers[i], parts.ToEquatableArray()));
                     if (penalised.TryGetValue(i, out var penalty))
                         pass.Backward(new ActivityL1GradientOp(penalty.Layer, passBuffers[i], penalty.Lambda, pass.DerivativeOf(i)));
+                    if (sparse.TryGetValue(i, out var kl))
+                        pass.Backward(new KlSparsityGradientOp(kl.Layer, passBuffers[i], kl.Rho, kl.Beta, pass.DerivativeOf(i)));
                     layer.Family.LowerBackward(pass, i);
                 }
             }

@@ -117,6 +117,7 @@ internal static class ShapeInference
             if (shaped is null || context.TooLarge) return null;
             if (layer.ActivityL1 != 0f) shaped = shaped with { ActivityL1 = CheckActivityPenalty(context, layer, shaped) };
             if (!layer.Trainable) shaped = shaped with { Trainable = false };
+            if (layer.SparsityWeight != 0f) shaped = CheckSparsity(context, layer, shaped);
             layers.Add(shaped);
             position[declared] = layers.Count - 1;
         }
@@ -155,6 +156,26 @@ internal static class ShapeInference
         {
             SumPerSample = spec.SumPerSample,
         };
+    }
+
+    /// <summary>The KL sparsity penalty: β zero or positive and finite, ρ in (0, 1), on a logistic layer (ρ̂ must lie in (0, 1)).</summary>
+    private static ShapedLayer CheckSparsity(ShapeContext context, LayerSpec layer, ShapedLayer shaped)
+    {
+        float beta = context.CheckPenalty(layer.SparsityWeight, "SparsityWeight", layer.Name, layer.Location, DiagnosticDescriptors.InvalidLayerPenalty);
+        bool ok = true;
+        if (!(layer.SparsityTarget > 0f && layer.SparsityTarget < 1f))
+        {
+            context.Report(DiagnosticDescriptors.InvalidLayerPenalty, layer.Location, layer.Name, "SparsityTarget", ShapeContext.Format(layer.SparsityTarget),
+                "the target mean activation ρ is in (0, 1)");
+            ok = false;
+        }
+        if (shaped.Activation.Kind != ActivationKind.Logistic || shaped.IsSequence)
+        {
+            context.Report(DiagnosticDescriptors.InvalidLayerPenalty, layer.Location, layer.Name, "SparsityWeight", ShapeContext.Format(layer.SparsityWeight),
+                "the KL sparsity penalty compares mean activations in (0, 1) with ρ: it needs a logistic layer (not a sequence)");
+            ok = false;
+        }
+        return ok && beta > 0f ? shaped with { SparsityTarget = layer.SparsityTarget, SparsityWeight = beta } : shaped;
     }
 
     /// <summary>ActivityL1 is zero or positive and finite, and not on a softmax (its gradient would skip the softmax's Jacobian).</summary>

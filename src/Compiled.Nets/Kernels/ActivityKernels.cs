@@ -14,6 +14,43 @@ public static class ActivityKernels
         return lambda * sum / batch;
     }
 
+    /// <summary>β · Σⱼ KL(ρ ‖ ρ̂ⱼ) with ρ̂ⱼ the batch's mean of unit j's outputs (rows of <paramref name="width"/> values).</summary>
+    public static double KlSparsity(ReadOnlySpan<float> outputs, int batch, int width, float rho, float beta)
+    {
+        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
+        KernelChecks.Length("ActivityKernels.KlSparsity", nameof(outputs), outputs.Length, (long)batch * width);
+        double sum = 0;
+        for (int j = 0; j < width; j++)
+        {
+            double mean = 0;
+            for (int b = 0; b < batch; b++) mean += outputs[b * width + j];
+            mean /= batch;
+            sum += rho * Math.Log(rho / mean) + (1 - rho) * Math.Log((1 - rho) / (1 - mean));
+        }
+        return beta * sum;
+    }
+
+    /// <summary>delta += β/batch · (−ρ/ρ̂ⱼ + (1 − ρ)/(1 − ρ̂ⱼ)) ⊙ f′(a): the KL sparsity penalty's gradient.</summary>
+    public static void AddKlSparsityGradient<TAct>(ReadOnlySpan<float> outputs, Span<float> delta, int batch, int width, float rho, float beta, TAct derivative)
+        where TAct : struct, IActivation
+    {
+        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must hold at least one sample.");
+        KernelChecks.Length("ActivityKernels.AddKlSparsityGradient", nameof(outputs), outputs.Length, (long)batch * width);
+        KernelChecks.Length("ActivityKernels.AddKlSparsityGradient", nameof(delta), delta.Length, outputs.Length);
+        for (int j = 0; j < width; j++)
+        {
+            double mean = 0;
+            for (int b = 0; b < batch; b++) mean += outputs[b * width + j];
+            mean /= batch;
+            float g = (float)(beta / batch * (-rho / mean + (1 - rho) / (1 - mean)));
+            for (int b = 0; b < batch; b++)
+            {
+                float a = outputs[b * width + j];
+                delta[b * width + j] += g * derivative.Derivative(a);
+            }
+        }
+    }
+
     /// <summary>
     /// delta += λ/batch · sign(a) ⊙ f′(a): the penalty's gradient, carried to the pre-activation when the layer keeps its
     /// delta there (<paramref name="derivative"/> is then its activation; linear otherwise).
