@@ -28,9 +28,6 @@ public sealed class LayerTrainability
         _trainable = (bool[])trainable.Clone();
     }
 
-    /// <summary>Raised after a flag changes (a network on a GPU refuses frozen layers).</summary>
-    internal Action? Changed { get; set; }
-
     /// <summary>Whether layer <paramref name="layer"/> (its index in <c>Layers</c>) is updated by the optimizer.</summary>
     public bool this[int layer]
     {
@@ -40,7 +37,6 @@ public sealed class LayerTrainability
             if (_trainable[layer] == value) return;
             _trainable[layer] = value;
             _dirty = true;
-            Changed?.Invoke();
         }
     }
 
@@ -78,13 +74,6 @@ public sealed class LayerTrainability
             Refresh();
             return _ranges;
         }
-    }
-
-    /// <summary>The indices of the frozen layers that have parameters, for messages.</summary>
-    public IEnumerable<int> FrozenLayers()
-    {
-        for (int i = 0; i < _trainable.Length; i++)
-            if (!_trainable[i] && _counts[i] > 0) yield return i;
     }
 
     private void Refresh()

@@ -52,6 +52,25 @@ public class GoldenTests
         return cases;
     }
 
+    /// <summary>How far a network is from a fixture case: outputs at inference, the loss, the gradients and one SGD step.</summary>
+    internal sealed record Errors(double Outputs, float Loss, double LossRelative, double Gradients, double Step);
+
+    /// <summary>Loads the case's parameters into <paramref name="net"/>, then compares its outputs, loss, gradients and one SGD step with the case's.</summary>
+    internal static Errors Compare(ITrainableNetwork net, GoldenCase golden)
+    {
+        Assert.Equal(golden.Parameters.Length, net.Parameters.Length);
+        golden.Parameters.CopyTo(net.Parameters);
+        var outputs = new float[golden.Outputs.Length];
+        net.Predict(golden.Inputs, outputs);
+        double outputError = MaxError(outputs, golden.Outputs);
+        float loss = net.ComputeGradients(golden.Inputs, golden.Targets, golden.Batch);
+        double lossError = Math.Abs(loss - golden.Loss) / Math.Max(1, Math.Abs(golden.Loss));
+        double gradientError = MaxError(net.Gradients.ToArray(), golden.Gradients);
+        net.LearningRate = golden.LearningRate;
+        net.TrainStep(golden.Inputs, golden.Targets, golden.Batch);
+        return new Errors(outputError, loss, lossError, gradientError, MaxError(net.Parameters.ToArray(), golden.ParametersAfterSgd));
+    }
+
     internal static float[] Floats(JsonElement e) => e.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
 
     public static IEnumerable<object[]> CaseNames() => Networks.Keys.Select(k => new object[] { k });

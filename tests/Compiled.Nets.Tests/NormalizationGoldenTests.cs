@@ -39,18 +39,7 @@ public class NormalizationGoldenTests
     public void Matches_pytorch(string name)
     {
         var golden = Cases.Value[name];
-        var net = Networks[name]();
-        Assert.Equal(golden.Parameters.Length, net.Parameters.Length);
-        golden.Parameters.CopyTo(net.Parameters);
-        var outputs = new float[golden.Outputs.Length];
-        net.Predict(golden.Inputs, outputs);
-        double outputError = GoldenTests.MaxError(outputs, golden.Outputs);
-        float loss = net.ComputeGradients(golden.Inputs, golden.Targets, golden.Batch);
-        double lossError = Math.Abs(loss - golden.Loss) / Math.Max(1, Math.Abs(golden.Loss));
-        double gradientError = GoldenTests.MaxError(net.Gradients.ToArray(), golden.Gradients);
-        net.LearningRate = golden.LearningRate;
-        net.TrainStep(golden.Inputs, golden.Targets, golden.Batch);
-        double stepError = GoldenTests.MaxError(net.Parameters.ToArray(), golden.ParametersAfterSgd);
+        var (outputError, loss, lossError, gradientError, stepError) = GoldenTests.Compare(Networks[name](), golden);
         _output.WriteLine($"{name}: outputs {outputError:E2}, loss {lossError:E2}, gradients {gradientError:E2}, SGD step {stepError:E2}");
         Assert.True(outputError < 2e-5, $"outputs differ by {outputError:E2}");
         Assert.True(lossError < 2e-5, $"loss {loss} vs PyTorch {golden.Loss}");

@@ -569,7 +569,7 @@ internal static class CSharpEmitter
     /// NaN and ∞ in inputs and targets, the targets' range for binary cross-entropy, and the sample weights.
     /// </summary>
     /// <summary>The check of a call's inputs: finite values, or token ids in the vocabulary for a network that reads tokens.</summary>
-    private static string InputCheck(NetworkPlan plan, string name) => plan.TokenVocabulary > 0
+    internal static string InputCheck(NetworkPlan plan, string name) => plan.TokenVocabulary > 0
         ? $"global::Compiled.Nets.Guard.Tokens({name}, {plan.TokenVocabulary}, nameof({name}), InputSize);"
         : $"global::Compiled.Nets.Guard.Finite({name}, nameof({name}), InputSize);";
 

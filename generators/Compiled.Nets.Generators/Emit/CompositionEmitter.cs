@@ -78,7 +78,7 @@ internal static class CompositionEmitter
         w.Line("int index = LayerIndex(layer, nameof(layer));");
         w.Line("int width = layer.OutputSize;");
         w.Line($"int count = {Guard}.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), \"the network's input\");");
-        w.Line(InputCheck(plan, "inputs"));
+        w.Line(CSharpEmitter.InputCheck(plan, "inputs"));
         w.Line("if (count == 0) return;");
         w.Line("if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }");
         w.Line("_cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first");
@@ -125,7 +125,7 @@ internal static class CompositionEmitter
         w.Line($"{Guard}.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $\"a batch of {{batchSize}} samples of {{InputSize}} values\");");
         w.Line($"{Guard}.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $\"a batch of {{batchSize}} outputs of {{OutputSize}} values\");");
         w.Line($"{Guard}.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);");
-        w.Line(InputCheck(plan, "inputs"));
+        w.Line(CSharpEmitter.InputCheck(plan, "inputs"));
         w.Line(string.Format(refuseDevice, "ForwardTraining"));
         w.Line("var work = TrainingWorkspace(batchSize);");
         if (state) w.Line("SaveState();");
@@ -251,8 +251,4 @@ internal static class CompositionEmitter
         w.Close();
         w.Line();
     }
-
-    private static string InputCheck(NetworkPlan plan, string name) => plan.TokenVocabulary > 0
-        ? $"{Guard}.Tokens({name}, {plan.TokenVocabulary}, nameof({name}), InputSize);"
-        : $"{Guard}.Finite({name}, nameof({name}), InputSize);";
 }

@@ -199,6 +199,10 @@ internal static class CudaEmitter
         source.Append("    unsigned h = seed * 0x9E3779B9u ^ (step + 0x7F4A7C15u) * 0x85EBCA6Bu ^ index * 0xC2B2AE35u ^ (stream + 1u) * 0x27D4EB2Fu;\n");
         source.Append("    h ^= h >> 16; h *= 0x7FEB352Du; h ^= h >> 15; h *= 0x846CA68Bu; h ^= h >> 16;\n");
         source.Append("    return (h >> 8) * (1.0f / 16777216.0f);\n}\n\n");
+        source.Append("// A standard normal for value `index` by Box-Muller from values 2 index and 2 index + 1 (CounterRandom.Normal).\n");
+        source.Append("__device__ __forceinline__ float cn_normal(unsigned seed, unsigned step, unsigned stream, unsigned index)\n{\n");
+        source.Append("    const float u1 = cn_uniform(seed, step, stream, 2u * index), u2 = cn_uniform(seed, step, stream, 2u * index + 1u);\n");
+        source.Append("    return sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2);\n}\n\n");
         source.Append(cuda.KernelSource);
         return new CudaProgram(source.ToString(), cuda.Inference, cuda.Training, loss, backward, cuda.ScratchLength);
     }

@@ -327,19 +327,7 @@ public static class SafeTensors
         long dataRead = 0;
         foreach (Entry entry in header.Entries) // in order of offset, which tile the data section: a sequential read
         {
-            var values = new float[tensors[indexOf[entry.Name]].Length];
-            Span<byte> bytes = MemoryMarshal.AsBytes(values.AsSpan());
-            int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-            dataRead += read;
-            if (read < bytes.Length)
-                throw new InvalidDataException($"{source} is truncated: its header describes {header.DataLength} bytes of tensor data, but it holds only {dataRead}.");
-            if (!BitConverter.IsLittleEndian)
-            {
-                Span<int> words = MemoryMarshal.Cast<float, int>(values.AsSpan());
-                BinaryPrimitives.ReverseEndianness(words, words);
-            }
-            CheckFinite(values, entry.Name, source);
-            staged[indexOf[entry.Name]] = values;
+            staged[indexOf[entry.Name]] = ReadTensor(stream, tensors[indexOf[entry.Name]].Length, entry.Name, source, header, ref dataRead);
         }
         if (stream.ReadByte() != -1)
             throw Bad(source, $"there are bytes after the last tensor's data (the header describes {header.DataLength} bytes of tensor data, and the data section must end with the last tensor)");
@@ -373,27 +361,14 @@ public static class SafeTensors
             long length = entry.End - entry.Begin;
             if (next < matching.Count && ReferenceEquals(matching[next].Entry, entry))
             {
-                var values = new float[tensors[matching[next].Tensor].Length];
-                Span<byte> bytes = MemoryMarshal.AsBytes(values.AsSpan());
-                int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-                dataRead += read;
-                if (read < bytes.Length)
-                    throw new InvalidDataException($"{source} is truncated: its header describes {header.DataLength} bytes of tensor data, but it holds only {dataRead}.");
-                if (!BitConverter.IsLittleEndian)
-                {
-                    Span<int> words = MemoryMarshal.Cast<float, int>(values.AsSpan());
-                    BinaryPrimitives.ReverseEndianness(words, words);
-                }
-                CheckFinite(values, entry.Name, source);
-                staged.Add((values, matching[next].Tensor));
+                staged.Add((ReadTensor(stream, tensors[matching[next].Tensor].Length, entry.Name, source, header, ref dataRead), matching[next].Tensor));
                 next++;
                 continue;
             }
             for (long left = length; left > 0;)
             {
                 int read = stream.Read(skip, 0, (int)Math.Min(skip.Length, left));
-                if (read == 0)
-                    throw new InvalidDataException($"{source} is truncated: its header describes {header.DataLength} bytes of tensor data, but it holds only {dataRead}.");
+                if (read == 0) throw Truncated(source, header, dataRead);
                 left -= read;
                 dataRead += read;
             }
@@ -401,6 +376,26 @@ public static class SafeTensors
         foreach (var (values, t) in staged) values.CopyTo(tensors[t].Values);
         return matching.Select(m => m.Entry.Name).ToList();
     }
+
+    /// <summary>One tensor's little-endian F32 data from the stream, checked finite.</summary>
+    private static float[] ReadTensor(Stream stream, int length, string name, string source, Header header, ref long dataRead)
+    {
+        var values = new float[length];
+        Span<byte> bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        dataRead += read;
+        if (read < bytes.Length) throw Truncated(source, header, dataRead);
+        if (!BitConverter.IsLittleEndian)
+        {
+            Span<int> words = MemoryMarshal.Cast<float, int>(values.AsSpan());
+            BinaryPrimitives.ReverseEndianness(words, words);
+        }
+        CheckFinite(values, name, source);
+        return values;
+    }
+
+    private static InvalidDataException Truncated(string source, Header header, long dataRead) =>
+        new($"{source} is truncated: its header describes {header.DataLength} bytes of tensor data, but it holds only {dataRead}.");
 
     /// <summary>Names, dtypes and shapes: report every missing and every unexpected name at once, not just the first.</summary>
     private static void CheckMatchesNetwork(IReadOnlyList<NamedTensor> tensors, Header header, string source)

@@ -1,3 +1,5 @@
+using System;
+
 namespace Compiled.Nets.Kernels;
 
 /// <summary>
@@ -12,6 +14,16 @@ public static class CounterRandom
 
     /// <summary>The step count as the stream takes it: its low 24 bits.</summary>
     public static uint Step(long step) => (uint)(step & 0xFFFFFF);
+
+    /// <summary>
+    /// A standard normal for value <paramref name="index"/> of a stream, by Box–Muller from its uniforms at 2·index and
+    /// 2·index + 1: √(−2 ln(1 − u₁)) cos(2π u₂) (<c>cn_normal</c> in CUDA). The noise layers' and the VAE's ε.
+    /// </summary>
+    public static float Normal(uint seed, uint step, uint stream, uint index)
+    {
+        float u1 = Uniform(seed, step, stream, unchecked(2u * index)), u2 = Uniform(seed, step, stream, unchecked(2u * index + 1u));
+        return MathF.Sqrt(-2f * MathF.Log(1f - u1)) * MathF.Cos(6.2831853f * u2);
+    }
 
     /// <summary>A uniform in [0, 1) with 24 random bits for value <paramref name="index"/> of stream <paramref name="stream"/>.</summary>
     public static float Uniform(uint seed, uint step, uint stream, uint index)

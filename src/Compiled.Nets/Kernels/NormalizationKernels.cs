@@ -207,21 +207,11 @@ public static class LocalContrastNormKernels
 /// <summary>The denoising autoencoder's corruptions, training only: additive Gaussian noise and masking noise.</summary>
 public static class NoiseKernels
 {
-    /// <summary>
-    /// A standard normal for value <paramref name="index"/> by Box–Muller from two values of the stream
-    /// (<see cref="CounterRandom"/> at 2·index and 2·index + 1): √(−2 ln(1 − u₁)) cos(2π u₂); the CUDA kernels compute the same.
-    /// </summary>
-    public static float Normal(uint seed, uint step, uint stream, uint index)
-    {
-        float u1 = CounterRandom.Uniform(seed, step, stream, 2u * index), u2 = CounterRandom.Uniform(seed, step, stream, 2u * index + 1u);
-        return MathF.Sqrt(-2f * MathF.Log(1f - u1)) * MathF.Cos(6.2831853f * u2);
-    }
-
     /// <summary>y = x + σ z, z ~ N(0, 1) from the step's random stream.</summary>
     public static void GaussianForwardTraining(ReadOnlySpan<float> x, Span<float> y, float sigma, uint seed, uint step, uint stream)
     {
         KernelChecks.Length("NoiseKernels.GaussianForwardTraining", nameof(y), y.Length, x.Length);
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] + sigma * Normal(seed, step, stream, (uint)i);
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] + sigma * CounterRandom.Normal(seed, step, stream, (uint)i);
     }
 
     /// <summary>dPrev = dy ⊙ f′_prev(yPrev): additive noise passes the gradient through.</summary>

@@ -9,14 +9,6 @@ namespace Compiled.Nets.Kernels;
 /// </summary>
 public static class ReparameterizeKernels
 {
-    /// <summary>ε for value <paramref name="index"/> of a stream: √(−2 ln(1 − u₁)) cos(2π u₂), u from values 2i and 2i + 1.</summary>
-    public static float Normal(uint seed, uint step, uint stream, uint index)
-    {
-        float u1 = CounterRandom.Uniform(seed, step, stream, unchecked(2u * index));
-        float u2 = CounterRandom.Uniform(seed, step, stream, unchecked(2u * index + 1u));
-        return MathF.Sqrt(-2f * MathF.Log(1f - u1)) * MathF.Cos(2f * MathF.PI * u2);
-    }
-
     /// <summary>Training: a fresh ε per value (kept for the backward pass), z = μ + exp(½ lv) ε.</summary>
     public static void ForwardTraining(ReadOnlySpan<float> mean, ReadOnlySpan<float> logVariance, Span<float> z, Span<float> epsilon,
         uint seed, uint step, uint stream)
@@ -26,7 +18,7 @@ public static class ReparameterizeKernels
         KernelChecks.Length(nameof(ForwardTraining), "epsilon", epsilon.Length, mean.Length);
         for (int i = 0; i < mean.Length; i++)
         {
-            float e = Normal(seed, step, stream, (uint)i);
+            float e = CounterRandom.Normal(seed, step, stream, (uint)i);
             epsilon[i] = e;
             z[i] = mean[i] + MathF.Exp(0.5f * logVariance[i]) * e;
         }

@@ -1361,13 +1361,19 @@ namespace Demo
                 return (h >> 8) * (1.0f / 16777216.0f);
             }
 
+            // A standard normal for value `index` by Box-Muller from values 2 index and 2 index + 1 (CounterRandom.Normal).
+            __device__ __forceinline__ float cn_normal(unsigned seed, unsigned step, unsigned stream, unsigned index)
+            {
+                const float u1 = cn_uniform(seed, step, stream, 2u * index), u2 = cn_uniform(seed, step, stream, 2u * index + 1u);
+                return sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2);
+            }
+
             // Jitter: y = x + σ z, z by Box–Muller from values 2i and 2i + 1 of random stream 0; grid ⌈batch·64/256⌉, block 256
             extern "C" __global__ void Jitter_noise(CN_ARENAS)
             {
                 const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i >= CN_BATCH * 64) return;
                 const unsigned seed = static_cast<unsigned>(K[6]), step = static_cast<unsigned>(K[7]);
-                const float u1 = cn_uniform(seed, step, 0u, 2u * static_cast<unsigned>(i)), u2 = cn_uniform(seed, step, 0u, 2u * static_cast<unsigned>(i) + 1u);
-                (A)[i] = (X)[i] + 0.1f * (sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2));
+                (A)[i] = (X)[i] + 0.1f * cn_normal(seed, step, 0u, static_cast<unsigned>(i));
             }
             CN_ENTRY(Jitter_noise)
 

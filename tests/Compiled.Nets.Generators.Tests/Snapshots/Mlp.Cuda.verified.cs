@@ -613,6 +613,13 @@ namespace Demo
                 return (h >> 8) * (1.0f / 16777216.0f);
             }
 
+            // A standard normal for value `index` by Box-Muller from values 2 index and 2 index + 1 (CounterRandom.Normal).
+            __device__ __forceinline__ float cn_normal(unsigned seed, unsigned step, unsigned stream, unsigned index)
+            {
+                const float u1 = cn_uniform(seed, step, stream, 2u * index), u2 = cn_uniform(seed, step, stream, 2u * index + 1u);
+                return sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2);
+            }
+
             // Hidden1: dense 784 → 128, ReLU; grid (⌈128/16⌉, ⌈batch/16⌉), block (16, 16)
             extern "C" __global__ void Hidden1_forward(CN_ARENAS)
             {

@@ -126,8 +126,7 @@ internal sealed record GaussianNoiseForwardOp(string Layer, BufferRef Input, Buf
         cuda.Kernel(noise, $"{Layer}: y = x + σ z, z by Box–Muller from values 2i and 2i + 1 of random stream {Stream}; grid ⌈batch·{w}/{threads}⌉, block {threads}",
             $"const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i >= CN_BATCH * {w}) return;\n" +
             $"    const unsigned seed = static_cast<unsigned>(K[6]), step = static_cast<unsigned>(K[7]);\n" +
-            $"    const float u1 = cn_uniform(seed, step, {Stream}u, 2u * static_cast<unsigned>(i)), u2 = cn_uniform(seed, step, {Stream}u, 2u * static_cast<unsigned>(i) + 1u);\n" +
-            $"    ({Cuda.Buffer(Output, "A")})[i] = ({Cuda.Source(Input, "A")})[i] + {Cuda.Float(Sigma)} * (sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2));");
+            $"    ({Cuda.Buffer(Output, "A")})[i] = ({Cuda.Source(Input, "A")})[i] + {Cuda.Float(Sigma)} * cn_normal(seed, step, {Stream}u, static_cast<unsigned>(i));");
         cuda.Kernel(copy, $"{Layer}: identity at inference; grid ⌈batch·{w}/{threads}⌉, block {threads}",
             $"const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < CN_BATCH * {w}) ({Cuda.Buffer(Output, "A")})[i] = ({Cuda.Source(Input, "A")})[i];");
         cuda.Training.Add(Cuda.ElementLaunch(noise, w));

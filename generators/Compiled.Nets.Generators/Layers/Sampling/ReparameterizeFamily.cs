@@ -118,9 +118,7 @@ internal sealed record ReparameterizeForwardOp(string Layer, BufferRef Mean, Buf
         cuda.Kernel(sample, $"{Layer}: ε by Box–Muller from stream {Stream} (values 2i, 2i + 1), z = μ + exp(½ lv) ε; grid ⌈batch·{w}/{threads}⌉, block {threads}",
             $"const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i >= CN_BATCH * {w}) return;\n" +
             $"    const unsigned seed = static_cast<unsigned>(K[6]), step = static_cast<unsigned>(K[7]);\n" +
-            $"    const float u1 = cn_uniform(seed, step, {Stream}u, 2u * static_cast<unsigned>(i));\n" +
-            $"    const float u2 = cn_uniform(seed, step, {Stream}u, 2u * static_cast<unsigned>(i) + 1u);\n" +
-            $"    const float e = sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.283185307179586f * u2);\n" +
+            $"    const float e = cn_normal(seed, step, {Stream}u, static_cast<unsigned>(i));\n" +
             $"    ({Cuda.Buffer(Epsilon, "A")})[i] = e;\n" +
             $"    ({Cuda.Buffer(Output, "A")})[i] = ({Cuda.Source(Mean, "A")})[i] + expf(0.5f * ({Cuda.Source(LogVariance, "A")})[i]) * e;");
         cuda.Kernel(copy, $"{Layer}: z = μ at inference; grid ⌈batch·{w}/{threads}⌉, block {threads}",
