@@ -163,6 +163,9 @@ public sealed class BatchNormAttribute : LayerAttribute
 
     /// <summary>Added to the variance before the square root (PyTorch's default 1e-5).</summary>
     public float Epsilon { get; set; } = 1e-5f;
+
+    /// <summary>The negative slope α of <see cref="Activation.LeakyReLU"/> after the normalisation (default 0.01; DCGAN uses 0.2).</summary>
+    public float Slope { get; set; } = float.NaN;
 }
 
 /// <summary>Parametric ReLU: x for x &gt; 0, a x otherwise, with one learned slope a (PyTorch's PReLU()).</summary>

@@ -75,4 +75,6 @@ public enum Initialization
     HeUniform,
     /// <summary>He (Kaiming) normal for ReLU layers: N(0, σ²), σ = √(2 / fan_in).</summary>
     HeNormal,
+    /// <summary>N(0, 0.02²) whatever the fans: DCGAN's initialisation (Radford et al. 2016) of every convolution and dense weight.</summary>
+    DcganNormal,
 }

@@ -160,6 +160,15 @@ public interface IComposableNetwork : ITrainableNetwork
     /// </summary>
     float InputGradient(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> inputGradient);
 
+    /// <summary>
+    /// Adds the gradient of this batch's mean loss to <see cref="ITrainableNetwork.Gradients"/> (PyTorch's
+    /// <c>loss.backward()</c> without <c>zero_grad()</c>) and returns the loss; the parameters do not change. A GAN's
+    /// discriminator learns from a real batch and a fake batch kept apart, so that BatchNorm normalises each by its own
+    /// statistics: <c>ComputeGradients(real, ones)</c>, <c>AddGradients(fake, zeros)</c>, <c>ApplyGradients()</c>.
+    /// Penalties are not added again (ComputeGradients added them once).
+    /// </summary>
+    float AddGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+
     /// <summary>One optimizer step with the current <see cref="ITrainableNetwork.Gradients"/> (clipped to MaxGradientNorm, frozen layers skipped), as TrainStep ends.</summary>
     void ApplyGradients();
 }

@@ -28,6 +28,9 @@ public static class Initializers
             case Initialization.HeNormal:
                 FillNormal(weights, MathF.Sqrt(2f / fanIn), random);
                 break;
+            case Initialization.DcganNormal:
+                FillNormal(weights, 0.02f, random);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "unknown initialisation scheme");
         }

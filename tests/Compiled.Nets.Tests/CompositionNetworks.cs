@@ -137,3 +137,23 @@ public partial class PointCritic
     [Dense(8, Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Hidden { get; }
     [Dense(1, Activation.Logistic)] public partial Layer Real { get; }
 }
+
+/// <summary>A BatchNorm classifier with an L2 penalty: AddGradients must add the penalty's gradient only once.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 12, L2 = 0.01f)]
+public partial class PenalizedNormClassifier
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(5, Activation.ReLU)] public partial Layer Encoder { get; }
+    [BatchNorm(Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Norm { get; }
+    [Dense(3, Activation.Softmax)] public partial Layer Head { get; }
+}
+
+/// <summary><see cref="PenalizedNormClassifier"/> without the penalty: the difference of their gradients is the penalty's.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 12)]
+public partial class UnpenalizedNormClassifier
+{
+    [Input(6)] public partial Layer X { get; }
+    [Dense(5, Activation.ReLU)] public partial Layer Encoder { get; }
+    [BatchNorm(Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Norm { get; }
+    [Dense(3, Activation.Softmax)] public partial Layer Head { get; }
+}

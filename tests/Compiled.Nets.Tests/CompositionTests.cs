@@ -171,6 +171,44 @@ public class CompositionTests
         AssertClose(first.Zip(second, (a, b) => a + b).ToArray(), net.Gradients, 1e-6, "accumulated gradient");
     }
 
+    /// <summary>
+    /// A GAN discriminator's step: the gradients of two batches run apart (BatchNorm normalising each by its own
+    /// statistics) add up to the sum of each batch's ComputeGradients; the parameters stay; a refused call leaves the sum.
+    /// </summary>
+    [Fact]
+    public void Add_gradients_sums_the_gradients_of_batches_run_apart()
+    {
+        using var net = new PenalizedNormClassifier();
+        const int batch = 4;
+        float[] a = Uniform(batch * 6, 21), b = Uniform(batch * 6, 22, 0f, 3f);
+        float[] ta = OneHot(batch, 3, 23), tb = OneHot(batch, 3, 24);
+        float[] parameters = net.Parameters.ToArray();
+        float lossA = net.ComputeGradients(a, ta, batch);
+        float[] first = net.Gradients.ToArray();
+        float lossB = net.ComputeGradients(b, tb, batch);
+        // ComputeGradients adds the L2 penalty's gradient once; the sum should hold it once: the twin without the
+        // penalty gives the second batch's gradient alone.
+        using var twin = new UnpenalizedNormClassifier();
+        parameters.CopyTo(twin.Parameters);
+        twin.ComputeGradients(b, tb, batch);
+        float[] second = twin.Gradients.ToArray();
+        Assert.NotEqual(second, net.Gradients.ToArray());
+
+        Assert.Equal(lossA, net.ComputeGradients(a, ta, batch), 5);
+        float added = net.AddGradients(b, tb, batch);
+        Assert.Equal(lossB, added, 5);
+        AssertClose(first.Zip(second, (x, y) => x + y).ToArray(), net.Gradients, 1e-5, "summed gradient");
+        Assert.Equal(parameters, net.Parameters.ToArray());
+
+        float[] sum = net.Gradients.ToArray();
+        Assert.Throws<ArgumentException>(() => net.AddGradients(b.AsSpan(1).ToArray(), tb, batch));
+        Assert.Throws<ArgumentException>(() => net.AddGradients(b, tb, batch + 1));
+        var poisoned = (float[])b.Clone();
+        poisoned[3] = float.NaN;
+        Assert.Throws<ArgumentException>(() => net.AddGradients(poisoned, tb, batch));
+        Assert.Equal(sum, net.Gradients.ToArray());
+    }
+
     /// <summary>∂L/∂x from InputGradient against central differences of the loss.</summary>
     private static void CheckInputGradient(ITrainableNetwork net, IComposableNetwork composable, float[] x, float[] t, int batch, double tolerance, float step = 1e-2f)
     {

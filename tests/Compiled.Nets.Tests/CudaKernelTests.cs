@@ -137,6 +137,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenStackedGruSequence) }, new object[] { nameof(GoldenEmbeddingLstm) }, new object[] { nameof(GoldenEmbeddingGruLogits) },
         new object[] { nameof(GoldenInitialStateLstm) }, new object[] { nameof(GoldenInitialStateGru) },
         new object[] { nameof(GoldenVae) }, new object[] { nameof(GoldenBetaVae) }, new object[] { nameof(GoldenKlSparse) },
+        new object[] { nameof(GoldenDcganDiscriminator) }, new object[] { nameof(GoldenDcganGenerator) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -183,6 +184,8 @@ public class CudaKernelTests
         nameof(GoldenVae) => For(new GoldenVae(0), b => TestData.Probabilities(b * 6, 5)),
         nameof(GoldenBetaVae) => For(new GoldenBetaVae(0), b => TestData.Probabilities(b * 6, 5)),
         nameof(GoldenKlSparse) => For(new GoldenKlSparse(32), b => TestData.Probabilities(b * 6, 5)),
+        nameof(GoldenDcganDiscriminator) => For(new GoldenDcganDiscriminator(33), b => TestData.Probabilities(b, 5)),
+        nameof(GoldenDcganGenerator) => For(new GoldenDcganGenerator(34), b => TestData.Random(b * 36, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

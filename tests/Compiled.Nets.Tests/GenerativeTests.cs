@@ -22,6 +22,8 @@ public class GenerativeTests
         [nameof(GoldenVae)] = () => new GoldenVae(),
         [nameof(GoldenBetaVae)] = () => new GoldenBetaVae(),
         [nameof(GoldenKlSparse)] = () => new GoldenKlSparse(),
+        [nameof(GoldenDcganDiscriminator)] = () => new GoldenDcganDiscriminator(),
+        [nameof(GoldenDcganGenerator)] = () => new GoldenDcganGenerator(),
     };
 
     private static readonly Lazy<Dictionary<string, GoldenTests.GoldenCase>> Cases = new(() =>
@@ -44,6 +46,42 @@ public class GenerativeTests
         Assert.True(lossError < 2e-5, $"loss {loss} vs PyTorch {golden.Loss}");
         Assert.True(gradientError < 1e-4, $"gradients differ by {gradientError:E2}");
         Assert.True(stepError < 2e-5, $"parameters after one SGD step differ by {stepError:E2}");
+    }
+
+    /// <summary>
+    /// DCGAN's pieces (BatchNorm with leaky ReLU 0.2 in the discriminator, transposed convolutions with BatchNorm and a tanh
+    /// output in the generator) against central differences of the training-mode loss, in the batch's own statistics.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Dcgan_pieces_gradients_match_finite_differences(int which)
+    {
+        ITrainableNetwork net = which == 0 ? new GoldenDcganDiscriminator(7) : new GoldenDcganGenerator(8);
+        // Larger weights than DCGAN's N(0, 0.02), so that every path carries a gradient well above float rounding.
+        var random = new SeededRandom(40 + which);
+        var p = net.Parameters;
+        for (int i = 0; i < p.Length; i++) p[i] += 0.3f * random.NextGaussian();
+        const int batch = 4;
+        float[] x = TestData.Random(batch * net.InputLength, seed: 100);
+        float[] t = which == 0 ? new float[] { 1, 0, 1, 0 } : TestData.Random(batch * net.OutputLength, seed: 200);
+        var (relative, worst) = GradientCheckTests.CompareWithCentralDifferences(net, x, t, batch, training: true);
+        _output.WriteLine($"{net.GetType().Name}: ‖numeric − analytic‖ / ‖numeric‖ = {relative:E2}, worst element {worst:E2}");
+        Assert.True(relative < 1e-2, $"‖numeric − analytic‖ / ‖numeric‖ = {relative:E2}");
+    }
+
+    [Fact]
+    public void Dcgan_initialization_draws_weights_from_a_normal_of_standard_deviation_0_02()
+    {
+        using var net = new Compiled.Nets.Samples.Gan.DigitGenerator(3);
+        var weights = net.Tensors.Single(t => t.Name == "Up1.weight").Values.ToArray();
+        double mean = weights.Average(), std = Math.Sqrt(weights.Average(w => (w - mean) * (w - mean)));
+        _output.WriteLine($"Up1.weight: {weights.Length} values, mean {mean:E2}, std {std:F5}");
+        // n = 32 768 draws: the standard error of the std is 0.02 / √(2n) ≈ 7.8e-5; five of them.
+        Assert.InRange(std, 0.02 - 4e-4, 0.02 + 4e-4);
+        Assert.InRange(mean, -5 * 0.02 / Math.Sqrt(weights.Length), 5 * 0.02 / Math.Sqrt(weights.Length));
+        Assert.All(net.Tensors.Single(t => t.Name == "Norm1.weight").Values.ToArray(), g => Assert.Equal(1f, g));
+        Assert.All(net.Tensors.Single(t => t.Name == "Up1.bias").Values.ToArray(), b => Assert.Equal(0f, b));
     }
 
     /// <summary>The networks the central-difference check below runs on (for the family checklist).</summary>

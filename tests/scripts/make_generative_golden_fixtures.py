@@ -21,6 +21,14 @@ Cases:
   * GoldenKlSparse: Input(6); Hidden Dense(8, Logistic, SparsityTarget = 0.1, SparsityWeight = 0.5); Out Dense(6, Logistic);
     BCE (mean); batch 5. The penalty: beta * sum_j KL(rho || rho_hat_j), rho_hat_j = the batch's mean of unit j, with
     KL(p || q) = p ln(p / q) + (1 - p) ln((1 - p) / (1 - q)) (Ng's sparse autoencoder notes), added to the mean loss.
+  * GoldenDcganDiscriminator: Input(1, 6, 6); Down1 Conv2D(3, 4, LeakyReLU, Slope = 0.2, Stride = 2, PaddingSize = 1);
+    Down2 Conv2D(4, 3, PaddingSize = 1); Norm BatchNorm(LeakyReLU, Slope = 0.2); Real Dense(1, Logistic); BCE; batch 4,
+    targets 1 for the first two samples and 0 for the others. BatchNorm2d in training mode (batch statistics, biased
+    variance, eps 1e-5) for the loss and gradients; "outputs" are inference outputs with the initial running statistics
+    (mean 0, variance 1). Flat parameters: conv weight [out, in, k, k] then bias, BatchNorm weight (gamma) then bias.
+  * GoldenDcganGenerator: Input(3, 1, 1); Project ConvTranspose2D(4, 3); Norm1 BatchNorm(ReLU);
+    Image ConvTranspose2D(1, 4, Tanh, Stride = 2, PaddingSize = 1) (6 x 6); MSE against N(0, 0.25) targets; batch 4.
+    Transposed-convolution weights are [in, out, k, k] as PyTorch stores them.
 """
 import json
 import math
@@ -144,8 +152,92 @@ def build_sparse(index, name, rho, beta):
     }
 
 
+def unflatten(v, shapes):
+    at, out = 0, []
+    for shape in shapes:
+        n = math.prod(shape)
+        out.append(v[at:at + n].reshape(shape))
+        at += n
+    return out
+
+
+def batchnorm(h, gamma, beta, training):
+    if training:
+        mean = h.mean(dim=(0, 2, 3), keepdim=True)
+        var = h.var(dim=(0, 2, 3), unbiased=False, keepdim=True)
+    else:
+        mean, var = torch.zeros_like(gamma).reshape(1, -1, 1, 1), torch.ones_like(gamma).reshape(1, -1, 1, 1)
+    return (h - mean) / torch.sqrt(var + 1e-5) * gamma.reshape(1, -1, 1, 1) + beta.reshape(1, -1, 1, 1)
+
+
+def build_dcgan(index, name, shapes, x, t, forward, loss_kind):
+    torch.manual_seed(11000 + index)
+    params = []
+    for shape in shapes:
+        if len(shape) == 1 and shape[0] < 0:
+            params.append(1 + 0.1 * torch.randn(-shape[0], dtype=torch.float64))  # BatchNorm gamma
+            continue
+        params.append(0.3 * torch.randn(*shape, dtype=torch.float64))
+    shapes = [(abs(s[0]),) if len(s) == 1 else s for s in shapes]
+    flat = torch.cat([p.reshape(-1) for p in params]).detach()
+
+    def loss_of(v):
+        y = forward(unflatten(v, shapes), True)
+        if loss_kind == "bce":
+            return (-(t * torch.log(y) + (1 - t) * torch.log(1 - y))).mean()
+        return ((y - t) ** 2).mean()
+
+    assert torch.autograd.gradcheck(loss_of, (flat.clone().requires_grad_(True),))
+    v = flat.clone().requires_grad_(True)
+    loss = loss_of(v)
+    loss.backward()
+    grads = v.grad.detach()
+    outputs = forward(unflatten(flat, shapes), False).detach()
+    return {
+        "name": name, "batch": x.shape[0], "parameters": flat.tolist(), "inputs": x.reshape(-1).tolist(),
+        "targets": t.reshape(-1).tolist(), "outputs": outputs.reshape(-1).tolist(), "loss": loss.item(),
+        "gradients": grads.tolist(), "learning_rate": LEARNING_RATE,
+        "parameters_after_sgd": (flat - LEARNING_RATE * grads).tolist(),
+    }
+
+
+def dcgan_discriminator(index):
+    torch.manual_seed(12000 + index)
+    x = torch.randn(4, 1, 6, 6, dtype=torch.float64)
+    t = torch.tensor([[1.0], [1.0], [0.0], [0.0]], dtype=torch.float64)
+    F = torch.nn.functional
+
+    def forward(p, training):
+        w1, b1, w2, b2, gamma, beta, w3, b3 = p
+        h = F.leaky_relu(F.conv2d(x, w1, b1, stride=2, padding=1), 0.2)       # [3, 3, 3]
+        h = F.conv2d(h, w2, b2, padding=1)                                    # [4, 3, 3]
+        h = F.leaky_relu(batchnorm(h, gamma, beta, training), 0.2)
+        return torch.sigmoid(h.reshape(4, -1) @ w3.T + b3)
+
+    shapes = [(3, 1, 4, 4), (3,), (4, 3, 3, 3), (4,), (-4,), (4,), (1, 36), (1,)]
+    return build_dcgan(index, "GoldenDcganDiscriminator", shapes, x, t, forward, "bce")
+
+
+def dcgan_generator(index):
+    torch.manual_seed(12000 + index)
+    x = torch.randn(4, 3, 1, 1, dtype=torch.float64)
+    t = 0.5 * torch.randn(4, 36, dtype=torch.float64)
+    F = torch.nn.functional
+
+    def forward(p, training):
+        w1, b1, gamma, beta, w2, b2 = p
+        h = F.conv_transpose2d(x, w1, b1)                                     # [4, 3, 3]
+        h = torch.relu(batchnorm(h, gamma, beta, training))
+        y = torch.tanh(F.conv_transpose2d(h, w2, b2, stride=2, padding=1))    # [1, 6, 6]
+        return y.reshape(4, -1)
+
+    shapes = [(3, 4, 3, 3), (4,), (-4,), (4,), (4, 1, 4, 4), (1,)]
+    return build_dcgan(index, "GoldenDcganGenerator", shapes, x, t, forward, "mse")
+
+
 def main():
-    cases = [build(1, "GoldenVae", 1.0, True, 0), build(2, "GoldenBetaVae", 0.25, False, 3), build_sparse(3, "GoldenKlSparse", 0.1, 0.5)]
+    cases = [build(1, "GoldenVae", 1.0, True, 0), build(2, "GoldenBetaVae", 0.25, False, 3), build_sparse(3, "GoldenKlSparse", 0.1, 0.5),
+             dcgan_discriminator(4), dcgan_generator(5)]
     path = os.path.join(os.path.dirname(__file__), "..", "Compiled.Nets.Tests", "Fixtures", "golden_generative.json")
     with open(path, "w") as f:
         json.dump({"generator": "tests/scripts/make_generative_golden_fixtures.py", "torch": torch.__version__, "cases": cases}, f, indent=1)

@@ -115,6 +115,7 @@ internal static class CSharpCode
         InitializationKind.GlorotNormal => "Glorot normal",
         InitializationKind.HeUniform => "He uniform",
         InitializationKind.HeNormal => "He normal",
+        InitializationKind.DcganNormal => "DCGAN normal N(0, 0.02²)",
         _ => "Glorot uniform",
     };
 

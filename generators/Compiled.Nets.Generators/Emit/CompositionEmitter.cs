@@ -203,6 +203,23 @@ internal static class CompositionEmitter
         w.Close();
         w.Line();
 
+        // AddGradients
+        w.Line(generatedCode);
+        w.Open($"public float AddGradients({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize)");
+        w.Line("ValidateBatch(inputs, targets, batchSize, default);");
+        w.Line(string.Format(refuseDevice, "AddGradients"));
+        w.Line("var work = TrainingWorkspace(batchSize);");
+        w.Line("float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);");
+        w.Line($"inputs.CopyTo(work.ActivationsOf({input}, InputSize, batchSize));");
+        w.Line("// Into the spare array holding a copy of the current gradients, so a refused pass leaves Gradients as they were.");
+        w.Line("BeginGradients();");
+        w.Line("global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);");
+        w.Line("RunCompositionBackward(work, batchSize, clear: false);");
+        w.Line("RefuseNonFiniteGradients(batchSize);");
+        w.Line("return loss;");
+        w.Close();
+        w.Line();
+
         // ApplyGradients
         w.Line(generatedCode);
         w.Open("public void ApplyGradients()");

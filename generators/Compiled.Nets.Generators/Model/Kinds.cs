@@ -9,7 +9,7 @@ internal enum LossKind { Auto = 0, MeanSquaredError, BinaryCrossEntropy, Softmax
 
 internal enum TrainingRuleKind { GradientDescent = 0, Perceptron }
 
-internal enum InitializationKind { Default = 0, GlorotUniform, ScaledNormal, GlorotNormal, HeUniform, HeNormal }
+internal enum InitializationKind { Default = 0, GlorotUniform, ScaledNormal, GlorotNormal, HeUniform, HeNormal, DcganNormal }
 
 /// <summary>Mirrors the runtime's Padding enum.</summary>
 internal enum PaddingKind { Valid = 0, Same, Full }

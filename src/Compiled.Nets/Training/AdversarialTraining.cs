@@ -17,7 +17,7 @@ public sealed class AdversarialTraining
     private readonly IComposableNetwork _generator;
     private readonly IComposableNetwork _discriminator;
     private readonly int _batch;
-    private readonly float[] _fake, _both, _labels, _ones, _fakeGradient;
+    private readonly float[] _fake, _zeros, _ones, _fakeGradient;
 
     public AdversarialTraining(IComposableNetwork generator, IComposableNetwork discriminator, int batchSize)
     {
@@ -33,10 +33,8 @@ public sealed class AdversarialTraining
         _batch = batchSize;
         int sample = generator.OutputLength;
         _fake = new float[batchSize * sample];
-        _both = new float[2 * batchSize * sample];
-        _labels = new float[2 * batchSize];
+        _zeros = new float[batchSize];
         _ones = new float[batchSize];
-        _labels.AsSpan(0, batchSize).Fill(1f);
         _ones.AsSpan().Fill(1f);
         _fakeGradient = new float[batchSize * sample];
     }
@@ -45,9 +43,13 @@ public sealed class AdversarialTraining
     public ReadOnlySpan<float> Fakes => _fake;
 
     /// <summary>
-    /// One step. The discriminator learns on the real batch (label 1) and the generator's batch (label 0) together; then,
-    /// with the discriminator left as it is, the generator steps along the gradient of −log D(G(z)) at its samples
-    /// (the discriminator's <see cref="IComposableNetwork.InputGradient"/> with label 1), backpropagated through it.
+    /// One step, as PyTorch's DCGAN example takes it. The discriminator sums the gradients of its loss on the real batch
+    /// (label 1) and on the generator's batch (label 0), each run as a batch of its own so that BatchNorm normalises real
+    /// and fake samples by their own statistics (a mixed batch lets it tell them apart by the statistics alone, and then
+    /// a fake-only batch fools it for nothing); one optimizer step. Then, with the discriminator left as it is, the
+    /// generator steps along the gradient of −log D(G(z)) at its samples (the discriminator's
+    /// <see cref="IComposableNetwork.InputGradient"/> with label 1), backpropagated through it. The discriminator's loss
+    /// returned is the sum of its two mean losses (PyTorch's errD_real + errD_fake).
     /// </summary>
     public AdversarialLosses Step(ReadOnlySpan<float> real, ReadOnlySpan<float> noise)
     {
@@ -55,9 +57,9 @@ public sealed class AdversarialTraining
         Guard.Length(real.Length, _batch * sample, nameof(real), $"a batch of {_batch} real samples of {sample} values");
         Guard.Length(noise.Length, _batch * _generator.InputLength, nameof(noise), $"a batch of {_batch} noise vectors of {_generator.InputLength} values");
         _generator.ForwardTraining(noise, _fake, _batch);
-        real.CopyTo(_both);
-        _fake.CopyTo(_both.AsSpan(_batch * sample));
-        float discriminatorLoss = _discriminator.TrainStep(_both, _labels, 2 * _batch);
+        float discriminatorLoss = _discriminator.ComputeGradients(real, _ones, _batch);
+        discriminatorLoss += _discriminator.AddGradients(_fake, _zeros, _batch);
+        _discriminator.ApplyGradients();
         // The generator's step: the discriminator's parameters and gradients are not touched.
         float generatorLoss = _discriminator.InputGradient(_fake, _ones, _batch, _fakeGradient);
         _generator.Backward(_fakeGradient);

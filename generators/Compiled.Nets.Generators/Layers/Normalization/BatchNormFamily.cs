@@ -13,6 +13,8 @@ internal sealed record BatchNormOptions : LayerOptions
     public required ActivationKind Activation { get; init; }
     public required float Momentum { get; init; }
     public required float Epsilon { get; init; }
+    /// <summary>The leaky ReLU's negative slope α; NaN: the default.</summary>
+    public required float Slope { get; init; }
 }
 
 /// <summary>
@@ -30,7 +32,7 @@ internal sealed class BatchNormFamily : LayerFamily
     {
         var options = new BatchNormOptions
         {
-            Activation = attribute.Has(0) ? (ActivationKind)attribute.Int(0) : ActivationKind.Linear, Momentum = 0.1f, Epsilon = 1e-5f,
+            Activation = attribute.Has(0) ? (ActivationKind)attribute.Int(0) : ActivationKind.Linear, Momentum = 0.1f, Epsilon = 1e-5f, Slope = float.NaN,
         };
         foreach (var named in attribute.Named)
         {
@@ -38,6 +40,7 @@ internal sealed class BatchNormFamily : LayerFamily
             {
                 "Momentum" => options with { Momentum = LayerAttribute.Float(named.Value) },
                 "Epsilon" => options with { Epsilon = LayerAttribute.Float(named.Value) },
+                "Slope" => options with { Slope = LayerAttribute.Float(named.Value) },
                 _ => options,
             };
         }
@@ -57,11 +60,13 @@ internal sealed class BatchNormFamily : LayerFamily
         if (!(options.Epsilon > 0f) || float.IsInfinity(options.Epsilon))
             context.Report(DiagnosticDescriptors.InvalidNormalizationSetting, layer.Location, layer.Name, "Epsilon",
                 ShapeContext.Format(options.Epsilon), "epsilon must be positive and finite");
-        if (options.Activation is ActivationKind.Softmax or ActivationKind.LeakyReLU or ActivationKind.Logistic)
+        if (options.Activation is ActivationKind.Softmax or ActivationKind.Logistic)
             context.Report(DiagnosticDescriptors.UnsupportedActivation, layer.Location, layer.Name, "activation",
-                options.Activation.Describe(), "BatchNorm takes linear, tanh, ReLU or softplus; put other activations on a Dense layer");
+                options.Activation.Describe(), "BatchNorm takes linear, tanh, ReLU, leaky ReLU or softplus; put other activations on a Dense layer");
+        // DCGAN's discriminator normalises then applies leaky ReLU 0.2; the kernels take the slope like every activation's.
+        float slope = ActivationRules.ResolveSlope(context, layer, options.Activation, options.Slope);
         var (l1, l2) = context.Penalties(layer, float.NaN, float.NaN);
-        var shaped = context.Create(layer, inputs, inputs[0].OutputShape, options, new ActivationPlan(options.Activation, float.NaN), deltaAtPreActivation: false);
+        var shaped = context.Create(layer, inputs, inputs[0].OutputShape, options, new ActivationPlan(options.Activation, slope), deltaAtPreActivation: false);
         int channels = shaped.OutputShape[0];
         return shaped with { WeightCount = channels, BiasCount = channels, StateCount = 2 * channels, ScratchCount = channels, L1 = l1, L2 = l2 };
     }
