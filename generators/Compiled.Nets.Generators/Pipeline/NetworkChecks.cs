@@ -45,7 +45,7 @@ internal static class NetworkChecks
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
         ["UseDevice"] = true, ["Dispose"] = true, ["Quantize"] = true,
         ["UpdateParameters"] = true, ["RefuseFrozenOnDevice"] = true, ["LayerIndex"] = true, ["ForwardTo"] = true, ["ForwardFrom"] = true,
-        ["ForwardTraining"] = true, ["Backward"] = true, ["InputGradient"] = true, ["ApplyGradients"] = true,
+        ["ForwardTraining"] = true, ["Backward"] = true, ["InputGradient"] = true, ["AddGradients"] = true, ["ApplyGradients"] = true,
         ["RunOutputGradient"] = true, ["RunCompositionBackward"] = true,
     };
 

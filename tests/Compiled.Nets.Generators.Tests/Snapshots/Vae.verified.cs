@@ -507,6 +507,22 @@ namespace Demo
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public float AddGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
+        {
+            ValidateBatch(inputs, targets, batchSize, default);
+            if (_cuda is not null) throw new global::System.NotSupportedException("AddGradients runs on the CPU: Vae is on a GPU; call UseDevice(Device.Cpu) first.");
+            var work = TrainingWorkspace(batchSize);
+            float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
+            inputs.CopyTo(work.ActivationsOf(Buffers.Input_copy, InputSize, batchSize));
+            // Into the spare array holding a copy of the current gradients, so a refused pass leaves Gradients as they were.
+            BeginGradients();
+            global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
+            RunCompositionBackward(work, batchSize, clear: false);
+            RefuseNonFiniteGradients(batchSize);
+            return loss;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void ApplyGradients()
         {
             if (_cuda is not null) throw new global::System.NotSupportedException("ApplyGradients runs on the CPU: Vae is on a GPU; call UseDevice(Device.Cpu) first.");
