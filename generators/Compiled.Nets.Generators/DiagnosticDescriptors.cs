@@ -250,6 +250,14 @@ internal static class DiagnosticDescriptors
         "Invalid Reparameterize layer",
         "Layer '{0}' has {1} = {2}; {3}");
 
+    public static readonly DiagnosticDescriptor UnusedStochasticEstimator = Warning("CN0081",
+        "Estimator has no effect",
+        "Layer '{0}' sets Estimator, but its {1} units are differentiable and learn through f′ exactly; the straight-through estimators are for Heaviside and Sign units");
+
+    public static readonly DiagnosticDescriptor StochasticNeuronAfterActivation = Warning("CN0082",
+        "Stochastic neuron after an activation",
+        "Layer '{0}' adds its noise to the outputs of '{1}', which already applies {2}; declare '{1}' linear so that the noise is added to the pre-activation wᵀx + b");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

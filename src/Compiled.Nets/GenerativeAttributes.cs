@@ -27,3 +27,38 @@ public sealed class ReparameterizeAttribute : LayerAttribute
     /// <summary>The KL term's weight β (1: the VAE's evidence lower bound; β-VAE for other values); zero or positive.</summary>
     public float Beta { get; set; } = 1f;
 }
+
+/// <summary>How a binary stochastic neuron's gradient is estimated (the sample itself has none).</summary>
+public enum StochasticEstimator
+{
+    /// <summary>
+    /// The sigmoid-adjusted straight-through estimator (Bengio, Léonard and Courville 2013): the backward pass uses the
+    /// derivative of the unit's expectation, ∂E[y]/∂x = σ(x)(1 − σ(x)) (for Sign, 2σ(x)(1 − σ(x))).
+    /// </summary>
+    SigmoidStraightThrough = 0,
+    /// <summary>The plain straight-through estimator (Hinton's lectures, 2012): the gradient passes as if y = x.</summary>
+    IdentityStraightThrough,
+}
+
+/// <summary>
+/// Stochastic neurons (the course's sidestep): y = f(x + z) with z drawn from the standard logistic distribution
+/// (z = ln u − ln(1 − u), u uniform) on every value while training, where x is the previous layer's output — declare that
+/// layer linear, so x is the pre-activation wᵀx + b. With <see cref="Activation.Heaviside"/> (the default) the unit is a
+/// binary stochastic neuron: P(y = 1) = P(x + z ≥ 0) = σ(x), trained through <see cref="Estimator"/>. With a
+/// differentiable f the noise is a constant of the step and the gradient is f′ exactly. At inference the noise is off:
+/// y = f(x). <c>[Dense(64)] Pre</c>, then <c>[StochasticNeuron] Binary</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class StochasticNeuronAttribute : LayerAttribute
+{
+    public StochasticNeuronAttribute(Activation activation = Activation.Heaviside) => Activation = activation;
+
+    /// <summary>The activation f after the noise: Heaviside or Sign (binary units), or any differentiable one but softmax.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>The gradient estimator of a Heaviside or Sign unit (ignored, with a warning, for a differentiable f).</summary>
+    public StochasticEstimator Estimator { get; set; } = StochasticEstimator.SigmoidStraightThrough;
+
+    /// <summary>The negative slope α of <see cref="Activation.LeakyReLU"/> or the slope k of <see cref="Activation.Logistic"/>.</summary>
+    public float Slope { get; set; } = float.NaN;
+}

@@ -47,4 +47,25 @@ public class GenerativeDiagnosticTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
     }
+
+    [Theory]
+    [InlineData("CN0081", "its tanh units are differentiable", "[Input(4)] public partial Layer X { get; }\n[Dense(6)] public partial Layer Pre { get; }\n[StochasticNeuron(Activation.Tanh, Estimator = StochasticEstimator.IdentityStraightThrough)] public partial Layer U { get; } // ←\n[Dense(2, Activation.Logistic)] public partial Layer Y { get; }")]
+    [InlineData("CN0082", "'Pre', which already applies ReLU", "[Input(4)] public partial Layer X { get; }\n[Dense(6, Activation.ReLU)] public partial Layer Pre { get; }\n[StochasticNeuron] public partial Layer U { get; } // ←\n[Dense(2, Activation.Logistic)] public partial Layer Y { get; }")]
+    public void Stochastic_neuron_warnings_are_reported_at_the_layer_and_the_code_compiles(string id, string named, string layers)
+    {
+        var diagnostic = DiagnosticTests.AssertReported(Net(layers), id, DiagnosticSeverity.Warning);
+        Assert.Contains(named, diagnostic.GetMessage());
+        var result = GeneratorHarness.Run(Net(layers));
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Theory]
+    [InlineData("CN0055", "activation = softmax", "[StochasticNeuron(Activation.Softmax)] public partial Layer U { get; } // ←\n[Dense(2, Activation.Logistic)] public partial Layer Y { get; }")]
+    [InlineData("CN0050", "(StochasticEstimator)7", "[StochasticNeuron(Estimator = (StochasticEstimator)7)] public partial Layer U { get; } // ←\n[Dense(2, Activation.Logistic)] public partial Layer Y { get; }")]
+    [InlineData("CN0016", "'U'", "[StochasticNeuron] public partial Layer U { get; } // ←")]
+    public void Stochastic_neuron_errors_are_reported_at_the_layer(string id, string named, string layers)
+    {
+        var diagnostic = DiagnosticTests.AssertReported(Net("[Input(4)] public partial Layer X { get; }\n[Dense(6)] public partial Layer Pre { get; }\n" + layers), id, DiagnosticSeverity.Error);
+        Assert.Contains(named, diagnostic.GetMessage());
+    }
 }

@@ -71,6 +71,24 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>The stochastic family: binary units with the straight-through gradient, noisy tanh units.</summary>
+    private const string StochasticUnits = """
+        using Compiled.Nets;
+
+        namespace Demo;
+
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class StochasticUnits
+        {
+            [Input(6)] public partial Layer X { get; }
+            [Dense(8)] public partial Layer Pre { get; }
+            [StochasticNeuron] public partial Layer Binary { get; }
+            [Dense(4)] public partial Layer Pre2 { get; }
+            [StochasticNeuron(Activation.Tanh)] public partial Layer Noisy { get; }
+            [Dense(3, Activation.Softmax)] public partial Layer Out { get; }
+        }
+        """;
+
     /// <summary>The sampling family: a VAE's two heads, the reparameterisation and its KL term, a per-sample summed loss, a frozen layer.</summary>
     private const string Vae = """
         using Compiled.Nets;
@@ -150,6 +168,16 @@ public class SnapshotTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         Snapshot.Verify(result.SourceFor("Demo.SparseTiedAutoencoder.g.cs"), "SparseTiedAutoencoder");
+    }
+
+    [Fact]
+    public void Stochastic_units_source_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(StochasticUnits);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Verify(result.SourceFor("Demo.StochasticUnits.g.cs"), "StochasticUnits");
+        Snapshot.Verify(result.SourceFor("Demo.StochasticUnits.Cuda.g.cs"), "StochasticUnits.Cuda");
     }
 
     [Fact]

@@ -138,6 +138,7 @@ public class CudaKernelTests
         new object[] { nameof(GoldenInitialStateLstm) }, new object[] { nameof(GoldenInitialStateGru) },
         new object[] { nameof(GoldenVae) }, new object[] { nameof(GoldenBetaVae) }, new object[] { nameof(GoldenKlSparse) },
         new object[] { nameof(GoldenDcganDiscriminator) }, new object[] { nameof(GoldenDcganGenerator) },
+        new object[] { nameof(GoldenStochasticBinary) }, new object[] { nameof(GoldenStochasticSign) }, new object[] { nameof(GoldenStochasticTanh) },
     };
 
     internal static Case CaseFor(string name) => name switch
@@ -186,6 +187,10 @@ public class CudaKernelTests
         nameof(GoldenKlSparse) => For(new GoldenKlSparse(32), b => TestData.Probabilities(b * 6, 5)),
         nameof(GoldenDcganDiscriminator) => For(new GoldenDcganDiscriminator(33), b => TestData.Probabilities(b, 5)),
         nameof(GoldenDcganGenerator) => For(new GoldenDcganGenerator(34), b => TestData.Random(b * 36, 5)),
+        // Seed 0 and step 0, as the harness's scalars: the same logistic noise.
+        nameof(GoldenStochasticBinary) => For(new GoldenStochasticBinary(0), b => TestData.OneHot(b, 3, 5)),
+        nameof(GoldenStochasticSign) => For(new GoldenStochasticSign(0), b => TestData.Random(b * 2, 5)),
+        nameof(GoldenStochasticTanh) => For(new GoldenStochasticTanh(0), b => TestData.Random(b * 2, 5)),
         "LeNet5" => For(new Compiled.Nets.Samples.Mnist.LeNet5(19), b => TestData.OneHot(b, 10, 5)),
         _ => throw new ArgumentException(name),
     };

@@ -26,10 +26,10 @@ public class FamilyChecklistTests
     private static readonly Lazy<Dictionary<string, HashSet<string>>> Checks = new(() => new()
     {
         ["finite-difference check"] = KindsOf(GradientCheckTests.Cases().Concat(CnnGradientCheckTests.Cases()).Concat(RecurrentGradientCheckTests.Cases()).Concat(NormalizationGradientCheckTests.Cases())
-            .Select(c => ((Func<ITrainableNetwork>)c[1])()).Concat(GenerativeTests.GradientCheckNetworks())).ToHashSet(),
+            .Select(c => ((Func<ITrainableNetwork>)c[1])()).Concat(GenerativeTests.GradientCheckNetworks()).Concat(StochasticTests.GradientCheckNetworks())).ToHashSet(),
         ["PyTorch golden fixture"] = KindsOf(GoldenTests.Networks.Values.Concat(CnnGoldenTests.Networks.Values)
             .Concat(PlanGoldenTests.Networks.Values).Concat(PlanGoldenTests.DropoutNetworks.Values).Concat(RecurrentGoldenTests.Networks.Values)
-            .Concat(NormalizationGoldenTests.Networks.Values).Concat(GenerativeTests.Networks.Values)
+            .Concat(NormalizationGoldenTests.Networks.Values).Concat(GenerativeTests.Networks.Values).Concat(StochasticTests.Networks.Values)
             .Select(f => f())).ToHashSet(),
         ["emulated-CUDA check"] = KindsOf(CudaKernelTests.EmulatedCases().Select(c => CudaKernelTests.CaseFor((string)c[0]).Network)).ToHashSet(),
         ["snapshot"] = SnapshotKinds(),

@@ -203,6 +203,11 @@ internal static class CudaEmitter
         source.Append("__device__ __forceinline__ float cn_normal(unsigned seed, unsigned step, unsigned stream, unsigned index)\n{\n");
         source.Append("    const float u1 = cn_uniform(seed, step, stream, 2u * index), u2 = cn_uniform(seed, step, stream, 2u * index + 1u);\n");
         source.Append("    return sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2);\n}\n\n");
+        source.Append("// A standard logistic value ln a − ln(2^24 − a), a = 2k + 1 from the hash's top 23 bits k (CounterRandom.Logistic).\n");
+        source.Append("__device__ __forceinline__ float cn_logistic(unsigned seed, unsigned step, unsigned stream, unsigned index)\n{\n");
+        source.Append("    const unsigned k = static_cast<unsigned>(cn_uniform(seed, step, stream, index) * 16777216.0f) >> 1;\n");
+        source.Append("    const float a = 2.0f * static_cast<float>(k) + 1.0f;\n");
+        source.Append("    return logf(a) - logf(16777216.0f - a);\n}\n\n");
         source.Append(cuda.KernelSource);
         return new CudaProgram(source.ToString(), cuda.Inference, cuda.Training, loss, backward, cuda.ScratchLength);
     }

@@ -22,6 +22,7 @@ internal static class LayerFamilies
         Sampling.ReparameterizeFamily.Instance,
         LocalNormalization.LocalNormalizationFamily.Instance,
         Noise.NoiseFamily.Instance,
+        Stochastic.StochasticFamily.Instance,
     };
 
     /// <summary>Family by attribute class name (in namespace Compiled.Nets).</summary>

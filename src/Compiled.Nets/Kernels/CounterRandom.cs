@@ -26,13 +26,27 @@ public static class CounterRandom
     }
 
     /// <summary>A uniform in [0, 1) with 24 random bits for value <paramref name="index"/> of stream <paramref name="stream"/>.</summary>
-    public static float Uniform(uint seed, uint step, uint stream, uint index)
+    public static float Uniform(uint seed, uint step, uint stream, uint index) =>
+        (Hash(seed, step, stream, index) >> 8) * (1.0f / 16777216.0f);
+
+    private static uint Hash(uint seed, uint step, uint stream, uint index)
     {
         unchecked
         {
             uint h = seed * 0x9E3779B9u ^ (step + 0x7F4A7C15u) * 0x85EBCA6Bu ^ index * 0xC2B2AE35u ^ (stream + 1u) * 0x27D4EB2Fu;
             h ^= h >> 16; h *= 0x7FEB352Du; h ^= h >> 15; h *= 0x846CA68Bu; h ^= h >> 16;
-            return (h >> 8) * (1.0f / 16777216.0f);
+            return h;
         }
+    }
+
+    /// <summary>
+    /// A standard logistic value z = ln u − ln(1 − u) for value <paramref name="index"/>, with u = (2k + 1)/2²⁴ from the
+    /// hash's top 23 bits k: the middle of a cell, so neither logarithm meets 0, and a = 2k + 1 and 2²⁴ − a are exact
+    /// floats (<c>cn_logistic</c> in CUDA computes the same). The stochastic neurons' z; |z| ≤ ln(2²⁴ − 1) ≈ 16.6.
+    /// </summary>
+    public static float Logistic(uint seed, uint step, uint stream, uint index)
+    {
+        float a = 2f * (Hash(seed, step, stream, index) >> 9) + 1f;
+        return MathF.Log(a) - MathF.Log(16777216f - a);
     }
 }

@@ -1368,6 +1368,14 @@ namespace Demo
                 return sqrtf(-2.0f * logf(1.0f - u1)) * cosf(6.2831853f * u2);
             }
 
+            // A standard logistic value ln a − ln(2^24 − a), a = 2k + 1 from the hash's top 23 bits k (CounterRandom.Logistic).
+            __device__ __forceinline__ float cn_logistic(unsigned seed, unsigned step, unsigned stream, unsigned index)
+            {
+                const unsigned k = static_cast<unsigned>(cn_uniform(seed, step, stream, index) * 16777216.0f) >> 1;
+                const float a = 2.0f * static_cast<float>(k) + 1.0f;
+                return logf(a) - logf(16777216.0f - a);
+            }
+
             // Jitter: y = x + σ z, z by Box–Muller from values 2i and 2i + 1 of random stream 0; grid ⌈batch·64/256⌉, block 256
             extern "C" __global__ void Jitter_noise(CN_ARENAS)
             {
