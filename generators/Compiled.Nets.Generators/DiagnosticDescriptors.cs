@@ -257,6 +257,21 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StochasticNeuronAfterActivation = Warning("CN0082",
         "Stochastic neuron after an activation",
         "Layer '{0}' adds its noise to the outputs of '{1}', which already applies {2}; declare '{1}' linear so that the noise is added to the pre-activation wᵀx + b");
+    public static readonly DiagnosticDescriptor NonPositiveNeurons = Error("CN0073",
+        "Hopfield network needs a positive number of neurons",
+        "Hopfield network '{0}' has {1}; set Neurons to the number of neurons, a positive constant, e.g. [HopfieldNetwork(Neurons = 100)]");
+
+    public static readonly DiagnosticDescriptor TooManyNeurons = Error("CN0074",
+        "Hopfield network is too large",
+        "Hopfield network '{0}' has Neurons = {1}, but at most {2} are supported: its Hebbian sums and weights, two {1}×{1} float matrices, would take {3}, and its local fields stay exact only up to 2^24 / (N - 1) patterns");
+
+    public static readonly DiagnosticDescriptor UnsupportedHopfieldType = Error("CN0075",
+        "Hopfield network type cannot hold the generated code",
+        "'{0}' cannot be a Hopfield network: {1}");
+
+    public static readonly DiagnosticDescriptor HopfieldAndNetwork = Error("CN0076",
+        "Class is both a Hopfield network and a layered network",
+        "'{0}' has both [HopfieldNetwork] and [Network]; a class is one kind of network, so declare the Hopfield memory and the layered network as two classes");
 
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",

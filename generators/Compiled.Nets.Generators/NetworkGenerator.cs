@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Compiled.Nets.Generators.Emit;
+using Compiled.Nets.Generators.Hopfield;
 using Compiled.Nets.Generators.Model;
 using Compiled.Nets.Generators.Parsing;
 using Compiled.Nets.Generators.Pipeline;
@@ -16,7 +17,8 @@ namespace Compiled.Nets.Generators;
 /// does not change a network re-runs nothing after the parse. Each stage runs per network inside a guard
 /// (Pipeline/NetworkStages.cs): an exception is CN9999 on that network, and the others still get their code.
 /// A network with CN errors gets a stub (Emit/StubEmitter.cs) that implements its layer properties with an
-/// exception, so the CN errors are all the user sees.
+/// exception, so the CN errors are all the user sees. [HopfieldNetwork] classes take a second, smaller pipeline
+/// (Hopfield/HopfieldPipeline.cs): parse → check → emit.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NetworkGenerator : IIncrementalGenerator
@@ -54,6 +56,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (p, _) => new HintKey(p.Id!.HintName, p.Id.MetadataName))
             .Collect()
             .Select(static (keys, _) => keys.OrderBy(k => k.MetadataName, StringComparer.Ordinal).ToEquatableArray());
+
+        // [HopfieldNetwork] classes: a pipeline of their own (Hopfield/), whose file names keep clear of the networks'.
+        HopfieldPipeline.Initialize(context, hintKeys);
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {

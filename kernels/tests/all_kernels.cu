@@ -12,6 +12,7 @@
 #include "../activations.cuh"
 #include "../conv.cuh"
 #include "../dense.cuh"
+#include "../hopfield.cuh"
 #include "../layers.cuh"
 #include "../losses.cuh"
 #include "../normalization.cuh"
@@ -284,6 +285,20 @@ CN_ENTRY(max_unpool2d_forward_k3)
 extern "C" __global__ void max_unpool2d_backward_tanh_k3(const float* dy, const int* switches, const float* yPrev, float* dPrev)
 { cn::max_unpool2d_backward<CN_POOL_K3, cn::kTanh>(dy, switches, yPrev, dPrev, 0.0f); }
 CN_ENTRY(max_unpool2d_backward_tanh_k3)
+
+// ---- Hopfield memories: A = 37 neurons (sweep block 32, rows longer than the block), B = 150 (block 64, 88 store blocks) ----
+extern "C" __global__ void hopfield_store_a(float* C, float* W, const float* p, int count) { cn::hopfield_store<37>(C, W, p, count); }
+CN_ENTRY(hopfield_store_a)
+extern "C" __global__ void hopfield_sweep_a(const float* C, const float* s, float* next) { cn::hopfield_sweep<37, 32>(C, s, next); }
+CN_ENTRY(hopfield_sweep_a)
+extern "C" __global__ void hopfield_changes_a(const float* s, const float* next, float* changed) { cn::hopfield_changes<37, 32>(s, next, changed); }
+CN_ENTRY(hopfield_changes_a)
+extern "C" __global__ void hopfield_store_b(float* C, float* W, const float* p, int count) { cn::hopfield_store<150>(C, W, p, count); }
+CN_ENTRY(hopfield_store_b)
+extern "C" __global__ void hopfield_sweep_b(const float* C, const float* s, float* next) { cn::hopfield_sweep<150, 64>(C, s, next); }
+CN_ENTRY(hopfield_sweep_b)
+extern "C" __global__ void hopfield_changes_b(const float* s, const float* next, float* changed) { cn::hopfield_changes<150, 64>(s, next, changed); }
+CN_ENTRY(hopfield_changes_b)
 
 // ---- Self-check of the emulation's warp shuffles and atomics (and of the prelude's wrappers) ----
 extern "C" __global__ void selftest_warp(const float* x, float* down, float* idx, float* bfly, float* sum)

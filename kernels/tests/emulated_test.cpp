@@ -51,6 +51,8 @@ CN_DECLARE(avgpool2d_forward_k2) CN_DECLARE(avgpool2d_backward_linear_k2) CN_DEC
 CN_DECLARE(avgpool2d_backward_relu_k3) CN_DECLARE(global_avgpool_forward_a) CN_DECLARE(global_avgpool_backward_relu_a)
 CN_DECLARE(max_unpool2d_forward_k2) CN_DECLARE(max_unpool2d_backward_linear_k2) CN_DECLARE(max_unpool2d_forward_k3)
 CN_DECLARE(max_unpool2d_backward_tanh_k3)
+CN_DECLARE(hopfield_store_a) CN_DECLARE(hopfield_sweep_a) CN_DECLARE(hopfield_changes_a)
+CN_DECLARE(hopfield_store_b) CN_DECLARE(hopfield_sweep_b) CN_DECLARE(hopfield_changes_b)
 CN_DECLARE(selftest_warp)
 }
 
@@ -997,6 +999,63 @@ void test_first_nonfinite()
     }
 }
 
+// Hopfield store and sweep (kernels/hopfield.cuh) against HopfieldKernels.cs: on ±1 patterns every value is a whole number
+// (or C / N, one correctly rounded division), so the kernels must match exactly, ties (zero fields) included.
+void test_hopfield(const char* name, cn_kernel_entry store, cn_kernel_entry sweep, cn_kernel_entry changes, int n, int sweepThreads, int changeThreads)
+{
+    std::uniform_int_distribution<int> coin(0, 1);
+    auto spins = [&](int count) { Floats v(count); for (float& x : v) x = coin(rng) ? 1.0f : -1.0f; return v; };
+    const int first = 4, second = 2;  // an even count first: fields of 0 (ties) occur
+    Floats p1 = spins(first * n), p2 = spins(second * n);
+    Floats C(n * n, 0.0f), W(n * n, NAN);
+    std::vector<int> want(n * n, 0);
+    auto add = [&](const Floats& p, int count) {
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j)
+                for (int k = 0; k < count; ++k) want[i * n + j] += i == j ? 0 : static_cast<int>(p[k * n + i] * p[k * n + j]);
+    };
+    int mismatches = 0;
+    auto compare = [&](const char* stage) {
+        int bad = 0;
+        for (int k = 0; k < n * n; ++k)
+            bad += C[k] != static_cast<float>(want[k]) || W[k] != static_cast<float>(want[k]) / static_cast<float>(n);
+        std::printf("%s  %-50s %d of %d weights differ\n", bad ? "FAIL" : "ok  ", (std::string(name) + " store " + stage).c_str(), bad, n * n);
+        mismatches += bad;
+    };
+    add(p1, first);
+    launch(name, store, {blocks(n * n, 256)}, {256}, 0, C.data(), W.data(), static_cast<const float*>(p1.data()), first);
+    compare("(first)");
+    add(p2, second);
+    launch(name, store, {blocks(n * n, 256)}, {256}, 0, C.data(), W.data(), static_cast<const float*>(p2.data()), second);
+    compare("(accumulated)");
+
+    // Sweeps from random states: next = sign(C s), a zero field keeping s; changes = the number that differ.
+    int ties = 0, badSweep = 0, badCount = 0;
+    for (int trial = 0; trial < 8; ++trial)
+    {
+        Floats s = spins(n), next(n, NAN), changed(1, NAN);
+        launch(name, sweep, {static_cast<unsigned>(n)}, {static_cast<unsigned>(sweepThreads)}, 0, static_cast<const float*>(C.data()),
+            static_cast<const float*>(s.data()), next.data());
+        launch(name, changes, {1}, {static_cast<unsigned>(changeThreads)}, 0, static_cast<const float*>(s.data()),
+            static_cast<const float*>(next.data()), changed.data());
+        int differ = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            long h = 0;
+            for (int j = 0; j < n; ++j) h += static_cast<long>(want[i * n + j]) * static_cast<long>(s[j]);
+            ties += h == 0;
+            const float expected = h > 0 ? 1.0f : h < 0 ? -1.0f : s[i];
+            badSweep += next[i] != expected;
+            differ += expected != s[i];
+        }
+        badCount += changed[0] != static_cast<float>(differ);
+    }
+    std::printf("%s  %-50s %d wrong states, %d wrong counts (%d ties kept)\n", badSweep + badCount ? "FAIL" : "ok  ",
+        (std::string(name) + " sweep").c_str(), badSweep, badCount, ties);
+    if (ties == 0) { std::printf("FAIL  %-50s no tie occurred: the tie rule went unchecked\n", name); failed = true; }
+    failed |= mismatches != 0 || badSweep != 0 || badCount != 0;
+}
+
 int main()
 {
     test_selftest();
@@ -1033,6 +1092,8 @@ int main()
     test_dropout();
     test_prelu();
     test_lrn();
+    test_hopfield("hopfield_a (N = 37)", hopfield_store_a_entry, hopfield_sweep_a_entry, hopfield_changes_a_entry, 37, 32, 32);
+    test_hopfield("hopfield_b (N = 150)", hopfield_store_b_entry, hopfield_sweep_b_entry, hopfield_changes_b_entry, 150, 64, 64);
     test_batchnorm();
     test_conv_and_pool();
 

@@ -20,7 +20,7 @@ internal static class CSharpEmitter
     /// </summary>
     public static readonly string Version = GeneratorVersion(typeof(CSharpEmitter).Assembly);
 
-    private static readonly string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Nets\", \"" + Version + "\")]";
+    internal static readonly string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Nets\", \"" + Version + "\")]";
 
     internal static string GeneratorVersion(System.Reflection.Assembly assembly)
     {

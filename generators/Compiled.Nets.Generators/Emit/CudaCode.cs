@@ -23,9 +23,10 @@ internal static class CudaBlock
     public const string Optimizers = "optimizers.cuh";
     public const string Recurrent = "recurrent.cuh";
     public const string Normalization = "normalization.cuh";
+    public const string Hopfield = "hopfield.cuh";
 
     /// <summary>Every block, in an order where each comes after the blocks it includes.</summary>
-    public static readonly string[] All = { Activations, Reduce, Dense, Softmax, Losses, Layers, Conv, Pool, Optimizers, Recurrent, Normalization };
+    public static readonly string[] All = { Activations, Reduce, Dense, Softmax, Losses, Layers, Conv, Pool, Optimizers, Recurrent, Normalization, Hopfield };
 }
 
 /// <summary>One kernel launch: grid and block sizes as C# expressions of <c>batch</c> (the batch capacity).</summary>

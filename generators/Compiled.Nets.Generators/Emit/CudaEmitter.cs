@@ -93,6 +93,14 @@ internal static class CudaEmitter
         return order;
     }
 
+    /// <summary>The text of the blocks <paramref name="needed"/> names and of every block they include, in <see cref="BlockOrder"/>.</summary>
+    internal static string BlockText(IEnumerable<string> needed)
+    {
+        var text = new StringBuilder();
+        foreach (string block in BlockOrder(needed)) text.Append(Blocks.Value[block].Text);
+        return text.ToString();
+    }
+
     /// <summary>The blocks a plan's kernels call: its ops' and loss terms', the loss shell's, the penalty's and the optimizers'.</summary>
     internal static IEnumerable<string> BlocksOf(NetworkPlan plan)
     {

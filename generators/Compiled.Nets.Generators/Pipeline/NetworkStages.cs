@@ -21,6 +21,8 @@ internal static class NetworkStages
         var networkAttribute = context.Attributes[0];
         // A user type that only shares the library attribute's full name is not ours to read.
         if (!Symbols.IsLibraryType(networkAttribute.AttributeClass, "NetworkAttribute")) return Staged<NetworkSpec>.Skip;
+        // A class that is also a [HopfieldNetwork] is reported by the Hopfield pipeline (CN0076) and gets no code from either.
+        if (type.GetAttributes().Any(a => Symbols.IsLibraryType(a.AttributeClass, "HopfieldNetworkAttribute"))) return Staged<NetworkSpec>.Skip;
 
         LocationInfo? location = null;
         NetworkIdentity? id = null;
