@@ -58,3 +58,12 @@ public partial class StochasticMnist
     [StochasticNeuron] public partial Layer Hidden { get; }
     [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
 }
+
+/// <summary>A classifier whose hidden layer an RBM starts: logistic units, as the RBM's hidden units.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy, Seed = 6)]
+public partial class RbmStartedClassifier
+{
+    [Input(784)] public partial Layer Pixels { get; }
+    [Dense(128, Activation.Logistic)] public partial Layer Hidden { get; }
+    [Dense(10, Activation.Softmax)] public partial Layer Digit { get; }
+}
