@@ -250,6 +250,14 @@ internal static class DiagnosticDescriptors
         "Invalid Reparameterize layer",
         "Layer '{0}' has {1} = {2}; {3}");
 
+    public static readonly DiagnosticDescriptor UnpoolWindowMismatch = Error("CN0077",
+        "MaxUnpool window differs from its pooling's",
+        "Layer '{0}' has {1}, but '{2}' pools {3}; MaxUnpool places values with that pooling's switches, so its window is the pooling's: {4}");
+
+    public static readonly DiagnosticDescriptor UnpoolOverlappingWindows = Warning("CN0078",
+        "MaxUnpool of overlapping windows",
+        "Layer '{0}' unpools with the switches of '{1}', whose {2} overlap (stride {3}): where two windows chose the same position Compiled.Nets adds their values, while PyTorch's MaxUnpool keeps one of them, so the two can differ; pool with Stride = {4} (or more) for windows that do not overlap, as SegNet's 2×2 windows with stride 2");
+
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",
         "The Compiled.Nets generator failed on '{0}': {1}; please report this with the declaration");

@@ -139,7 +139,7 @@ public partial class SegNetSmall
     [MaxPool(2)] public partial Layer Pool1 { get; }                                                           // [4, 4, 4]
     [Conv2D(6, 3, Activation.ReLU, Padding = Padding.Same)] public partial Layer Encoder2 { get; }             // [6, 4, 4]
     [MaxPool(2)] public partial Layer Pool2 { get; }                                                           // [6, 2, 2]
-    [MaxUnpool(nameof(Pool2))] public partial Layer Unpool2 { get; }                     // [6, 4, 4]
+    [MaxUnpool(nameof(Pool2), Size = 2, Stride = 2)] public partial Layer Unpool2 { get; }                     // [6, 4, 4]
     [Conv2D(4, 3, Activation.ReLU, Padding = Padding.Same)] public partial Layer Decoder2 { get; }             // [4, 4, 4]
     [MaxUnpool(nameof(Pool1))] public partial Layer Unpool1 { get; }                                           // [4, 8, 8]
     [Conv2D(4, 3, Activation.ReLU, Padding = Padding.Same)] public partial Layer Decoder1 { get; }
