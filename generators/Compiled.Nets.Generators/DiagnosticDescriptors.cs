@@ -272,6 +272,13 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor HopfieldAndNetwork = Error("CN0076",
         "Class is both a Hopfield network and a layered network",
         "'{0}' has both [HopfieldNetwork] and [Network]; a class is one kind of network, so declare the Hopfield memory and the layered network as two classes");
+    public static readonly DiagnosticDescriptor UnpoolWindowMismatch = Error("CN0077",
+        "MaxUnpool window differs from its pooling's",
+        "Layer '{0}' has {1}, but '{2}' pools {3}; MaxUnpool places values with that pooling's switches, so its window is the pooling's: {4}");
+
+    public static readonly DiagnosticDescriptor UnpoolOverlappingWindows = Warning("CN0078",
+        "MaxUnpool of overlapping windows",
+        "Layer '{0}' unpools with the switches of '{1}', whose {2} overlap (stride {3}): where two windows chose the same position Compiled.Nets adds their values, while PyTorch's MaxUnpool keeps one of them, so the two can differ; pool with Stride = {4} (or more) for windows that do not overlap, as SegNet's 2×2 windows with stride 2");
 
     public static readonly DiagnosticDescriptor InternalError = Error("CN9999",
         "Internal generator error",

@@ -38,8 +38,8 @@ public partial class DigitGenerator
 public partial class DigitDiscriminator
 {
     [Input(1, 28, 28)] public partial Layer Image { get; }
-    [Conv2D(32, 4, Activation.LeakyReLU, Slope = 0.2f, Stride = 2, PaddingSize = 1)] public partial Layer Down1 { get; }
-    [Conv2D(64, 4, Stride = 2, PaddingSize = 1)] public partial Layer Down2 { get; }
+    [Conv2D(64, 4, Activation.LeakyReLU, Slope = 0.2f, Stride = 2, PaddingSize = 1)] public partial Layer Down1 { get; }
+    [Conv2D(128, 4, Stride = 2, PaddingSize = 1)] public partial Layer Down2 { get; }
     [BatchNorm(Activation.LeakyReLU, Slope = 0.2f)] public partial Layer Norm { get; }
     [Dense(1, Activation.Logistic)] public partial Layer Real { get; }
 }

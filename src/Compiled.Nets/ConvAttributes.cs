@@ -157,8 +157,10 @@ public sealed class FlattenAttribute : LayerAttribute
 }
 
 /// <summary>
-/// Max-unpooling (PyTorch's MaxUnpool2d): each value goes back to the position that won in the named max pooling
-/// layer (its switches), zeros elsewhere, restoring that layer's input shape.
+/// Max-unpooling (PyTorch's MaxUnpool2d and MaxUnpool1d, SegNet's decoder): each value goes back to the position that
+/// won in the named max pooling layer (its switches), zeros elsewhere, restoring that layer's input shape. The window is
+/// the pooling's; <see cref="Size"/>, <see cref="Stride"/> and <see cref="PaddingSize"/> may restate it, as
+/// <c>MaxUnpool2d(kernel_size, stride, padding)</c> does, and are then checked against it (CN0077).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class MaxUnpoolAttribute : LayerAttribute
@@ -166,6 +168,12 @@ public sealed class MaxUnpoolAttribute : LayerAttribute
     public MaxUnpoolAttribute(string pooling) => Pooling = pooling;
     /// <summary>The <see cref="MaxPoolAttribute"/> layer whose switches place the values (use <c>nameof</c>).</summary>
     public string Pooling { get; }
+    /// <summary>The window's side, if given: must be the pooling's. 0 (the default) takes the pooling's.</summary>
+    public int Size { get; set; }
+    /// <summary>The step between windows, if given: must be the pooling's. 0 (the default) takes the pooling's.</summary>
+    public int Stride { get; set; }
+    /// <summary>The padding, if given: must be the pooling's. −1 (the default) takes the pooling's.</summary>
+    public int PaddingSize { get; set; } = -1;
 }
 
 /// <summary>

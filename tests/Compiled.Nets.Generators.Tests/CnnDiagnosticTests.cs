@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Compiled.Nets.Generators.Tests;
 
-/// <summary>The CNN and graph diagnostics (CN0018–CN0024): ID, severity, line (marked "// ←") and what the message says.</summary>
+/// <summary>The CNN and graph diagnostics (CN0018–CN0024, the unpooling window's CN0077–CN0078): ID, severity, line (marked "// ←") and what the message says.</summary>
 public class CnnDiagnosticTests
 {
     private static Diagnostic AssertReported(string source, string id, DiagnosticSeverity severity) =>
@@ -44,6 +44,86 @@ public class CnnDiagnosticTests
             """;
         var d = AssertReported(source, "CN0018", DiagnosticSeverity.Error);
         Assert.Contains("switches of a MaxPool layer", d.GetMessage());
+    }
+
+    [Fact]
+    public void CN0077_unpooling_window_restated_differently_from_its_pooling()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network(Loss = Loss.MeanSquaredError)]
+            public partial class Net
+            {
+                [Input(2, 8, 8)] public partial Layer X { get; }
+                [MaxPool(2)] public partial Layer Pool { get; }
+                [Conv2D(2, 3, Padding = Padding.Same)] public partial Layer Mix { get; }
+                [MaxUnpool(nameof(Pool), Size = 3, Stride = 2)] public partial Layer Up { get; } // ←
+                [Conv2D(1, 1)] public partial Layer Y { get; }
+            }
+            """;
+        var d = AssertReported(source, "CN0077", DiagnosticSeverity.Error);
+        Assert.Contains("Layer 'Up' has Size = 3, Stride = 2, but 'Pool' pools 2×2 windows with stride 2 and padding 0", d.GetMessage());
+        Assert.Contains("write Size = 2, Stride = 2", d.GetMessage());
+    }
+
+    [Fact]
+    public void CN0077_unpooling_padding_of_a_1d_pooling()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network(Loss = Loss.MeanSquaredError)]
+            public partial class Net
+            {
+                [Input(2, 10)] public partial Layer X { get; }
+                [MaxPool(2, PaddingSize = 1)] public partial Layer Pool { get; }
+                [MaxUnpool(nameof(Pool), PaddingSize = 0)] public partial Layer Up { get; } // ←
+                [Conv1D(1, 1)] public partial Layer Y { get; }
+            }
+            """;
+        var d = AssertReported(source, "CN0077", DiagnosticSeverity.Error);
+        Assert.Contains("has PaddingSize = 0, but 'Pool' pools windows of 2 with stride 2 and padding 1", d.GetMessage());
+        Assert.Contains("Size = 2, Stride = 2, PaddingSize = 1", d.GetMessage());
+    }
+
+    [Fact]
+    public void Unpooling_window_restated_as_its_pooling_s_is_accepted()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network(Loss = Loss.MeanSquaredError)]
+            public partial class Net
+            {
+                [Input(2, 8, 8)] public partial Layer X { get; }
+                [MaxPool(2)] public partial Layer Pool { get; }
+                [MaxUnpool(nameof(Pool), Size = 2, Stride = 2, PaddingSize = 0)] public partial Layer Up { get; }
+                [Conv2D(1, 1)] public partial Layer Y { get; }
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void CN0078_unpooling_overlapping_windows_warns_and_still_generates()
+    {
+        const string source = """
+            using Compiled.Nets;
+            [Network(Loss = Loss.MeanSquaredError)]
+            public partial class Net
+            {
+                [Input(2, 9, 9)] public partial Layer X { get; }
+                [MaxPool(3, Stride = 2)] public partial Layer Pool { get; }
+                [MaxUnpool(nameof(Pool))] public partial Layer Up { get; } // ←
+                [Conv2D(1, 1)] public partial Layer Y { get; }
+            }
+            """;
+        var d = AssertReported(source, "CN0078", DiagnosticSeverity.Warning);
+        Assert.Contains("'Pool', whose 3×3 windows overlap (stride 2)", d.GetMessage());
+        Assert.Contains("Stride = 3", d.GetMessage());
+        var result = GeneratorHarness.Run(source);
+        Assert.Contains(result.Run.GeneratedSources, s => s.HintName == "Net.g.cs");
+        Assert.Empty(result.CompilationDiagnostics.Where(e => e.Severity == DiagnosticSeverity.Error));
     }
 
     [Fact]

@@ -50,14 +50,16 @@ internal sealed class PoolingFamily : LayerFamily
                 options = options with { Pool = PoolKind.GlobalAverage };
                 break;
             default:
-                if (!attribute.Has(0)) return null;
-                options = options with { Unpool = true, Reference = (string)attribute.Arguments[0].Value! };
+                if (!attribute.Has(0) || attribute.Arguments[0].Value is not string pooling) return null;
+                // Size, Stride and PaddingSize only restate the pooling's window (0, 0, −1: not given).
+                options = options with { Unpool = true, Reference = pooling, PaddingSize = -1 };
                 break;
         }
         foreach (var named in attribute.Named)
         {
             options = named.Key switch
             {
+                "Size" when options.Unpool => options with { Size = LayerAttribute.Int(named.Value) },
                 "Stride" => options with { Stride = LayerAttribute.Int(named.Value) },
                 "PaddingSize" => options with { PaddingSize = LayerAttribute.Int(named.Value) },
                 _ => options,
@@ -96,8 +98,10 @@ internal sealed class PoolingFamily : LayerFamily
                     $"MaxUnpool places values with the switches of '{pool.Name}', so it needs that layer's output shape {ShapeContext.Shape(pool.OutputShape)}");
                 return null;
             }
+            var window = ((WindowDetail)pool.Detail!).Window;
+            if (!CheckUnpoolWindow(context, layer, options, pool, window)) return null;
             var source = context.Layers[pool.Inputs[0]].OutputShape;
-            return Create(source, new UnpoolDetail(((WindowDetail)pool.Detail!).Window, context.PositionOf(options.Reference)));
+            return Create(source, new UnpoolDetail(window, context.PositionOf(options.Reference)));
         }
         if (options.Pool == PoolKind.GlobalAverage)
         {
@@ -118,6 +122,39 @@ internal sealed class PoolingFamily : LayerFamily
         });
         if (result is not { } inferred) return null;
         return Create(inferred.Shape, new WindowDetail(inferred.Window));
+    }
+
+    /// <summary>
+    /// A MaxUnpool's restated window must be its pooling's (CN0077); overlapping windows can send two values to one
+    /// position, which this library adds and PyTorch does not (CN0078, a warning).
+    /// </summary>
+    private static bool CheckUnpoolWindow(ShapeContext context, LayerSpec layer, PoolOptions options, ShapedLayer pool, Window2D window)
+    {
+        // Square windows on [C, H, W]; on [C, L] the width is the window (its height is 1).
+        int size = window.KernelWidth, stride = window.StrideWidth, padding = window.PadWidth;
+        var given = new List<string>();
+        bool mismatch = false;
+        void Compare(string name, int value, int unset, int actual)
+        {
+            if (value == unset) return;
+            given.Add($"{name} = {value}");
+            if (value != actual) mismatch = true;
+        }
+        Compare("Size", options.Size, 0, size);
+        Compare("Stride", options.Stride, 0, stride);
+        Compare("PaddingSize", options.PaddingSize, -1, padding);
+        bool oneDimensional = pool.OutputShape.Count == 2;
+        string windows = oneDimensional ? $"windows of {size}" : $"{size}×{size} windows";
+        if (mismatch)
+        {
+            context.Report(DiagnosticDescriptors.UnpoolWindowMismatch, layer.Location, layer.Name, string.Join(", ", given), pool.Name,
+                $"{windows} with stride {stride} and padding {padding}",
+                $"drop the settings or write Size = {size}, Stride = {stride}{(padding > 0 ? $", PaddingSize = {padding}" : "")}");
+            return false;
+        }
+        if (stride < size || window.StrideHeight < window.KernelHeight)
+            context.Report(DiagnosticDescriptors.UnpoolOverlappingWindows, layer.Location, layer.Name, pool.Name, windows, stride, size);
+        return true;
     }
 
     public override long Flops(ShapedLayer layer)
