@@ -82,10 +82,23 @@ public static class Program
 
         // Samples from the prior N(0, 1), decoded: ForwardFrom the sampling layer.
         var random = new SeededRandom(2);
-        float[] prior = Enumerable.Range(0, 8 * 20).Select(_ => random.NextGaussian()).ToArray();
-        var digits = new float[8 * 784];
+        float[] prior = Enumerable.Range(0, 64 * 20).Select(_ => random.NextGaussian()).ToArray();
+        var digits = new float[64 * 784];
         net.ForwardFrom(net.Z, prior, digits);
-        Console.WriteLine($"8 digits decoded from the prior: mean pixel {digits.Average():F3}");
+        Console.WriteLine($"64 digits decoded from the prior: mean pixel {digits.Average():F3}");
+        PngImage.WriteGrid("vae-prior-samples.png", digits, 64, 28, 28, columns: 8);
+
+        // Reconstructions of the first 32 test images (z = μ at inference): originals and reconstructions in alternate rows.
+        var reconstructed = new float[32 * 784];
+        net.Predict(test.Features.AsSpan(0, 32 * 784), reconstructed);
+        var pairs = new float[64 * 784];
+        for (int row = 0; row < 4; row++)
+        {
+            test.Features.AsSpan(row * 8 * 784, 8 * 784).CopyTo(pairs.AsSpan(2 * row * 8 * 784));
+            reconstructed.AsSpan(row * 8 * 784, 8 * 784).CopyTo(pairs.AsSpan((2 * row + 1) * 8 * 784));
+        }
+        PngImage.WriteGrid("vae-reconstructions.png", pairs, 64, 28, 28, columns: 8);
+        Console.WriteLine("pictures: vae-prior-samples.png (decoded from the prior), vae-reconstructions.png (test images above their reconstructions)");
         net.Save("vae.safetensors");
         Console.WriteLine("weights saved to vae.safetensors");
         Directory.Delete(work, recursive: true);

@@ -53,7 +53,7 @@ public class GenerativeLearningTests
     }
 
     /// <summary>
-    /// samples/Gan shortened: 2 epochs over 4,000 images (126 steps), judged by a LeNet-5 trained for 3 epochs. An
+    /// samples/Gan shortened: 3 epochs (375 steps), judged by a LeNet-5 trained for 5 epochs. An
     /// untrained generator draws flat gray images that the judge puts in one class; after these steps its digits spread
     /// over the classes and a share of them is recognised with confidence. The full run's figures are in docs/composition.md.
     /// </summary>
@@ -62,19 +62,19 @@ public class GenerativeLearningTests
     {
         var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(TestData.PathOf("data", "mnist"));
         var clock = Stopwatch.StartNew();
-        var (judge, judgeAccuracy) = Compiled.Nets.Samples.Gan.DigitGan.TrainJudge(train, test, epochs: 3);
+        var (judge, judgeAccuracy) = Compiled.Nets.Samples.Gan.DigitGan.TrainJudge(train, test, epochs: 5);
         using var _ = judge;
         string directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "compiled-nets-gan-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var images = train.Subset(Enumerable.Range(0, 4000).ToArray());
-            var result = Compiled.Nets.Samples.Gan.DigitGan.Run(images, epochs: 2, judge, judgeAccuracy, directory);
+            var result = Compiled.Nets.Samples.Gan.DigitGan.Run(train, epochs: 3, judge, judgeAccuracy, directory);
             var j = result.Judgement;
-            _output.WriteLine($"judge {judgeAccuracy:P2}; after 2 epochs: confident {j.Confident:P1}, class shares {string.Join(", ", j.ClassShares.Select(c => c.ToString("P1")))}; " +
+            _output.WriteLine($"judge {judgeAccuracy:P2}; after 3 epochs: confident {j.Confident:P1}, class shares {string.Join(", ", j.ClassShares.Select(c => c.ToString("P1")))}; " +
                               $"batch statistics: confident {result.BatchStatisticsJudgement.Confident:P1} ({clock.Elapsed.TotalSeconds:F0} s)");
             Assert.True(judgeAccuracy > 0.95, $"judge {judgeAccuracy:P2}");
             Assert.All(result.Epochs, e => Assert.True(float.IsFinite(e.DiscriminatorLoss) && float.IsFinite(e.GeneratorLoss)));
-            Assert.True(j.Confident > 0.15, $"{j.Confident:P1} of the digits recognised with probability ≥ 0.9");
+            // Measured 19.2% (and every class at 2.3% or more) on a 2-core AMD EPYC; the sample's run reaches 53.7% at 12 epochs.
+            Assert.True(j.Confident > 0.10, $"{j.Confident:P1} of the digits recognised with probability ≥ 0.9");
             Assert.True(j.ClassShares.Count(c => c >= 0.02) >= 8, $"class shares {string.Join(", ", j.ClassShares.Select(c => c.ToString("P1")))}");
             Assert.True(System.IO.File.Exists(result.FinalGrid) && System.IO.File.Exists(result.Weights));
         }
