@@ -90,7 +90,12 @@ public sealed class RestrictedBoltzmannMachine
     /// <summary>The mean squared difference between the data and its one-step reconstruction σ(b + Wᵀ P(h | v)).</summary>
     public float ReconstructionError(ReadOnlySpan<float> visible, int count)
     {
-        CheckBatch(visible, count, Visible, nameof(visible));
+        CheckBatch(visible, count, Visible, nameof(visible), limit: int.MaxValue);
+        return ReconstructionErrorOf(visible, count);
+    }
+
+    private float ReconstructionErrorOf(ReadOnlySpan<float> visible, int count)
+    {
         double sum = 0;
         const int chunk = 256;
         var hidden = new float[Math.Min(chunk, count) * Hidden];
@@ -114,6 +119,12 @@ public sealed class RestrictedBoltzmannMachine
     public float TrainStep(ReadOnlySpan<float> visible, int batchSize)
     {
         CheckBatch(visible, batchSize, Visible, nameof(visible));
+        return TrainStepOf(visible, batchSize);
+    }
+
+    /// <summary>The CD-k update on a batch already checked (Fit checks its data once, not every batch and epoch).</summary>
+    private float TrainStepOf(ReadOnlySpan<float> visible, int batchSize)
+    {
         EnsureBuffers(batchSize);
         int nh = batchSize * Hidden, nv = batchSize * Visible;
         var h0 = _h0.AsSpan(0, nh);
@@ -191,9 +202,9 @@ public sealed class RestrictedBoltzmannMachine
             for (int start = 0; start + batchSize <= count; start += batchSize)
             {
                 for (int b = 0; b < batchSize; b++) data.Slice(order[start + b] * Visible, Visible).CopyTo(batch.AsSpan(b * Visible));
-                TrainStep(batch, batchSize);
+                TrainStepOf(batch, batchSize);
             }
-            errors[epoch] = ReconstructionError(data, count);
+            errors[epoch] = ReconstructionErrorOf(data, count);
             progress?.Invoke(epoch + 1, errors[epoch]);
         }
         return errors;
