@@ -145,6 +145,14 @@ public static class DigitGan
                     digits.AsSpan(start * 784, chunk * 784), chunk);
         }
         for (int i = 0; i < digits.Length; i++) digits[i] = 0.5f * (digits[i] + 1f);   // back to the judge's [0, 1]
+        return JudgeDigits(digits, judge, judgeTestAccuracy);
+    }
+
+    /// <summary>Classifies <see cref="Judged"/> digits (28 × 28 pixels in [0, 1] each) with <paramref name="judge"/>.</summary>
+    public static Judgement JudgeDigits(float[] digits, ITrainableNetwork judge, double judgeTestAccuracy)
+    {
+        if (digits.Length != Judged * 784)
+            throw new ArgumentException($"Judging takes {Judged} digits of 784 pixels ({Judged * 784} values); these are {digits.Length} values.", nameof(digits));
         var probabilities = new float[Judged * 10];
         judge.Predict(digits, probabilities);
         int confident = 0;
@@ -191,6 +199,7 @@ public static class Program
     public static int Main(string[] args)
     {
         int epochs = 10, judgeEpochs = 20;
+        var judgeFiles = new System.Collections.Generic.List<string>();
         string output = "gan-output";
         string data = Path.Combine(AppContext.BaseDirectory, "data", "mnist");
         for (int i = 0; i < args.Length; i++)
@@ -201,9 +210,11 @@ public static class Program
                 case "--judge-epochs" when i + 1 < args.Length && int.TryParse(args[i + 1], out int j) && j > 0: judgeEpochs = j; i++; break;
                 case "--out" when i + 1 < args.Length: output = args[++i]; break;
                 case "--data" when i + 1 < args.Length: data = args[++i]; break;
+                case "--judge-images" when i + 1 < args.Length: judgeFiles.Add(args[++i]); break;
                 default:
                     Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
-                    Console.Error.WriteLine("usage: dotnet run -c Release --project samples/Gan -- [--epochs N] [--judge-epochs N] [--out DIR] [--data DIR with MNIST IDX files]");
+                    Console.Error.WriteLine("usage: dotnet run -c Release --project samples/Gan -- [--epochs N] [--judge-epochs N] [--out DIR] [--data DIR with MNIST IDX files] [--judge-images FILE]...");
+                    Console.Error.WriteLine("  --judge-images: judge 1,000 digits from a raw float32 file (1000 × 784 pixels in [0, 1]) instead of training, e.g. from pytorch_dcgan.py");
                     return 2;
             }
         }
@@ -215,6 +226,23 @@ public static class Program
         var (judge, judgeAccuracy) = DigitGan.TrainJudge(train, test, judgeEpochs);
         using var _ = judge;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"judge test accuracy {judgeAccuracy:P2}"));
+
+        if (judgeFiles.Count > 0)
+        {
+            foreach (string file in judgeFiles)
+            {
+                var bytes = File.ReadAllBytes(file);
+                if (bytes.Length != DigitGan.Judged * 784 * sizeof(float))
+                {
+                    Console.Error.WriteLine($"{file}: {bytes.Length} bytes; a file of {DigitGan.Judged} digits as float32 has {DigitGan.Judged * 784 * sizeof(float)}");
+                    return 2;
+                }
+                var digits = new float[DigitGan.Judged * 784];
+                for (int i = 0; i < digits.Length; i++) digits[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+                Report(Path.GetFileName(file), DigitGan.JudgeDigits(digits, judge, judgeAccuracy));
+            }
+            return 0;
+        }
 
         var result = DigitGan.Run(train, epochs, judge, judgeAccuracy, output, log: Console.WriteLine);
         void Report(string how, DigitGan.Judgement verdict)
