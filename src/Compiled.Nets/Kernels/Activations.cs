@@ -146,10 +146,10 @@ public readonly struct SoftplusActivation : IActivation
     public float Apply(float z) => MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
-        Vector128.Max(z, Vector128<float>.Zero) + Vector128.Log(Vector128<float>.One + ExpKernel.Exp(-Vector128.Abs(z)));
+        Vector128.Max(z, Vector128<float>.Zero) + SimdMath.Log(Vector128<float>.One + ExpKernel.Exp(-Vector128.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
-        Vector256.Max(z, Vector256<float>.Zero) + Vector256.Log(Vector256<float>.One + ExpKernel.Exp(-Vector256.Abs(z)));
+        Vector256.Max(z, Vector256<float>.Zero) + SimdMath.Log(Vector256<float>.One + ExpKernel.Exp(-Vector256.Abs(z)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - MathF.Exp(-y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - ExpKernel.Exp(-y);

@@ -26,7 +26,7 @@ internal static class ConvGemm
     /// b + bRows.Offset(p): shifted windows of one zero-bordered plane (<see cref="ShiftedConv"/>) instead of copied rows.
     /// </summary>
     public static void CombineRows<TRows>(ref float a, int aRow, int aColumn, ref float b, TRows bRows, ref float c, int m, int k, int n, bool accumulate)
-        where TRows : IRowOffsets, allows ref struct
+        where TRows : IRowOffsets
     {
         if (Vector256.IsHardwareAccelerated) CombineRows<Vector256<float>, Vector256Width, TRows>(ref a, aRow, aColumn, ref b, bRows, ref c, m, k, n, accumulate);
         else if (Vector128.IsHardwareAccelerated) CombineRows<Vector128<float>, Vector128Width, TRows>(ref a, aRow, aColumn, ref b, bRows, ref c, m, k, n, accumulate);
@@ -35,7 +35,7 @@ internal static class ConvGemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CombineRows<TVector, TWidth, TRows>(ref float a, int aRow, int aColumn, ref float b, TRows bRows, ref float c, int m, int k, int n, bool accumulate)
-        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         int i = 0;
         // AVX-512 has 32 registers: six rows × 32 columns keep 12 sums in them and load each B row once per six rows.
@@ -66,7 +66,7 @@ internal static class ConvGemm
     /// <summary>Six rows of C, 32 columns at a time with AVX-512, up to the last whole 32 (the caller does the rest).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CombineSixRows512<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, bool accumulate)
-        where TRows : IRowOffsets, allows ref struct
+        where TRows : IRowOffsets
     {
         int j = 0;
         for (; j + 32 <= n; j += 32)
@@ -81,17 +81,17 @@ internal static class ConvGemm
                 var b1 = Vector512.LoadUnsafe(ref row, 16);
                 ref float ap = ref Unsafe.Add(ref a0, p * aColumn);
                 var w = Vector512.Create(ap);
-                s00 = Vector512.FusedMultiplyAdd(w, b0, s00); s01 = Vector512.FusedMultiplyAdd(w, b1, s01);
+                s00 = SimdMath.FusedMultiplyAdd(w, b0, s00); s01 = SimdMath.FusedMultiplyAdd(w, b1, s01);
                 w = Vector512.Create(Unsafe.Add(ref ap, aRow));
-                s10 = Vector512.FusedMultiplyAdd(w, b0, s10); s11 = Vector512.FusedMultiplyAdd(w, b1, s11);
+                s10 = SimdMath.FusedMultiplyAdd(w, b0, s10); s11 = SimdMath.FusedMultiplyAdd(w, b1, s11);
                 w = Vector512.Create(Unsafe.Add(ref ap, 2 * aRow));
-                s20 = Vector512.FusedMultiplyAdd(w, b0, s20); s21 = Vector512.FusedMultiplyAdd(w, b1, s21);
+                s20 = SimdMath.FusedMultiplyAdd(w, b0, s20); s21 = SimdMath.FusedMultiplyAdd(w, b1, s21);
                 w = Vector512.Create(Unsafe.Add(ref ap, 3 * aRow));
-                s30 = Vector512.FusedMultiplyAdd(w, b0, s30); s31 = Vector512.FusedMultiplyAdd(w, b1, s31);
+                s30 = SimdMath.FusedMultiplyAdd(w, b0, s30); s31 = SimdMath.FusedMultiplyAdd(w, b1, s31);
                 w = Vector512.Create(Unsafe.Add(ref ap, 4 * aRow));
-                s40 = Vector512.FusedMultiplyAdd(w, b0, s40); s41 = Vector512.FusedMultiplyAdd(w, b1, s41);
+                s40 = SimdMath.FusedMultiplyAdd(w, b0, s40); s41 = SimdMath.FusedMultiplyAdd(w, b1, s41);
                 w = Vector512.Create(Unsafe.Add(ref ap, 5 * aRow));
-                s50 = Vector512.FusedMultiplyAdd(w, b0, s50); s51 = Vector512.FusedMultiplyAdd(w, b1, s51);
+                s50 = SimdMath.FusedMultiplyAdd(w, b0, s50); s51 = SimdMath.FusedMultiplyAdd(w, b1, s51);
             }
             Put512(s00, s01, ref c0, j, accumulate);
             Put512(s10, s11, ref Unsafe.Add(ref c0, n), j, accumulate);
@@ -105,19 +105,19 @@ internal static class ConvGemm
     /// <summary>Six rows × 16 columns (C's rows n apart): one vector per row, still six rows per B load.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CombineSixRows16<TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, bool accumulate)
-        where TRows : IRowOffsets, allows ref struct
+        where TRows : IRowOffsets
     {
         var s0 = Vector512<float>.Zero; var s1 = s0; var s2 = s0; var s3 = s0; var s4 = s0; var s5 = s0;
         for (int p = 0; p < k; p++)
         {
             var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref b, bRows.Offset(p)));
             ref float ap = ref Unsafe.Add(ref a0, p * aColumn);
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ap), v, s0);
-            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, aRow)), v, s1);
-            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 2 * aRow)), v, s2);
-            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 3 * aRow)), v, s3);
-            s4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 4 * aRow)), v, s4);
-            s5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 5 * aRow)), v, s5);
+            s0 = SimdMath.FusedMultiplyAdd(Vector512.Create(ap), v, s0);
+            s1 = SimdMath.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, aRow)), v, s1);
+            s2 = SimdMath.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 2 * aRow)), v, s2);
+            s3 = SimdMath.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 3 * aRow)), v, s3);
+            s4 = SimdMath.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 4 * aRow)), v, s4);
+            s5 = SimdMath.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ap, 5 * aRow)), v, s5);
         }
         Put512(s0, ref c0, 0, accumulate);
         Put512(s1, ref Unsafe.Add(ref c0, n), 0, accumulate);
@@ -149,7 +149,7 @@ internal static class ConvGemm
     /// <summary>Four rows of C over n columns; C's rows are <paramref name="stride"/> apart (n, or more for a column range).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CombineFourRows<TVector, TWidth, TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride, bool accumulate)
-        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float a2 = ref Unsafe.Add(ref a1, aRow);
@@ -181,13 +181,13 @@ internal static class ConvGemm
                     var b1 = Vector512.LoadUnsafe(ref row, 16);
                     int at = p * aColumn;
                     var w = Vector512.Create(Unsafe.Add(ref a0, at));
-                    s00 = Vector512.FusedMultiplyAdd(w, b0, s00); s01 = Vector512.FusedMultiplyAdd(w, b1, s01);
+                    s00 = SimdMath.FusedMultiplyAdd(w, b0, s00); s01 = SimdMath.FusedMultiplyAdd(w, b1, s01);
                     w = Vector512.Create(Unsafe.Add(ref a1, at));
-                    s10 = Vector512.FusedMultiplyAdd(w, b0, s10); s11 = Vector512.FusedMultiplyAdd(w, b1, s11);
+                    s10 = SimdMath.FusedMultiplyAdd(w, b0, s10); s11 = SimdMath.FusedMultiplyAdd(w, b1, s11);
                     w = Vector512.Create(Unsafe.Add(ref a2, at));
-                    s20 = Vector512.FusedMultiplyAdd(w, b0, s20); s21 = Vector512.FusedMultiplyAdd(w, b1, s21);
+                    s20 = SimdMath.FusedMultiplyAdd(w, b0, s20); s21 = SimdMath.FusedMultiplyAdd(w, b1, s21);
                     w = Vector512.Create(Unsafe.Add(ref a3, at));
-                    s30 = Vector512.FusedMultiplyAdd(w, b0, s30); s31 = Vector512.FusedMultiplyAdd(w, b1, s31);
+                    s30 = SimdMath.FusedMultiplyAdd(w, b0, s30); s31 = SimdMath.FusedMultiplyAdd(w, b1, s31);
                 }
                 s00.StoreUnsafe(ref c0, (nuint)j); s01.StoreUnsafe(ref c0, (nuint)(j + 16)); s10.StoreUnsafe(ref c1, (nuint)j); s11.StoreUnsafe(ref c1, (nuint)(j + 16));
                 s20.StoreUnsafe(ref c2, (nuint)j); s21.StoreUnsafe(ref c2, (nuint)(j + 16)); s30.StoreUnsafe(ref c3, (nuint)j); s31.StoreUnsafe(ref c3, (nuint)(j + 16));
@@ -269,7 +269,7 @@ internal static class ConvGemm
     /// <summary>Two rows (or one, with <paramref name="single"/>: the second is computed from row 0 again and not stored).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CombineTwoRows<TVector, TWidth, TRows>(ref float a0, int aRow, int aColumn, ref float b, TRows bRows, ref float c0, int k, int n, int stride,
-        bool accumulate, bool single = false) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        bool accumulate, bool single = false) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         ref float a1 = ref Unsafe.Add(ref a0, aRow);
         ref float c1 = ref single ? ref c0 : ref Unsafe.Add(ref c0, stride);
@@ -340,7 +340,7 @@ internal static class ConvGemm
 
     /// <summary>DotRows with B's row j at b + bRows.Offset(j) (shifted windows of a zero-bordered plane).</summary>
     public static void DotRows<TRows>(ref float a, ref float b, TRows bRows, ref float c, int m, int rows, int n, bool accumulate)
-        where TRows : IRowOffsets, allows ref struct
+        where TRows : IRowOffsets
     {
         // AVX-512 halves the loads per multiply-add of these long rows.
         if (Vector512.IsHardwareAccelerated) DotRows<Vector512<float>, Vector512Width, TRows>(ref a, ref b, bRows, ref c, m, rows, n, accumulate);
@@ -351,7 +351,7 @@ internal static class ConvGemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotRows<TVector, TWidth, TRows>(ref float a, ref float b, TRows bRows, ref float c, int m, int rows, int n, bool accumulate)
-        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         int v = TWidth.Count;
         int i = 0;
@@ -416,7 +416,7 @@ internal static class ConvGemm
     /// A_s's row i is at a + s·aSample + i·n, B_s's row j at b + s·bSample + bRows.Offset(j); n is a multiple of 16.
     /// </summary>
     public static void DotRowsAcross<TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
-        int m, int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets, allows ref struct
+        int m, int rows, int n, int samples, bool accumulate) where TRows : IRowOffsets
     {
         if (!Vector512.IsHardwareAccelerated)
         {
@@ -458,7 +458,7 @@ internal static class ConvGemm
     /// compiles each shape separately and the unused sums take no registers.
     /// </summary>
     private static void DotBlock512<TA, TB, TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
-        int samples, bool accumulate) where TA : struct, IBlockSize where TB : struct, IBlockSize where TRows : IRowOffsets, allows ref struct
+        int samples, bool accumulate) where TA : struct, IBlockSize where TB : struct, IBlockSize where TRows : IRowOffsets
     {
         var s00 = Vector512<float>.Zero; var s01 = s00; var s02 = s00; var s03 = s00;
         var s10 = s00; var s11 = s00; var s12 = s00; var s13 = s00;
@@ -484,19 +484,19 @@ internal static class ConvGemm
                 var u2 = wide ? Load512(ref y2, p) : default;
                 var u3 = wide ? Load512(ref y3, p) : default;
                 var v = Load512(ref x0, p);
-                s00 = Vector512.FusedMultiplyAdd(v, u0, s00);
-                if (wide) { s01 = Vector512.FusedMultiplyAdd(v, u1, s01); s02 = Vector512.FusedMultiplyAdd(v, u2, s02); s03 = Vector512.FusedMultiplyAdd(v, u3, s03); }
+                s00 = SimdMath.FusedMultiplyAdd(v, u0, s00);
+                if (wide) { s01 = SimdMath.FusedMultiplyAdd(v, u1, s01); s02 = SimdMath.FusedMultiplyAdd(v, u2, s02); s03 = SimdMath.FusedMultiplyAdd(v, u3, s03); }
                 if (TA.Value < 2) continue;
                 v = Load512(ref x1, p);
-                s10 = Vector512.FusedMultiplyAdd(v, u0, s10);
-                if (wide) { s11 = Vector512.FusedMultiplyAdd(v, u1, s11); s12 = Vector512.FusedMultiplyAdd(v, u2, s12); s13 = Vector512.FusedMultiplyAdd(v, u3, s13); }
+                s10 = SimdMath.FusedMultiplyAdd(v, u0, s10);
+                if (wide) { s11 = SimdMath.FusedMultiplyAdd(v, u1, s11); s12 = SimdMath.FusedMultiplyAdd(v, u2, s12); s13 = SimdMath.FusedMultiplyAdd(v, u3, s13); }
                 if (TA.Value < 4) continue;
                 v = Load512(ref x2, p);
-                s20 = Vector512.FusedMultiplyAdd(v, u0, s20);
-                if (wide) { s21 = Vector512.FusedMultiplyAdd(v, u1, s21); s22 = Vector512.FusedMultiplyAdd(v, u2, s22); s23 = Vector512.FusedMultiplyAdd(v, u3, s23); }
+                s20 = SimdMath.FusedMultiplyAdd(v, u0, s20);
+                if (wide) { s21 = SimdMath.FusedMultiplyAdd(v, u1, s21); s22 = SimdMath.FusedMultiplyAdd(v, u2, s22); s23 = SimdMath.FusedMultiplyAdd(v, u3, s23); }
                 v = Load512(ref x3, p);
-                s30 = Vector512.FusedMultiplyAdd(v, u0, s30);
-                if (wide) { s31 = Vector512.FusedMultiplyAdd(v, u1, s31); s32 = Vector512.FusedMultiplyAdd(v, u2, s32); s33 = Vector512.FusedMultiplyAdd(v, u3, s33); }
+                s30 = SimdMath.FusedMultiplyAdd(v, u0, s30);
+                if (wide) { s31 = SimdMath.FusedMultiplyAdd(v, u1, s31); s32 = SimdMath.FusedMultiplyAdd(v, u2, s32); s33 = SimdMath.FusedMultiplyAdd(v, u3, s33); }
             }
         }
         PutRow(ref c0, s00, s01, s02, s03, wide, accumulate);
@@ -515,10 +515,10 @@ internal static class ConvGemm
         Put(ref c, 1, Vector512.Sum(s1), accumulate); Put(ref c, 2, Vector512.Sum(s2), accumulate); Put(ref c, 3, Vector512.Sum(s3), accumulate);
     }
 
-    /// <summary><see cref="DotRowsAcross"/> on machines without AVX-512: 2 × 4 blocks of vector sums, the edges one dot product at a time.</summary>
+    /// <summary><c>DotRowsAcross</c> on machines without AVX-512: 2 × 4 blocks of vector sums, the edges one dot product at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DotRowsAcross<TVector, TWidth, TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, ref float c,
-        int m, int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        int m, int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         int i = 0;
         for (; i + 2 <= m; i += 2)
@@ -535,7 +535,7 @@ internal static class ConvGemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotAcross<TVector, TWidth, TRows>(ref float a, int aSample, ref float b, int bSample, TRows bRows, int i, int j, ref float c,
-        int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        int rows, int n, int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         float sum = 0f;
         for (int s = 0; s < samples; s++)
@@ -546,7 +546,7 @@ internal static class ConvGemm
     /// <summary>Two A rows × four B rows (machines without AVX-512): 8 sums in 16 registers; n is a multiple of the width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotBlock2x4<TVector, TWidth, TRows>(ref float a0, int aSample, ref float b, int bSample, TRows bRows, int j, ref float c0, int rows, int n,
-        int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets, allows ref struct
+        int samples, bool accumulate) where TVector : unmanaged where TWidth : struct, ISimdWidth<TVector> where TRows : IRowOffsets
     {
         TVector s00 = TWidth.Zero, s01 = s00, s02 = s00, s03 = s00;
         TVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
@@ -649,13 +649,14 @@ internal readonly struct StridedRows(int stride) : IRowOffsets
     public int Offset(int row) => row * stride;
 }
 
-/// <summary>Rows at listed offsets: each tap's shifted window into zero-bordered planes (<see cref="ShiftedConv"/>).</summary>
-internal readonly ref struct ListedRows(ReadOnlySpan<int> offsets) : IRowOffsets
+/// <summary>
+/// Rows at listed offsets: each tap's shifted window into zero-bordered planes (<see cref="ShiftedConv"/>). A pointer to the
+/// pinned list, not a ref field: .NET 8 has no <c>allows ref struct</c> for the generic kernels that take it.
+/// </summary>
+internal readonly unsafe struct ListedRows(int* offsets) : IRowOffsets
 {
-    private readonly ref int _first = ref MemoryMarshal.GetReference(offsets);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Offset(int row) => Unsafe.Add(ref _first, row);
+    public int Offset(int row) => offsets[row];
 }
 
 /// <summary>A block dimension as a type argument (<see cref="ConvGemm"/>'s dot-product blocks), so the JIT specialises on it.</summary>

@@ -24,17 +24,17 @@ internal static class ExpKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        var clamped = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Lowest)), Vector256.Create(Highest));
-        var n = Vector256.Round(clamped * Vector256.Create(Log2E));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), clamped);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
-        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        var exponent = Vector256.ConvertToInt32Native(n);
+        var clamped = SimdMath.MinNative(SimdMath.MaxNative(x, Vector256.Create(Lowest)), Vector256.Create(Highest));
+        var n = SimdMath.Round(clamped * Vector256.Create(Log2E));
+        var r = SimdMath.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), clamped);
+        r = SimdMath.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
+        var p = SimdMath.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = SimdMath.FusedMultiplyAdd(p, r, Vector256.Create(P2));
+        p = SimdMath.FusedMultiplyAdd(p, r, Vector256.Create(P3));
+        p = SimdMath.FusedMultiplyAdd(p, r, Vector256.Create(P4));
+        p = SimdMath.FusedMultiplyAdd(p, r, Vector256.Create(P5));
+        p = SimdMath.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
+        var exponent = SimdMath.ConvertToInt32Native(n);
         var half = Vector256.ShiftRightArithmetic(exponent, 1);
         var scaleA = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
         var scaleB = Vector256.ShiftLeft(exponent - half + Vector256.Create(127), 23).AsSingle();
@@ -45,18 +45,18 @@ internal static class ExpKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
-        var clamped = Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(Lowest)), Vector128.Create(Highest));
-        var n = Vector128.Round(clamped * Vector128.Create(Log2E));
+        var clamped = SimdMath.MinNative(SimdMath.MaxNative(x, Vector128.Create(Lowest)), Vector128.Create(Highest));
+        var n = SimdMath.Round(clamped * Vector128.Create(Log2E));
         // MultiplyAddEstimate fuses where the hardware has FMA; an SSE-only core multiplies and adds, still within the 2 ulp.
-        var r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2High), clamped);
-        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Low), r);
-        var p = Vector128.MultiplyAddEstimate(Vector128.Create(P0), r, Vector128.Create(P1));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P2));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P3));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P4));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P5));
-        p = Vector128.MultiplyAddEstimate(p, r * r, r + Vector128<float>.One);
-        var exponent = Vector128.ConvertToInt32Native(n);
+        var r = SimdMath.MultiplyAddEstimate(n, Vector128.Create(-Ln2High), clamped);
+        r = SimdMath.MultiplyAddEstimate(n, Vector128.Create(-Ln2Low), r);
+        var p = SimdMath.MultiplyAddEstimate(Vector128.Create(P0), r, Vector128.Create(P1));
+        p = SimdMath.MultiplyAddEstimate(p, r, Vector128.Create(P2));
+        p = SimdMath.MultiplyAddEstimate(p, r, Vector128.Create(P3));
+        p = SimdMath.MultiplyAddEstimate(p, r, Vector128.Create(P4));
+        p = SimdMath.MultiplyAddEstimate(p, r, Vector128.Create(P5));
+        p = SimdMath.MultiplyAddEstimate(p, r * r, r + Vector128<float>.One);
+        var exponent = SimdMath.ConvertToInt32Native(n);
         var half = Vector128.ShiftRightArithmetic(exponent, 1);
         var scaleA = Vector128.ShiftLeft(half + Vector128.Create(127), 23).AsSingle();
         var scaleB = Vector128.ShiftLeft(exponent - half + Vector128.Create(127), 23).AsSingle();

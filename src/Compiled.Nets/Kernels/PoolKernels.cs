@@ -213,7 +213,7 @@ public static class PoolKernels
     {
         float v = Unsafe.Add(ref input, candidate);
         // Selects, not a branch: on activations the comparison is a coin toss, and a mispredict costs more than both paths.
-        bool wins = v > best | v != v;
+        bool wins = v > best | float.IsNaN(v);
         best = wins ? v : best;
         winner = wins ? candidate : winner;
     }
@@ -289,8 +289,8 @@ public static class PoolKernels
                         {
                             int at = rowStart + kx;
                             float v = Unsafe.Add(ref input, at);
-                            // A NaN wins, as in PyTorch (v != v is true only for NaN); ties keep the first.
-                            bool wins = v > best | v != v;
+                            // A NaN wins, as in PyTorch; ties keep the first.
+                            bool wins = v > best | float.IsNaN(v);
                             best = wins ? v : best;
                             winner = wins ? at : winner;
                         }

@@ -466,7 +466,6 @@ public static class RecurrentKernels
             ref float cp = ref Unsafe.Add(ref cPrev, s * H);
             ref float cs = ref Unsafe.Add(ref c, s * H);
             ref float hs = ref Unsafe.Add(ref h, s * H);
-            int j = 0;
             LstmUnits(H, 0, H, peephole, ref peep, ref z, ref r, ref cp, ref cs, ref hs);
         }
     }

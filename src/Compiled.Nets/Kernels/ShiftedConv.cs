@@ -14,7 +14,7 @@ namespace Compiled.Nets.Kernels;
 /// 5×5 layers as much time as their products; the price here is the wasted columns, <see cref="WideLength"/> wide
 /// positions per <see cref="Conv2DShape.Positions"/> outputs (<see cref="MaxWaste"/> at most).
 /// </summary>
-internal static class ShiftedConv
+internal static unsafe class ShiftedConv
 {
     /// <summary>
     /// The most wide positions per output position this path takes. Measured (docs/cnn.md): it still beat im2col at 4, on
@@ -112,8 +112,9 @@ internal static class ShiftedConv
             {
                 CopyIntoPlanes(sample, work.Planes, s, g);
                 // wide[o, :] = Σ_tap w[o, tap] · plane window of tap.
-                ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), patch, 1, ref MemoryMarshal.GetReference(work.Planes),
-                    new ListedRows(work.Offsets), ref MemoryMarshal.GetReference(work.Wide), groupOut, patch, wide, accumulate: false);
+                fixed (int* offsets = work.Offsets)
+                    ConvGemm.CombineRows(ref Unsafe.AsRef(in w[g * groupOut * patch]), patch, 1, ref MemoryMarshal.GetReference(work.Planes),
+                        new ListedRows(offsets), ref MemoryMarshal.GetReference(work.Wide), groupOut, patch, wide, accumulate: false);
                 for (int o = 0; o < groupOut; o++)
                 {
                     int channel = g * groupOut + o;
@@ -148,8 +149,9 @@ internal static class ShiftedConv
                     CopyIntoWide(dz.Slice((b + j) * s.OutputSize, s.OutputSize), work.Wide.Slice(j * widePerSample), s, g);
                 }
                 // dW[o, tap] += Σ over the samples and their wide positions of dz[o, ·] · plane window of tap.
-                ConvGemm.DotRowsAcross(ref MemoryMarshal.GetReference(work.Wide), widePerSample, ref MemoryMarshal.GetReference(work.Planes), planesPerSample,
-                    new ListedRows(work.Offsets), ref dw[g * groupOut * patch], groupOut, patch, wide, count, accumulate: true);
+                fixed (int* offsets = work.Offsets)
+                    ConvGemm.DotRowsAcross(ref MemoryMarshal.GetReference(work.Wide), widePerSample, ref MemoryMarshal.GetReference(work.Planes), planesPerSample,
+                        new ListedRows(offsets), ref dw[g * groupOut * patch], groupOut, patch, wide, count, accumulate: true);
             }
             for (int j = 0; j < count; j++)
             {

@@ -3,7 +3,7 @@ using System.Numerics;
 
 namespace Compiled.Nets.Optimizers;
 
-/// <summary>Gradient clipping applied to the gradient arena before <see cref="Optimizer.Step"/>.</summary>
+/// <summary>Gradient clipping applied to the gradient arena before <c>Optimizer.Step</c>.</summary>
 public static class GradientClipping
 {
     /// <summary>

@@ -6,7 +6,7 @@ using System.Runtime.CompilerServices;
 namespace Compiled.Nets.Optimizers;
 
 /// <summary>
-/// A parameter update rule. <see cref="Step"/> is one fused pass over the parameter arena; the rule's
+/// A parameter update rule. <c>Step</c> is one fused pass over the parameter arena; the rule's
 /// state (momentum, squared-gradient averages, …) lives in its own arena, allocated on the first step.
 /// Constants default to PyTorch's. The updates are element-wise loops over <see cref="System.Numerics.Vector{T}"/>, the
 /// hardware's own width (256 bits with AVX2, 128 with SSE or AdvSimd; scalar where

@@ -21,7 +21,10 @@ public enum Int8Path
     ArmDotProduct,
     /// <summary>AVX2: <c>vpmaddubsw</c> (u8 × s8 pairs → int16, exact for 7-bit activations) then <c>vpmaddwd</c> by ones → int32.</summary>
     Avx2,
-    /// <summary>AVX-VNNI: <c>vpdpbusd</c>, four u8 × s8 products added into each int32 lane in one instruction.</summary>
+    #if !NET9_0_OR_GREATER
+#pragma warning disable CA2252 // preview on .NET 8, where Int8Kernels never chooses this form
+#endif
+/// <summary>AVX-VNNI: <c>vpdpbusd</c>, four u8 × s8 products added into each int32 lane in one instruction.</summary>
     AvxVnni,
 }
 

@@ -24,12 +24,19 @@ public static class Int8Kernels
 
     private static Int8Path ChoosePath()
     {
-        if (AvxVnni.IsSupported && Vector256.IsHardwareAccelerated) return Int8Path.AvxVnni;
+        if (VnniSupported && Vector256.IsHardwareAccelerated) return Int8Path.AvxVnni;
         if (Avx2.IsSupported && Vector256.IsHardwareAccelerated) return Int8Path.Avx2;
         if (Dp.IsSupported) return Int8Path.ArmDotProduct;
         if (Vector128.IsHardwareAccelerated) return Int8Path.Vector128;
         return Int8Path.Scalar;
     }
+
+#if NET9_0_OR_GREATER
+    private static bool VnniSupported => AvxVnni.IsSupported;
+#else
+    // .NET 8 has AVX-VNNI only as a preview feature: the AVX2 form runs there instead.
+    private static bool VnniSupported => false;
+#endif
 
     /// <summary>Whether <paramref name="path"/> runs natively here (never an emulated width).</summary>
     public static bool IsSupported(Int8Path path) => path switch
@@ -38,7 +45,7 @@ public static class Int8Kernels
         Int8Path.Vector128 => Vector128.IsHardwareAccelerated,
         Int8Path.ArmDotProduct => Dp.IsSupported,
         Int8Path.Avx2 => Avx2.IsSupported && Vector256.IsHardwareAccelerated,
-        Int8Path.AvxVnni => AvxVnni.IsSupported && Vector256.IsHardwareAccelerated,
+        Int8Path.AvxVnni => VnniSupported && Vector256.IsHardwareAccelerated,
         _ => false,
     };
 
@@ -182,7 +189,7 @@ public static class Int8Kernels
     private static ulong PackLevels(Vector256<float> scaled, Vector256<int> zeroPoint)
     {
         var clamped = Vector256.Min(Vector256.Max(scaled, Vector256.Create(-Saturation)), Vector256.Create(Saturation));
-        var levels = Vector256.ConvertToInt32(Vector256.Round(clamped)) + zeroPoint;
+        var levels = Vector256.ConvertToInt32(SimdMath.Round(clamped)) + zeroPoint;
         levels = Vector256.Min(Vector256.Max(levels, Vector256<int>.Zero), Vector256.Create(ActivationQuantization.MaxLevel));
         var shorts = Vector256.Narrow(levels, levels).AsUInt16();
         return Vector256.Narrow(shorts, shorts).AsUInt64().ToScalar();
@@ -309,13 +316,13 @@ public static class Int8Kernels
     private static int TapGroups(Conv2DShape s) => checked((s.PatchLength + 3) / 4);
 
     /// <summary>
-    /// Bytes of workspace <see cref="Conv2D"/> needs: the zero-point-bordered planes, the receptive fields as rows, and the
+    /// Bytes of workspace <c>Conv2D</c> needs: the zero-point-bordered planes, the receptive fields as rows, and the
     /// same transposed to groups of four taps by position, each with 8 bytes of slack.
     /// </summary>
     public static int Conv2DWorkspaceLength(Conv2DShape shape) =>
         checked(PaddedPlanesLength(shape) + PlaneSlack + shape.Positions * 4 * TapGroups(shape) + 8 + 4 * TapGroups(shape) * PackedStride(shape));
 
-    /// <summary>Ints of scratch <see cref="Conv2D"/> needs: one sum per output channel and (padded) position.</summary>
+    /// <summary>Ints of scratch <c>Conv2D</c> needs: one sum per output channel and (padded) position.</summary>
     public static int Conv2DSumsLength(Conv2DShape shape) => checked(shape.OutChannels * PackedStride(shape));
 
     private static int PaddedPlanesLength(Conv2DShape s) => checked(s.InChannels * (s.InHeight + 2 * s.PadHeight) * (s.InWidth + 2 * s.PadWidth));
