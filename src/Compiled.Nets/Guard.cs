@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.Intrinsics;
 using System.Collections.Generic;
@@ -7,9 +8,10 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using Compiled.Nets.IO;
 
-namespace Compiled.Nets;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>Argument checks shared by generated networks; messages name expected and actual sizes.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Guard
 {
     public static void Length(int actual, int expected, string parameter, string what)

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>Weight initialisation, called by generated <c>InitializeParameters</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Initializers
 {
     /// <summary>Fills <paramref name="weights"/> by <paramref name="scheme"/> for a layer with the given fans.</summary>

@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System;
 using System.Collections.Generic;
 
-namespace Compiled.Nets;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Which layers of a network the optimizer updates (<see cref="Layer.Trainable"/>, Keras's <c>layer.trainable</c>,
@@ -9,6 +10,7 @@ namespace Compiled.Nets;
 /// updates its running statistics in training; its parameters and their optimizer state stay as they were. The network
 /// steps only the trainable parameter ranges, merged where they touch; they are recomputed when a flag changes, not per step.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class LayerTrainability
 {
     private readonly bool[] _trainable;

@@ -1,8 +1,9 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Compiled.Nets;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The working memory of concurrent inference calls on one network. The first thread to run inference becomes the
@@ -11,6 +12,7 @@ namespace Compiled.Nets;
 /// locks; a thread starts at the slot its id picks, so threads rarely meet. When every slot is empty the caller makes
 /// a new workspace, which joins the pool on return (and is dropped when the pool is full). Used by generated networks.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class WorkspacePool<T> where T : class
 {
     /// <summary>Returned as the slot of the owner's workspace.</summary>

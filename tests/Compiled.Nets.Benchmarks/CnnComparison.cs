@@ -1,6 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 
 namespace Compiled.Nets.Benchmarks;
 
@@ -192,7 +192,7 @@ public class CnnComparison
         foreach (var shape in sweep)
         {
             var c = new ConvBuffers(shape, new SeededRandom(4));
-            double waste = Compiled.Nets.Kernels.ShiftedConv.WideLength(shape) / (double)shape.Positions;
+            double waste = Compiled.Nets.CompilerServices.ShiftedConv.WideLength(shape) / (double)shape.Positions;
             string shifted = shape.Algorithm == ConvAlgorithm.ShiftedRows ? $"{Best(() => RunConv(c), 20) * 1e3:F3} ms" : "not taken";
             double plain = Best(() => RunIm2Col(c), 20);
             Console.WriteLine($"{shape.InChannels}→{shape.OutChannels} {shape.KernelHeight}×{shape.KernelWidth} pad {shape.PadHeight} on {shape.InHeight}×{shape.InWidth}: " +

@@ -1,5 +1,5 @@
 using System;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 
 namespace Compiled.Nets.Benchmarks;
 

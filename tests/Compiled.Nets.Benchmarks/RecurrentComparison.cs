@@ -1,6 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 
 namespace Compiled.Nets.Benchmarks;
 

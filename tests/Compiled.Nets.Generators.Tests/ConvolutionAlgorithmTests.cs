@@ -3,7 +3,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using Compiled.Nets.Generators.Layers.Convolution;
 using Compiled.Nets.Generators.Model;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -109,8 +109,8 @@ public class ConvolutionAlgorithmTests
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         string source = result.SourceFor("Demo.Mixed.g.cs");
-        var shapes = Regex.Matches(source, @"Conv2DShape\((\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), global::Compiled\.Nets\.Kernels\.ConvAlgorithm\.(\w+)\)");
-        Assert.Equal(Regex.Matches(source, @"new global::Compiled\.Nets\.Kernels\.Conv2DShape\(").Count, shapes.Count);
+        var shapes = Regex.Matches(source, @"Conv2DShape\((\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), global::Compiled\.Nets\.CompilerServices\.ConvAlgorithm\.(\w+)\)");
+        Assert.Equal(Regex.Matches(source, @"new global::Compiled\.Nets\.CompilerServices\.Conv2DShape\(").Count, shapes.Count);
         var seen = new HashSet<string>();
         foreach (Match m in shapes)
         {
@@ -125,7 +125,7 @@ public class ConvolutionAlgorithmTests
         string[] lines = source.Replace("\r\n", "\n").Split('\n');
         for (int i = 1; i < lines.Length; i++)
         {
-            var call = Regex.Match(lines[i], @"ConvKernels\.\w+\(.*Conv2DShape\(\d+, \d+, \d+, \d+, (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), \d+, global::Compiled\.Nets\.Kernels\.ConvAlgorithm\.(\w+)\)");
+            var call = Regex.Match(lines[i], @"ConvKernels\.\w+\(.*Conv2DShape\(\d+, \d+, \d+, \d+, (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), \d+, global::Compiled\.Nets\.CompilerServices\.ConvAlgorithm\.(\w+)\)");
             if (!call.Success) continue;
             bool pointwise = Enumerable.Range(1, 6).Select(g => call.Groups[g].Value).SequenceEqual(new[] { "1", "1", "1", "1", "0", "0" });
             int comment = i - 1;

@@ -99,7 +99,7 @@ public class CudaSourceTests
         string main = result.SourceFor("Demo.Mlp.g.cs"), cuda = result.SourceFor("Demo.Mlp.Cuda.g.cs");
         Assert.DoesNotContain("kernels/", main, StringComparison.Ordinal);
         Assert.DoesNotContain("ICudaKernels", main, StringComparison.Ordinal);
-        Assert.Contains("partial class Mlp : global::Compiled.Nets.Cuda.ICudaKernels", cuda, StringComparison.Ordinal);
+        Assert.Contains("partial class Mlp : global::Compiled.Nets.CompilerServices.ICudaKernels", cuda, StringComparison.Ordinal);
         Assert.Contains("private static string CudaSource => \"\"\"\n", cuda, StringComparison.Ordinal);
         // No member of the CUDA part is public (so no constant is copied into a referencing assembly), and the unit is split into lines.
         var members = CSharpSyntaxTree.ParseText(cuda, GeneratorHarness.ParseOptions).GetRoot().DescendantNodes().OfType<MemberDeclarationSyntax>()

@@ -76,11 +76,11 @@ public class HopfieldGeneratorTests
     public void The_constants_are_those_of_the_runtime()
     {
         Assert.Equal(Compiled.Nets.HopfieldNetworkAttribute.MaxNeurons, HopfieldLimits.MaxNeurons);
-        Assert.Equal(Compiled.Nets.Kernels.HopfieldKernels.ExactLimit, HopfieldLimits.ExactLimit);
+        Assert.Equal(Compiled.Nets.CompilerServices.HopfieldKernels.ExactLimit, HopfieldLimits.ExactLimit);
         foreach (int n in new[] { 1, 2, 3, 100, 1000, 4097, 8192 })
         {
             var spec = new HopfieldSpec { DisplayName = "M", TypeName = "M", Namespace = "", ContainingTypes = default, HintStem = "M", MetadataName = "M", Neurons = n };
-            Assert.Equal(Compiled.Nets.Kernels.HopfieldKernels.MaxPatterns(n), spec.MaxPatterns);
+            Assert.Equal(Compiled.Nets.CompilerServices.HopfieldKernels.MaxPatterns(n), spec.MaxPatterns);
         }
     }
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -118,7 +118,7 @@ public class ConvKernelTests
         // LeNet's C3 at batch 32: ≈ 7.7 M multiply-adds, split when there is more than one core.
         var s = new Conv2DShape(6, 14, 14, 16, 5, 5);
         const int batch = 32;
-        _output.WriteLine($"{Compiled.Nets.Kernels.BatchParallelInfo.Threads} threads; this batch splits into {Compiled.Nets.Kernels.BatchParallelInfo.PartsFor(batch, s.OutputSize * (long)s.PatchLength)} parts");
+        _output.WriteLine($"{Compiled.Nets.CompilerServices.BatchParallelInfo.Threads} threads; this batch splits into {Compiled.Nets.CompilerServices.BatchParallelInfo.PartsFor(batch, s.OutputSize * (long)s.PatchLength)} parts");
         float[] x = Random(batch * s.InputSize, 31), w = Random(s.WeightCount, 32), b = Random(s.OutChannels, 33), dz = Random(batch * s.OutputSize, 34);
         var (y, dx, dw, db) = RunAllPasses(s, batch, x, w, b, dz);
         var sumW = new double[dw.Length];

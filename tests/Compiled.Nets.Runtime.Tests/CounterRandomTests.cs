@@ -1,5 +1,5 @@
 using System.Linq;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Xunit;
 
 namespace Compiled.Nets.Runtime.Tests;

@@ -1,6 +1,6 @@
 using System;
 using System.Threading.Tasks;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Xunit;
 
 namespace Compiled.Nets.Runtime.Tests;

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Xunit;
 
 namespace Compiled.Nets.Runtime.Tests;

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Compiled.Nets.Quantization;
 using Xunit;
 

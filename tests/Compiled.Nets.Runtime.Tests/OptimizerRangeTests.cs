@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Compiled.Nets.Optimizers;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Runtime.Intrinsics;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Xunit;
 
 namespace Compiled.Nets.Runtime.Tests;

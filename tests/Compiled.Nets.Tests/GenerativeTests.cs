@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -55,7 +55,7 @@ public class HopfieldTests
         Assert.Equal(1 << 24, Hopfield1.MaxPatterns);
         IHopfieldMemory memory = new Memory1000();
         Assert.Equal(1000, memory.Neurons);
-        Assert.Equal(Compiled.Nets.Kernels.HopfieldKernels.MaxPatterns(1000), memory.MaxPatterns);
+        Assert.Equal(Compiled.Nets.CompilerServices.HopfieldKernels.MaxPatterns(1000), memory.MaxPatterns);
         Assert.Equal(1000 * 1000, memory.Weights.Length);
         Assert.Equal(0, memory.PatternCount);
         Assert.True(memory.Weights.ToArray().All(w => w == 0f));

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 using Compiled.Nets.Optimizers;
 using Compiled.Nets.Training;
 using Xunit;

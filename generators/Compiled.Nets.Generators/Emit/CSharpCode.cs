@@ -9,7 +9,7 @@ namespace Compiled.Nets.Generators.Emit;
 /// <summary>The pieces of emitted C# that the shell and every family's op writers share.</summary>
 internal static class CSharpCode
 {
-    public const string Kernels = "global::Compiled.Nets.Kernels.";
+    public const string Kernels = "global::Compiled.Nets.CompilerServices.";
     public const string Span = "global::System.Span<float>";
     public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
@@ -165,7 +165,7 @@ internal static class InitializationCode
         int weightOffset, int weightCount, int fanIn, int fanOut, int biasOffset, int biasCount)
     {
         w.Line($"// {layer}: {CSharpCode.Describe(initialization)} weights (fan in {fanIn}, fan out {fanOut}); biases {CSharpCode.Number(biasInitialValue)}.");
-        w.Line($"global::Compiled.Nets.Initializers.Fill(new {CSharpCode.Span}(_parameters, {weightOffset}, {weightCount}), " +
+        w.Line($"global::Compiled.Nets.CompilerServices.Initializers.Fill(new {CSharpCode.Span}(_parameters, {weightOffset}, {weightCount}), " +
                $"global::Compiled.Nets.Initialization.{initialization}, {fanIn}, {fanOut}, random);");
         if (biasInitialValue != 0f)
             w.Line($"new {CSharpCode.Span}(_parameters, {biasOffset}, {biasCount}).Fill({CSharpCode.Float(biasInitialValue)});");

@@ -146,21 +146,21 @@ internal static class CSharpEmitter
         if (plan.UsesRandom)
         {
             w.Line($"/// <summary>The random streams' seed (the initialisation seed's low 24 bits): {plan.RandomStreams.Count} stream(s), {CSharpCode.Escape(string.Join("; ", plan.RandomStreams.Select(s => $"{s.Key}: {s.Name}")))}.</summary>");
-            w.Line("private uint RandomSeed => global::Compiled.Nets.Kernels.CounterRandom.Seed(_seed);");
+            w.Line("private uint RandomSeed => global::Compiled.Nets.CompilerServices.CounterRandom.Seed(_seed);");
             w.Line("/// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>");
-            w.Line("private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);");
+            w.Line("private uint RandomStep => global::Compiled.Nets.CompilerServices.CounterRandom.Step(_stepCount);");
         }
         WriteBuffers(w, plan);
         WriteWorkspace(w, plan, perceptron);
         w.Line("/// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>");
         w.Line($"private Workspace _work = new Workspace(1, training: {(perceptron ? "false" : "true")});");
         w.Line("/// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>");
-        w.Line("private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();");
+        w.Line("private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();");
         w.Line("private int _seed;");
         w.Line("private global::Compiled.Nets.Layer[]? _layers;");
         w.Line("private global::Compiled.Nets.IO.NamedTensor[]? _tensors;");
         w.Line("/// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>");
-        w.Line("private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;");
+        w.Line("private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;");
         foreach (var carried in plan.CarriedStates)
         {
             w.Line($"/// <summary>{carried.Layer}'s carried state, {carried.Width} floats per sample slot.</summary>");
@@ -275,7 +275,7 @@ internal static class CSharpEmitter
         if (plan.Training == TrainingRuleKind.Perceptron)
         {
             w.Line("get => _learningRate;");
-            w.Line("set => _learningRate = global::Compiled.Nets.Guard.LearningRate(value);");
+            w.Line("set => _learningRate = global::Compiled.Nets.CompilerServices.Guard.LearningRate(value);");
         }
         else
         {
@@ -345,8 +345,8 @@ internal static class CSharpEmitter
     {
         w.Line(GeneratedCode);
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
-        w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
-        w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
         w.Line(InputCheck(plan, "input"));
         w.Line("if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }");
         w.Line("var work = RentInference(1, out int slot);");
@@ -358,7 +358,7 @@ internal static class CSharpEmitter
         w.Line();
         w.Line(GeneratedCode);
         w.Open($"public void Predict({ReadOnlySpan} inputs, {Span} outputs)");
-        w.Line("int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
+        w.Line("int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
         w.Line(InputCheck(plan, "inputs"));
         w.Line("if (count == 0) return;");
         w.Line("if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }");
@@ -491,7 +491,7 @@ internal static class CSharpEmitter
         w.Line();
         w.Line("/// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>");
         w.Open("private void RefuseNonFiniteGradients(int batchSize)");
-        w.Line("int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);");
+        w.Line("int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);");
         w.Line("if (bad < 0) return;");
         w.Line("float value = _gradients[bad];");
         w.Line("(_gradients, _spareGradients) = (_spareGradients, _gradients);");
@@ -509,7 +509,7 @@ internal static class CSharpEmitter
         {
             w.Open("if (_cuda!.FindNonFiniteState(out int badState, out float stateValue))");
             w.Line("_cuda.RestoreState();");
-            w.Line("var (statistic, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, badState);");
+            w.Line("var (statistic, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _state, badState);");
             w.Line("throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, statistic, element, stateValue, batchSize);");
             w.Close();
         }
@@ -520,7 +520,7 @@ internal static class CSharpEmitter
         w.Close();
         w.Line();
         w.Open("private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)");
-        w.Line("var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);");
+        w.Line("var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);");
         w.Line("return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);");
         w.Close();
         w.Line();
@@ -536,11 +536,11 @@ internal static class CSharpEmitter
             w.Line("RestoreState();");
             w.Line("throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);");
             w.Close();
-            w.Line("int bad = global::Compiled.Nets.Guard.FirstNonFinite(_state);");
+            w.Line("int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_state);");
             w.Open("if (bad >= 0)");
             w.Line("float value = _state[bad];");
             w.Line("RestoreState();");
-            w.Line("var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, bad);");
+            w.Line("var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _state, bad);");
             w.Line("throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, tensor, element, value, batchSize);");
             w.Close();
             w.Close();
@@ -570,21 +570,21 @@ internal static class CSharpEmitter
     /// </summary>
     /// <summary>The check of a call's inputs: finite values, or token ids in the vocabulary for a network that reads tokens.</summary>
     internal static string InputCheck(NetworkPlan plan, string name) => plan.TokenVocabulary > 0
-        ? $"global::Compiled.Nets.Guard.Tokens({name}, {plan.TokenVocabulary}, nameof({name}), InputSize);"
-        : $"global::Compiled.Nets.Guard.Finite({name}, nameof({name}), InputSize);";
+        ? $"global::Compiled.Nets.CompilerServices.Guard.Tokens({name}, {plan.TokenVocabulary}, nameof({name}), InputSize);"
+        : $"global::Compiled.Nets.CompilerServices.Guard.Finite({name}, nameof({name}), InputSize);";
 
     private static void WriteBatchChecks(SourceWriter w, NetworkPlan plan)
     {
         bool probabilities = plan.Loss == LossKind.BinaryCrossEntropy;
         w.Line($"/// <summary>Checks a training call's arguments before anything changes{(probabilities ? " (binary cross-entropy: targets in [0, 1])" : "")}.</summary>");
         w.Open($"private static void ValidateBatch({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int batchSize, {ReadOnlySpan} sampleWeights)");
-        w.Line("global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
-        w.Line("global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);");
         w.Line(InputCheck(plan, "inputs"));
         w.Line(probabilities
-            ? "global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);"
-            : "global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);");
-        w.Line("global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);");
+            ? "global::Compiled.Nets.CompilerServices.Guard.Probabilities(targets, nameof(targets), OutputSize);"
+            : "global::Compiled.Nets.CompilerServices.Guard.Finite(targets, nameof(targets), OutputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);");
         w.Close();
         w.Line();
     }
@@ -594,10 +594,10 @@ internal static class CSharpEmitter
         var layer = plan.Layers[1];
         w.Line(GeneratedCode);
         w.Open($"public int PerceptronStep({ReadOnlySpan} input, {ReadOnlySpan} target)");
-        w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
-        w.Line("global::Compiled.Nets.Guard.Length(target.Length, OutputSize, nameof(target), \"one target sample\");");
-        w.Line("global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);");
-        w.Line("global::Compiled.Nets.Guard.Finite(target, nameof(target), OutputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Length(target.Length, OutputSize, nameof(target), \"one target sample\");");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(target, nameof(target), OutputSize);");
         w.Line("var work = _work;");
         w.Line("RunForward(work, input, 1, training: false);");
         w.Line($"// {layer.Name}: w ← w + η (y − ŷ) x and b ← b + η (y − ŷ) for every wrong unit.");
@@ -607,12 +607,12 @@ internal static class CSharpEmitter
         w.Line();
         w.Line(GeneratedCode);
         w.Open($"public global::Compiled.Nets.PerceptronResult TrainPerceptron({ReadOnlySpan} inputs, {ReadOnlySpan} targets, int maxEpochs = 100)");
-        w.Line("int count = global::Compiled.Nets.Guard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize);");
+        w.Line("int count = global::Compiled.Nets.CompilerServices.Guard.SampleCount(inputs.Length, targets.Length, InputSize, OutputSize);");
         w.Line("if (count == 0) throw new global::System.ArgumentException(\"inputs holds no samples; the perceptron rule needs at least one.\", nameof(inputs));");
         w.Line("if (maxEpochs <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(maxEpochs), maxEpochs, \"The epoch limit must be positive.\");");
         w.Line("// All samples checked before the first update, so a bad one late in the set changes nothing.");
-        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
-        w.Line("global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(targets, nameof(targets), OutputSize);");
         w.Line("int mistakes = 0;");
         w.Open("for (int epoch = 1; epoch <= maxEpochs; epoch++)");
         w.Line("mistakes = 0;");
@@ -746,7 +746,7 @@ internal static class CSharpEmitter
     {
         var program = CudaEmitter.Emit(plan);
         const string Cuda = "global::Compiled.Nets.Cuda.";
-        const string Launch = Cuda + "CudaLaunch";
+        const string Launch = "global::Compiled.Nets.CompilerServices.CudaLaunch";
         var w = new SourceWriter();
         w.Line("// <auto-generated/>");
         w.Line("#nullable enable");
@@ -754,29 +754,29 @@ internal static class CSharpEmitter
         bool hasNamespace = plan.Type.Namespace.Length > 0;
         if (hasNamespace) w.Open($"namespace {plan.Type.Namespace}");
         foreach (var header in plan.Type.ContainingTypes) w.Open(header);
-        w.Open($"partial class {plan.Type.Name} : {Cuda}ICudaKernels");
+        w.Open($"partial class {plan.Type.Name} : global::Compiled.Nets.CompilerServices.ICudaKernels");
         w.Line("/// <summary>");
         w.Line("/// This network's CUDA C translation unit: the building blocks its kernels call, then one kernel per fused op, shapes as");
         w.Line("/// constants. Compile it with CN_BATCH defined as the batch capacity (NVRTC: <c>-DCN_BATCH=64</c>); docs/gpu.md describes");
-        w.Line("/// the arenas and launches. Reached through <see cref=\"global::Compiled.Nets.Cuda.ICudaKernels.CudaSource\"/>.");
+        w.Line("/// the arenas and launches. Reached through <see cref=\"global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource\"/>.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         WriteRawString(w, "private static string CudaSource => ", program.Source, ";");
         w.Line();
-        w.Line($"string {Cuda}ICudaKernels.NetworkName => \"{plan.Type.Name}\";");
-        w.Line($"string {Cuda}ICudaKernels.CudaSource => CudaSource;");
+        w.Line($"string global::Compiled.Nets.CompilerServices.ICudaKernels.NetworkName => \"{plan.Type.Name}\";");
+        w.Line($"string global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource => CudaSource;");
         // The device arenas stop where the composition pass's buffers begin (the input copy): no kernel reads them.
         if (plan.Composition is { } composition)
-            w.Line($"int {Cuda}ICudaKernels.ActivationsPerSample => {composition.InputCopy.Offset};");
+            w.Line($"int global::Compiled.Nets.CompilerServices.ICudaKernels.ActivationsPerSample => {composition.InputCopy.Offset};");
         else
-            w.Line($"int {Cuda}ICudaKernels.ActivationsPerSample => ActivationsPerSample;");
-        w.Line($"int {Cuda}ICudaKernels.StateLength => {plan.StateCount};");
-        w.Line($"int {Cuda}ICudaKernels.OutputOffset => {plan.OutputBuffer.Offset};");
-        w.Line($"int {Cuda}ICudaKernels.ScratchLength(int batch) => {program.ScratchLength};");
-        WriteLaunches(w, $"{Cuda}ICudaKernels.InferenceLaunches", "The forward pass at inference, in launch order.", program.InferenceForward, Launch);
-        WriteLaunches(w, $"{Cuda}ICudaKernels.TrainingForwardLaunches", "The forward pass while training (dropout masks, batch statistics), in launch order.", program.TrainingForward, Launch);
-        WriteLaunches(w, $"{Cuda}ICudaKernels.LossLaunches", "The loss: per-sample losses, the output delta, the batch mean at L[batch].", program.Loss, Launch);
-        WriteLaunches(w, $"{Cuda}ICudaKernels.BackwardLaunches", "The backward pass, last layer first, filling the gradient arena.", program.Backward, Launch);
+            w.Line($"int global::Compiled.Nets.CompilerServices.ICudaKernels.ActivationsPerSample => ActivationsPerSample;");
+        w.Line($"int global::Compiled.Nets.CompilerServices.ICudaKernels.StateLength => {plan.StateCount};");
+        w.Line($"int global::Compiled.Nets.CompilerServices.ICudaKernels.OutputOffset => {plan.OutputBuffer.Offset};");
+        w.Line($"int global::Compiled.Nets.CompilerServices.ICudaKernels.ScratchLength(int batch) => {program.ScratchLength};");
+        WriteLaunches(w, $"global::Compiled.Nets.CompilerServices.ICudaKernels.InferenceLaunches", "The forward pass at inference, in launch order.", program.InferenceForward, Launch);
+        WriteLaunches(w, $"global::Compiled.Nets.CompilerServices.ICudaKernels.TrainingForwardLaunches", "The forward pass while training (dropout masks, batch statistics), in launch order.", program.TrainingForward, Launch);
+        WriteLaunches(w, $"global::Compiled.Nets.CompilerServices.ICudaKernels.LossLaunches", "The loss: per-sample losses, the output delta, the batch mean at L[batch].", program.Loss, Launch);
+        WriteLaunches(w, $"global::Compiled.Nets.CompilerServices.ICudaKernels.BackwardLaunches", "The backward pass, last layer first, filling the gradient arena.", program.Backward, Launch);
         w.Close();
         foreach (var _ in plan.Type.ContainingTypes) w.Close();
         if (hasNamespace) w.Close();
@@ -827,7 +827,7 @@ internal static class CSharpEmitter
         else
         {
             w.Line($"var (chosen, reason) = {Cuda}DeviceSelection.Resolve(device);");
-            w.Line($"if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new {Cuda}CudaNetworkRunner(this, _parameters, {(plan.StateCount > 0 ? "_state" : "global::System.Array.Empty<float>()")}, InputSize, OutputSize);");
+            w.Line($"if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, {(plan.StateCount > 0 ? "_state" : "global::System.Array.Empty<float>()")}, InputSize, OutputSize);");
             w.Line("else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }");
             w.Line("return reason;");
         }

@@ -10,13 +10,13 @@ namespace Compiled.Nets.Generators.Emit;
 /// </summary>
 internal static class CompositionEmitter
 {
-    private const string Guard = "global::Compiled.Nets.Guard";
+    private const string Guard = "global::Compiled.Nets.CompilerServices.Guard";
 
     public static void WriteFields(SourceWriter w, NetworkPlan plan)
     {
         var layers = plan.Layers;
         w.Line("/// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>");
-        w.Line("private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(" +
+        w.Line("private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(" +
                $"new int[] {{ {string.Join(", ", layers.Select(l => l.WeightOffset))} }}, " +
                $"new int[] {{ {string.Join(", ", layers.Select(l => l.ParameterCount))} }}, " +
                $"new bool[] {{ {string.Join(", ", layers.Select(l => l.Trainable ? "true" : "false"))} }});");
@@ -157,7 +157,7 @@ internal static class CompositionEmitter
         w.Line("if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);");
         w.Line("RunCompositionBackward(work, batch, clear: !accumulate);");
         if (penalty.Length > 0) w.Line(penalty);
-        w.Line("int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);");
+        w.Line("int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);");
         w.Open("if (bad >= 0)");
         w.Line("float value = _gradients[bad];");
         w.Line("(_gradients, _spareGradients) = (_spareGradients, _gradients);");
@@ -190,7 +190,7 @@ internal static class CompositionEmitter
             if (c.WritesInputGradient)
             {
                 w.Line($"var gradient = work.DeltasOf({input}, InputSize, batchSize);");
-                w.Line("int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);");
+                w.Line("int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);");
                 w.Open("if (bad >= 0)");
                 if (state) w.Line("RestoreState();");
                 w.Line($"throw new global::System.ArithmeticException($\"The input gradient is {{gradient[bad]}} at element {{bad % InputSize}} of sample {{bad / InputSize}}; nothing changed. Lower the learning rate or scale the inputs.\");");

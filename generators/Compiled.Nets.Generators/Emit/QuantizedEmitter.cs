@@ -139,7 +139,7 @@ internal static class QuantizedEmitter
         foreach (var step in weighted)
             w.Line($"private readonly {QuantizedCode.Quantization}QuantizedLinear {step.WeightField};");
         w.Line($"private readonly {QuantizedCode.Quantization}QuantizedLinear[] _layers;");
-        w.Line("private readonly global::Compiled.Nets.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.WorkspacePool<Scratch>();");
+        w.Line("private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.CompilerServices.WorkspacePool<Scratch>();");
         w.Line();
         w.Line("/// <summary>One call's working memory: every tensor's levels for one sample, the int32 sums and the convolution workspace.</summary>");
         w.Open("private sealed class Scratch");
@@ -179,13 +179,13 @@ internal static class QuantizedEmitter
         w.Line("/// <summary>The network input's quantisation.</summary>");
         w.Line($"public {QuantizedCode.Quantization}ActivationQuantization InputQuantization => {layout.Quantization(layout.Steps[0].Input)};");
         w.Line("/// <summary>The dot-product form this CPU runs.</summary>");
-        w.Line($"public {QuantizedCode.Quantization}Int8Path Path => {QuantizedCode.Quantization}Int8Kernels.BestPath;");
+        w.Line($"public {QuantizedCode.Quantization}Int8Path Path => global::Compiled.Nets.CompilerServices.Int8Kernels.BestPath;");
         w.Line();
         w.Line(generatedCode);
         w.Open($"public void Forward({ReadOnlySpan} input, {Span} output)");
-        w.Line("global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
-        w.Line("global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
-        w.Line("global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), \"one input sample\");");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), \"one output sample\");");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);");
         w.Line("var scratch = _scratch.Rent(out int slot) ?? new Scratch();");
         w.Line("Run(scratch, input, output);");
         w.Line("_scratch.Return(scratch, slot);");
@@ -194,8 +194,8 @@ internal static class QuantizedEmitter
         w.Line("/// <summary>A batch, rows of InputSize values, one sample at a time.</summary>");
         w.Line(generatedCode);
         w.Open($"public void Predict({ReadOnlySpan} inputs, {Span} outputs)");
-        w.Line("int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
-        w.Line("global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);");
+        w.Line("int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);");
         w.Line("if (count == 0) return;");
         w.Line("var scratch = _scratch.Rent(out int slot) ?? new Scratch();");
         w.Line("for (int i = 0; i < count; i++) Run(scratch, inputs.Slice(i * InputSize, InputSize), outputs.Slice(i * OutputSize, OutputSize));");
@@ -209,12 +209,12 @@ internal static class QuantizedEmitter
         w.Line("var workspace = new global::System.Span<byte>(scratch.Workspace);");
         var first = layout.Steps[0].Input;
         w.Line($"// The input: {first.Width} values to levels ({layout.Quantization(first)}).");
-        w.Line($"{QuantizedCode.Quantization}Int8Kernels.Quantize(input, {layout.Levels(first)}, {layout.Quantization(first)});");
+        w.Line($"global::Compiled.Nets.CompilerServices.Int8Kernels.Quantize(input, {layout.Levels(first)}, {layout.Quantization(first)});");
         foreach (var step in layout.Steps) step.WriteForward(w, layout);
         if (layout.FloatOutput == int.MinValue)
         {
             w.Line("// The output's levels back to floats.");
-            w.Line($"{QuantizedCode.Quantization}Int8Kernels.Dequantize({layout.Levels(plan.OutputBuffer)}, output, {layout.Quantization(plan.OutputBuffer)});");
+            w.Line($"global::Compiled.Nets.CompilerServices.Int8Kernels.Dequantize({layout.Levels(plan.OutputBuffer)}, output, {layout.Quantization(plan.OutputBuffer)});");
         }
         w.Close();
         w.Close();
@@ -233,16 +233,16 @@ internal static class QuantizedEmitter
         w.Line("/// </summary>");
         w.Line(generatedCode);
         w.Open($"public Quantized Quantize({ReadOnlySpan} calibrationInputs, int sampleCount)");
-        w.Line($"{QuantizedCode.Quantization}QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);");
+        w.Line($"global::Compiled.Nets.CompilerServices.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);");
         w.Line("var calibration = calibrationInputs.Slice(0, sampleCount * InputSize);");
-        w.Line("global::Compiled.Nets.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);");
+        w.Line("global::Compiled.Nets.CompilerServices.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);");
         w.Line("_cuda?.EnsureHostCurrent();");
         w.Line("return new Quantized(this, calibration, sampleCount);");
         w.Close();
         w.Line();
         w.Line("/// <summary>An int8 inference model calibrated on every row of <paramref name=\"calibrationInputs\"/>.</summary>");
         w.Line(generatedCode);
-        w.Line($"public Quantized Quantize({ReadOnlySpan} calibrationInputs) => Quantize(calibrationInputs, {QuantizedCode.Quantization}QuantizationGuard.Rows(calibrationInputs.Length, InputSize));");
+        w.Line($"public Quantized Quantize({ReadOnlySpan} calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.CompilerServices.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));");
         w.Line();
     }
 

@@ -14,7 +14,7 @@ namespace Compiled.Nets.Generators.Hopfield;
 /// </summary>
 internal static class HopfieldEmitter
 {
-    private const string Kernels = "global::Compiled.Nets.Kernels.HopfieldKernels";
+    private const string Kernels = "global::Compiled.Nets.CompilerServices.HopfieldKernels";
     private const string Memory = "global::Compiled.Nets.IHopfieldMemory";
     private const string Recall = "global::Compiled.Nets.HopfieldRecall";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<sbyte>";
@@ -169,7 +169,7 @@ internal static class HopfieldEmitter
     private static void WriteCuda(SourceWriter w, HopfieldSpec spec)
     {
         int n = spec.Neurons, threads = spec.SweepThreads;
-        const string Launch = "global::Compiled.Nets.Cuda.CudaLaunch";
+        const string Launch = "global::Compiled.Nets.CompilerServices.CudaLaunch";
         w.Line($"/// <summary>The CUDA C of this memory's kernels, N = {I(n)} as a constant (kernels/hopfield.cuh), and their launches. The memory runs on the CPU; see docs/hopfield.md.</summary>");
         w.Line(CSharpEmitter.GeneratedCode);
         w.Open("public static class CudaKernels");

@@ -15,7 +15,7 @@ internal enum InitializationKind { Default = 0, GlorotUniform, ScaledNormal, Glo
 internal enum PaddingKind { Valid = 0, Same, Full }
 
 /// <summary>
-/// Mirrors the runtime's ConvAlgorithm (Compiled.Nets.Kernels): how a convolution runs on the CPU, chosen while lowering
+/// Mirrors the runtime's ConvAlgorithm (Compiled.Nets.CompilerServices): how a convolution runs on the CPU, chosen while lowering
 /// (Layers/Convolution/ConvolutionAlgorithms.cs) and written into the generated Conv2DShape.
 /// </summary>
 internal enum ConvAlgorithmKind { Im2Col = 0, ShiftedRows, Direct }

@@ -1,8 +1,11 @@
+using System.ComponentModel;
 using System;
 using System.Collections.Generic;
 using Compiled.Nets.Optimizers;
 
-namespace Compiled.Nets.Cuda;
+using Compiled.Nets.Cuda;
+
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Runs a generated network's CUDA program on the GPU: device arenas for parameters, gradients, running
@@ -11,6 +14,7 @@ namespace Compiled.Nets.Cuda;
 /// gradient arena) and backward launches captured once as a CUDA graph and replayed. The network's host arrays stay the reference the user sees: the runner uploads them when
 /// the host changed them and downloads when the device did, so the same network object works on both devices.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class CudaNetworkRunner : IDisposable
 {
     private const int ArenaCount = 12; // P, G, A, D, S, Z, X, T, W, L, O, K — the order of CN_ARENAS

@@ -1,9 +1,13 @@
-namespace Compiled.Nets.Cuda;
+using System.ComponentModel;
+using Compiled.Nets.Cuda;
+
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// A generated network's CUDA program: its translation unit, arena sizes and launch sequences. Generated networks
 /// implement it; <see cref="CudaNetworkRunner"/> runs it on a GPU, the tests run it under the CPU emulation.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface ICudaKernels
 {
     string NetworkName { get; }

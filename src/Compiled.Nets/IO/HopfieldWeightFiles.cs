@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 
 namespace Compiled.Nets.IO;
 

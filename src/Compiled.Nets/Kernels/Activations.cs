@@ -1,8 +1,9 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// An element-wise activation, as a struct so that generic kernels are specialised per activation
@@ -11,6 +12,7 @@ namespace Compiled.Nets.Kernels;
 /// not accelerated it works on the halves (128 bits) or lane by lane (<see cref="ActivationLanes"/>), never on an
 /// emulated width; generated code calls the 256-bit form.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IActivation
 {
     float Apply(float z);
@@ -43,6 +45,7 @@ internal static class ActivationLanes
         Vector128.Create(activation.Derivative(y.GetElement(0)), activation.Derivative(y.GetElement(1)), activation.Derivative(y.GetElement(2)), activation.Derivative(y.GetElement(3)));
 }
 
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct LinearActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z;
@@ -54,6 +57,7 @@ public readonly struct LinearActivation : IActivation
 }
 
 /// <summary>σ(k z) = 1 / (1 + e^(−k z)); derivative k y (1 − y).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct LogisticActivation : IActivation
 {
     private readonly float _slope;
@@ -75,6 +79,7 @@ public readonly struct LogisticActivation : IActivation
 }
 
 /// <summary>tanh z; derivative 1 − y².</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct TanhActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => MathF.Tanh(z);
@@ -102,6 +107,7 @@ public readonly struct TanhActivation : IActivation
 }
 
 /// <summary>max(0, z); derivative 1 where y &gt; 0.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct ReLUActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : 0f;
@@ -119,6 +125,7 @@ public readonly struct ReLUActivation : IActivation
 }
 
 /// <summary>z for z &gt; 0, α z otherwise; derivative 1 or α.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct LeakyReLUActivation : IActivation
 {
     private readonly float _alpha;
@@ -140,6 +147,7 @@ public readonly struct LeakyReLUActivation : IActivation
 }
 
 /// <summary>ln(1 + e^z), computed as max(z, 0) + ln(1 + e^(−|z|)) to avoid overflow; derivative σ(z) = 1 − e^(−y).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SoftplusActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -158,6 +166,7 @@ public readonly struct SoftplusActivation : IActivation
 }
 
 /// <summary>1 for z ≥ 0, else 0. Its derivative is 0 almost everywhere, so it is trained by the perceptron rule.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct HeavisideActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : 0f;
@@ -173,6 +182,7 @@ public readonly struct HeavisideActivation : IActivation
 }
 
 /// <summary>1 for z ≥ 0, else −1. Its derivative is 0 almost everywhere, so it is trained by the perceptron rule.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SignActivation : IActivation
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : -1f;

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>Activity penalties: loss terms on a layer's outputs rather than on its weights (the sparse autoencoder's L1).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ActivityKernels
 {
     /// <summary>λ · (1/batch) · Σ|a| over a batch of outputs.</summary>

@@ -1,8 +1,9 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>A piece of work over samples [start, end) of a batch, run by worker <c>worker</c> (0 is the calling thread).</summary>
 internal interface IBatchJob
@@ -201,6 +202,7 @@ internal static class WorkerScratch
 }
 
 /// <summary>How the kernels split batches on this machine (for diagnostics and tests).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class BatchParallelInfo
 {
     /// <summary>Threads that share a large batch: the cores (at most 16), or COMPILED_NETS_THREADS.</summary>

@@ -1,9 +1,10 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The two matrix products a convolution needs, shaped for its long dimension (the output positions, hundreds per

@@ -1,15 +1,17 @@
+using System.ComponentModel;
 using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// How a convolution runs on the CPU. The generator chooses it while lowering a network (the same rule as
 /// <see cref="Conv2DShape.Recommended"/>) and writes it into each <see cref="Conv2DShape"/>; the kernels follow it.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum ConvAlgorithm
 {
     /// <summary>Each tap becomes a copied row of the receptive fields, multiplied by the SIMD GEMM (<see cref="ConvGemm"/>); any shape.</summary>
@@ -31,6 +33,7 @@ public enum ConvAlgorithm
 /// output size (N + 2P − F) / S + 1 per dimension. A 1-D convolution is the same with height 1.
 /// <see cref="Algorithm"/> says how the kernels run it: <see cref="Recommended"/> unless given.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Conv2DShape
 {
     /// <summary>
@@ -190,6 +193,7 @@ public readonly record struct Conv2DShape
 /// output maps are its weights times those rows, written straight into NCHW with the SIMD lanes along the positions.
 /// A 1×1 convolution with stride 1 skips im2col (its input already is those rows).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ConvKernels
 {
     /// <summary>

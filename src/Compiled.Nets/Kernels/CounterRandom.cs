@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// A counter-based uniform: a hash of (seed, step, stream, index) instead of a generator's state, so any value of a
 /// step's random stream can be drawn in any order, on any thread. The CUDA kernels compute the same function
 /// (<c>cn_uniform</c> in the generated source), so a dropout mask is the same on the CPU and on a GPU.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class CounterRandom
 {
     /// <summary>The seed as the stream takes it: its low 24 bits (exact in the float scalars the GPU kernels read).</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -6,13 +7,14 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Register-blocked SIMD kernels for dense layers, called by generated code with constant shapes.
 /// Every entry point checks its span lengths against the shape, so the unchecked inner loops cannot
 /// read or write outside the spans.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class DenseKernels
 {
     /// <summary>

@@ -1,10 +1,11 @@
+using System.ComponentModel;
 using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Direct convolution for depthwise layers (one input channel per group, <see cref="ConvAlgorithm.Direct"/>): each

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>nn.Embedding: each token id picks its row of the table [vocabulary, dimensions]; backward adds each row's gradient to the id's row.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class EmbeddingKernels
 {
     /// <summary>

@@ -1,11 +1,13 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>Residual sums, channel concatenation and the element-wise helpers the graph's backward pass needs.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class GraphKernels
 {
     /// <summary>y = a + b.</summary>

@@ -1,9 +1,10 @@
+using System.ComponentModel;
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The loops of a generated Hopfield memory ([HopfieldNetwork], docs/hopfield.md), called with the memory's constant N.
@@ -19,6 +20,7 @@ namespace Compiled.Nets.Kernels;
 /// with a zero diagonal): a sweep costs N plus N per flip, not N², once the first field is computed.
 /// </para>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class HopfieldKernels
 {
     /// <summary>The largest whole-number magnitude a float holds exactly, and so the bound on every local field.</summary>

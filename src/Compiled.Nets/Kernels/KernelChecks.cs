@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The checks at a kernel's entry. The kernels' loops read and write without bounds checks, so before the first access

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>Inverted dropout: the kept values are scaled by 1 / (1 − rate) while training, so inference is the identity.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class DropoutKernels
 {
     /// <summary>
@@ -36,6 +38,7 @@ public static class DropoutKernels
 }
 
 /// <summary>Parametric ReLU with one learned slope a: y = x for x &gt; 0, a x otherwise.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class PReLUKernels
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, float slope)
@@ -69,6 +72,7 @@ public static class PReLUKernels
 /// Batch normalisation over features (PyTorch's BatchNorm1d on [batch, features]) with an activation after it.
 /// Training uses the batch's mean and biased variance, and updates the running averages with the unbiased one.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class BatchNormKernels
 {
     // Value (b, f, p) of a [batch, features, plane] layout sits at (b·features + f)·plane + p; plane 1 is BatchNorm1d on
@@ -205,6 +209,7 @@ public static class BatchNormKernels
 }
 
 /// <summary>L1 and L2 penalties on a weight range.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class RegularizationKernels
 {
     /// <summary>λ₁ Σ|w| + (λ₂/2) Σ w².</summary>

@@ -1,6 +1,7 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Losses over a batch fused with the first backward step: each returns the batch's mean loss (PyTorch's
@@ -8,6 +9,7 @@ namespace Compiled.Nets.Kernels;
 /// With <c>sampleWeights</c> (one per sample; empty for none) the mean is weighted: Σ w_b l_b / Σ w_b,
 /// PyTorch's convention for class weights.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class LossKernels
 {
     /// <summary>Mean of (y − t)² over all values; dz = 2 (y − t) / count · f′(y).</summary>
@@ -189,6 +191,7 @@ public static class LossKernels
 }
 
 /// <summary>Row-wise softmax and its Jacobian-vector product.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class SoftmaxKernels
 {
     /// <summary>Softmax of each row of <paramref name="rows"/> in place (max-subtracted for stability).</summary>

@@ -1,14 +1,16 @@
+using System.ComponentModel;
 using System;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Local response normalisation across channels (PyTorch's LocalResponseNorm) on [batch, C, P] (P = H·W or L):
 /// s_c = k + α/n Σ_{c' = c − ⌊n/2⌋}^{c + ⌊(n−1)/2⌋} x_{c'}² (channels outside are zeros), y_c = x_c s_c^(−β).
 /// The CUDA block (kernels/normalization.cuh) computes the same sums in the same order.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class LocalResponseNormKernels
 {
     /// <summary>y = x s^(−β); s kept in <paramref name="scale"/> for the backward pass.</summary>
@@ -96,6 +98,7 @@ public static class LocalResponseNormKernels
 /// zero padded, N = C·kh·kw: m = box(Σ_c x)/N, v = x − m, σ = √(box(Σ_c v²)/N), y = v / max(σ, ε). box(g)(i, j) is the
 /// sum of g over the window centred on (i, j) (odd sides). Planes are summed in the CUDA block's order.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class LocalContrastNormKernels
 {
     /// <summary>y; v kept in <paramref name="centred"/>, σ in <paramref name="sigma"/>; <paramref name="work"/> is one plane per sample of scratch.</summary>
@@ -205,6 +208,7 @@ public static class LocalContrastNormKernels
 }
 
 /// <summary>The denoising autoencoder's corruptions, training only: additive Gaussian noise and masking noise.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class NoiseKernels
 {
     /// <summary>y = x + σ z, z ~ N(0, 1) from the step's random stream.</summary>

@@ -1,11 +1,13 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// A caller's gradient at a network's outputs (∂L/∂y, from another network or a loss of the caller's own) turned into the
 /// delta the backward pass starts from: what the network's loss would have written had its ∂L/∂y been that gradient.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class OutputGradientKernels
 {
     /// <summary>delta = g ⊙ f′(y): the output's activation is fused into its op (linear: a copy).</summary>

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>Rosenblatt's perceptron learning rule.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class PerceptronKernels
 {
     /// <summary>

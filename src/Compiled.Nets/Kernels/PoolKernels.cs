@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -6,9 +7,10 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>The shape of a 2-D pooling window over [Channels, InHeight, InWidth] per sample, PyTorch's output-size rule.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Pool2DShape(int Channels, int InHeight, int InWidth, int SizeHeight, int SizeWidth,
     int StrideHeight, int StrideWidth, int PadHeight = 0, int PadWidth = 0)
 {
@@ -46,6 +48,7 @@ public readonly record struct Pool2DShape(int Channels, int InHeight, int InWidt
 }
 
 /// <summary>Max, average and global-average pooling, forward and backward, per sample and channel.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class PoolKernels
 {
     /// <summary>

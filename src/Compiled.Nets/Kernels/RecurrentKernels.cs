@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>The cell a recurrent layer runs at every step.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum RecurrentCell
 {
     /// <summary>Elman: h ← (1 − α) h + α tanh(W_ih x + b_ih + W_hh h + b_hh).</summary>
@@ -27,6 +29,7 @@ public enum RecurrentCell
 /// The layer's parameters are one block: W_ih [G, I], W_hh [G, H], the peephole weights [3H] (i, f, o) when it has them,
 /// b_ih [G], b_hh [G], with G = gates · H.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int Features, int Hidden, float Leak, bool ReturnSequences)
 {
     public int Gates => Cell switch { RecurrentCell.Lstm or RecurrentCell.LstmPeephole => 4, RecurrentCell.Gru => 3, _ => 1 };
@@ -60,6 +63,7 @@ public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int 
 /// reverse and does the weight gradients of all steps as two products at the end (the weights sum their gradients over the steps).
 /// Sequences are batch-first outside ([b][t][·]) and time-major inside, so each step's rows are contiguous.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class RecurrentKernels
 {
     /// <summary>

@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The reparameterisation z = μ + exp(½ lv) ⊙ ε and its KL term β · Σ −½ (1 + lv − μ² − e^lv) / batch
 /// (<see cref="ReparameterizeAttribute"/>). ε is a standard normal by Box–Muller from two counter-based uniforms, so it is
 /// the same on the CPU and on a GPU.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ReparameterizeKernels
 {
     /// <summary>Training: a fresh ε per value (kept for the backward pass), z = μ + exp(½ lv) ε.</summary>

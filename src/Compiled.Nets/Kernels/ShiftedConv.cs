@@ -1,10 +1,11 @@
+using System.ComponentModel;
 using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Stride-1 convolution without im2col. Each input plane is copied once into a zero-bordered plane, laid out row after

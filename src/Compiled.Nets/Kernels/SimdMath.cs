@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -6,7 +7,7 @@ using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 #endif
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The vector operations the kernels use that .NET 9 added to <see cref="Vector128"/>, <see cref="Vector256"/> and

@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// A SIMD width as a type argument: a kernel written once over <typeparamref name="TVector"/> is compiled by the JIT for each

@@ -1,11 +1,13 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// Stochastic neurons: y = f(x + z) with z standard logistic from the step's random stream while training, y = f(x) at
 /// inference. For a binary unit (Heaviside, Sign) the backward pass uses a straight-through estimator.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class StochasticKernels
 {
     /// <summary>y = f(x + z), z = <see cref="CounterRandom.Logistic"/> of value i.</summary>

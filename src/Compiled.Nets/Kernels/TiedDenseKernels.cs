@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using System;
 
-namespace Compiled.Nets.Kernels;
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// A Dense layer that uses another's weight transposed (tied weights): W is the partner's [n, m] (n this layer's inputs,
 /// m its outputs), so each of W's rows is contiguous along this layer's outputs and every pass is a row-wise axpy or dot (simple loops:
 /// tied autoencoders are small; the untied Dense path has the tuned kernels).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class TiedDenseKernels
 {
     /// <summary>y = f(Wᵀ x + b) for a batch of rows x [batch, n] → y [batch, m].</summary>

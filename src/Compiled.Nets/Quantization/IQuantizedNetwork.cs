@@ -25,26 +25,3 @@ public interface IQuantizedNetwork
     /// <summary>The dot-product form this CPU runs.</summary>
     Int8Path Path { get; }
 }
-
-/// <summary>The checks of <c>Quantize</c>'s arguments, before anything runs.</summary>
-public static class QuantizationGuard
-{
-    public static void Calibration(int inputsLength, int sampleCount, int inputSize)
-    {
-        if (sampleCount <= 0)
-            throw new ArgumentOutOfRangeException(nameof(sampleCount), sampleCount, "Calibration needs at least one sample: each tensor's range comes from the float network's values on them.");
-        if (inputsLength < (long)sampleCount * inputSize)
-            throw new ArgumentException(
-                $"calibrationInputs holds {inputsLength.ToString("N0", CultureInfo.InvariantCulture)} values, {inputsLength / inputSize} samples of {inputSize}: fewer than the {sampleCount} asked for.",
-                "calibrationInputs");
-    }
-
-    /// <summary>The number of whole rows in <paramref name="length"/> values; throws when there is none or a row is cut.</summary>
-    public static int Rows(int length, int inputSize)
-    {
-        if (length == 0) throw new ArgumentException("calibrationInputs is empty: calibration needs at least one sample.", "calibrationInputs");
-        if (length % inputSize != 0)
-            throw new ArgumentException($"calibrationInputs holds {length} values, not a whole number of samples of {inputSize}.", "calibrationInputs");
-        return length / inputSize;
-    }
-}

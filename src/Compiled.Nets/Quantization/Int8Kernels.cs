@@ -1,12 +1,15 @@
+using System.ComponentModel;
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 
-namespace Compiled.Nets.Quantization;
+using Compiled.Nets.Quantization;
+
+namespace Compiled.Nets.CompilerServices;
 
 /// <summary>
 /// The int8 inference kernels that generated <c>Quantized</c> models call with constant shapes: quantising the input,
@@ -14,6 +17,7 @@ namespace Compiled.Nets.Quantization;
 /// max pooling on the stored levels, and dequantising. Activations are bytes in [0, 127] (<see cref="ActivationQuantization"/>);
 /// every row a product reads is padded to <see cref="DepthAlignment"/> bytes. Every entry point checks its spans.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Int8Kernels
 {
     /// <summary>Rows of activations and weights are padded to this many bytes (a 256-bit vector), with zero weights.</summary>

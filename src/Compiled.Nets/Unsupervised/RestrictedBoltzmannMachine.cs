@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Compiled.Nets.IO;
-using Compiled.Nets.Kernels;
+using Compiled.Nets.CompilerServices;
 
 namespace Compiled.Nets.Unsupervised;
 

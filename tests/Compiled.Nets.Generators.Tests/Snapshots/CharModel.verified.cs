@@ -44,7 +44,7 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 240, 1296 }, new int[] { 0, 240, 1056, 390 }, new bool[] { true, true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 240, 1296 }, new int[] { 0, 240, 1056, 390 }, new bool[] { true, true, true, true });
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
@@ -78,12 +78,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
         /// <summary>State's carried state, 24 floats per sample slot.</summary>
         private float[] _carried0 = global::System.Array.Empty<float>();
         /// <summary>The sample slot of the first sample of the chunk being run (Predict runs in chunks).</summary>
@@ -104,11 +104,11 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Embed: the table N(0, 1), as PyTorch initialises nn.Embedding.
-            global::Compiled.Nets.Initializers.FillNormal(new global::System.Span<float>(_parameters, 0, 240), 1f, random);
+            global::Compiled.Nets.CompilerServices.Initializers.FillNormal(new global::System.Span<float>(_parameters, 0, 240), 1f, random);
             // State: every weight and bias U(−1/√12, 1/√12), as PyTorch initialises nn.LSTM.
-            global::Compiled.Nets.Initializers.FillUniform(new global::System.Span<float>(_parameters, 240, 1056), 0.28867513f, random);
+            global::Compiled.Nets.CompilerServices.Initializers.FillUniform(new global::System.Span<float>(_parameters, 240, 1056), 0.28867513f, random);
             // Next: Glorot uniform weights (fan in 12, fan out 30); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 1296, 360), global::Compiled.Nets.Initialization.GlorotUniform, 12, 30, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 1296, 360), global::Compiled.Nets.Initialization.GlorotUniform, 12, 30, random);
             _optimizer.Reset();
         }
 
@@ -173,9 +173,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Tokens(input, 30, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Tokens(input, 30, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -187,8 +187,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Tokens(inputs, 30, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Tokens(inputs, 30, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -225,7 +225,7 @@ namespace Demo
         {
             int capacity = work.Capacity;
             // State: the last step's h and c start the next call.
-            global::Compiled.Nets.Kernels.RecurrentKernels.CarryState(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Lstm, 16, 8, 12, 1f, true), work.ActivationsOf(Buffers.State_recurrent, 1352, batch), CarriedState(ref _carried0, 24, batch), batch);
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.CarryState(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.Lstm, 16, 8, 12, 1f, true), work.ActivationsOf(Buffers.State_recurrent, 1352, batch), CarriedState(ref _carried0, 24, batch), batch);
         }
 
         /// <summary>
@@ -259,11 +259,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes.</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Tokens(inputs, 30, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Tokens(inputs, 30, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -342,7 +342,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -366,7 +366,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -398,13 +398,13 @@ namespace Demo
             global::System.Diagnostics.Debug.Assert(batch > 0 && batch <= work.Capacity && inputs.Length == batch * InputSize);
             int capacity = work.Capacity;
             // Embed: each of the 16 token ids picks its row of the 30 × 8 table.
-            global::Compiled.Nets.Kernels.EmbeddingKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 240), work.ActivationsOf(Buffers.Embed, 128, batch), 30, 8);
+            global::Compiled.Nets.CompilerServices.EmbeddingKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 240), work.ActivationsOf(Buffers.Embed, 128, batch), 30, 8);
             // State: Lstm over 16 steps of 8 features, hidden 12, from the state the last call left: the input projection of every step as one product, then a product with W_hh and the cell per step.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Lstm, 16, 8, 12, 1f, true), work.ActivationsOf(Buffers.Embed, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 240, 1056), work.ActivationsOf(Buffers.State_recurrent, 1352, batch), work.ActivationsOf(Buffers.State, 192, batch), batch, CarriedState(ref _carried0, 24, batch));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Forward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.Lstm, 16, 8, 12, 1f, true), work.ActivationsOf(Buffers.Embed, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 240, 1056), work.ActivationsOf(Buffers.State_recurrent, 1352, batch), work.ActivationsOf(Buffers.State, 192, batch), batch, CarriedState(ref _carried0, 24, batch));
             // Next: dense 12 → 30, linear; 360 multiply-adds per step, on each of 16 steps: SIMD kernel, bias and activation in its epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.State, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1296, 360), new global::System.ReadOnlySpan<float>(_parameters, 1656, 30), work.ActivationsOf(Buffers.Next, 480, batch), batch * 16, 12, 30, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.Forward(work.ActivationsOf(Buffers.State, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1296, 360), new global::System.ReadOnlySpan<float>(_parameters, 1656, 30), work.ActivationsOf(Buffers.Next, 480, batch), batch * 16, 12, 30, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Next: softmax over 30 units, per step, on each of 16 steps.
-            global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Next, 480, batch), 30);
+            global::Compiled.Nets.CompilerServices.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Next, 480, batch), 30);
         }
 
         /// <summary>The batch's mean softmax cross-entropy; also writes the output layer's delta (the loss gradient at its pre-activation).</summary>
@@ -413,7 +413,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Next, 480, batch);
             var delta = work.DeltasOf(Buffers.Next, 480, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
-            return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights, steps: 16);
+            return global::Compiled.Nets.CompilerServices.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights, steps: 16);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
@@ -424,13 +424,13 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
             // Next: dW = dzᵀ x, db = Σ dz over the batch and the steps (12 → 30, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Next, 480, batch), work.ActivationsOf(Buffers.State, 192, batch), new global::System.Span<float>(_gradients, 1296, 360), new global::System.Span<float>(_gradients, 1656, 30), batch * 16, 12, 30);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Next, 480, batch), work.ActivationsOf(Buffers.State, 192, batch), new global::System.Span<float>(_gradients, 1296, 360), new global::System.Span<float>(_gradients, 1656, 30), batch * 16, 12, 30);
             // Next → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Next, 480, batch), new global::System.ReadOnlySpan<float>(_parameters, 1296, 360), work.ActivationsOf(Buffers.State, 192, batch), work.DeltasOf(Buffers.State, 192, batch), batch * 16, 12, 30, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Next, 480, batch), new global::System.ReadOnlySpan<float>(_parameters, 1296, 360), work.ActivationsOf(Buffers.State, 192, batch), work.DeltasOf(Buffers.State, 192, batch), batch * 16, 12, 30, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // State: backpropagation through 16 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Lstm, 16, 8, 12, 1f, true), work.ActivationsOf(Buffers.Embed, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 240, 1056), work.ActivationsOf(Buffers.State_recurrent, 1352, batch), work.DeltasOf(Buffers.State, 192, batch), work.DeltasOf(Buffers.State_recurrent, 1352, batch), new global::System.Span<float>(_gradients, 240, 1056), work.DeltasOf(Buffers.Embed, 128, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.Lstm, 16, 8, 12, 1f, true), work.ActivationsOf(Buffers.Embed, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 240, 1056), work.ActivationsOf(Buffers.State_recurrent, 1352, batch), work.DeltasOf(Buffers.State, 192, batch), work.DeltasOf(Buffers.State_recurrent, 1352, batch), new global::System.Span<float>(_gradients, 240, 1056), work.DeltasOf(Buffers.Embed, 128, batch), batch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Embed: each token's row of the table gets the gradient at its output.
-            global::Compiled.Nets.Kernels.EmbeddingKernels.Backward(inputs, work.DeltasOf(Buffers.Embed, 128, batch), new global::System.Span<float>(_gradients, 0, 240), 30, 8);
+            global::Compiled.Nets.CompilerServices.EmbeddingKernels.Backward(inputs, work.DeltasOf(Buffers.Embed, 128, batch), new global::System.Span<float>(_gradients, 0, 240), 30, 8);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>

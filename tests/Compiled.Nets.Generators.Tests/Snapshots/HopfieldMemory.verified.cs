@@ -50,57 +50,57 @@ namespace Demo
         /// <summary>Stores one pattern of 100 values, each +1 or −1 (Hebb's rule, added to what is stored).</summary>
         public void Store(global::System.ReadOnlySpan<sbyte> pattern)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckPatterns(pattern, 1, Neurons, _patternCount, "pattern", "Memory");
-            global::Compiled.Nets.Kernels.HopfieldKernels.Store(_hebbian, _weights, pattern, 1, Neurons, _spins);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckPatterns(pattern, 1, Neurons, _patternCount, "pattern", "Memory");
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.Store(_hebbian, _weights, pattern, 1, Neurons, _spins);
             _patternCount += 1;
         }
 
         /// <summary>Stores <paramref name="count"/> patterns, count × 100 values, each +1 or −1 (Hebb's rule, added to what is stored).</summary>
         public void Store(global::System.ReadOnlySpan<sbyte> patterns, int count)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckPatterns(patterns, count, Neurons, _patternCount, "patterns", "Memory");
-            global::Compiled.Nets.Kernels.HopfieldKernels.Store(_hebbian, _weights, patterns, count, Neurons, _spins);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckPatterns(patterns, count, Neurons, _patternCount, "patterns", "Memory");
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.Store(_hebbian, _weights, patterns, count, Neurons, _spins);
             _patternCount += count;
         }
 
         /// <summary>Synchronous recall in place: s ← sign(W s) for every neuron at once (0 keeps s_i), until a fixed point, a 2-cycle or maxSweeps.</summary>
         public global::Compiled.Nets.HopfieldRecall RecallSynchronous(global::System.Span<sbyte> state, int maxSweeps)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckSweeps(maxSweeps);
-            return global::Compiled.Nets.Kernels.HopfieldKernels.RecallSynchronous(_hebbian, state, maxSweeps, Neurons, _spins, _field, _flips, _previousFlips);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckSweeps(maxSweeps);
+            return global::Compiled.Nets.CompilerServices.HopfieldKernels.RecallSynchronous(_hebbian, state, maxSweeps, Neurons, _spins, _field, _flips, _previousFlips);
         }
 
         /// <summary>Asynchronous recall in place, one neuron at a time in a new random order each sweep (from <paramref name="seed"/>), until a fixed point or maxSweeps.</summary>
         public global::Compiled.Nets.HopfieldRecall RecallAsynchronous(global::System.Span<sbyte> state, int maxSweeps, int seed)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckSweeps(maxSweeps);
-            return global::Compiled.Nets.Kernels.HopfieldKernels.RecallAsynchronous(_hebbian, state, maxSweeps, new global::Compiled.Nets.SeededRandom(seed), Neurons, _spins, _field, _order);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckSweeps(maxSweeps);
+            return global::Compiled.Nets.CompilerServices.HopfieldKernels.RecallAsynchronous(_hebbian, state, maxSweeps, new global::Compiled.Nets.SeededRandom(seed), Neurons, _spins, _field, _order);
         }
 
         /// <summary>Asynchronous recall in place with the sweep orders drawn from <paramref name="random"/>.</summary>
         public global::Compiled.Nets.HopfieldRecall RecallAsynchronous(global::System.Span<sbyte> state, int maxSweeps, global::System.Random random)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckSweeps(maxSweeps);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckSweeps(maxSweeps);
             global::System.ArgumentNullException.ThrowIfNull(random);
-            return global::Compiled.Nets.Kernels.HopfieldKernels.RecallAsynchronous(_hebbian, state, maxSweeps, random, Neurons, _spins, _field, _order);
+            return global::Compiled.Nets.CompilerServices.HopfieldKernels.RecallAsynchronous(_hebbian, state, maxSweeps, random, Neurons, _spins, _field, _order);
         }
 
         /// <summary>Updates neuron <paramref name="neuron"/> of <paramref name="state"/> to the sign of its local field (0 keeps it); true when it changed.</summary>
         public bool Update(global::System.Span<sbyte> state, int neuron)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckNeuron(neuron, Neurons, "Memory");
-            return global::Compiled.Nets.Kernels.HopfieldKernels.Update(_hebbian, state, neuron, Neurons, _spins);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckNeuron(neuron, Neurons, "Memory");
+            return global::Compiled.Nets.CompilerServices.HopfieldKernels.Update(_hebbian, state, neuron, Neurons, _spins);
         }
 
         /// <summary>The energy E = −½ Σ_ij w_ij s_i s_j of <paramref name="state"/>.</summary>
         public double Energy(global::System.ReadOnlySpan<sbyte> state)
         {
-            global::Compiled.Nets.Kernels.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
-            return global::Compiled.Nets.Kernels.HopfieldKernels.Energy(_hebbian, state, Neurons, _spins);
+            global::Compiled.Nets.CompilerServices.HopfieldKernels.CheckState(state, Neurons, "state", "Memory");
+            return global::Compiled.Nets.CompilerServices.HopfieldKernels.Energy(_hebbian, state, Neurons, _spins);
         }
 
         /// <summary>Writes the weights (tensor "weight" [N, N]) and the pattern count to a safetensors file, atomically.</summary>
@@ -253,13 +253,13 @@ namespace Demo
                 """;
 
             /// <summary>hopfield_store(C, W, patterns, count): C += Σ p pᵀ (zero diagonal), W = C / N; patterns ±1 as floats.</summary>
-            public static global::Compiled.Nets.Cuda.CudaLaunch Store => new("hopfield_store", 40, 1, 256, 1, 0);
+            public static global::Compiled.Nets.CompilerServices.CudaLaunch Store => new("hopfield_store", 40, 1, 256, 1, 0);
 
             /// <summary>hopfield_sweep(C, s, next): one synchronous sweep, next = sign(C s) with 0 keeping s; one block per neuron.</summary>
-            public static global::Compiled.Nets.Cuda.CudaLaunch Sweep => new("hopfield_sweep", 100, 1, 128, 1, 0);
+            public static global::Compiled.Nets.CompilerServices.CudaLaunch Sweep => new("hopfield_sweep", 100, 1, 128, 1, 0);
 
             /// <summary>hopfield_changes(s, next, changed): changed[0] = the number of neurons where s and next differ.</summary>
-            public static global::Compiled.Nets.Cuda.CudaLaunch Changes => new("hopfield_changes", 1, 1, 256, 1, 0);
+            public static global::Compiled.Nets.CompilerServices.CudaLaunch Changes => new("hopfield_changes", 1, 1, 256, 1, 0);
         }
     }
 }

@@ -3,12 +3,12 @@
 
 namespace Demo
 {
-    partial class LocalNormCnn : global::Compiled.Nets.Cuda.ICudaKernels
+    partial class LocalNormCnn : global::Compiled.Nets.CompilerServices.ICudaKernels
     {
         /// <summary>
         /// This network's CUDA C translation unit: the building blocks its kernels call, then one kernel per fused op, shapes as
         /// constants. Compile it with CN_BATCH defined as the batch capacity (NVRTC: <c>-DCN_BATCH=64</c>); docs/gpu.md describes
-        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.Cuda.ICudaKernels.CudaSource"/>.
+        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource"/>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         private static string CudaSource => """
@@ -1635,66 +1635,66 @@ namespace Demo
 
             """;
 
-        string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "LocalNormCnn";
-        string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => 1219;
-        int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => 0;
-        int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => 676;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => 0;
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.NetworkName => "LocalNormCnn";
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource => CudaSource;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ActivationsPerSample => 1219;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.StateLength => 0;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.OutputOffset => 676;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ScratchLength(int batch) => 0;
         /// <summary>The forward pass at inference, in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Jitter_identity", (batch * 64 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Conv_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lrn_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_sum", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_mean", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_centre", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_squares", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_sigma", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_divide", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Mask_identity", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pool_maxpool", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Output_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Output_softmax", batch, 1, 32, 1, 12),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Jitter_identity", (batch * 64 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Conv_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lrn_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_sum", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_mean", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_centre", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_squares", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_sigma", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_divide", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Mask_identity", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pool_maxpool", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Output_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Output_softmax", batch, 1, 32, 1, 12),
         };
         /// <summary>The forward pass while training (dropout masks, batch statistics), in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Jitter_noise", (batch * 64 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Conv_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lrn_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_sum", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_mean", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_centre", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_squares", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_sigma", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_divide", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Mask_mask", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Mask_masking", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pool_maxpool", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Output_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Output_softmax", batch, 1, 32, 1, 12),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Jitter_noise", (batch * 64 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Conv_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lrn_forward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_sum", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_mean", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_centre", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_squares", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_sigma", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_divide", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Mask_mask", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Mask_masking", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pool_maxpool", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Output_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Output_softmax", batch, 1, 32, 1, 12),
         };
         /// <summary>The loss: per-sample losses, the output delta, the batch mean at L[batch].</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss", batch, 1, 32, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss", batch, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
         };
         /// <summary>The backward pass, last layer first, filling the gradient arena.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Output_weight_gradient", 3, 1, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Output_input_gradient", 3, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pool_maxpool_backward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Mask_backward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_backward_scale", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_backward_centred", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_backward_sum", (batch * 36 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lcn_backward_mean", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lrn_backward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Conv_weight_gradient", 10, 4, 128, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Output_weight_gradient", 3, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Output_input_gradient", 3, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pool_maxpool_backward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Mask_backward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_backward_scale", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_backward_centred", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_backward_sum", (batch * 36 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lcn_backward_mean", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lrn_backward", (batch * 144 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Conv_weight_gradient", 10, 4, 128, 1, 0),
         };
     }
 }

@@ -3,12 +3,12 @@
 
 namespace Demo
 {
-    partial class Mlp : global::Compiled.Nets.Cuda.ICudaKernels
+    partial class Mlp : global::Compiled.Nets.CompilerServices.ICudaKernels
     {
         /// <summary>
         /// This network's CUDA C translation unit: the building blocks its kernels call, then one kernel per fused op, shapes as
         /// constants. Compile it with CN_BATCH defined as the batch capacity (NVRTC: <c>-DCN_BATCH=64</c>); docs/gpu.md describes
-        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.Cuda.ICudaKernels.CudaSource"/>.
+        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource"/>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         private static string CudaSource => """
@@ -764,42 +764,42 @@ namespace Demo
 
             """;
 
-        string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "Mlp";
-        string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => 202;
-        int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => 0;
-        int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => 192;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => 0;
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.NetworkName => "Mlp";
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource => CudaSource;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ActivationsPerSample => 202;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.StateLength => 0;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.OutputOffset => 192;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ScratchLength(int batch) => 0;
         /// <summary>The forward pass at inference, in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden1_forward", 8, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden2_forward", 4, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Probabilities_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Probabilities_softmax", batch, 1, 32, 1, 40),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden1_forward", 8, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden2_forward", 4, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Probabilities_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Probabilities_softmax", batch, 1, 32, 1, 40),
         };
         /// <summary>The forward pass while training (dropout masks, batch statistics), in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden1_forward", 8, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden2_forward", 4, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Probabilities_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Probabilities_softmax", batch, 1, 32, 1, 40),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden1_forward", 8, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden2_forward", 4, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Probabilities_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Probabilities_softmax", batch, 1, 32, 1, 40),
         };
         /// <summary>The loss: per-sample losses, the output delta, the batch mean at L[batch].</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss", batch, 1, 32, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss", batch, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
         };
         /// <summary>The backward pass, last layer first, filling the gradient arena.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Probabilities_weight_gradient", 4, 1, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Probabilities_input_gradient", 4, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden2_weight_gradient", 8, 4, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden2_input_gradient", 8, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Hidden1_weight_gradient", 49, 8, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Probabilities_weight_gradient", 4, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Probabilities_input_gradient", 4, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden2_weight_gradient", 8, 4, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden2_input_gradient", 8, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Hidden1_weight_gradient", 49, 8, 16, 16, 0),
         };
     }
 }

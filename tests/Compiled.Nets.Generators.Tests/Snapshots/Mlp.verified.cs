@@ -44,7 +44,7 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 100480, 108736 }, new int[] { 0, 100480, 8256, 650 }, new bool[] { true, true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 100480, 108736 }, new int[] { 0, 100480, 8256, 650 }, new bool[] { true, true, true, true });
         /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
         private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
@@ -80,12 +80,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -102,11 +102,11 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Hidden1: Glorot uniform weights (fan in 784, fan out 128); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 100352), global::Compiled.Nets.Initialization.GlorotUniform, 784, 128, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 100352), global::Compiled.Nets.Initialization.GlorotUniform, 784, 128, random);
             // Hidden2: Glorot uniform weights (fan in 128, fan out 64); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 100480, 8192), global::Compiled.Nets.Initialization.GlorotUniform, 128, 64, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 100480, 8192), global::Compiled.Nets.Initialization.GlorotUniform, 128, 64, random);
             // Probabilities: Glorot uniform weights (fan in 64, fan out 10); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 108736, 640), global::Compiled.Nets.Initialization.GlorotUniform, 64, 10, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 108736, 640), global::Compiled.Nets.Initialization.GlorotUniform, 64, 10, random);
             _optimizer.Reset();
         }
 
@@ -171,9 +171,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -184,8 +184,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -207,16 +207,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount)
         {
-            global::Compiled.Nets.Quantization.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);
+            global::Compiled.Nets.CompilerServices.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);
             var calibration = calibrationInputs.Slice(0, sampleCount * InputSize);
-            global::Compiled.Nets.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);
             _cuda?.EnsureHostCurrent();
             return new Quantized(this, calibration, sampleCount);
         }
 
         /// <summary>An int8 inference model calibrated on every row of <paramref name="calibrationInputs"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
-        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.Quantization.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));
+        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.CompilerServices.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));
 
         /// <summary>
         /// The int8 inference form of Mlp, made by <see cref="Quantize(global::System.ReadOnlySpan{float}, int)"/>: weights as int8 with one
@@ -249,7 +249,7 @@ namespace Demo
             private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsHidden2;
             private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsProbabilities;
             private readonly global::Compiled.Nets.Quantization.QuantizedLinear[] _layers;
-            private readonly global::Compiled.Nets.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.WorkspacePool<Scratch>();
+            private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.CompilerServices.WorkspacePool<Scratch>();
 
             /// <summary>One call's working memory: every tensor's levels for one sample, the int32 sums and the convolution workspace.</summary>
             private sealed class Scratch
@@ -290,14 +290,14 @@ namespace Demo
             /// <summary>The network input's quantisation.</summary>
             public global::Compiled.Nets.Quantization.ActivationQuantization InputQuantization => _quantizationInput;
             /// <summary>The dot-product form this CPU runs.</summary>
-            public global::Compiled.Nets.Quantization.Int8Path Path => global::Compiled.Nets.Quantization.Int8Kernels.BestPath;
+            public global::Compiled.Nets.Quantization.Int8Path Path => global::Compiled.Nets.CompilerServices.Int8Kernels.BestPath;
 
             [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
-                global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-                global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-                global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+                global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+                global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+                global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
                 var scratch = _scratch.Rent(out int slot) ?? new Scratch();
                 Run(scratch, input, output);
                 _scratch.Return(scratch, slot);
@@ -307,8 +307,8 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
             public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
-                int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-                global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+                int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+                global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
                 if (count == 0) return;
                 var scratch = _scratch.Rent(out int slot) ?? new Scratch();
                 for (int i = 0; i < count; i++) Run(scratch, inputs.Slice(i * InputSize, InputSize), outputs.Slice(i * OutputSize, OutputSize));
@@ -322,15 +322,15 @@ namespace Demo
                 var sums = new global::System.Span<int>(scratch.Sums);
                 var workspace = new global::System.Span<byte>(scratch.Workspace);
                 // The input: 784 values to levels (_quantizationInput).
-                global::Compiled.Nets.Quantization.Int8Kernels.Quantize(input, levels.Slice(Offsets.Input, 800), _quantizationInput);
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Quantize(input, levels.Slice(Offsets.Input, 800), _quantizationInput);
                 // Hidden1: int8 dense 784 → 128, ReLU; int32 sums, per-channel scales and bias in the epilogue, requantised.
-                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Input, 800), _weightsHidden1, sums, levels.Slice(Offsets.Hidden1, 128), 1, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Dense(levels.Slice(Offsets.Input, 800), _weightsHidden1, sums, levels.Slice(Offsets.Hidden1, 128), 1, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
                 // Hidden2: int8 dense 128 → 64, ReLU; int32 sums, per-channel scales and bias in the epilogue, requantised.
-                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Hidden1, 128), _weightsHidden2, sums, levels.Slice(Offsets.Hidden2, 64), 1, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Dense(levels.Slice(Offsets.Hidden1, 128), _weightsHidden2, sums, levels.Slice(Offsets.Hidden2, 64), 1, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
                 // Probabilities: int8 dense 64 → 10, linear; int32 sums, per-channel scales and bias in the epilogue, floats out.
-                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Hidden2, 64), _weightsProbabilities, sums, output, 1, default(global::Compiled.Nets.Kernels.LinearActivation));
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Dense(levels.Slice(Offsets.Hidden2, 64), _weightsProbabilities, sums, output, 1, default(global::Compiled.Nets.CompilerServices.LinearActivation));
                 // Probabilities: softmax over 10 units, in float.
-                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(output, 10);
+                global::Compiled.Nets.CompilerServices.SoftmaxKernels.Forward(output, 10);
             }
         }
 
@@ -352,11 +352,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes.</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -434,7 +434,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -458,7 +458,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -503,8 +503,8 @@ namespace Demo
         {
             int index = LayerIndex(layer, nameof(layer));
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
             _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
@@ -526,8 +526,8 @@ namespace Demo
             if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
             if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
-            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(values, nameof(values), width);
             if (count == 0) return;
             _cuda?.EnsureHostCurrent();
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -546,10 +546,10 @@ namespace Demo
         public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
         {
             if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
-            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
-            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             RunForward(work, inputs, batchSize, training: true);
@@ -563,9 +563,9 @@ namespace Demo
         {
             int batch = _composedBatch;
             if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
-            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
-            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
-            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = _work;
             RunOutputGradient(work, outputGradient, batch);
@@ -573,7 +573,7 @@ namespace Demo
             BeginGradients();
             if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
             RunCompositionBackward(work, batch, clear: !accumulate);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad >= 0)
             {
                 float value = _gradients[bad];
@@ -587,7 +587,7 @@ namespace Demo
         public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
         {
             ValidateBatch(inputs, targets, batchSize, default);
-            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
             if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: Mlp is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
@@ -597,7 +597,7 @@ namespace Demo
             try { RunCompositionBackward(work, batchSize, clear: true); }
             finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
             var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);
             if (bad >= 0)
             {
                 throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
@@ -636,7 +636,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Probabilities, 10, batch);
             var delta = work.DeltasOf(Buffers.Probabilities, 10, batch);
             // A softmax output: its Jacobian, y ⊙ (g − Σ g·y) per row.
-            global::Compiled.Nets.Kernels.OutputGradientKernels.Softmax(outputs, gradient, delta, 10);
+            global::Compiled.Nets.CompilerServices.OutputGradientKernels.Softmax(outputs, gradient, delta, 10);
         }
 
         /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
@@ -647,17 +647,17 @@ namespace Demo
             int capacity = work.Capacity;
             global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
             // Probabilities: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
             // Probabilities → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), work.ActivationsOf(Buffers.Hidden2, 64, batch), work.DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), work.ActivationsOf(Buffers.Hidden2, 64, batch), work.DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Hidden2: dW = dzᵀ x, db = Σ dz over the batch (128 → 64, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
             // Hidden2 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), work.ActivationsOf(Buffers.Hidden1, 128, batch), work.DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), work.ActivationsOf(Buffers.Hidden1, 128, batch), work.DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Hidden1: dW = dzᵀ x, db = Σ dz over the batch (784 → 128, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), work.ActivationsOf(Buffers.Input_copy, 784, batch), new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), work.ActivationsOf(Buffers.Input_copy, 784, batch), new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
             // Hidden1 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), work.ActivationsOf(Buffers.Input_copy, 784, batch), work.DeltasOf(Buffers.Input_copy, 784, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), work.ActivationsOf(Buffers.Input_copy, 784, batch), work.DeltasOf(Buffers.Input_copy, 784, batch), batch, 784, 128, default(global::Compiled.Nets.CompilerServices.LinearActivation));
         }
 
         /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
@@ -668,19 +668,19 @@ namespace Demo
             if (from < 1 && 1 <= to)
             {
                 // Hidden1: dense 784 → 128, ReLU; 100,352 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), work.ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                global::Compiled.Nets.CompilerServices.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352), new global::System.ReadOnlySpan<float>(_parameters, 100352, 128), work.ActivationsOf(Buffers.Hidden1, 128, batch), batch, 784, 128, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             }
             if (from < 2 && 2 <= to)
             {
                 // Hidden2: dense 128 → 64, ReLU; 8,192 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), work.ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                global::Compiled.Nets.CompilerServices.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), new global::System.ReadOnlySpan<float>(_parameters, 108672, 64), work.ActivationsOf(Buffers.Hidden2, 64, batch), batch, 128, 64, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             }
             if (from < 3 && 3 <= to)
             {
                 // Probabilities: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), work.ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+                global::Compiled.Nets.CompilerServices.DenseKernels.Forward(work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), new global::System.ReadOnlySpan<float>(_parameters, 109376, 10), work.ActivationsOf(Buffers.Probabilities, 10, batch), batch, 64, 10, default(global::Compiled.Nets.CompilerServices.LinearActivation));
                 // Probabilities: softmax over 10 units, per sample.
-                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Probabilities, 10, batch), 10);
+                global::Compiled.Nets.CompilerServices.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Probabilities, 10, batch), 10);
             }
         }
 
@@ -690,7 +690,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Probabilities, 10, batch);
             var delta = work.DeltasOf(Buffers.Probabilities, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
-            return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
+            return global::Compiled.Nets.CompilerServices.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
@@ -701,15 +701,15 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
             // Probabilities: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), work.ActivationsOf(Buffers.Hidden2, 64, batch), new global::System.Span<float>(_gradients, 108736, 640), new global::System.Span<float>(_gradients, 109376, 10), batch, 64, 10);
             // Probabilities → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), work.ActivationsOf(Buffers.Hidden2, 64, batch), work.DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Probabilities, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 108736, 640), work.ActivationsOf(Buffers.Hidden2, 64, batch), work.DeltasOf(Buffers.Hidden2, 64, batch), batch, 64, 10, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Hidden2: dW = dzᵀ x, db = Σ dz over the batch (128 → 64, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), work.ActivationsOf(Buffers.Hidden1, 128, batch), new global::System.Span<float>(_gradients, 100480, 8192), new global::System.Span<float>(_gradients, 108672, 64), batch, 128, 64);
             // Hidden2 → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (ReLU) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), work.ActivationsOf(Buffers.Hidden1, 128, batch), work.DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Hidden2, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192), work.ActivationsOf(Buffers.Hidden1, 128, batch), work.DeltasOf(Buffers.Hidden1, 128, batch), batch, 128, 64, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Hidden1: dW = dzᵀ x, db = Σ dz over the batch (784 → 128, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), inputs, new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Hidden1, 128, batch), inputs, new global::System.Span<float>(_gradients, 0, 100352), new global::System.Span<float>(_gradients, 100352, 128), batch, 784, 128);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>
@@ -722,7 +722,7 @@ namespace Demo
         public string UseDevice(global::Compiled.Nets.Device device)
         {
             var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
-            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
             else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
             return reason;
         }

@@ -3,12 +3,12 @@
 
 namespace Demo
 {
-    partial class RecurrentStack : global::Compiled.Nets.Cuda.ICudaKernels
+    partial class RecurrentStack : global::Compiled.Nets.CompilerServices.ICudaKernels
     {
         /// <summary>
         /// This network's CUDA C translation unit: the building blocks its kernels call, then one kernel per fused op, shapes as
         /// constants. Compile it with CN_BATCH defined as the batch capacity (NVRTC: <c>-DCN_BATCH=64</c>); docs/gpu.md describes
-        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.Cuda.ICudaKernels.CudaSource"/>.
+        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource"/>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         private static string CudaSource => """
@@ -1105,53 +1105,53 @@ namespace Demo
 
             """;
 
-        string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "RecurrentStack";
-        string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => 2781;
-        int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => 0;
-        int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => 390;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => 0;
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.NetworkName => "RecurrentStack";
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource => CudaSource;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ActivationsPerSample => 2781;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.StateLength => 0;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.OutputOffset => 390;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ScratchLength(int batch) => 0;
         /// <summary>The forward pass at inference, in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Embed_forward", 1, (batch * 12 + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lower_forward", batch, 1, 16, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Middle_forward", batch, 1, 8, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Upper_forward", batch, 1, 6, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Class_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Class_softmax", batch, 1, 32, 1, 12),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Embed_forward", 1, (batch * 12 + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lower_forward", batch, 1, 16, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Middle_forward", batch, 1, 8, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Upper_forward", batch, 1, 6, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Class_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Class_softmax", batch, 1, 32, 1, 12),
         };
         /// <summary>The forward pass while training (dropout masks, batch statistics), in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Embed_forward", 1, (batch * 12 + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lower_forward", batch, 1, 16, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Middle_forward", batch, 1, 8, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Upper_forward", batch, 1, 6, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Class_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Class_softmax", batch, 1, 32, 1, 12),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Embed_forward", 1, (batch * 12 + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lower_forward", batch, 1, 16, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Middle_forward", batch, 1, 8, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Upper_forward", batch, 1, 6, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Class_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Class_softmax", batch, 1, 32, 1, 12),
         };
         /// <summary>The loss: per-sample losses, the output delta, the batch mean at L[batch].</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss", batch, 1, 32, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss", batch, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
         };
         /// <summary>The backward pass, last layer first, filling the gradient arena.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Class_weight_gradient", 1, 1, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Class_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Upper_backward", batch, 1, 6, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Upper_weight_gradient", 1, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Upper_input_gradient", (batch * 96 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Middle_backward", batch, 1, 8, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Middle_weight_gradient", 3, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Middle_input_gradient", (batch * 192 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lower_backward", batch, 1, 16, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lower_weight_gradient", 7, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Lower_input_gradient", (batch * 96 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Embed_weight_gradient", 1, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Class_weight_gradient", 1, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Class_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Upper_backward", batch, 1, 6, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Upper_weight_gradient", 1, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Upper_input_gradient", (batch * 96 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Middle_backward", batch, 1, 8, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Middle_weight_gradient", 3, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Middle_input_gradient", (batch * 192 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lower_backward", batch, 1, 16, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lower_weight_gradient", 7, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Lower_input_gradient", (batch * 96 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Embed_weight_gradient", 1, 1, 16, 16, 0),
         };
     }
 }

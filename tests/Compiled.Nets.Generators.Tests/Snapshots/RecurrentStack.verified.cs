@@ -46,7 +46,7 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 32, 1744, 2368, 2464 }, new int[] { 0, 32, 1712, 624, 96, 21 }, new bool[] { true, true, true, true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 32, 1744, 2368, 2464 }, new int[] { 0, 32, 1712, 624, 96, 21 }, new bool[] { true, true, true, true, true, true });
         /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
         private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
@@ -87,12 +87,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -109,16 +109,16 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Embed: Glorot uniform weights (fan in 3, fan out 8); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 24), global::Compiled.Nets.Initialization.GlorotUniform, 3, 8, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 24), global::Compiled.Nets.Initialization.GlorotUniform, 3, 8, random);
             // Lower: every weight and bias U(−1/√16, 1/√16), as PyTorch initialises nn.LSTM; peephole weights 0.
-            global::Compiled.Nets.Initializers.FillUniform(new global::System.Span<float>(_parameters, 32, 1712), 0.25f, random);
+            global::Compiled.Nets.CompilerServices.Initializers.FillUniform(new global::System.Span<float>(_parameters, 32, 1712), 0.25f, random);
             new global::System.Span<float>(_parameters, 1568, 48).Clear();
             // Middle: every weight and bias U(−1/√8, 1/√8), as PyTorch initialises nn.GRU.
-            global::Compiled.Nets.Initializers.FillUniform(new global::System.Span<float>(_parameters, 1744, 624), 0.35355338f, random);
+            global::Compiled.Nets.CompilerServices.Initializers.FillUniform(new global::System.Span<float>(_parameters, 1744, 624), 0.35355338f, random);
             // Upper: every weight and bias U(−1/√6, 1/√6), as PyTorch initialises nn.RNN.
-            global::Compiled.Nets.Initializers.FillUniform(new global::System.Span<float>(_parameters, 2368, 96), 0.4082483f, random);
+            global::Compiled.Nets.CompilerServices.Initializers.FillUniform(new global::System.Span<float>(_parameters, 2368, 96), 0.4082483f, random);
             // Class: Glorot uniform weights (fan in 6, fan out 3); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 2464, 18), global::Compiled.Nets.Initialization.GlorotUniform, 6, 3, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 2464, 18), global::Compiled.Nets.Initialization.GlorotUniform, 6, 3, random);
             _optimizer.Reset();
         }
 
@@ -200,9 +200,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -213,8 +213,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -251,11 +251,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes.</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -333,7 +333,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -357,7 +357,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -402,8 +402,8 @@ namespace Demo
         {
             int index = LayerIndex(layer, nameof(layer));
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
             _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
@@ -425,8 +425,8 @@ namespace Demo
             if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
             if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
-            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(values, nameof(values), width);
             if (count == 0) return;
             _cuda?.EnsureHostCurrent();
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -445,10 +445,10 @@ namespace Demo
         public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
         {
             if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
-            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
-            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             RunForward(work, inputs, batchSize, training: true);
@@ -462,9 +462,9 @@ namespace Demo
         {
             int batch = _composedBatch;
             if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
-            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
-            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
-            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = _work;
             RunOutputGradient(work, outputGradient, batch);
@@ -472,7 +472,7 @@ namespace Demo
             BeginGradients();
             if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
             RunCompositionBackward(work, batch, clear: !accumulate);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad >= 0)
             {
                 float value = _gradients[bad];
@@ -486,7 +486,7 @@ namespace Demo
         public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
         {
             ValidateBatch(inputs, targets, batchSize, default);
-            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
             if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: RecurrentStack is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
@@ -496,7 +496,7 @@ namespace Demo
             try { RunCompositionBackward(work, batchSize, clear: true); }
             finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
             var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);
             if (bad >= 0)
             {
                 throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
@@ -535,7 +535,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Class, 3, batch);
             var delta = work.DeltasOf(Buffers.Class, 3, batch);
             // A softmax output: its Jacobian, y ⊙ (g − Σ g·y) per row.
-            global::Compiled.Nets.Kernels.OutputGradientKernels.Softmax(outputs, gradient, delta, 3);
+            global::Compiled.Nets.CompilerServices.OutputGradientKernels.Softmax(outputs, gradient, delta, 3);
         }
 
         /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
@@ -571,11 +571,11 @@ namespace Demo
                 }
             }
             // Upper: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.DeltasOf(Buffers.Upper, 6, batch), work.DeltasOf(Buffers.Upper_recurrent, 252, batch), new global::System.Span<float>(_gradients, 2368, 96), work.DeltasOf(Buffers.Middle, 96, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.DeltasOf(Buffers.Upper, 6, batch), work.DeltasOf(Buffers.Upper_recurrent, 252, batch), new global::System.Span<float>(_gradients, 2368, 96), work.DeltasOf(Buffers.Middle, 96, batch), batch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Middle: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.DeltasOf(Buffers.Middle, 96, batch), work.DeltasOf(Buffers.Middle_recurrent, 792, batch), new global::System.Span<float>(_gradients, 1744, 624), work.DeltasOf(Buffers.Lower, 192, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.DeltasOf(Buffers.Middle, 96, batch), work.DeltasOf(Buffers.Middle_recurrent, 792, batch), new global::System.Span<float>(_gradients, 1744, 624), work.DeltasOf(Buffers.Lower, 192, batch), batch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Lower: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx, times the tanh derivative.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.DeltasOf(Buffers.Lower, 192, batch), work.DeltasOf(Buffers.Lower_recurrent, 1344, batch), new global::System.Span<float>(_gradients, 32, 1712), work.DeltasOf(Buffers.Embed, 96, batch), batch, default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.DeltasOf(Buffers.Lower, 192, batch), work.DeltasOf(Buffers.Lower_recurrent, 1344, batch), new global::System.Span<float>(_gradients, 32, 1712), work.DeltasOf(Buffers.Embed, 96, batch), batch, default(global::Compiled.Nets.CompilerServices.TanhActivation));
             // Embed: backward, 3 → 8, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
@@ -632,23 +632,23 @@ namespace Demo
                         Unsafe.Add(ref y, 7) = Unsafe.Add(ref w, 31) + Unsafe.Add(ref w, 21) * x0 + Unsafe.Add(ref w, 22) * x1 + Unsafe.Add(ref w, 23) * x2; // unit 7
                     }
                     // tanh of the batch's 8-unit rows, vectorised.
-                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Embed, 96, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
+                    global::Compiled.Nets.CompilerServices.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Embed, 96, batch), default(global::Compiled.Nets.CompilerServices.TanhActivation));
                 }
             }
             if (from < 2 && 2 <= to)
             {
                 // Lower: Lstm over 12 steps of 8 features, hidden 16: the input projection of every step as one product, then a product with W_hh and the cell per step.
-                global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.ActivationsOf(Buffers.Lower, 192, batch), batch);
+                global::Compiled.Nets.CompilerServices.RecurrentKernels.Forward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.ActivationsOf(Buffers.Lower, 192, batch), batch);
             }
             if (from < 3 && 3 <= to)
             {
                 // Middle: Gru over 12 steps of 16 features, hidden 8: the input projection of every step as one product, then a product with W_hh and the cell per step.
-                global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.ActivationsOf(Buffers.Middle, 96, batch), batch);
+                global::Compiled.Nets.CompilerServices.RecurrentKernels.Forward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.ActivationsOf(Buffers.Middle, 96, batch), batch);
             }
             if (from < 4 && 4 <= to)
             {
                 // Upper: SimpleRnn over 12 steps of 8 features, hidden 6: the input projection of every step as one product, then a product with W_hh and the cell per step.
-                global::Compiled.Nets.Kernels.RecurrentKernels.Forward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.ActivationsOf(Buffers.Upper, 6, batch), batch);
+                global::Compiled.Nets.CompilerServices.RecurrentKernels.Forward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.ActivationsOf(Buffers.Upper, 6, batch), batch);
             }
             if (from < 5 && 5 <= to)
             {
@@ -668,7 +668,7 @@ namespace Demo
                     }
                 }
                 // Class: softmax over 3 units, per sample.
-                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Class, 3, batch), 3);
+                global::Compiled.Nets.CompilerServices.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Class, 3, batch), 3);
             }
         }
 
@@ -678,7 +678,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Class, 3, batch);
             var delta = work.DeltasOf(Buffers.Class, 3, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
-            return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
+            return global::Compiled.Nets.CompilerServices.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
@@ -714,11 +714,11 @@ namespace Demo
                 }
             }
             // Upper: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.DeltasOf(Buffers.Upper, 6, batch), work.DeltasOf(Buffers.Upper_recurrent, 252, batch), new global::System.Span<float>(_gradients, 2368, 96), work.DeltasOf(Buffers.Middle, 96, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.SimpleRnnTanh, 12, 8, 6, 0.5f, false), work.ActivationsOf(Buffers.Middle, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 2368, 96), work.ActivationsOf(Buffers.Upper_recurrent, 252, batch), work.DeltasOf(Buffers.Upper, 6, batch), work.DeltasOf(Buffers.Upper_recurrent, 252, batch), new global::System.Span<float>(_gradients, 2368, 96), work.DeltasOf(Buffers.Middle, 96, batch), batch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Middle: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.DeltasOf(Buffers.Middle, 96, batch), work.DeltasOf(Buffers.Middle_recurrent, 792, batch), new global::System.Span<float>(_gradients, 1744, 624), work.DeltasOf(Buffers.Lower, 192, batch), batch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.Gru, 12, 16, 8, 1f, true), work.ActivationsOf(Buffers.Lower, 192, batch), new global::System.ReadOnlySpan<float>(_parameters, 1744, 624), work.ActivationsOf(Buffers.Middle_recurrent, 792, batch), work.DeltasOf(Buffers.Middle, 96, batch), work.DeltasOf(Buffers.Middle_recurrent, 792, batch), new global::System.Span<float>(_gradients, 1744, 624), work.DeltasOf(Buffers.Lower, 192, batch), batch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Lower: backpropagation through 12 steps; W_ih, W_hh and the biases sum their gradients over the steps, dx, times the tanh derivative.
-            global::Compiled.Nets.Kernels.RecurrentKernels.Backward(new global::Compiled.Nets.Kernels.RecurrentShape(global::Compiled.Nets.Kernels.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.DeltasOf(Buffers.Lower, 192, batch), work.DeltasOf(Buffers.Lower_recurrent, 1344, batch), new global::System.Span<float>(_gradients, 32, 1712), work.DeltasOf(Buffers.Embed, 96, batch), batch, default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.CompilerServices.RecurrentKernels.Backward(new global::Compiled.Nets.CompilerServices.RecurrentShape(global::Compiled.Nets.CompilerServices.RecurrentCell.LstmPeephole, 12, 8, 16, 1f, true), work.ActivationsOf(Buffers.Embed, 96, batch), new global::System.ReadOnlySpan<float>(_parameters, 32, 1712), work.ActivationsOf(Buffers.Lower_recurrent, 1344, batch), work.DeltasOf(Buffers.Lower, 192, batch), work.DeltasOf(Buffers.Lower_recurrent, 1344, batch), new global::System.Span<float>(_gradients, 32, 1712), work.DeltasOf(Buffers.Embed, 96, batch), batch, default(global::Compiled.Nets.CompilerServices.TanhActivation));
             // Embed: backward, 3 → 8, unrolled: dW += dz xᵀ, db += dz.
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
@@ -753,7 +753,7 @@ namespace Demo
         public string UseDevice(global::Compiled.Nets.Device device)
         {
             var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
-            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
             else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
             return reason;
         }

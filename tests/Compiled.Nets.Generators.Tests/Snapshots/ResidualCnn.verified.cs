@@ -47,7 +47,7 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 40, 188, 188, 188, 188 }, new int[] { 0, 40, 148, 0, 0, 0, 650 }, new bool[] { true, true, true, true, true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 40, 188, 188, 188, 188 }, new int[] { 0, 40, 148, 0, 0, 0, 650 }, new bool[] { true, true, true, true, true, true, true });
         /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
         private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
@@ -79,7 +79,7 @@ namespace Demo
                 long length = (long)ActivationsPerSample * capacity; // ≤ Array.MaxLength
                 Activations = new float[length];
                 Deltas = training ? new float[length] : global::System.Array.Empty<float>();
-                ConvScratch = new float[global::Compiled.Nets.Kernels.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows))];
+                ConvScratch = new float[global::Compiled.Nets.CompilerServices.Conv2DShape.WorkspaceLength(new global::Compiled.Nets.CompilerServices.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), new global::Compiled.Nets.CompilerServices.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows))];
                 Capacity = capacity;
             }
 
@@ -91,12 +91,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -113,11 +113,11 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Stem: Glorot uniform weights (fan in 9, fan out 36); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 36), global::Compiled.Nets.Initialization.GlorotUniform, 9, 36, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 36), global::Compiled.Nets.Initialization.GlorotUniform, 9, 36, random);
             // Block: Glorot uniform weights (fan in 36, fan out 36); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 40, 144), global::Compiled.Nets.Initialization.GlorotUniform, 36, 36, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 40, 144), global::Compiled.Nets.Initialization.GlorotUniform, 36, 36, random);
             // Digit: Glorot uniform weights (fan in 64, fan out 10); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 188, 640), global::Compiled.Nets.Initialization.GlorotUniform, 64, 10, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 188, 640), global::Compiled.Nets.Initialization.GlorotUniform, 64, 10, random);
             _optimizer.Reset();
         }
 
@@ -189,9 +189,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -202,8 +202,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -240,11 +240,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes.</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Finite(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -322,7 +322,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -346,7 +346,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -391,8 +391,8 @@ namespace Demo
         {
             int index = LayerIndex(layer, nameof(layer));
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
             _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
@@ -414,8 +414,8 @@ namespace Demo
             if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
             if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
-            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(values, nameof(values), width);
             if (count == 0) return;
             _cuda?.EnsureHostCurrent();
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -434,10 +434,10 @@ namespace Demo
         public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
         {
             if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
-            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
-            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             RunForward(work, inputs, batchSize, training: true);
@@ -451,9 +451,9 @@ namespace Demo
         {
             int batch = _composedBatch;
             if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
-            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
-            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
-            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = _work;
             RunOutputGradient(work, outputGradient, batch);
@@ -461,7 +461,7 @@ namespace Demo
             BeginGradients();
             if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
             RunCompositionBackward(work, batch, clear: !accumulate);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad >= 0)
             {
                 float value = _gradients[bad];
@@ -475,7 +475,7 @@ namespace Demo
         public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
         {
             ValidateBatch(inputs, targets, batchSize, default);
-            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
             if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: ResidualCnn is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
@@ -485,7 +485,7 @@ namespace Demo
             try { RunCompositionBackward(work, batchSize, clear: true); }
             finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
             var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);
             if (bad >= 0)
             {
                 throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
@@ -524,7 +524,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Digit, 10, batch);
             var delta = work.DeltasOf(Buffers.Digit, 10, batch);
             // A softmax output: its Jacobian, y ⊙ (g − Σ g·y) per row.
-            global::Compiled.Nets.Kernels.OutputGradientKernels.Softmax(outputs, gradient, delta, 10);
+            global::Compiled.Nets.CompilerServices.OutputGradientKernels.Softmax(outputs, gradient, delta, 10);
         }
 
         /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
@@ -535,22 +535,22 @@ namespace Demo
             int capacity = work.Capacity;
             global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
             // Digit: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Digit, 10, batch), work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Digit, 10, batch), work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
             // Digit → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), work.ActivationsOf(Buffers.Pool, 64, batch), work.DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), work.ActivationsOf(Buffers.Pool, 64, batch), work.DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Pool: each window's gradient to the position that won, times the ReLU derivative.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), work.DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), work.DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.CompilerServices.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Residual: the sum's delta flows to every input unchanged (times each producer's derivative).
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.CompilerServices.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative; shifted rows of zero-bordered planes + the SIMD GEMM.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
-            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(work.DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient2, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.CompilerServices.ConvKernels.InputGradient(work.DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient2, 256, batch), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Stem: read by 2 layers, so their gradients add up.
-            global::Compiled.Nets.Kernels.DenseKernels.Add(work.DeltasOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient2, 256, batch));
+            global::Compiled.Nets.CompilerServices.DenseKernels.Add(work.DeltasOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient2, 256, batch));
             // Stem: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz); shifted rows of zero-bordered planes + the SIMD GEMM.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Input_copy, 64, batch), new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
-            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(work.DeltasOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 36), work.ActivationsOf(Buffers.Input_copy, 64, batch), work.DeltasOf(Buffers.Input_copy, 64, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Input_copy, 64, batch), new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.CompilerServices.ConvKernels.InputGradient(work.DeltasOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 36), work.ActivationsOf(Buffers.Input_copy, 64, batch), work.DeltasOf(Buffers.Input_copy, 64, batch), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
         }
 
         /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
@@ -561,30 +561,30 @@ namespace Demo
             if (from < 1 && 1 <= to)
             {
                 // Stem: convolution [1, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 2,304 multiply-adds per sample, ReLU; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), work.ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                global::Compiled.Nets.CompilerServices.ConvKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 36), new global::System.ReadOnlySpan<float>(_parameters, 36, 4), work.ActivationsOf(Buffers.Stem, 256, batch), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             }
             if (from < 2 && 2 <= to)
             {
                 // Block: convolution [4, 8, 8] → [4, 8, 8], kernel 3×3, stride 1, padding 1; 9,216 multiply-adds per sample, linear; shifted rows of zero-bordered planes + the SIMD GEMM, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.ConvKernels.Forward(work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), work.ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.LinearActivation));
+                global::Compiled.Nets.CompilerServices.ConvKernels.Forward(work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), new global::System.ReadOnlySpan<float>(_parameters, 184, 4), work.ActivationsOf(Buffers.Block, 256, batch), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             }
             if (from < 3 && 3 <= to)
             {
                 // Residual: the sum of 2 inputs, then ReLU.
-                global::Compiled.Nets.Kernels.GraphKernels.Add(work.ActivationsOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Residual, 256, batch));
-                global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+                global::Compiled.Nets.CompilerServices.GraphKernels.Add(work.ActivationsOf(Buffers.Stem, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Residual, 256, batch));
+                global::Compiled.Nets.CompilerServices.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             }
             if (from < 4 && 4 <= to)
             {
                 // Pool: max pooling 2×2, stride 2; the winners' positions kept for the backward pass.
-                global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
+                global::Compiled.Nets.CompilerServices.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), batch, new global::Compiled.Nets.CompilerServices.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0));
             }
             if (from < 6 && 6 <= to)
             {
                 // Digit: dense 64 → 10, linear; 640 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), work.ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+                global::Compiled.Nets.CompilerServices.DenseKernels.Forward(work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), new global::System.ReadOnlySpan<float>(_parameters, 828, 10), work.ActivationsOf(Buffers.Digit, 10, batch), batch, 64, 10, default(global::Compiled.Nets.CompilerServices.LinearActivation));
                 // Digit: softmax over 10 units, per sample.
-                global::Compiled.Nets.Kernels.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Digit, 10, batch), 10);
+                global::Compiled.Nets.CompilerServices.SoftmaxKernels.Forward(work.ActivationsOf(Buffers.Digit, 10, batch), 10);
             }
         }
 
@@ -594,7 +594,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Digit, 10, batch);
             var delta = work.DeltasOf(Buffers.Digit, 10, batch);
             // Softmax output with its log-likelihood: the fused gradient is (ŷ − y) / batch.
-            return global::Compiled.Nets.Kernels.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
+            return global::Compiled.Nets.CompilerServices.LossKernels.SoftmaxCrossEntropyOnProbabilities(outputs, targets, delta, batch, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
@@ -605,21 +605,21 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
             // Digit: dW = dzᵀ x, db = Σ dz over the batch (64 → 10, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Digit, 10, batch), work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Digit, 10, batch), work.ActivationsOf(Buffers.Pool, 64, batch), new global::System.Span<float>(_gradients, 188, 640), new global::System.Span<float>(_gradients, 828, 10), batch, 64, 10);
             // Digit → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), work.ActivationsOf(Buffers.Pool, 64, batch), work.DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Digit, 10, batch), new global::System.ReadOnlySpan<float>(_parameters, 188, 640), work.ActivationsOf(Buffers.Pool, 64, batch), work.DeltasOf(Buffers.Pool, 64, batch), batch, 64, 10, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Pool: each window's gradient to the position that won, times the ReLU derivative.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), work.DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Pool, 64, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Pool_switches, 64, batch)), work.DeltasOf(Buffers.Residual, 256, batch), batch, new global::Compiled.Nets.CompilerServices.Pool2DShape(4, 8, 8, 2, 2, 2, 2, 0, 0), work.ActivationsOf(Buffers.Residual, 256, batch), default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Residual: the sum's delta flows to every input unchanged (times each producer's derivative).
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.Kernels.ReLUActivation));
-            global::Compiled.Nets.Kernels.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem, 256, batch), default(global::Compiled.Nets.CompilerServices.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.GraphKernels.CopyTimesDerivative(work.DeltasOf(Buffers.Residual, 256, batch), work.ActivationsOf(Buffers.Block, 256, batch), work.DeltasOf(Buffers.Block, 256, batch), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Block: dW = Σ dz ⊗ patches, db = Σ dz, dx = convᵀ(dz), times the ReLU derivative; shifted rows of zero-bordered planes + the SIMD GEMM.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
-            global::Compiled.Nets.Kernels.ConvKernels.InputGradient(work.DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.Kernels.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.Kernels.ReLUActivation));
+            global::Compiled.Nets.CompilerServices.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Block, 256, batch), work.ActivationsOf(Buffers.Stem, 256, batch), new global::System.Span<float>(_gradients, 40, 144), new global::System.Span<float>(_gradients, 184, 4), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.CompilerServices.ConvKernels.InputGradient(work.DeltasOf(Buffers.Block, 256, batch), new global::System.ReadOnlySpan<float>(_parameters, 40, 144), work.ActivationsOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient, 256, batch), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             // Stem: read by 2 layers, so their gradients add up.
-            global::Compiled.Nets.Kernels.DenseKernels.Add(work.DeltasOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient, 256, batch));
+            global::Compiled.Nets.CompilerServices.DenseKernels.Add(work.DeltasOf(Buffers.Stem, 256, batch), work.DeltasOf(Buffers.Stem_gradient, 256, batch));
             // Stem: dW = Σ dz ⊗ patches, db = Σ dz; shifted rows of zero-bordered planes + the SIMD GEMM.
-            global::Compiled.Nets.Kernels.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.Kernels.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.Kernels.ConvAlgorithm.ShiftedRows), work.ConvScratch);
+            global::Compiled.Nets.CompilerServices.ConvKernels.WeightGradient(work.DeltasOf(Buffers.Stem, 256, batch), inputs, new global::System.Span<float>(_gradients, 0, 36), new global::System.Span<float>(_gradients, 36, 4), batch, new global::Compiled.Nets.CompilerServices.Conv2DShape(1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, global::Compiled.Nets.CompilerServices.ConvAlgorithm.ShiftedRows), work.ConvScratch);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>
@@ -632,7 +632,7 @@ namespace Demo
         public string UseDevice(global::Compiled.Nets.Device device)
         {
             var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
-            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
             else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
             return reason;
         }

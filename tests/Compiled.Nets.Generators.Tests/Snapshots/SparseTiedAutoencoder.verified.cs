@@ -53,13 +53,13 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 78, 90, 90, 91, 175 }, new int[] { 0, 78, 12, 0, 1, 84, 12 }, new bool[] { true, true, true, true, true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 78, 90, 90, 91, 175 }, new int[] { 0, 78, 12, 0, 1, 84, 12 }, new bool[] { true, true, true, true, true, true, true });
         /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
         private int _composedBatch;
         /// <summary>The random streams' seed (the initialisation seed's low 24 bits): 1 stream(s), 0: Drop: dropout mask.</summary>
-        private uint RandomSeed => global::Compiled.Nets.Kernels.CounterRandom.Seed(_seed);
+        private uint RandomSeed => global::Compiled.Nets.CompilerServices.CounterRandom.Seed(_seed);
         /// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>
-        private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);
+        private uint RandomStep => global::Compiled.Nets.CompilerServices.CounterRandom.Step(_stepCount);
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
@@ -100,12 +100,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -122,7 +122,7 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Encoder: Glorot uniform weights (fan in 12, fan out 6); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 72), global::Compiled.Nets.Initialization.GlorotUniform, 12, 6, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 72), global::Compiled.Nets.Initialization.GlorotUniform, 12, 6, random);
             // Code: γ = 1, β = 0, running mean 0, running variance 1 (PyTorch's start).
             new global::System.Span<float>(_parameters, 78, 6).Fill(1f);
             new global::System.Span<float>(_state, 0, 6).Clear();
@@ -130,7 +130,7 @@ namespace Demo
             // Leak: the slope starts at 0.25.
             _parameters[90] = 0.25f;
             // Mix: Glorot uniform weights (fan in 6, fan out 12); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 91, 72), global::Compiled.Nets.Initialization.GlorotUniform, 6, 12, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 91, 72), global::Compiled.Nets.Initialization.GlorotUniform, 6, 12, random);
             // Decoder: uses Encoder's weight transposed; biases 0.
             _optimizer.Reset();
         }
@@ -209,9 +209,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -222,8 +222,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -260,11 +260,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes (binary cross-entropy: targets in [0, 1]).</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Probabilities(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -345,7 +345,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -364,7 +364,7 @@ namespace Demo
             if (_cuda!.FindNonFiniteState(out int badState, out float stateValue))
             {
                 _cuda.RestoreState();
-                var (statistic, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, badState);
+                var (statistic, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _state, badState);
                 throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, statistic, element, stateValue, batchSize);
             }
             if (gradients && _cuda!.FindNonFiniteGradient(out int bad, out float value))
@@ -376,7 +376,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -392,12 +392,12 @@ namespace Demo
                 RestoreState();
                 throw new global::Compiled.Nets.NonFiniteLossException(_stepCount, loss, batchSize);
             }
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_state);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_state);
             if (bad >= 0)
             {
                 float value = _state[bad];
                 RestoreState();
-                var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _state, bad);
+                var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _state, bad);
                 throw new global::Compiled.Nets.NonFiniteStatisticException(_stepCount, tensor, element, value, batchSize);
             }
         }
@@ -443,8 +443,8 @@ namespace Demo
         {
             int index = LayerIndex(layer, nameof(layer));
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
             _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
@@ -466,8 +466,8 @@ namespace Demo
             if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
             if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
-            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(values, nameof(values), width);
             if (count == 0) return;
             _cuda?.EnsureHostCurrent();
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -486,10 +486,10 @@ namespace Demo
         public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
         {
             if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
-            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
-            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             SaveState();
@@ -505,9 +505,9 @@ namespace Demo
         {
             int batch = _composedBatch;
             if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
-            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
-            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
-            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = _work;
             RunOutputGradient(work, outputGradient, batch);
@@ -515,7 +515,7 @@ namespace Demo
             BeginGradients();
             if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
             RunCompositionBackward(work, batch, clear: !accumulate);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad >= 0)
             {
                 float value = _gradients[bad];
@@ -529,7 +529,7 @@ namespace Demo
         public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
         {
             ValidateBatch(inputs, targets, batchSize, default);
-            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
             if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: SparseTiedAutoencoder is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
@@ -539,7 +539,7 @@ namespace Demo
             try { RunCompositionBackward(work, batchSize, clear: true); }
             finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
             var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);
             if (bad >= 0)
             {
                 RestoreState();
@@ -579,7 +579,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Decoder, 12, batch);
             var delta = work.DeltasOf(Buffers.Decoder, 12, batch);
             // A logistic output: g ⊙ k y (1 − y).
-            global::Compiled.Nets.Kernels.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            global::Compiled.Nets.CompilerServices.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
         }
 
         /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
@@ -590,25 +590,25 @@ namespace Demo
             int capacity = work.Capacity;
             global::System.ReadOnlySpan<float> inputs = work.ActivationsOf(Buffers.Input_copy, InputSize, batch);
             // Decoder: Encoder's dW += x ⊗ dz (its two uses add up), db += Σ dz, dz_prev = f′(x) ⊙ (W dz).
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(work.DeltasOf(Buffers.Decoder, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), work.DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.TiedDenseKernels.Backward(work.DeltasOf(Buffers.Decoder, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), work.DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Mix: each window's gradient to the position that won.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), work.DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), work.DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.CompilerServices.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Mix: dW = dzᵀ x, db = Σ dz over the batch (6 → 12, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
             // Mix → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), work.ActivationsOf(Buffers.Leak, 6, batch), work.DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), work.ActivationsOf(Buffers.Leak, 6, batch), work.DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Leak: ∂L/∂a = Σ dy · min(x, 0), and back to the previous layer.
-            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(work.DeltasOf(Buffers.Leak, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], work.DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            _gradients[90] += global::Compiled.Nets.CompilerServices.PReLUKernels.Backward(work.DeltasOf(Buffers.Leak, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], work.DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Drop: back through the dropout mask.
-            global::Compiled.Nets.Kernels.DropoutKernels.Backward(work.DeltasOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DropoutKernels.Backward(work.DeltasOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Code: the activity penalty's gradient λ/batch · sign(a).
-            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.ActivityKernels.AddL1Gradient(work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Code: dγ = Σ dz x̂, dβ = Σ dz, dx = γ/σ (dz − mean dz − x̂ mean(dz x̂)), times the tanh derivative.
-            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(work.DeltasOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), work.DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.CompilerServices.BatchNormKernels.Backward(work.DeltasOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), work.DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.CompilerServices.ReLUActivation), default(global::Compiled.Nets.CompilerServices.TanhActivation));
             // Encoder: dW = dzᵀ x, db = Σ dz over the batch (12 → 6, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Input_copy, 12, batch), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Input_copy, 12, batch), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
             // Encoder → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Encoder, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), work.ActivationsOf(Buffers.Input_copy, 12, batch), work.DeltasOf(Buffers.Input_copy, 12, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Encoder, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), work.ActivationsOf(Buffers.Input_copy, 12, batch), work.DeltasOf(Buffers.Input_copy, 12, batch), batch, 12, 6, default(global::Compiled.Nets.CompilerServices.LinearActivation));
         }
 
         /// <summary>Runs the layers after <paramref name="from"/> up to <paramref name="to"/> (indices into Layers; all by default) on <paramref name="batch"/> samples (inputs checked, capacity ensured by the caller).</summary>
@@ -619,36 +619,36 @@ namespace Demo
             if (from < 1 && 1 <= to)
             {
                 // Encoder: dense 12 → 6, tanh; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.Kernels.TanhActivation));
+                global::Compiled.Nets.CompilerServices.DenseKernels.Forward(inputs, new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 72, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), batch, 12, 6, default(global::Compiled.Nets.CompilerServices.TanhActivation));
             }
             if (from < 2 && 2 <= to)
             {
                 // Code: batch normalisation over 6 features, then ReLU.
-                if (training) global::Compiled.Nets.Kernels.BatchNormKernels.ForwardTraining(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
-                else global::Compiled.Nets.Kernels.BatchNormKernels.ForwardInference(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.Kernels.ReLUActivation));
+                if (training) global::Compiled.Nets.CompilerServices.BatchNormKernels.ForwardTraining(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.Span<float>(_state, 0, 6), new global::System.Span<float>(_state, 6, 6), new global::System.Span<float>(_scratch, 0, 6), batch, 0.1f, 1E-05f, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
+                else global::Compiled.Nets.CompilerServices.BatchNormKernels.ForwardInference(work.ActivationsOf(Buffers.Encoder, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_parameters, 84, 6), new global::System.ReadOnlySpan<float>(_state, 0, 6), new global::System.ReadOnlySpan<float>(_state, 6, 6), batch, 1E-05f, default(global::Compiled.Nets.CompilerServices.ReLUActivation));
             }
             if (from < 3 && 3 <= to)
             {
                 // Drop: inverted dropout, rate 0.2, mask from random stream 0 (identity at inference).
-                if (training) global::Compiled.Nets.Kernels.DropoutKernels.ForwardTraining(work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
+                if (training) global::Compiled.Nets.CompilerServices.DropoutKernels.ForwardTraining(work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), 0.2f, RandomSeed, RandomStep, 0);
                 else work.ActivationsOf(Buffers.Code, 6, batch).CopyTo(work.ActivationsOf(Buffers.Drop, 6, batch));
             }
             if (from < 4 && 4 <= to)
             {
                 // Leak: PReLU with the learned slope a = parameter 90.
-                global::Compiled.Nets.Kernels.PReLUKernels.Forward(work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
+                global::Compiled.Nets.CompilerServices.PReLUKernels.Forward(work.ActivationsOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Leak, 6, batch), _parameters[90]);
             }
             if (from < 5 && 5 <= to)
             {
                 // Mix: dense 6 → 12, linear; 72 multiply-adds per sample: SIMD kernel, bias and activation in its epilogue.
-                global::Compiled.Nets.Kernels.DenseKernels.Forward(work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), work.ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+                global::Compiled.Nets.CompilerServices.DenseKernels.Forward(work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), new global::System.ReadOnlySpan<float>(_parameters, 163, 12), work.ActivationsOf(Buffers.Mix_pieces, 12, batch), batch, 6, 12, default(global::Compiled.Nets.CompilerServices.LinearActivation));
                 // Mix: max pooling 1×2, stride 2; the winners' positions kept for the backward pass.
-                global::Compiled.Nets.Kernels.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
+                global::Compiled.Nets.CompilerServices.PoolKernels.MaxForward(work.ActivationsOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), batch, new global::Compiled.Nets.CompilerServices.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0));
             }
             if (from < 6 && 6 <= to)
             {
                 // Decoder: dense 6 → 12 with Encoder's weight transposed, logistic.
-                global::Compiled.Nets.Kernels.TiedDenseKernels.Forward(work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), work.ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+                global::Compiled.Nets.CompilerServices.TiedDenseKernels.Forward(work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.ReadOnlySpan<float>(_parameters, 175, 12), work.ActivationsOf(Buffers.Decoder, 12, batch), batch, 6, 12, new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
             }
         }
 
@@ -658,9 +658,9 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Decoder, 12, batch);
             var delta = work.DeltasOf(Buffers.Decoder, 12, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
-            float loss = global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
+            float loss = global::Compiled.Nets.CompilerServices.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
             // Code: activity penalty λ·mean over the batch of Σ|a|, λ = 0.01.
-            loss += (float)global::Compiled.Nets.Kernels.ActivityKernels.L1(work.ActivationsOf(Buffers.Code, 6, batch), batch, 0.01f);
+            loss += (float)global::Compiled.Nets.CompilerServices.ActivityKernels.L1(work.ActivationsOf(Buffers.Code, 6, batch), batch, 0.01f);
             return loss;
         }
 
@@ -672,23 +672,23 @@ namespace Demo
             global::System.Array.Clear(_gradients);
             int capacity = work.Capacity;
             // Decoder: Encoder's dW += x ⊗ dz (its two uses add up), db += Σ dz, dz_prev = f′(x) ⊙ (W dz).
-            global::Compiled.Nets.Kernels.TiedDenseKernels.Backward(work.DeltasOf(Buffers.Decoder, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), work.DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.TiedDenseKernels.Backward(work.DeltasOf(Buffers.Decoder, 12, batch), work.ActivationsOf(Buffers.Mix, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 0, 72), new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 175, 12), work.DeltasOf(Buffers.Mix, 6, batch), batch, 6, 12, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Mix: each window's gradient to the position that won.
-            global::Compiled.Nets.Kernels.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), work.DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.Kernels.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.PoolKernels.MaxBackward(work.DeltasOf(Buffers.Mix, 6, batch), MemoryMarshal.Cast<float, int>(work.ActivationsOf(Buffers.Mix_switches, 6, batch)), work.DeltasOf(Buffers.Mix_pieces, 12, batch), batch, new global::Compiled.Nets.CompilerServices.Pool2DShape(1, 1, 12, 1, 2, 1, 2, 0, 0), default, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Mix: dW = dzᵀ x, db = Σ dz over the batch (6 → 12, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), work.ActivationsOf(Buffers.Leak, 6, batch), new global::System.Span<float>(_gradients, 91, 72), new global::System.Span<float>(_gradients, 163, 12), batch, 6, 12);
             // Mix → previous layer: dz_prev = f′(x) ⊙ (dz W), the derivative (linear) fused in the epilogue.
-            global::Compiled.Nets.Kernels.DenseKernels.InputGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), work.ActivationsOf(Buffers.Leak, 6, batch), work.DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DenseKernels.InputGradient(work.DeltasOf(Buffers.Mix_pieces, 12, batch), new global::System.ReadOnlySpan<float>(_parameters, 91, 72), work.ActivationsOf(Buffers.Leak, 6, batch), work.DeltasOf(Buffers.Leak, 6, batch), batch, 6, 12, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Leak: ∂L/∂a = Σ dy · min(x, 0), and back to the previous layer.
-            _gradients[90] += global::Compiled.Nets.Kernels.PReLUKernels.Backward(work.DeltasOf(Buffers.Leak, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], work.DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            _gradients[90] += global::Compiled.Nets.CompilerServices.PReLUKernels.Backward(work.DeltasOf(Buffers.Leak, 6, batch), work.ActivationsOf(Buffers.Drop, 6, batch), _parameters[90], work.DeltasOf(Buffers.Drop, 6, batch), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Drop: back through the dropout mask.
-            global::Compiled.Nets.Kernels.DropoutKernels.Backward(work.DeltasOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.DropoutKernels.Backward(work.DeltasOf(Buffers.Drop, 6, batch), work.ActivationsOf(Buffers.Drop_mask, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Code: the activity penalty's gradient λ/batch · sign(a).
-            global::Compiled.Nets.Kernels.ActivityKernels.AddL1Gradient(work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.ActivityKernels.AddL1Gradient(work.ActivationsOf(Buffers.Code, 6, batch), work.DeltasOf(Buffers.Code, 6, batch), batch, 0.01f, default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // Code: dγ = Σ dz x̂, dβ = Σ dz, dx = γ/σ (dz − mean dz − x̂ mean(dz x̂)), times the tanh derivative.
-            global::Compiled.Nets.Kernels.BatchNormKernels.Backward(work.DeltasOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), work.DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.Kernels.ReLUActivation), default(global::Compiled.Nets.Kernels.TanhActivation));
+            global::Compiled.Nets.CompilerServices.BatchNormKernels.Backward(work.DeltasOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code, 6, batch), work.ActivationsOf(Buffers.Code_normalized, 6, batch), new global::System.ReadOnlySpan<float>(_parameters, 78, 6), new global::System.ReadOnlySpan<float>(_scratch, 0, 6), new global::System.Span<float>(_gradients, 78, 6), new global::System.Span<float>(_gradients, 84, 6), work.ActivationsOf(Buffers.Encoder, 6, batch), work.DeltasOf(Buffers.Encoder, 6, batch), batch, default(global::Compiled.Nets.CompilerServices.ReLUActivation), default(global::Compiled.Nets.CompilerServices.TanhActivation));
             // Encoder: dW = dzᵀ x, db = Σ dz over the batch (12 → 6, SIMD kernel).
-            global::Compiled.Nets.Kernels.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Encoder, 6, batch), inputs, new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
+            global::Compiled.Nets.CompilerServices.DenseKernels.WeightGradient(work.DeltasOf(Buffers.Encoder, 6, batch), inputs, new global::System.Span<float>(_gradients, 0, 72), new global::System.Span<float>(_gradients, 72, 6), batch, 12, 6);
         }
 
         /// <summary>Each layer's output shape and parameter count, like Keras's model.summary().</summary>
@@ -701,7 +701,7 @@ namespace Demo
         public string UseDevice(global::Compiled.Nets.Device device)
         {
             var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
-            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, _state, InputSize, OutputSize);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, _state, InputSize, OutputSize);
             else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
             return reason;
         }

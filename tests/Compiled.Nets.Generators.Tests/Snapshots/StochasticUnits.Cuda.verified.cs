@@ -3,12 +3,12 @@
 
 namespace Demo
 {
-    partial class StochasticUnits : global::Compiled.Nets.Cuda.ICudaKernels
+    partial class StochasticUnits : global::Compiled.Nets.CompilerServices.ICudaKernels
     {
         /// <summary>
         /// This network's CUDA C translation unit: the building blocks its kernels call, then one kernel per fused op, shapes as
         /// constants. Compile it with CN_BATCH defined as the batch capacity (NVRTC: <c>-DCN_BATCH=64</c>); docs/gpu.md describes
-        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.Cuda.ICudaKernels.CudaSource"/>.
+        /// the arenas and launches. Reached through <see cref="global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource"/>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         private static string CudaSource => """
@@ -983,48 +983,48 @@ namespace Demo
 
             """;
 
-        string global::Compiled.Nets.Cuda.ICudaKernels.NetworkName => "StochasticUnits";
-        string global::Compiled.Nets.Cuda.ICudaKernels.CudaSource => CudaSource;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ActivationsPerSample => 27;
-        int global::Compiled.Nets.Cuda.ICudaKernels.StateLength => 0;
-        int global::Compiled.Nets.Cuda.ICudaKernels.OutputOffset => 24;
-        int global::Compiled.Nets.Cuda.ICudaKernels.ScratchLength(int batch) => 0;
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.NetworkName => "StochasticUnits";
+        string global::Compiled.Nets.CompilerServices.ICudaKernels.CudaSource => CudaSource;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ActivationsPerSample => 27;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.StateLength => 0;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.OutputOffset => 24;
+        int global::Compiled.Nets.CompilerServices.ICudaKernels.ScratchLength(int batch) => 0;
         /// <summary>The forward pass at inference, in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.InferenceLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Binary_deterministic", (batch * 8 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre2_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Noisy_deterministic", (batch * 4 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Out_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Out_softmax", batch, 1, 32, 1, 12),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Binary_deterministic", (batch * 8 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre2_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Noisy_deterministic", (batch * 4 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Out_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Out_softmax", batch, 1, 32, 1, 12),
         };
         /// <summary>The forward pass while training (dropout masks, batch statistics), in launch order.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.TrainingForwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Binary_stochastic", (batch * 8 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre2_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Noisy_stochastic", (batch * 4 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Out_forward", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Out_softmax", batch, 1, 32, 1, 12),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Binary_stochastic", (batch * 8 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre2_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Noisy_stochastic", (batch * 4 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Out_forward", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Out_softmax", batch, 1, 32, 1, 12),
         };
         /// <summary>The loss: per-sample losses, the output delta, the batch mean at L[batch].</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.LossLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss", batch, 1, 32, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss", batch, 1, 32, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("loss_mean", 1, 1, 32, 1, 0),
         };
         /// <summary>The backward pass, last layer first, filling the gradient arena.</summary>
-        global::Compiled.Nets.Cuda.CudaLaunch[] global::Compiled.Nets.Cuda.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.Cuda.CudaLaunch[]
+        global::Compiled.Nets.CompilerServices.CudaLaunch[] global::Compiled.Nets.CompilerServices.ICudaKernels.BackwardLaunches(int batch) => new global::Compiled.Nets.CompilerServices.CudaLaunch[]
         {
-            new global::Compiled.Nets.Cuda.CudaLaunch("Out_weight_gradient", 1, 1, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Out_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Noisy_backward", (batch * 4 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre2_weight_gradient", 1, 1, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre2_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Binary_backward", (batch * 8 + 255) / 256, 1, 256, 1, 0),
-            new global::Compiled.Nets.Cuda.CudaLaunch("Pre_weight_gradient", 1, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Out_weight_gradient", 1, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Out_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Noisy_backward", (batch * 4 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre2_weight_gradient", 1, 1, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre2_input_gradient", 1, (batch + 15) / 16, 16, 16, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Binary_backward", (batch * 8 + 255) / 256, 1, 256, 1, 0),
+            new global::Compiled.Nets.CompilerServices.CudaLaunch("Pre_weight_gradient", 1, 1, 16, 16, 0),
         };
     }
 }

@@ -47,13 +47,13 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.01f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 54, 68, 82, 82, 100 }, new int[] { 0, 54, 14, 14, 0, 18, 56 }, new bool[] { true, false, true, true, true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 54, 68, 82, 82, 100 }, new int[] { 0, 54, 14, 14, 0, 18, 56 }, new bool[] { true, false, true, true, true, true, true });
         /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
         private int _composedBatch;
         /// <summary>The random streams' seed (the initialisation seed's low 24 bits): 1 stream(s), 0: Z: ε ~ N(0, 1).</summary>
-        private uint RandomSeed => global::Compiled.Nets.Kernels.CounterRandom.Seed(_seed);
+        private uint RandomSeed => global::Compiled.Nets.CompilerServices.CounterRandom.Seed(_seed);
         /// <summary>The random streams' step: a step's draws are reproducible, and the same on a GPU.</summary>
-        private uint RandomStep => global::Compiled.Nets.Kernels.CounterRandom.Step(_stepCount);
+        private uint RandomStep => global::Compiled.Nets.CompilerServices.CounterRandom.Step(_stepCount);
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
         private static class Buffers
         {
@@ -93,12 +93,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -115,15 +115,15 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Hidden: Glorot uniform weights (fan in 8, fan out 6); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 48), global::Compiled.Nets.Initialization.GlorotUniform, 8, 6, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 48), global::Compiled.Nets.Initialization.GlorotUniform, 8, 6, random);
             // Mu: Glorot uniform weights (fan in 6, fan out 2); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 54, 12), global::Compiled.Nets.Initialization.GlorotUniform, 6, 2, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 54, 12), global::Compiled.Nets.Initialization.GlorotUniform, 6, 2, random);
             // LogVar: Glorot uniform weights (fan in 6, fan out 2); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 68, 12), global::Compiled.Nets.Initialization.GlorotUniform, 6, 2, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 68, 12), global::Compiled.Nets.Initialization.GlorotUniform, 6, 2, random);
             // Up: Glorot uniform weights (fan in 2, fan out 6); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 82, 12), global::Compiled.Nets.Initialization.GlorotUniform, 2, 6, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 82, 12), global::Compiled.Nets.Initialization.GlorotUniform, 2, 6, random);
             // Reconstruction: Glorot uniform weights (fan in 6, fan out 8); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 100, 48), global::Compiled.Nets.Initialization.GlorotUniform, 6, 8, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 100, 48), global::Compiled.Nets.Initialization.GlorotUniform, 6, 8, random);
             _optimizer.Reset();
         }
 
@@ -201,9 +201,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -214,8 +214,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -252,11 +252,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes (binary cross-entropy: targets in [0, 1]).</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Probabilities(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -334,7 +334,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -358,7 +358,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -403,8 +403,8 @@ namespace Demo
         {
             int index = LayerIndex(layer, nameof(layer));
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
             _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
@@ -426,8 +426,8 @@ namespace Demo
             if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
             if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
-            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(values, nameof(values), width);
             if (count == 0) return;
             _cuda?.EnsureHostCurrent();
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -446,10 +446,10 @@ namespace Demo
         public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
         {
             if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
-            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
-            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: Vae is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             RunForward(work, inputs, batchSize, training: true);
@@ -463,9 +463,9 @@ namespace Demo
         {
             int batch = _composedBatch;
             if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
-            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
-            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
-            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: Vae is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = _work;
             RunOutputGradient(work, outputGradient, batch);
@@ -473,7 +473,7 @@ namespace Demo
             BeginGradients();
             if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
             RunCompositionBackward(work, batch, clear: !accumulate);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad >= 0)
             {
                 float value = _gradients[bad];
@@ -487,7 +487,7 @@ namespace Demo
         public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
         {
             ValidateBatch(inputs, targets, batchSize, default);
-            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
             if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: Vae is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
@@ -497,7 +497,7 @@ namespace Demo
             try { RunCompositionBackward(work, batchSize, clear: true); }
             finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
             var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);
             if (bad >= 0)
             {
                 throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
@@ -536,7 +536,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Reconstruction, 8, batch);
             var delta = work.DeltasOf(Buffers.Reconstruction, 8, batch);
             // A logistic output: g ⊙ k y (1 − y).
-            global::Compiled.Nets.Kernels.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            global::Compiled.Nets.CompilerServices.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
         }
 
         /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
@@ -601,7 +601,7 @@ namespace Demo
                 }
             }
             // Z: back through z = μ + σ ⊙ ε, with the KL term's gradient β/batch · (μ, ½(σ² − 1)).
-            global::Compiled.Nets.Kernels.ReparameterizeKernels.Backward(work.DeltasOf(Buffers.Z, 2, batch), work.ActivationsOf(Buffers.Z_epsilon, 2, batch), work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), work.DeltasOf(Buffers.Mu, 2, batch), work.DeltasOf(Buffers.LogVar, 2, batch), batch, 0.5f, default(global::Compiled.Nets.Kernels.LinearActivation), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.ReparameterizeKernels.Backward(work.DeltasOf(Buffers.Z, 2, batch), work.ActivationsOf(Buffers.Z_epsilon, 2, batch), work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), work.DeltasOf(Buffers.Mu, 2, batch), work.DeltasOf(Buffers.LogVar, 2, batch), batch, 0.5f, default(global::Compiled.Nets.CompilerServices.LinearActivation), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // LogVar: backward, 6 → 2, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
@@ -651,7 +651,7 @@ namespace Demo
                 }
             }
             // Hidden: read by 2 layers, so their gradients add up.
-            global::Compiled.Nets.Kernels.DenseKernels.Add(work.DeltasOf(Buffers.Hidden, 6, batch), work.DeltasOf(Buffers.Hidden_gradient2, 6, batch));
+            global::Compiled.Nets.CompilerServices.DenseKernels.Add(work.DeltasOf(Buffers.Hidden, 6, batch), work.DeltasOf(Buffers.Hidden_gradient2, 6, batch));
             // Hidden: backward, 8 → 6, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
@@ -747,7 +747,7 @@ namespace Demo
             if (from < 4 && 4 <= to)
             {
                 // Z: z = μ + exp(½ log σ²) ⊙ ε with ε ~ N(0, 1) from random stream 0; z = μ at inference.
-                if (training) global::Compiled.Nets.Kernels.ReparameterizeKernels.ForwardTraining(work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), work.ActivationsOf(Buffers.Z, 2, batch), work.ActivationsOf(Buffers.Z_epsilon, 2, batch), RandomSeed, RandomStep, 0);
+                if (training) global::Compiled.Nets.CompilerServices.ReparameterizeKernels.ForwardTraining(work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), work.ActivationsOf(Buffers.Z, 2, batch), work.ActivationsOf(Buffers.Z_epsilon, 2, batch), RandomSeed, RandomStep, 0);
                 else work.ActivationsOf(Buffers.Mu, 2, batch).CopyTo(work.ActivationsOf(Buffers.Z, 2, batch));
             }
             if (from < 5 && 5 <= to)
@@ -793,7 +793,7 @@ namespace Demo
                         Unsafe.Add(ref y, 7) = Unsafe.Add(ref w, 155) + Unsafe.Add(ref w, 142) * x0 + Unsafe.Add(ref w, 143) * x1 + Unsafe.Add(ref w, 144) * x2 + Unsafe.Add(ref w, 145) * x3 + Unsafe.Add(ref w, 146) * x4 + Unsafe.Add(ref w, 147) * x5; // unit 7
                     }
                     // logistic of the batch's 8-unit rows, vectorised.
-                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Reconstruction, 8, batch), new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+                    global::Compiled.Nets.CompilerServices.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Reconstruction, 8, batch), new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
                 }
             }
         }
@@ -804,11 +804,11 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Reconstruction, 8, batch);
             var delta = work.DeltasOf(Buffers.Reconstruction, 8, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
-            float loss = 8 * global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
+            float loss = 8 * global::Compiled.Nets.CompilerServices.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
             // Reduction = SumPerSample: the sum over each sample's 8 values, averaged over the batch.
-            global::Compiled.Nets.Kernels.LossKernels.Scale(delta, 8);
+            global::Compiled.Nets.CompilerServices.LossKernels.Scale(delta, 8);
             // Z: β · KL(N(μ, σ²) ‖ N(0, 1)) per sample, β = 0.5.
-            loss += (float)global::Compiled.Nets.Kernels.ReparameterizeKernels.KlDivergence(work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), batch, 0.5f);
+            loss += (float)global::Compiled.Nets.CompilerServices.ReparameterizeKernels.KlDivergence(work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), batch, 0.5f);
             return loss;
         }
 
@@ -874,7 +874,7 @@ namespace Demo
                 }
             }
             // Z: back through z = μ + σ ⊙ ε, with the KL term's gradient β/batch · (μ, ½(σ² − 1)).
-            global::Compiled.Nets.Kernels.ReparameterizeKernels.Backward(work.DeltasOf(Buffers.Z, 2, batch), work.ActivationsOf(Buffers.Z_epsilon, 2, batch), work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), work.DeltasOf(Buffers.Mu, 2, batch), work.DeltasOf(Buffers.LogVar, 2, batch), batch, 0.5f, default(global::Compiled.Nets.Kernels.LinearActivation), default(global::Compiled.Nets.Kernels.LinearActivation));
+            global::Compiled.Nets.CompilerServices.ReparameterizeKernels.Backward(work.DeltasOf(Buffers.Z, 2, batch), work.ActivationsOf(Buffers.Z_epsilon, 2, batch), work.ActivationsOf(Buffers.Mu, 2, batch), work.ActivationsOf(Buffers.LogVar, 2, batch), work.DeltasOf(Buffers.Mu, 2, batch), work.DeltasOf(Buffers.LogVar, 2, batch), batch, 0.5f, default(global::Compiled.Nets.CompilerServices.LinearActivation), default(global::Compiled.Nets.CompilerServices.LinearActivation));
             // LogVar: backward, 6 → 2, unrolled: dW += dz xᵀ, db += dz, dz_prev = f′(x) ⊙ (Wᵀ dz).
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
@@ -924,7 +924,7 @@ namespace Demo
                 }
             }
             // Hidden: read by 2 layers, so their gradients add up.
-            global::Compiled.Nets.Kernels.DenseKernels.Add(work.DeltasOf(Buffers.Hidden, 6, batch), work.DeltasOf(Buffers.Hidden_gradient, 6, batch));
+            global::Compiled.Nets.CompilerServices.DenseKernels.Add(work.DeltasOf(Buffers.Hidden, 6, batch), work.DeltasOf(Buffers.Hidden_gradient, 6, batch));
             // Hidden: backward, 8 → 6, unrolled: dW += dz xᵀ, db += dz.
             {
                 ref float w = ref MemoryMarshal.GetArrayDataReference(_parameters);
@@ -957,7 +957,7 @@ namespace Demo
         public string UseDevice(global::Compiled.Nets.Device device)
         {
             var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
-            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
             else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
             return reason;
         }

@@ -43,7 +43,7 @@ namespace Demo
         private global::Compiled.Nets.Optimizers.Optimizer _optimizer = new global::Compiled.Nets.Optimizers.Sgd(0.5f);
         private float _maxGradientNorm;
         /// <summary>Which layers the optimizer updates (Layer.Trainable; Trainable = false in a declaration freezes a layer from the start).</summary>
-        private readonly global::Compiled.Nets.LayerTrainability _trainability = new global::Compiled.Nets.LayerTrainability(new int[] { 0, 0, 12 }, new int[] { 0, 12, 5 }, new bool[] { true, true, true });
+        private readonly global::Compiled.Nets.CompilerServices.LayerTrainability _trainability = new global::Compiled.Nets.CompilerServices.LayerTrainability(new int[] { 0, 0, 12 }, new int[] { 0, 12, 5 }, new bool[] { true, true, true });
         /// <summary>The batch of the last ForwardTraining, whose activations Backward reads; 0 once another training call has replaced them.</summary>
         private int _composedBatch;
         /// <summary>Where each per-sample buffer starts in the activation and delta arenas: floats per sample (a buffer of a batch of capacity C starts at offset · C).</summary>
@@ -78,12 +78,12 @@ namespace Demo
         /// <summary>The training calls' working memory, replaced by a larger one when a larger batch arrives (training runs one call at a time).</summary>
         private Workspace _work = new Workspace(1, training: true);
         /// <summary>Inference workspaces, one per concurrent caller: Forward and Predict run on many threads at once and share the weights.</summary>
-        private readonly global::Compiled.Nets.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.WorkspacePool<Workspace>();
+        private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace> _inference = new global::Compiled.Nets.CompilerServices.WorkspacePool<Workspace>();
         private int _seed;
         private global::Compiled.Nets.Layer[]? _layers;
         private global::Compiled.Nets.IO.NamedTensor[]? _tensors;
         /// <summary>Set while the network runs on a GPU (UseDevice); null on the CPU.</summary>
-        private global::Compiled.Nets.Cuda.CudaNetworkRunner? _cuda;
+        private global::Compiled.Nets.CompilerServices.CudaNetworkRunner? _cuda;
 
         /// <summary>Creates the network with parameters initialised from <see cref="DefaultSeed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -100,9 +100,9 @@ namespace Demo
             var random = new global::Compiled.Nets.SeededRandom(seed);
             global::System.Array.Clear(_parameters);
             // Hidden: Glorot uniform weights (fan in 2, fan out 4); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 8), global::Compiled.Nets.Initialization.GlorotUniform, 2, 4, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 0, 8), global::Compiled.Nets.Initialization.GlorotUniform, 2, 4, random);
             // Y: Glorot uniform weights (fan in 4, fan out 1); biases 0.
-            global::Compiled.Nets.Initializers.Fill(new global::System.Span<float>(_parameters, 12, 4), global::Compiled.Nets.Initialization.GlorotUniform, 4, 1, random);
+            global::Compiled.Nets.CompilerServices.Initializers.Fill(new global::System.Span<float>(_parameters, 12, 4), global::Compiled.Nets.Initialization.GlorotUniform, 4, 1, random);
             _optimizer.Reset();
         }
 
@@ -162,9 +162,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-            global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-            global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+            global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
             if (_cuda is not null) { _cuda.Predict(input, output, 1); return; }
             var work = RentInference(1, out int slot);
             RunForward(work, input, 1, training: false);
@@ -175,8 +175,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (_cuda is not null) { _cuda.Predict(inputs, outputs, count); return; }
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -198,16 +198,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount)
         {
-            global::Compiled.Nets.Quantization.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);
+            global::Compiled.Nets.CompilerServices.QuantizationGuard.Calibration(calibrationInputs.Length, sampleCount, InputSize);
             var calibration = calibrationInputs.Slice(0, sampleCount * InputSize);
-            global::Compiled.Nets.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(calibration, nameof(calibrationInputs), InputSize);
             _cuda?.EnsureHostCurrent();
             return new Quantized(this, calibration, sampleCount);
         }
 
         /// <summary>An int8 inference model calibrated on every row of <paramref name="calibrationInputs"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
-        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.Quantization.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));
+        public Quantized Quantize(global::System.ReadOnlySpan<float> calibrationInputs) => Quantize(calibrationInputs, global::Compiled.Nets.CompilerServices.QuantizationGuard.Rows(calibrationInputs.Length, InputSize));
 
         /// <summary>
         /// The int8 inference form of Xor, made by <see cref="Quantize(global::System.ReadOnlySpan{float}, int)"/>: weights as int8 with one
@@ -237,7 +237,7 @@ namespace Demo
             private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsHidden;
             private readonly global::Compiled.Nets.Quantization.QuantizedLinear _weightsY;
             private readonly global::Compiled.Nets.Quantization.QuantizedLinear[] _layers;
-            private readonly global::Compiled.Nets.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.WorkspacePool<Scratch>();
+            private readonly global::Compiled.Nets.CompilerServices.WorkspacePool<Scratch> _scratch = new global::Compiled.Nets.CompilerServices.WorkspacePool<Scratch>();
 
             /// <summary>One call's working memory: every tensor's levels for one sample, the int32 sums and the convolution workspace.</summary>
             private sealed class Scratch
@@ -275,14 +275,14 @@ namespace Demo
             /// <summary>The network input's quantisation.</summary>
             public global::Compiled.Nets.Quantization.ActivationQuantization InputQuantization => _quantizationInput;
             /// <summary>The dot-product form this CPU runs.</summary>
-            public global::Compiled.Nets.Quantization.Int8Path Path => global::Compiled.Nets.Quantization.Int8Kernels.BestPath;
+            public global::Compiled.Nets.Quantization.Int8Path Path => global::Compiled.Nets.CompilerServices.Int8Kernels.BestPath;
 
             [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
-                global::Compiled.Nets.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
-                global::Compiled.Nets.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
-                global::Compiled.Nets.Guard.Finite(input, nameof(input), InputSize);
+                global::Compiled.Nets.CompilerServices.Guard.Length(input.Length, InputSize, nameof(input), "one input sample");
+                global::Compiled.Nets.CompilerServices.Guard.Length(output.Length, OutputSize, nameof(output), "one output sample");
+                global::Compiled.Nets.CompilerServices.Guard.Finite(input, nameof(input), InputSize);
                 var scratch = _scratch.Rent(out int slot) ?? new Scratch();
                 Run(scratch, input, output);
                 _scratch.Return(scratch, slot);
@@ -292,8 +292,8 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
             public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
             {
-                int count = global::Compiled.Nets.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
-                global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+                int count = global::Compiled.Nets.CompilerServices.Guard.PredictBatch(inputs.Length, outputs.Length, InputSize, OutputSize);
+                global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
                 if (count == 0) return;
                 var scratch = _scratch.Rent(out int slot) ?? new Scratch();
                 for (int i = 0; i < count; i++) Run(scratch, inputs.Slice(i * InputSize, InputSize), outputs.Slice(i * OutputSize, OutputSize));
@@ -307,11 +307,11 @@ namespace Demo
                 var sums = new global::System.Span<int>(scratch.Sums);
                 var workspace = new global::System.Span<byte>(scratch.Workspace);
                 // The input: 2 values to levels (_quantizationInput).
-                global::Compiled.Nets.Quantization.Int8Kernels.Quantize(input, levels.Slice(Offsets.Input, 32), _quantizationInput);
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Quantize(input, levels.Slice(Offsets.Input, 32), _quantizationInput);
                 // Hidden: int8 dense 2 → 4, tanh; int32 sums, per-channel scales and bias in the epilogue, requantised.
-                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Input, 32), _weightsHidden, sums, levels.Slice(Offsets.Hidden, 32), 1, default(global::Compiled.Nets.Kernels.TanhActivation));
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Dense(levels.Slice(Offsets.Input, 32), _weightsHidden, sums, levels.Slice(Offsets.Hidden, 32), 1, default(global::Compiled.Nets.CompilerServices.TanhActivation));
                 // Y: int8 dense 4 → 1, logistic; int32 sums, per-channel scales and bias in the epilogue, floats out.
-                global::Compiled.Nets.Quantization.Int8Kernels.Dense(levels.Slice(Offsets.Hidden, 32), _weightsY, sums, output, 1, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+                global::Compiled.Nets.CompilerServices.Int8Kernels.Dense(levels.Slice(Offsets.Hidden, 32), _weightsY, sums, output, 1, new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
             }
         }
 
@@ -333,11 +333,11 @@ namespace Demo
         /// <summary>Checks a training call's arguments before anything changes (binary cross-entropy: targets in [0, 1]).</summary>
         private static void ValidateBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.ReadOnlySpan<float> sampleWeights)
         {
-            global::Compiled.Nets.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
-            global::Compiled.Nets.Guard.Probabilities(targets, nameof(targets), OutputSize);
-            global::Compiled.Nets.Guard.SampleWeights(sampleWeights, batchSize);
+            global::Compiled.Nets.CompilerServices.Guard.Batch(inputs.Length, targets.Length, batchSize, InputSize, OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Probabilities(targets, nameof(targets), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.SampleWeights(sampleWeights, batchSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
@@ -415,7 +415,7 @@ namespace Demo
         /// <summary>Refuses a step whose gradients are not all finite: the last accepted gradients and the running statistics come back.</summary>
         private void RefuseNonFiniteGradients(int batchSize)
         {
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad < 0) return;
             float value = _gradients[bad];
             (_gradients, _spareGradients) = (_spareGradients, _gradients);
@@ -439,7 +439,7 @@ namespace Demo
 
         private global::Compiled.Nets.NonFiniteGradientException NonFiniteGradient(int index, float value, int batchSize)
         {
-            var (tensor, element) = global::Compiled.Nets.Guard.TensorAt(TensorArray, _parameters, index);
+            var (tensor, element) = global::Compiled.Nets.CompilerServices.Guard.TensorAt(TensorArray, _parameters, index);
             return new global::Compiled.Nets.NonFiniteGradientException(_stepCount, tensor, element, value, batchSize);
         }
 
@@ -484,8 +484,8 @@ namespace Demo
         {
             int index = LayerIndex(layer, nameof(layer));
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(inputs.Length, outputs.Length, InputSize, width, nameof(inputs), nameof(outputs), "the network's input");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (count == 0) return;
             if (LayerBufferOffsets[index] < 0) { inputs.CopyTo(outputs); return; }
             _cuda?.EnsureHostCurrent(); // a partial run is a CPU call: the device's weights come back first
@@ -507,8 +507,8 @@ namespace Demo
             if (StartProblems[index].Length > 0) throw new global::System.ArgumentException($"The layers after {layer.Name} cannot run from its outputs alone: {StartProblems[index]}. Run the whole network (Predict) instead.", nameof(layer));
             if (LayerBufferOffsets[index] < 0) { Predict(values, outputs); return; }
             int width = layer.OutputSize;
-            int count = global::Compiled.Nets.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
-            global::Compiled.Nets.Guard.Finite(values, nameof(values), width);
+            int count = global::Compiled.Nets.CompilerServices.Guard.PartBatch(values.Length, outputs.Length, width, OutputSize, nameof(values), nameof(outputs), $"outputs of {layer.Name}");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(values, nameof(values), width);
             if (count == 0) return;
             _cuda?.EnsureHostCurrent();
             var work = RentInference(global::System.Math.Min(count, PredictChunk), out int slot);
@@ -527,10 +527,10 @@ namespace Demo
         public void ForwardTraining(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int batchSize)
         {
             if (batchSize <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
-            global::Compiled.Nets.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
-            global::Compiled.Nets.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
-            global::Compiled.Nets.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
-            global::Compiled.Nets.Guard.Finite(inputs, nameof(inputs), InputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), $"a batch of {batchSize} samples of {InputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), $"a batch of {batchSize} outputs of {OutputSize} values");
+            global::Compiled.Nets.CompilerServices.Guard.BatchLimit(batchSize, MaxBatchSize, ActivationsPerSample);
+            global::Compiled.Nets.CompilerServices.Guard.Finite(inputs, nameof(inputs), InputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("ForwardTraining runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             RunForward(work, inputs, batchSize, training: true);
@@ -544,9 +544,9 @@ namespace Demo
         {
             int batch = _composedBatch;
             if (batch == 0) throw new global::System.InvalidOperationException("Backward needs the activations of a ForwardTraining call just before it; none was made, or another training call has replaced them since.");
-            global::Compiled.Nets.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
-            if (!inputGradient.IsEmpty) global::Compiled.Nets.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
-            global::Compiled.Nets.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
+            global::Compiled.Nets.CompilerServices.Guard.Length(outputGradient.Length, batch * OutputSize, nameof(outputGradient), $"the gradient at the {batch} outputs of the last ForwardTraining");
+            if (!inputGradient.IsEmpty) global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batch * InputSize, nameof(inputGradient), $"the gradient at the {batch} inputs of the last ForwardTraining");
+            global::Compiled.Nets.CompilerServices.Guard.Finite(outputGradient, nameof(outputGradient), OutputSize);
             if (_cuda is not null) throw new global::System.NotSupportedException("Backward runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = _work;
             RunOutputGradient(work, outputGradient, batch);
@@ -554,7 +554,7 @@ namespace Demo
             BeginGradients();
             if (accumulate) global::System.Array.Copy(_spareGradients, _gradients, _gradients.Length);
             RunCompositionBackward(work, batch, clear: !accumulate);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(_gradients);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(_gradients);
             if (bad >= 0)
             {
                 float value = _gradients[bad];
@@ -568,7 +568,7 @@ namespace Demo
         public float InputGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
         {
             ValidateBatch(inputs, targets, batchSize, default);
-            global::Compiled.Nets.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
+            global::Compiled.Nets.CompilerServices.Guard.Length(inputGradient.Length, batchSize * InputSize, nameof(inputGradient), $"the gradient at a batch of {batchSize} inputs");
             if (_cuda is not null) throw new global::System.NotSupportedException("InputGradient runs on the CPU: Xor is on a GPU; call UseDevice(Device.Cpu) first.");
             var work = TrainingWorkspace(batchSize);
             float loss = ForwardAndLoss(work, inputs, targets, batchSize, default);
@@ -578,7 +578,7 @@ namespace Demo
             try { RunCompositionBackward(work, batchSize, clear: true); }
             finally { (_gradients, _spareGradients) = (_spareGradients, _gradients); }
             var gradient = work.DeltasOf(Buffers.Input_copy, InputSize, batchSize);
-            int bad = global::Compiled.Nets.Guard.FirstNonFinite(gradient);
+            int bad = global::Compiled.Nets.CompilerServices.Guard.FirstNonFinite(gradient);
             if (bad >= 0)
             {
                 throw new global::System.ArithmeticException($"The input gradient is {gradient[bad]} at element {bad % InputSize} of sample {bad / InputSize}; nothing changed. Lower the learning rate or scale the inputs.");
@@ -617,7 +617,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Y, 1, batch);
             var delta = work.DeltasOf(Buffers.Y, 1, batch);
             // A logistic output: g ⊙ k y (1 − y).
-            global::Compiled.Nets.Kernels.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+            global::Compiled.Nets.CompilerServices.OutputGradientKernels.Elementwise(outputs, gradient, delta, new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
         }
 
         /// <summary>The backward pass with the input in a buffer of its own, so the gradient reaches it (after RunOutputGradient or RunLoss).</summary>
@@ -695,7 +695,7 @@ namespace Demo
                         Unsafe.Add(ref y, 3) = Unsafe.Add(ref w, 11) + Unsafe.Add(ref w, 6) * x0 + Unsafe.Add(ref w, 7) * x1; // unit 3
                     }
                     // tanh of the batch's 4-unit rows, vectorised.
-                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Hidden, 4, batch), default(global::Compiled.Nets.Kernels.TanhActivation));
+                    global::Compiled.Nets.CompilerServices.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Hidden, 4, batch), default(global::Compiled.Nets.CompilerServices.TanhActivation));
                 }
             }
             if (from < 2 && 2 <= to)
@@ -713,7 +713,7 @@ namespace Demo
                         Unsafe.Add(ref y, 0) = Unsafe.Add(ref w, 16) + Unsafe.Add(ref w, 12) * x0 + Unsafe.Add(ref w, 13) * x1 + Unsafe.Add(ref w, 14) * x2 + Unsafe.Add(ref w, 15) * x3; // unit 0
                     }
                     // logistic of the batch's 1-unit rows, vectorised.
-                    global::Compiled.Nets.Kernels.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Y, 1, batch), new global::Compiled.Nets.Kernels.LogisticActivation(1f));
+                    global::Compiled.Nets.CompilerServices.DenseKernels.ApplyActivation(work.ActivationsOf(Buffers.Y, 1, batch), new global::Compiled.Nets.CompilerServices.LogisticActivation(1f));
                 }
             }
         }
@@ -724,7 +724,7 @@ namespace Demo
             var outputs = work.ActivationsOf(Buffers.Y, 1, batch);
             var delta = work.DeltasOf(Buffers.Y, 1, batch);
             // Logistic output with binary cross-entropy: the fused gradient is k (ŷ − y) / n.
-            return global::Compiled.Nets.Kernels.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
+            return global::Compiled.Nets.CompilerServices.LossKernels.BinaryCrossEntropyLogistic(outputs, targets, delta, batch, 1f, sampleWeights);
         }
 
         /// <summary>Fills the gradient arena from the output delta written by RunLoss, last layer first.</summary>
@@ -785,7 +785,7 @@ namespace Demo
         public string UseDevice(global::Compiled.Nets.Device device)
         {
             var (chosen, reason) = global::Compiled.Nets.Cuda.DeviceSelection.Resolve(device);
-            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.Cuda.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
+            if (chosen == global::Compiled.Nets.Device.Cuda) _cuda ??= new global::Compiled.Nets.CompilerServices.CudaNetworkRunner(this, _parameters, global::System.Array.Empty<float>(), InputSize, OutputSize);
             else if (_cuda is not null) { _cuda.EnsureHostCurrent(); _cuda.Dispose(); _cuda = null; }
             return reason;
         }

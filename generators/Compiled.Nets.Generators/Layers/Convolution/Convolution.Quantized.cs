@@ -10,8 +10,8 @@ internal sealed record QuantizedConvStep(string Layer, BufferRef Input, BufferRe
 {
     private string Shape => ConvShape(Window, Algorithm);
     public override string? WeightField => QuantizedCode.Field(Layer);
-    public override string? SumsLength => $"{QuantizedCode.Quantization}Int8Kernels.Conv2DSumsLength({Shape})";
-    public override string? WorkspaceLength => $"{QuantizedCode.Quantization}Int8Kernels.Conv2DWorkspaceLength({Shape})";
+    public override string? SumsLength => $"global::Compiled.Nets.CompilerServices.Int8Kernels.Conv2DSumsLength({Shape})";
+    public override string? WorkspaceLength => $"global::Compiled.Nets.CompilerServices.Int8Kernels.Conv2DWorkspaceLength({Shape})";
 
     public override void WriteCreate(SourceWriter w, QuantizedContext context)
     {
@@ -24,6 +24,6 @@ internal sealed record QuantizedConvStep(string Layer, BufferRef Input, BufferRe
     {
         var c = Window;
         w.Line($"// {Layer}: int8 convolution [{c.InChannels}, {c.InHeight}, {c.InWidth}] → [{c.OutChannels}, {c.OutHeight}, {c.OutWidth}], kernel {c.KernelHeight}×{c.KernelWidth}, {Describe(Epilogue)}; im2col on levels, requantised per channel.");
-        w.Line($"{QuantizedCode.Quantization}Int8Kernels.Conv2D({context.Levels(Input)}, {WeightField}, {Shape}, workspace, sums, {context.Levels(Output)}, {ActivationStruct(Epilogue)});");
+        w.Line($"global::Compiled.Nets.CompilerServices.Int8Kernels.Conv2D({context.Levels(Input)}, {WeightField}, {Shape}, workspace, sums, {context.Levels(Output)}, {ActivationStruct(Epilogue)});");
     }
 }

@@ -23,7 +23,7 @@ internal sealed record QuantizedDenseStep(string Layer, BufferRef Input, BufferR
     {
         bool floats = context.IsFloatOutput(Output);
         w.Line($"// {Layer}: int8 dense {Input.Width} → {Output.Width}, {Describe(Epilogue)}; int32 sums, per-channel scales and bias in the epilogue{(floats ? ", floats out" : ", requantised")}.");
-        w.Line($"{QuantizedCode.Quantization}Int8Kernels.Dense({context.Levels(Input)}, {WeightField}, sums, {(floats ? "output" : context.Levels(Output))}, 1, {ActivationStruct(Epilogue)});");
+        w.Line($"global::Compiled.Nets.CompilerServices.Int8Kernels.Dense({context.Levels(Input)}, {WeightField}, sums, {(floats ? "output" : context.Levels(Output))}, 1, {ActivationStruct(Epilogue)});");
     }
 }
 

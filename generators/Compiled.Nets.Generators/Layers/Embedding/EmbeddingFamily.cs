@@ -83,7 +83,7 @@ internal sealed class EmbeddingFamily : LayerFamily
     {
         var options = (EmbeddingOptions)layer.Options;
         w.Line($"// {layer.Name}: the table N(0, 1), as PyTorch initialises nn.Embedding.");
-        w.Line($"global::Compiled.Nets.Initializers.FillNormal(new {CSharpCode.Span}(_parameters, {layer.WeightOffset}, {options.Vocabulary * options.Dimensions}), 1f, random);");
+        w.Line($"global::Compiled.Nets.CompilerServices.Initializers.FillNormal(new {CSharpCode.Span}(_parameters, {layer.WeightOffset}, {options.Vocabulary * options.Dimensions}), 1f, random);");
     }
 
     public override string Describe(LayerPlan layer)

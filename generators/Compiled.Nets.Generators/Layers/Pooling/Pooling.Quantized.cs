@@ -12,6 +12,6 @@ internal sealed record QuantizedMaxPoolStep(string Layer, BufferRef Input, Buffe
     public override void WriteForward(SourceWriter w, QuantizedContext context)
     {
         w.Line($"// {Layer}: max pooling {Window.KernelHeight}×{Window.KernelWidth}, stride {Window.StrideWidth}, on the levels.");
-        w.Line($"{QuantizedCode.Quantization}Int8Kernels.MaxPool({context.Levels(Input)}, {context.Levels(Output)}, {PoolShape(Window)});");
+        w.Line($"global::Compiled.Nets.CompilerServices.Int8Kernels.MaxPool({context.Levels(Input)}, {context.Levels(Output)}, {PoolShape(Window)});");
     }
 }

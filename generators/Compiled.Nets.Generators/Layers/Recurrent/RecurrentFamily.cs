@@ -220,7 +220,7 @@ internal sealed class RecurrentFamily : LayerFamily
         var options = (RecurrentOptions)layer.Options;
         float bound = (float)(1.0 / Math.Sqrt(options.Hidden));
         w.Line($"// {layer.Name}: every weight and bias U(−1/√{options.Hidden}, 1/√{options.Hidden}), as PyTorch initialises nn.{(options.Cell == RecurrentKind.SimpleRnn ? "RNN" : options.Cell.ToString().ToUpperInvariant())}{(options.Peephole ? "; peephole weights 0" : "")}.");
-        w.Line($"global::Compiled.Nets.Initializers.FillUniform(new {CSharpCode.Span}(_parameters, {layer.WeightOffset}, {layer.ParameterCount}), {CSharpCode.Float(bound)}, random);");
+        w.Line($"global::Compiled.Nets.CompilerServices.Initializers.FillUniform(new {CSharpCode.Span}(_parameters, {layer.WeightOffset}, {layer.ParameterCount}), {CSharpCode.Float(bound)}, random);");
         if (options.Peephole)
         {
             var detail = (RecurrentDetail)layer.Detail!;
