@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using Compiled.Nets;
@@ -55,9 +56,11 @@ public static class Program
         if (options is null) return 2;
         var total = Stopwatch.StartNew();
 
+        // A file or a pipe (or TERM=dumb) gets plain lines: Spectre would leave escape codes in them and wrap them at 80 columns.
+        var console = new SampleConsole(ConsoleOutput.IsPlain, ConsoleOutput.UseColor);
         string dataDirectory = options.DataDirectory ?? Path.Combine(AppContext.BaseDirectory, "data", "mnist");
-        var (train, test) = Compiled.Nets.Data.Mnist.LoadDirectory(dataDirectory);
-        AnsiConsole.MarkupLine($"MNIST from [blue]{Markup.Escape(dataDirectory)}[/]: {train.Count:N0} training and {test.Count:N0} test images");
+        var (train, validation) = Compiled.Nets.Data.Mnist.LoadDirectory(dataDirectory);
+        console.MarkupLine($"MNIST from [blue]{Markup.Escape(dataDirectory)}[/]: {train.Count:N0} training and {validation.Count:N0} validation images (MNIST's test file)");
 
         bool lenet = options.Model == "lenet";
         int epochs = options.Epochs ?? 20;
@@ -67,46 +70,31 @@ public static class Program
         net.Optimizer = new Adam(learningRate: 1e-3f);
         try
         {
-            AnsiConsole.MarkupLine(Markup.Escape(net.UseDevice(options.Device)));
+            console.WriteLine(net.UseDevice(options.Device));
         }
         catch (Compiled.Nets.Cuda.CudaUnavailableException e)
         {
             Console.Error.WriteLine(e.Message);
             return 2;
         }
-        AnsiConsole.WriteLine(net.Summary());
+        console.WriteLine(net.Summary());
 
         var fit = TrainingOptions(lenet, epochs, options.Seed);
-        TrainingHistory history = null!;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask("epoch 1", maxValue: epochs);
-                var progress = new ImmediateProgress<TrainingProgress>(p =>
-                {
-                    task.Value = p.Epoch - 1 + (double)p.Batch / p.Batches;
-                    task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}";
-                    if (p.Completed is { } e)
-                        AnsiConsole.MarkupLine($"epoch {e.Epoch,2}: train loss {e.TrainingLoss:F4} | test loss {e.ValidationLoss:F4}, " +
-                                               $"accuracy [green]{e.ValidationAccuracy:P2}[/] | lr {e.LearningRate:G3}, {e.Elapsed.TotalSeconds:F1} s");
-                });
-                // The test split is reported after every epoch; nothing is chosen on it (fixed epochs, no early stopping).
-                history = net.Fit(train, fit, test, progress);
-                task.Value = task.MaxValue;
-            });
+        // The validation split is reported after every epoch; nothing is chosen on it (fixed epochs, no early stopping).
+        TrainingHistory history = console.Train(epochs, progress => net.Fit(train, fit, validation, progress));
 
-        var (testLoss, testAccuracy) = Trainer.Evaluate(net, test);
-        AnsiConsole.MarkupLine($"test accuracy: [bold green]{testAccuracy:P2}[/] (loss {testLoss:F4}) on {test.Count:N0} images");
+        var (validationLoss, validationAccuracy) = Trainer.Evaluate(net, validation);
+        string accuracy = (100 * validationAccuracy).ToString("F2", CultureInfo.InvariantCulture) + "%";
+        console.MarkupLine($"validation accuracy: [bold green]{accuracy}[/] (loss {validationLoss.ToString("F4", CultureInfo.InvariantCulture)}) on {validation.Count:N0} images");
 
         Directory.CreateDirectory(options.OutputDirectory);
         string weights = Path.Combine(options.OutputDirectory, fileStem + ".safetensors");
         net.Save(weights);
         string plot = Path.Combine(options.OutputDirectory, fileStem + "-training.svg");
-        TrainingCurvePlot.WriteSvg(plot, history.Epochs, $"MNIST {title}: test accuracy {testAccuracy:P2}");
-        AnsiConsole.MarkupLine($"saved weights to [blue]{Markup.Escape(weights)}[/] and the training curve to [blue]{Markup.Escape(plot)}[/]");
-        AnsiConsole.MarkupLine($"done in {total.Elapsed.TotalSeconds:F1} s");
-        return testAccuracy >= (lenet ? 0.98 : 0.95) ? 0 : 1;
+        TrainingCurvePlot.WriteSvg(plot, history.Epochs, $"MNIST {title}: validation accuracy {accuracy}");
+        console.MarkupLine($"saved weights to [blue]{Markup.Escape(weights)}[/] and the training curve to [blue]{Markup.Escape(plot)}[/]");
+        console.MarkupLine($"done in {total.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+        return validationAccuracy >= (lenet ? 0.98 : 0.95) ? 0 : 1;
     }
 
     /// <summary>
@@ -121,6 +109,58 @@ public static class Program
         Schedule = new CosineAnnealing(epochs, minRate: 1e-5f),
         Augmentation = lenet ? Augmentation.RandomShift(1, 28, 28, maxShift: 2) : null,
     };
+}
+
+/// <summary>
+/// The sample's output: Spectre's markup and live progress bar on a terminal; plain lines (markup removed, the epoch lines
+/// of <see cref="TrainingProgressWriter"/>) when <see cref="ConsoleOutput.IsPlain"/>.
+/// </summary>
+internal sealed class SampleConsole
+{
+    private readonly IAnsiConsole? _ansi; // null: plain
+
+    public SampleConsole(bool plain, bool color)
+    {
+        if (plain) return;
+        _ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
+    }
+
+    public void MarkupLine(string markup)
+    {
+        if (_ansi is null) Console.WriteLine(Markup.Remove(markup));
+        else _ansi.MarkupLine(markup);
+    }
+
+    public void WriteLine(string text)
+    {
+        if (_ansi is null) Console.WriteLine(text);
+        else _ansi.WriteLine(text);
+    }
+
+    /// <summary>Runs <paramref name="fit"/> with a progress reporter: a bar with the running loss, or plain epoch lines.</summary>
+    public TrainingHistory Train(int epochs, Func<IProgress<TrainingProgress>, TrainingHistory> fit)
+    {
+        if (_ansi is null) return fit(new TrainingProgressWriter(Console.Out, plain: true));
+        TrainingHistory history = null!;
+        _ansi.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("epoch 1", maxValue: epochs);
+                history = fit(new ImmediateProgress<TrainingProgress>(p =>
+                {
+                    task.Value = p.Epoch - 1 + (double)p.Batch / p.Batches;
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}");
+                    if (p.Completed is { } e) _ansi.WriteLine(TrainingProgressWriter.Describe(e, p.Epochs));
+                }));
+                task.Value = task.MaxValue;
+            });
+        return history;
+    }
 }
 
 /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

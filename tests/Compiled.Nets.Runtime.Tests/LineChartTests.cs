@@ -82,4 +82,24 @@ public sealed class LineChartTests : IDisposable
         Assert.Contains("50", labels);
         Assert.Throws<InvalidOperationException>(() => new LineChart { XMin = 1, XMax = 1 }.ToSvg());
     }
+
+    [Fact]
+    public void The_legend_leaves_the_corner_a_rising_line_runs_into_and_covers_no_line()
+    {
+        var chart = new LineChart
+        {
+            Series = new[]
+            {
+                new LineSeries("a line rising into the top right corner", Enumerable.Range(0, 20).Select(i => ((double)i, (double)i * i)).ToList()),
+                new LineSeries("flat", Enumerable.Range(0, 20).Select(i => ((double)i, 10.0)).ToList()),
+            },
+            Markers = new[] { new VerticalMarker(2, "two") },
+        };
+        var svg = XDocument.Parse(chart.ToSvg());
+        SvgAssert.LegendCoversNothing(svg.Root!);
+        var legend = SvgAssert.LegendBox(svg.Root!);
+        var marker = svg.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "marker").Element(Svg + "line")!;
+        double markerX = double.Parse(marker.Attribute("x1")!.Value, CultureInfo.InvariantCulture);
+        Assert.False(markerX >= legend.Left && markerX <= legend.Right, "the legend covers the marker's line");
+    }
 }

@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
-using System.Security;
 using System.Text;
+using static Compiled.Nets.Plotting.SvgChart;
 
 namespace Compiled.Nets.Plotting;
 
@@ -25,12 +24,12 @@ public sealed class LineChart
 {
     private const double Width = 800, Height = 500;
     private const double MarginLeft = 76, MarginRight = 28, MarginTop = 64, MarginBottom = 64;
+    // The legend keeps this far from every line: half the 2-pixel stroke, the 2.5-pixel point markers, and a gap.
+    private const double LegendClearance = 5;
 
     /// <summary>The colours lines take in turn (matplotlib's "tab10").</summary>
     public static readonly IReadOnlyList<string> Palette =
         new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
-
-    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public string Title { get; init; } = "";
     public string XLabel { get; init; } = "";
@@ -88,12 +87,8 @@ public sealed class LineChart
         double X(double v) => x0 + (v - xMin) / (xMax - xMin) * (x1 - x0);
         double Y(double v) => y0 - (v - yMin) / (yMax - yMin) * (y0 - y1);
 
+        // The body first: the picture grows when the legend finds no room inside the plot area.
         var svg = new StringBuilder();
-        svg.AppendLine("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-        svg.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{F(Width)}\" height=\"{F(Height)}\" viewBox=\"0 0 {F(Width)} {F(Height)}\" font-family=\"sans-serif\" font-size=\"12\">");
-        svg.AppendLine($"  <title>{Escape(Title)}</title>");
-        svg.AppendLine($"  <rect x=\"0\" y=\"0\" width=\"{F(Width)}\" height=\"{F(Height)}\" fill=\"white\"/>");
-        svg.AppendLine($"  <text x=\"{F(Width / 2)}\" y=\"30\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">{Escape(Title)}</text>");
 
         // Grid lines and tick labels, then the axes and their titles.
         svg.AppendLine("  <g id=\"axes\">");
@@ -116,10 +111,14 @@ public sealed class LineChart
         svg.AppendLine($"    <text x=\"20\" y=\"{F(yMid)}\" text-anchor=\"middle\" transform=\"rotate(-90 20 {F(yMid)})\">{Escape(YLabel)}</text>");
         svg.AppendLine("  </g>");
 
+        // Lines the legend must not cover: the series, and the markers with their labels.
+        var drawn = new List<IReadOnlyList<(double X, double Y)>>();
         foreach (var marker in Markers)
         {
             if (marker is null || !double.IsFinite(marker.X) || marker.X < xMin || marker.X > xMax) continue;
             double x = X(marker.X);
+            drawn.Add(new[] { (x, y0), (x, y1) });
+            drawn.Add(new[] { (x + 4, y1 + 8), (x + 4 + 7 * (marker.Label ?? "").Length, y1 + 8) });
             svg.AppendLine($"  <g class=\"marker\"><line x1=\"{F(x)}\" y1=\"{F(y0)}\" x2=\"{F(x)}\" y2=\"{F(y1)}\" stroke=\"#404040\" stroke-dasharray=\"6 4\"/>" +
                 $"<text x=\"{F(x + 4)}\" y=\"{F(y1 + 12)}\" fill=\"#404040\">{Escape(marker.Label)}</text></g>");
         }
@@ -130,6 +129,7 @@ public sealed class LineChart
         {
             if (points.Count == 0) continue;
             any = true;
+            drawn.Add(points.ConvertAll(p => (X(p.X), Y(p.Y))));
             var text = new StringBuilder();
             foreach (var p in points) text.Append(F(X(p.X))).Append(',').Append(F(Y(p.Y))).Append(' ');
             svg.AppendLine($"  <g class=\"series\"><title>{Escape(series.Label)}</title>");
@@ -141,24 +141,27 @@ public sealed class LineChart
         if (!any)
             svg.AppendLine($"  <text x=\"{F((x0 + x1) / 2)}\" y=\"{F(yMid)}\" text-anchor=\"middle\" fill=\"#808080\">no data</text>");
 
-        // Legend, top right, on a translucent box so that lines under it stay visible.
-        int entries = 0;
-        foreach (var line in lines) if (line.Points.Count > 0) entries++;
-        if (entries > 0)
+        // The legend where it covers no line, below the x axis's title when there is no such place inside.
+        var entries = new List<LegendEntry>();
+        foreach (var (series, color, points) in lines)
+            if (points.Count > 0) entries.Add(new LegendEntry(series.Label ?? "", color));
+        double height = Height;
+        if (entries.Count > 0)
         {
-            double legendWidth = 24 + 12;
-            foreach (var line in lines) if (line.Points.Count > 0) legendWidth = Math.Max(legendWidth, 44 + 7 * line.Series.Label.Length);
-            double lx = x1 - legendWidth - 4, ly = y1 + 24;
-            svg.AppendLine($"  <g id=\"legend\"><rect x=\"{F(lx - 6)}\" y=\"{F(ly - 4)}\" width=\"{F(legendWidth + 6)}\" height=\"{F(18 * entries + 4)}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#c0c0c0\"/>");
-            foreach (var (series, color, points) in lines)
-            {
-                if (points.Count == 0) continue;
-                svg.AppendLine($"    <line x1=\"{F(lx)}\" y1=\"{F(ly + 6)}\" x2=\"{F(lx + 24)}\" y2=\"{F(ly + 6)}\" stroke=\"{Escape(color)}\" stroke-width=\"2\"/>");
-                svg.AppendLine($"    <text x=\"{F(lx + 30)}\" y=\"{F(ly + 10)}\">{Escape(series.Label)}</text>");
-                ly += 18;
-            }
-            svg.AppendLine("  </g>");
+            var size = LegendSize(entries);
+            Box box = FreeLegendSpot(new Box(x0, y1, x1 - x0, y0 - y1), size, drawn, LegendClearance)
+                ?? new Box((x0 + x1 - size.Width) / 2, y0 + 54, size.Width, size.Height);
+            WriteLegend(svg, "  ", box, entries);
+            height = Math.Max(height, box.Bottom + 12);
         }
+
+        var head = new StringBuilder();
+        head.AppendLine("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        head.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{F(Width)}\" height=\"{F(height)}\" viewBox=\"0 0 {F(Width)} {F(height)}\" font-family=\"sans-serif\" font-size=\"12\">");
+        head.AppendLine($"  <title>{Escape(Title)}</title>");
+        head.AppendLine($"  <rect x=\"0\" y=\"0\" width=\"{F(Width)}\" height=\"{F(height)}\" fill=\"white\"/>");
+        head.AppendLine($"  <text x=\"{F(Width / 2)}\" y=\"30\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">{Escape(Title)}</text>");
+        svg.Insert(0, head.ToString());
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
@@ -177,27 +180,4 @@ public sealed class LineChart
         if (!(hi > lo)) hi = lo + step;
         return (lo, hi, step);
     }
-
-    /// <summary>A round step (1, 2 or 5 × 10^k) that cuts <paramref name="range"/> into about <paramref name="count"/> parts.</summary>
-    private static double NiceStep(double range, int count)
-    {
-        double raw = range / count;
-        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double normalized = raw / magnitude;
-        double nice = normalized <= 1 ? 1 : normalized <= 2 ? 2 : normalized <= 5 ? 5 : 10;
-        return nice * magnitude;
-    }
-
-    /// <summary>A tick label with as many decimals as the step needs (0.05 → 2), and no "-0".</summary>
-    private static string Tick(double value, double step)
-    {
-        int decimals = Math.Clamp((int)Math.Ceiling(-Math.Log10(step) - 1e-9), 0, 6);
-        double rounded = Math.Round(value, decimals);
-        if (rounded == 0) rounded = 0;
-        return rounded.ToString("F" + decimals, Invariant);
-    }
-
-    private static string F(double value) => value.ToString("0.##", Invariant);
-
-    private static string Escape(string? text) => SecurityElement.Escape(text ?? "") ?? "";
 }
