@@ -1,0 +1,41 @@
+using System.Linq;
+using Compiled.Nets.Generators.Emit;
+using Compiled.Nets.Generators.Model;
+
+namespace Compiled.Nets.Generators.Layers.Dense;
+
+internal sealed partial class DenseFamily
+{
+    public override string? OnnxProblem(LayerPlan layer) => null;
+
+    /// <summary>
+    /// Gemm with W [out, in] transposed (nn.Linear's layout), then the activation. On a sequence the steps are rows of one
+    /// product: [N, T, F] reshaped to [N·T, F] and back to [N, T, units]. A tied layer multiplies by its partner's weight untransposed.
+    /// </summary>
+    public override void WriteOnnx(OnnxContext onnx, int index)
+    {
+        var layer = onnx.Layers[index];
+        var tensors = Tensors(layer).ToList();
+        string input = onnx.InputOf(index);
+        string output = onnx.PreActivation(index, layer.Activation);
+        string bias = onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".bias", System.StringComparison.Ordinal)));
+        if (layer.Detail is TiedDetail tied)
+        {
+            // The partner's W [partner out, partner in] is [this in, this out]: x W + b.
+            onnx.Node("Gemm", new[] { input, onnx.Layers[tied.Partner].Name + ".weight", bias }, output);
+        }
+        else
+        {
+            string weight = onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".weight", System.StringComparison.Ordinal)));
+            if (layer.Steps > 0)
+            {
+                string rows = OnnxContext.Temporary(layer, "rows"), product = OnnxContext.Temporary(layer, "product");
+                onnx.Node("Reshape", new[] { input, onnx.Int64s(-1, InputFeatures(layer)) }, rows);
+                onnx.Node("Gemm", new[] { rows, weight, bias }, product, ".Int(\"transB\", 1)");
+                onnx.Node("Reshape", new[] { product, onnx.Int64s(-1, layer.Steps, Units(layer)) }, output);
+            }
+            else onnx.Node("Gemm", new[] { input, weight, bias }, output, ".Int(\"transB\", 1)");
+        }
+        onnx.Activation(layer.Activation, output, onnx.Define(index));
+    }
+}
