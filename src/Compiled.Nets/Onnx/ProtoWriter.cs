@@ -77,7 +77,7 @@ internal sealed class ProtoWriter
 
     public void Message(int field, ProtoWriter message) => Bytes(field, message.Written);
 
-    /// <summary>A length-delimited field whose payload is <paramref name="count"/> floats, little-endian (TensorProto.raw_data).</summary>
+    /// <summary>A length-delimited field whose payload is floats, little-endian (TensorProto.raw_data).</summary>
     public void Floats(int field, ReadOnlySpan<float> values)
     {
         Tag(field, 2);
