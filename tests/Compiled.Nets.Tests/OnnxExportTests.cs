@@ -15,7 +15,7 @@ namespace Compiled.Nets.Tests;
 /// on batches of 1, 3 and 17 random samples, and its outputs must be Predict's within the tolerance below. Before the
 /// export every tensor is moved off its initial value (BatchNorm's running statistics to a mean in ±0.5 and a variance in
 /// [0.5, 2], LSTM peepholes off 0), so every weight and statistic shows in the outputs. Networks with a stateful recurrent
-/// layer are refused with a NotSupportedException that names the layer.
+/// layer, or a MaxUnpool over overlapping windows, are refused with a NotSupportedException that names the layer.
 /// </summary>
 public sealed class OnnxExportTests
 {
@@ -37,12 +37,13 @@ public sealed class OnnxExportTests
         typeof(Compiled.Nets.Samples.Gan.DigitGenerator).Assembly, typeof(Compiled.Nets.Samples.Segmentation.UNet).Assembly,
     };
 
-    /// <summary>The networks ExportOnnx refuses, with the layer the message names: each has a stateful recurrent layer.</summary>
-    private static readonly Dictionary<string, string> Refused = new()
+    /// <summary>The networks ExportOnnx refuses, with the layer the message names and a word of the reason it gives.</summary>
+    private static readonly Dictionary<string, (string Layer, string Reason)> Refused = new()
     {
-        [typeof(TbpttLstm).FullName!] = "Lstm",
-        [typeof(TbpttGru).FullName!] = "Gru",
-        [typeof(Compiled.Nets.Samples.CharModel.CharLstm).FullName!] = "State",
+        [typeof(TbpttLstm).FullName!] = ("Lstm", "stateful"),
+        [typeof(TbpttGru).FullName!] = ("Gru", "stateful"),
+        [typeof(Compiled.Nets.Samples.CharModel.CharLstm).FullName!] = ("State", "stateful"),
+        [typeof(OnnxOverlappingUnpool).FullName!] = ("Unpool", "overlapping windows"),
     };
 
     private static IEnumerable<Type> NetworkTypes() => Assemblies.SelectMany(a => a.GetTypes())
@@ -53,7 +54,7 @@ public sealed class OnnxExportTests
 
     public static IEnumerable<object[]> RefusedNetworks() => Refused.Keys.OrderBy(n => n, StringComparer.Ordinal).Select(n => new object[] { n });
 
-    private static INetwork Create(string network) => (INetwork)Activator.CreateInstance(NetworkTypes().Single(t => t.FullName == network))!;
+    internal static INetwork Create(string network) => (INetwork)Activator.CreateInstance(NetworkTypes().Single(t => t.FullName == network))!;
 
     [Theory]
     [MemberData(nameof(ExportedNetworks))]
@@ -118,8 +119,9 @@ public sealed class OnnxExportTests
         {
             string path = Path.Combine(directory, "model.onnx");
             var refusal = Assert.Throws<NotSupportedException>(() => net.ExportOnnx(path));
-            Assert.Contains($"layer {Refused[network]} ", refusal.Message);
-            Assert.Contains("stateful", refusal.Message);
+            var (layer, reason) = Refused[network];
+            Assert.Contains($"layer {layer} ", refusal.Message);
+            Assert.Contains(reason, refusal.Message);
             Assert.Contains(network.Split('.').Last(), refusal.Message);
             Assert.Empty(Directory.GetFiles(directory));
         }
