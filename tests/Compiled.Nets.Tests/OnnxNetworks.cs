@@ -59,9 +59,7 @@ public partial class OnnxLstmFromHidden
 public partial class OnnxOverlappingUnpool
 {
     [Input(1, 5, 5)] public partial Layer Image { get; }
-    [MaxPool(3, Stride = 2)] public partial Layer Pool { get; }                             // [1, 2, 2], overlapping windows
-#pragma warning disable CN0078 // the overlap is the point: ONNX's MaxUnpool cannot add two values in one place
+    [MaxPool(3, Stride = 2)] public partial Layer Pool { get; }                             // [1, 2, 2], overlapping windows (CN0078)
     [MaxUnpool(nameof(Pool))] public partial Layer Unpool { get; }
-#pragma warning restore CN0078
     [Conv2D(1, 1)] public partial Layer Output { get; }
 }
