@@ -18,24 +18,20 @@ internal sealed partial class DenseFamily
         var tensors = Tensors(layer).ToList();
         string input = onnx.InputOf(index);
         string output = onnx.PreActivation(index, layer.Activation);
+        // A tied layer has no weight of its own: the partner's W [partner out, partner in] is [this in, this out], so x W + b.
+        var tied = layer.Detail as TiedDetail;
+        string weight = tied is null ? onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".weight", System.StringComparison.Ordinal)))
+            : onnx.Layers[tied.Partner].Name + ".weight";
         string bias = onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".bias", System.StringComparison.Ordinal)));
-        if (layer.Detail is TiedDetail tied)
+        if (tied is not null) onnx.Node("Gemm", new[] { input, weight, bias }, output);
+        else if (layer.Steps > 0)
         {
-            // The partner's W [partner out, partner in] is [this in, this out]: x W + b.
-            onnx.Node("Gemm", new[] { input, onnx.Layers[tied.Partner].Name + ".weight", bias }, output);
+            string rows = OnnxContext.Temporary(layer, "rows"), product = OnnxContext.Temporary(layer, "product");
+            onnx.Node("Reshape", new[] { input, onnx.Int64s(-1, InputFeatures(layer)) }, rows);
+            onnx.Node("Gemm", new[] { rows, weight, bias }, product, ".Int(\"transB\", 1)");
+            onnx.Node("Reshape", new[] { product, onnx.Int64s(-1, layer.Steps, Units(layer)) }, output);
         }
-        else
-        {
-            string weight = onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".weight", System.StringComparison.Ordinal)));
-            if (layer.Steps > 0)
-            {
-                string rows = OnnxContext.Temporary(layer, "rows"), product = OnnxContext.Temporary(layer, "product");
-                onnx.Node("Reshape", new[] { input, onnx.Int64s(-1, InputFeatures(layer)) }, rows);
-                onnx.Node("Gemm", new[] { rows, weight, bias }, product, ".Int(\"transB\", 1)");
-                onnx.Node("Reshape", new[] { product, onnx.Int64s(-1, layer.Steps, Units(layer)) }, output);
-            }
-            else onnx.Node("Gemm", new[] { input, weight, bias }, output, ".Int(\"transB\", 1)");
-        }
+        else onnx.Node("Gemm", new[] { input, weight, bias }, output, ".Int(\"transB\", 1)");
         onnx.Activation(layer.Activation, output, onnx.Define(index));
     }
 }
