@@ -274,8 +274,8 @@ namespace Demo
             // Output.flatten: flatten → [36]
             onnx.Node("Flatten", "Output.flatten", new string[] { "Pool" }, new string[] { "Output.flatten" }).Int("axis", 1);
             // Output: dense 36 → 3, softmax → [3]
-            onnx.Initializer("Output.bias", new long[] { 3 }, new global::System.ReadOnlySpan<float>(_parameters, 148, 3));
             onnx.Initializer("Output.weight", new long[] { 3, 36 }, new global::System.ReadOnlySpan<float>(_parameters, 40, 108));
+            onnx.Initializer("Output.bias", new long[] { 3 }, new global::System.ReadOnlySpan<float>(_parameters, 148, 3));
             onnx.Node("Gemm", "Output/linear", new string[] { "Output.flatten", "Output.weight", "Output.bias" }, new string[] { "Output/linear" }).Int("transB", 1);
             onnx.Node("Softmax", "Output", new string[] { "Output/linear" }, new string[] { "Output" }).Int("axis", -1);
             onnx.Output("Output", N, 3);

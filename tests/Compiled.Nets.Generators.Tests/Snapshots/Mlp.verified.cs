@@ -350,18 +350,18 @@ namespace Demo
             // Image: input, [N, 784]
             onnx.Input("Image", N, 784);
             // Hidden1: dense 784 → 128, ReLU → [128]
-            onnx.Initializer("Hidden1.bias", new long[] { 128 }, new global::System.ReadOnlySpan<float>(_parameters, 100352, 128));
             onnx.Initializer("Hidden1.weight", new long[] { 128, 784 }, new global::System.ReadOnlySpan<float>(_parameters, 0, 100352));
+            onnx.Initializer("Hidden1.bias", new long[] { 128 }, new global::System.ReadOnlySpan<float>(_parameters, 100352, 128));
             onnx.Node("Gemm", "Hidden1/linear", new string[] { "Image", "Hidden1.weight", "Hidden1.bias" }, new string[] { "Hidden1/linear" }).Int("transB", 1);
             onnx.Node("Relu", "Hidden1", new string[] { "Hidden1/linear" }, new string[] { "Hidden1" });
             // Hidden2: dense 128 → 64, ReLU → [64]
-            onnx.Initializer("Hidden2.bias", new long[] { 64 }, new global::System.ReadOnlySpan<float>(_parameters, 108672, 64));
             onnx.Initializer("Hidden2.weight", new long[] { 64, 128 }, new global::System.ReadOnlySpan<float>(_parameters, 100480, 8192));
+            onnx.Initializer("Hidden2.bias", new long[] { 64 }, new global::System.ReadOnlySpan<float>(_parameters, 108672, 64));
             onnx.Node("Gemm", "Hidden2/linear", new string[] { "Hidden1", "Hidden2.weight", "Hidden2.bias" }, new string[] { "Hidden2/linear" }).Int("transB", 1);
             onnx.Node("Relu", "Hidden2", new string[] { "Hidden2/linear" }, new string[] { "Hidden2" });
             // Probabilities: dense 64 → 10, softmax → [10]
-            onnx.Initializer("Probabilities.bias", new long[] { 10 }, new global::System.ReadOnlySpan<float>(_parameters, 109376, 10));
             onnx.Initializer("Probabilities.weight", new long[] { 10, 64 }, new global::System.ReadOnlySpan<float>(_parameters, 108736, 640));
+            onnx.Initializer("Probabilities.bias", new long[] { 10 }, new global::System.ReadOnlySpan<float>(_parameters, 109376, 10));
             onnx.Node("Gemm", "Probabilities/linear", new string[] { "Hidden2", "Probabilities.weight", "Probabilities.bias" }, new string[] { "Probabilities/linear" }).Int("transB", 1);
             onnx.Node("Softmax", "Probabilities", new string[] { "Probabilities/linear" }, new string[] { "Probabilities" }).Int("axis", -1);
             onnx.Output("Probabilities", N, 10);

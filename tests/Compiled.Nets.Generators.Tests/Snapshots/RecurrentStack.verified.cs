@@ -249,8 +249,8 @@ namespace Demo
             // Signal: a sequence of 12 steps of 3 features, [N, 12, 3]
             onnx.Input("Signal", N, 12, 3);
             // Embed: dense 3 → 8 on each of 12 steps, tanh → [12, 8]
-            onnx.Initializer("Embed.bias", new long[] { 8 }, new global::System.ReadOnlySpan<float>(_parameters, 24, 8));
             onnx.Initializer("Embed.weight", new long[] { 8, 3 }, new global::System.ReadOnlySpan<float>(_parameters, 0, 24));
+            onnx.Initializer("Embed.bias", new long[] { 8 }, new global::System.ReadOnlySpan<float>(_parameters, 24, 8));
             onnx.Int64Initializer("int64[-1,3]", new long[] { 2 }, -1, 3);
             onnx.Node("Reshape", "Embed/rows", new string[] { "Signal", "int64[-1,3]" }, new string[] { "Embed/rows" });
             onnx.Node("Gemm", "Embed/product", new string[] { "Embed/rows", "Embed.weight", "Embed.bias" }, new string[] { "Embed/product" }).Int("transB", 1);
@@ -380,8 +380,8 @@ namespace Demo
             onnx.Node("Mul", "Upper/new11", new string[] { "Upper/f11", "scalar(0.5)" }, new string[] { "Upper/new11" });
             onnx.Node("Add", "Upper/h11", new string[] { "Upper/kept11", "Upper/new11" }, new string[] { "Upper/h11" });
             // Class: dense 6 → 3, softmax → [3]
-            onnx.Initializer("Class.bias", new long[] { 3 }, new global::System.ReadOnlySpan<float>(_parameters, 2482, 3));
             onnx.Initializer("Class.weight", new long[] { 3, 6 }, new global::System.ReadOnlySpan<float>(_parameters, 2464, 18));
+            onnx.Initializer("Class.bias", new long[] { 3 }, new global::System.ReadOnlySpan<float>(_parameters, 2482, 3));
             onnx.Node("Gemm", "Class/linear", new string[] { "Upper/h11", "Class.weight", "Class.bias" }, new string[] { "Class/linear" }).Int("transB", 1);
             onnx.Node("Softmax", "Class", new string[] { "Class/linear" }, new string[] { "Class" }).Int("axis", -1);
             onnx.Output("Class", N, 3);

@@ -254,8 +254,8 @@ namespace Demo
             // Digit.flatten: flatten → [64]
             onnx.Node("Flatten", "Digit.flatten", new string[] { "Pool" }, new string[] { "Digit.flatten" }).Int("axis", 1);
             // Digit: dense 64 → 10, softmax → [10]
-            onnx.Initializer("Digit.bias", new long[] { 10 }, new global::System.ReadOnlySpan<float>(_parameters, 828, 10));
             onnx.Initializer("Digit.weight", new long[] { 10, 64 }, new global::System.ReadOnlySpan<float>(_parameters, 188, 640));
+            onnx.Initializer("Digit.bias", new long[] { 10 }, new global::System.ReadOnlySpan<float>(_parameters, 828, 10));
             onnx.Node("Gemm", "Digit/linear", new string[] { "Digit.flatten", "Digit.weight", "Digit.bias" }, new string[] { "Digit/linear" }).Int("transB", 1);
             onnx.Node("Softmax", "Digit", new string[] { "Digit/linear" }, new string[] { "Digit" }).Int("axis", -1);
             onnx.Output("Digit", N, 10);

@@ -258,8 +258,8 @@ namespace Demo
             // Pixels: input, [N, 12]
             onnx.Input("Pixels", N, 12);
             // Encoder: dense 12 → 6, tanh → [6]
-            onnx.Initializer("Encoder.bias", new long[] { 6 }, new global::System.ReadOnlySpan<float>(_parameters, 72, 6));
             onnx.Initializer("Encoder.weight", new long[] { 6, 12 }, new global::System.ReadOnlySpan<float>(_parameters, 0, 72));
+            onnx.Initializer("Encoder.bias", new long[] { 6 }, new global::System.ReadOnlySpan<float>(_parameters, 72, 6));
             onnx.Node("Gemm", "Encoder/linear", new string[] { "Pixels", "Encoder.weight", "Encoder.bias" }, new string[] { "Encoder/linear" }).Int("transB", 1);
             onnx.Node("Tanh", "Encoder", new string[] { "Encoder/linear" }, new string[] { "Encoder" });
             // Code: batch normalisation of 6 features, ReLU → [6]

@@ -234,22 +234,22 @@ namespace Demo
             // X: input, [N, 6]
             onnx.Input("X", N, 6);
             // Pre: dense 6 → 8, linear → [8]
-            onnx.Initializer("Pre.bias", new long[] { 8 }, new global::System.ReadOnlySpan<float>(_parameters, 48, 8));
             onnx.Initializer("Pre.weight", new long[] { 8, 6 }, new global::System.ReadOnlySpan<float>(_parameters, 0, 48));
+            onnx.Initializer("Pre.bias", new long[] { 8 }, new global::System.ReadOnlySpan<float>(_parameters, 48, 8));
             onnx.Node("Gemm", "Pre", new string[] { "X", "Pre.weight", "Pre.bias" }, new string[] { "Pre" }).Int("transB", 1);
             // Binary: binary stochastic units (Heaviside of x + logistic noise; sigmoid straight-through gradient), noise in training only → [8]
             onnx.Initializer("scalar(0)", new long[0], new float[] { 0f });
             onnx.Node("GreaterOrEqual", "Binary/nonnegative", new string[] { "Pre", "scalar(0)" }, new string[] { "Binary/nonnegative" });
             onnx.Node("Cast", "Binary", new string[] { "Binary/nonnegative" }, new string[] { "Binary" }).Int("to", 1);
             // Pre2: dense 8 → 4, linear → [4]
-            onnx.Initializer("Pre2.bias", new long[] { 4 }, new global::System.ReadOnlySpan<float>(_parameters, 88, 4));
             onnx.Initializer("Pre2.weight", new long[] { 4, 8 }, new global::System.ReadOnlySpan<float>(_parameters, 56, 32));
+            onnx.Initializer("Pre2.bias", new long[] { 4 }, new global::System.ReadOnlySpan<float>(_parameters, 88, 4));
             onnx.Node("Gemm", "Pre2", new string[] { "Binary", "Pre2.weight", "Pre2.bias" }, new string[] { "Pre2" }).Int("transB", 1);
             // Noisy: stochastic tanh units (logistic noise before the activation), noise in training only → [4]
             onnx.Node("Tanh", "Noisy", new string[] { "Pre2" }, new string[] { "Noisy" });
             // Out: dense 4 → 3, softmax → [3]
-            onnx.Initializer("Out.bias", new long[] { 3 }, new global::System.ReadOnlySpan<float>(_parameters, 104, 3));
             onnx.Initializer("Out.weight", new long[] { 3, 4 }, new global::System.ReadOnlySpan<float>(_parameters, 92, 12));
+            onnx.Initializer("Out.bias", new long[] { 3 }, new global::System.ReadOnlySpan<float>(_parameters, 104, 3));
             onnx.Node("Gemm", "Out/linear", new string[] { "Noisy", "Out.weight", "Out.bias" }, new string[] { "Out/linear" }).Int("transB", 1);
             onnx.Node("Softmax", "Out", new string[] { "Out/linear" }, new string[] { "Out" }).Int("axis", -1);
             onnx.Output("Out", N, 3);

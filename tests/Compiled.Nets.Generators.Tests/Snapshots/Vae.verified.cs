@@ -250,27 +250,27 @@ namespace Demo
             // Pixels: input, [N, 8]
             onnx.Input("Pixels", N, 8);
             // Hidden: dense 8 → 6, ReLU → [6]
-            onnx.Initializer("Hidden.bias", new long[] { 6 }, new global::System.ReadOnlySpan<float>(_parameters, 48, 6));
             onnx.Initializer("Hidden.weight", new long[] { 6, 8 }, new global::System.ReadOnlySpan<float>(_parameters, 0, 48));
+            onnx.Initializer("Hidden.bias", new long[] { 6 }, new global::System.ReadOnlySpan<float>(_parameters, 48, 6));
             onnx.Node("Gemm", "Hidden/linear", new string[] { "Pixels", "Hidden.weight", "Hidden.bias" }, new string[] { "Hidden/linear" }).Int("transB", 1);
             onnx.Node("Relu", "Hidden", new string[] { "Hidden/linear" }, new string[] { "Hidden" });
             // Mu: dense 6 → 2, linear → [2]
-            onnx.Initializer("Mu.bias", new long[] { 2 }, new global::System.ReadOnlySpan<float>(_parameters, 66, 2));
             onnx.Initializer("Mu.weight", new long[] { 2, 6 }, new global::System.ReadOnlySpan<float>(_parameters, 54, 12));
+            onnx.Initializer("Mu.bias", new long[] { 2 }, new global::System.ReadOnlySpan<float>(_parameters, 66, 2));
             onnx.Node("Gemm", "Mu", new string[] { "Hidden", "Mu.weight", "Mu.bias" }, new string[] { "Mu" }).Int("transB", 1);
             // LogVar: dense 6 → 2, linear → [2]
-            onnx.Initializer("LogVar.bias", new long[] { 2 }, new global::System.ReadOnlySpan<float>(_parameters, 80, 2));
             onnx.Initializer("LogVar.weight", new long[] { 2, 6 }, new global::System.ReadOnlySpan<float>(_parameters, 68, 12));
+            onnx.Initializer("LogVar.bias", new long[] { 2 }, new global::System.ReadOnlySpan<float>(_parameters, 80, 2));
             onnx.Node("Gemm", "LogVar", new string[] { "Hidden", "LogVar.weight", "LogVar.bias" }, new string[] { "LogVar" }).Int("transB", 1);
             // Z: z = μ + σ ⊙ ε, ε ~ N(0, 1), β = 0.5 KL term → [2]
             // Up: dense 2 → 6, ReLU → [6]
-            onnx.Initializer("Up.bias", new long[] { 6 }, new global::System.ReadOnlySpan<float>(_parameters, 94, 6));
             onnx.Initializer("Up.weight", new long[] { 6, 2 }, new global::System.ReadOnlySpan<float>(_parameters, 82, 12));
+            onnx.Initializer("Up.bias", new long[] { 6 }, new global::System.ReadOnlySpan<float>(_parameters, 94, 6));
             onnx.Node("Gemm", "Up/linear", new string[] { "Mu", "Up.weight", "Up.bias" }, new string[] { "Up/linear" }).Int("transB", 1);
             onnx.Node("Relu", "Up", new string[] { "Up/linear" }, new string[] { "Up" });
             // Reconstruction: dense 6 → 8, logistic → [8]
-            onnx.Initializer("Reconstruction.bias", new long[] { 8 }, new global::System.ReadOnlySpan<float>(_parameters, 148, 8));
             onnx.Initializer("Reconstruction.weight", new long[] { 8, 6 }, new global::System.ReadOnlySpan<float>(_parameters, 100, 48));
+            onnx.Initializer("Reconstruction.bias", new long[] { 8 }, new global::System.ReadOnlySpan<float>(_parameters, 148, 8));
             onnx.Node("Gemm", "Reconstruction/linear", new string[] { "Up", "Reconstruction.weight", "Reconstruction.bias" }, new string[] { "Reconstruction/linear" }).Int("transB", 1);
             onnx.Node("Sigmoid", "Reconstruction", new string[] { "Reconstruction/linear" }, new string[] { "Reconstruction" });
             onnx.Output("Reconstruction", N, 8);

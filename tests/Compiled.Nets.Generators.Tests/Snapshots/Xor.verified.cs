@@ -331,13 +331,13 @@ namespace Demo
             // X: input, [N, 2]
             onnx.Input("X", N, 2);
             // Hidden: dense 2 → 4, tanh → [4]
-            onnx.Initializer("Hidden.bias", new long[] { 4 }, new global::System.ReadOnlySpan<float>(_parameters, 8, 4));
             onnx.Initializer("Hidden.weight", new long[] { 4, 2 }, new global::System.ReadOnlySpan<float>(_parameters, 0, 8));
+            onnx.Initializer("Hidden.bias", new long[] { 4 }, new global::System.ReadOnlySpan<float>(_parameters, 8, 4));
             onnx.Node("Gemm", "Hidden/linear", new string[] { "X", "Hidden.weight", "Hidden.bias" }, new string[] { "Hidden/linear" }).Int("transB", 1);
             onnx.Node("Tanh", "Hidden", new string[] { "Hidden/linear" }, new string[] { "Hidden" });
             // Y: dense 4 → 1, logistic → [1]
-            onnx.Initializer("Y.bias", new long[] { 1 }, new global::System.ReadOnlySpan<float>(_parameters, 16, 1));
             onnx.Initializer("Y.weight", new long[] { 1, 4 }, new global::System.ReadOnlySpan<float>(_parameters, 12, 4));
+            onnx.Initializer("Y.bias", new long[] { 1 }, new global::System.ReadOnlySpan<float>(_parameters, 16, 1));
             onnx.Node("Gemm", "Y/linear", new string[] { "Hidden", "Y.weight", "Y.bias" }, new string[] { "Y/linear" }).Int("transB", 1);
             onnx.Node("Sigmoid", "Y", new string[] { "Y/linear" }, new string[] { "Y" });
             onnx.Output("Y", N, 1);
