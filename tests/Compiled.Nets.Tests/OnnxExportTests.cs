@@ -191,6 +191,48 @@ public sealed class OnnxExportTests
         }
     }
 
+    [Fact]
+    public void Model_builder_writes_a_graph_ONNX_Runtime_runs_with_reordered_blocks_and_scalars()
+    {
+        var onnx = new Compiled.Nets.Onnx.OnnxModelBuilder("Tiny", "test");
+        onnx.Input("x", Compiled.Nets.Onnx.OnnxModelBuilder.Batch, 6);
+        // Blocks of 2 in the order 2, 0, 1: [5, 6, 1, 2, 3, 4].
+        onnx.Initializer("scale", new long[] { 6 }, new float[] { 1, 2, 3, 4, 5, 6 }, 2, new[] { 2, 0, 1 });
+        onnx.Initializer("half", new long[0], new float[] { 0.5f });
+        onnx.Int64Initializer("shape", new long[] { 3 }, -1, 3, 2);
+        onnx.Node("Mul", "scaled", new[] { "x", "scale" }, new[] { "scaled" });
+        onnx.Node("Add", "shifted", new[] { "scaled", "half" }, new[] { "shifted" });
+        onnx.Node("Reshape", "grouped", new[] { "shifted", "shape" }, new[] { "grouped" });
+        onnx.Node("ReduceMax", "y", new[] { "grouped" }, new[] { "y" }).Ints("axes", 2).Int("keepdims", 0);
+        onnx.Output("y", Compiled.Nets.Onnx.OnnxModelBuilder.Batch, 3);
+        using var session = new InferenceSession(onnx.ToArray());
+        float[] x = { 1, 1, 1, 1, 1, 1, -1, 2, 0, 1, 3, -2 };
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("x", new DenseTensor<float>(x, new[] { 2, 6 })) });
+        // Sample 0: max(5.5, 6.5), max(1.5, 2.5), max(3.5, 4.5); sample 1: max(−4.5, 12.5), max(0.5, 2.5), max(9.5, −7.5).
+        Assert.Equal(new[] { 6.5f, 2.5f, 4.5f, 12.5f, 2.5f, 9.5f }, results.Single().AsTensor<float>().ToArray());
+        Assert.Equal("Compiled.Nets", session.ModelMetadata.ProducerName);
+    }
+
+    [Fact]
+    public void Model_builder_refuses_a_graph_that_is_not_well_formed()
+    {
+        var onnx = new Compiled.Nets.Onnx.OnnxModelBuilder("Bad", "test");
+        onnx.Input("x", Compiled.Nets.Onnx.OnnxModelBuilder.Batch, 2);
+        var unknown = Assert.Throws<InvalidOperationException>(() => onnx.Node("Relu", "y", new[] { "z" }, new[] { "y" }));
+        Assert.Contains("'z'", unknown.Message);
+        Assert.Equal(0, onnx.NodeCount);
+        Assert.Throws<InvalidOperationException>(() => onnx.Input("x", 2));
+        var count = Assert.Throws<ArgumentException>(() => onnx.Initializer("w", new long[] { 2, 3 }, new float[5]));
+        Assert.Contains("needs 6 values, but 5", count.Message);
+        Assert.Throws<ArgumentException>(() => onnx.Initializer("g", new long[] { 4 }, new float[4], 3, new[] { 0, 1 }));
+        Assert.Throws<ArgumentException>(() => onnx.Input("v", -2, 3));
+        var node = onnx.Node("Relu", "y", new[] { "x" }, new[] { "y" });
+        Assert.Throws<InvalidOperationException>(() => node.Int("axis", 1).Int("axis", 2));
+        onnx.Output("missing", Compiled.Nets.Onnx.OnnxModelBuilder.Batch, 2);
+        var unwritten = Assert.Throws<InvalidOperationException>(() => onnx.ToArray());
+        Assert.Contains("'missing'", unwritten.Message);
+    }
+
     private static float[] Run(InferenceSession session, float[] inputs, int batch, int features)
     {
         var input = session.InputMetadata.Single().Key;
