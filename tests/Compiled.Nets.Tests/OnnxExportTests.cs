@@ -279,3 +279,45 @@ public sealed class OnnxExportTests
         return values;
     }
 }
+
+/// <summary>ExportOnnx on a network that trains on a GPU (the CPU emulation of its CUDA code): the file has the device's weights.</summary>
+[Collection("CUDA backend")]
+public sealed class OnnxExportDeviceTests : IDisposable
+{
+    private readonly EmulatedCudaBackend _backend = new();
+
+    public OnnxExportDeviceTests() => Compiled.Nets.Cuda.CudaBackends.UseForTesting(() => _backend, EmulatedCudaBackend.EmulatedStatus);
+
+    public void Dispose() => Compiled.Nets.Cuda.CudaBackends.UseForTesting(null, null);
+
+    [ToolFact(CudaToolchain.Gxx)]
+    public void Export_after_training_on_the_device_writes_the_trained_weights()
+    {
+        const int batch = 8;
+        float[] inputs = TestData.Random(batch * BatchNormNet.InputSize, 3);
+        float[] targets = TestData.Random(batch * BatchNormNet.OutputSize, 4);
+        using var net = new BatchNormNet(5);
+        float[] initial = net.Parameters.ToArray();
+        net.UseDevice(Device.Cuda);
+        for (int step = 0; step < 3; step++) net.TrainStep(inputs, targets, batch); // weights and running statistics change on the device
+        string directory = Directory.CreateTempSubdirectory("cn-onnx-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "model.onnx");
+            net.ExportOnnx(path);
+            Assert.Equal(Device.Cuda, net.Device);
+            var ours = new float[batch * BatchNormNet.OutputSize];
+            net.Predict(inputs, ours);
+            Assert.NotEqual(initial, net.Parameters.ToArray());
+            using var session = new InferenceSession(path);
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("X", new DenseTensor<float>(inputs, new[] { batch, BatchNormNet.InputSize })) });
+            float[] theirs = results.Single().AsTensor<float>().ToArray();
+            for (int i = 0; i < ours.Length; i++)
+                Assert.True(Math.Abs(ours[i] - theirs[i]) <= 1e-5 * Math.Max(1, Math.Abs(ours[i])), $"value {i}: {ours[i]:R} on the device, {theirs[i]:R} in ONNX Runtime");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
