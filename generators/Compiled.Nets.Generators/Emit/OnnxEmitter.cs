@@ -15,6 +15,7 @@ internal sealed class OnnxContext
 {
     private readonly SourceWriter _w;
     private readonly string?[] _values;
+    /// <summary>The initializers written so far, by name.</summary>
     private readonly HashSet<string> _constants = new();
 
     public OnnxContext(SourceWriter w, NetworkPlan plan)
@@ -72,9 +73,13 @@ internal sealed class OnnxContext
     public string Initializer(TensorPlan tensor) =>
         Initializer(tensor.Name, tensor.Shape, tensor.InStateArena ? "_state" : "_parameters", tensor.Offset);
 
-    /// <summary>An initializer of <paramref name="shape"/> over <paramref name="arena"/> from <paramref name="offset"/>; returns its name.</summary>
+    /// <summary>
+    /// An initializer of <paramref name="shape"/> over <paramref name="arena"/> from <paramref name="offset"/>; returns its name.
+    /// Once per name: a tied layer may name its partner's weight before or after the partner does.
+    /// </summary>
     public string Initializer(string name, IEnumerable<int> shape, string arena, int offset)
     {
+        if (!_constants.Add(name)) return name;
         var dims = shape.ToList();
         long count = dims.Aggregate(1L, (a, d) => a * d);
         _w.Line($"onnx.Initializer({Literal(name)}, {Longs(dims.Select(d => (long)d))}, new {ReadOnlySpan}({arena}, {offset}, {count}));");

@@ -20,8 +20,8 @@ internal sealed partial class DenseFamily
         string output = onnx.PreActivation(index, layer.Activation);
         // A tied layer has no weight of its own: the partner's W [partner out, partner in] is [this in, this out], so x W + b.
         var tied = layer.Detail as TiedDetail;
-        string weight = tied is null ? onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".weight", System.StringComparison.Ordinal)))
-            : onnx.Layers[tied.Partner].Name + ".weight";
+        var owner = tied is null ? layer : onnx.Layers[tied.Partner];
+        string weight = onnx.Initializer(Tensors(owner).Single(t => t.Name.EndsWith(".weight", System.StringComparison.Ordinal)));
         string bias = onnx.Initializer(tensors.Single(t => t.Name.EndsWith(".bias", System.StringComparison.Ordinal)));
         if (tied is not null) onnx.Node("Gemm", new[] { input, weight, bias }, output);
         else if (layer.Steps > 0)
