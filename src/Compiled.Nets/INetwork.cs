@@ -54,6 +54,16 @@ public interface INetwork : IDisposable
 
     /// <summary>A Keras-style table: each layer's output shape and parameter count.</summary>
     string Summary();
+
+    /// <summary>
+    /// Writes the network as an ONNX model (opset 17) that computes what <see cref="Predict"/> does, with a symbolic batch
+    /// dimension and the current weights (docs/onnx.md). The path is checked before anything is written, and the file is
+    /// replaced whole or not at all.
+    /// </summary>
+    /// <exception cref="ArgumentException">The path is empty, invalid or a directory.</exception>
+    /// <exception cref="System.IO.DirectoryNotFoundException">The path's directory does not exist.</exception>
+    /// <exception cref="NotSupportedException">A layer has no ONNX form (a stateful recurrent layer, …); the message names it.</exception>
+    void ExportOnnx(string path);
 }
 
 /// <summary>

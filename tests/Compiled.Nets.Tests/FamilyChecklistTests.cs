@@ -12,8 +12,8 @@ namespace Compiled.Nets.Tests;
 
 /// <summary>
 /// docs/architecture.md's checklist for a layer family, enforced: every family in the generator's registry has a
-/// central-difference check, a PyTorch golden fixture, a snapshot of generated source and an emulated-CUDA check, each
-/// on a network that uses one of the family's layers.
+/// central-difference check, a PyTorch golden fixture, a snapshot of generated source, an emulated-CUDA check and an ONNX
+/// export check, each on a network that uses one of the family's layers.
 /// </summary>
 public class FamilyChecklistTests
 {
@@ -33,6 +33,8 @@ public class FamilyChecklistTests
             .Select(f => f())).ToHashSet(),
         ["emulated-CUDA check"] = KindsOf(CudaKernelTests.EmulatedCases().Select(c => CudaKernelTests.CaseFor((string)c[0]).Network)).ToHashSet(),
         ["snapshot"] = SnapshotKinds(),
+        ["ONNX export check"] = OnnxExportTests.ExportedNetworks().Select(c => OnnxExportTests.Create((string)c[0]))
+            .SelectMany(n => n.Layers.Select(l => l.Kind)).ToHashSet(),
     });
 
     /// <summary>The layer kinds in the generator tests' snapshots: each generated Layer names its kind.</summary>
@@ -50,7 +52,7 @@ public class FamilyChecklistTests
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void Every_registered_family_is_verified_four_ways(string family)
+    public void Every_registered_family_is_verified_five_ways(string family)
     {
         var kinds = LayerFamilies.All.Single(f => f.Name == family).AttributeNames.Select(a => a.Substring(0, a.Length - "Attribute".Length)).ToList();
         var missing = new List<string>();

@@ -334,6 +334,7 @@ public class FitEdgeCaseTests
         public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs) => inner.Predict(inputs, outputs);
         public void InitializeParameters(int seed) => inner.InitializeParameters(seed);
         public string Summary() => inner.Summary();
+        public void ExportOnnx(string path) => inner.ExportOnnx(path);
         public void Dispose() => inner.Dispose();
     }
 }

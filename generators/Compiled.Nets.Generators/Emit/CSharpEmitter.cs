@@ -57,6 +57,7 @@ internal static class CSharpEmitter
         if (plan.IsStateful) WriteCarriedState(w, plan);
         if (plan.Generation is { } generation) WriteGeneration(w, generation);
         QuantizedEmitter.Write(w, plan, GeneratedCode);
+        OnnxEmitter.Write(w, plan, GeneratedCode);
         if (perceptron) WritePerceptron(w, plan);
         else
         {
@@ -849,7 +850,7 @@ internal static class CSharpEmitter
 
     private static string DescribeLayer(LayerPlan layer) => layer.Family.Describe(layer);
 
-    private static string Architecture(NetworkPlan plan)
+    internal static string Architecture(NetworkPlan plan)
     {
         var parts = plan.Layers.Select(l => l.Family.ShortDescription(l));
         string training = plan.Training == TrainingRuleKind.Perceptron ? "perceptron rule" : plan.Loss.Describe();

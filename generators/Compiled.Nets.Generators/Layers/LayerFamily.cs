@@ -104,6 +104,17 @@ internal abstract class LayerFamily
 
     /// <summary>Whether the Summary's activation column shows the layer's activation.</summary>
     public virtual bool ShowsActivation(LayerPlan layer) => false;
+
+    // ---------------------------------------------------------------- ONNX export (Layers/<Family>/<Family>.Onnx.cs)
+
+    /// <summary>
+    /// Why the layer has no ONNX form ("is stateful: …"), or null when <see cref="WriteOnnx"/> writes it. A family that has
+    /// not written its ONNX part refuses, so a new family never exports something wrong.
+    /// </summary>
+    public virtual string? OnnxProblem(LayerPlan layer) => "has no ONNX form in this version of Compiled.Nets";
+
+    /// <summary>Writes the layer's nodes and initializers into ExportOnnx, reading its inputs' values and defining (or passing on) its own.</summary>
+    public virtual void WriteOnnx(OnnxContext onnx, int index) { }
 }
 
 /// <summary>A family's options parsed from one attribute: a sealed record of its own with <c>required init</c> members.</summary>

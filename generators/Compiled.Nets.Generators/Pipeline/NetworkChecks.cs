@@ -43,7 +43,7 @@ internal static class NetworkChecks
         ["NonFiniteGradient"] = true, ["SaveState"] = true, ["RestoreState"] = true, ["RefuseNonFiniteState"] = true,
         ["AddPenaltyGradients"] = true, ["Penalty"] = true, ["EvaluateLoss"] = true, ["RunForward"] = true, ["RunLoss"] = true,
         ["RunBackward"] = true, ["PerceptronStep"] = true, ["TrainPerceptron"] = true, ["Summary"] = true,
-        ["UseDevice"] = true, ["Dispose"] = true, ["Quantize"] = true,
+        ["UseDevice"] = true, ["Dispose"] = true, ["Quantize"] = true, ["ExportOnnx"] = true,
         ["UpdateParameters"] = true, ["RefuseFrozenOnDevice"] = true, ["LayerIndex"] = true, ["ForwardTo"] = true, ["ForwardFrom"] = true,
         ["ForwardTraining"] = true, ["Backward"] = true, ["InputGradient"] = true, ["AddGradients"] = true, ["ApplyGradients"] = true,
         ["RunOutputGradient"] = true, ["RunCompositionBackward"] = true,

@@ -241,6 +241,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
         public global::Compiled.Nets.Quantization.IQuantizedNetwork Quantize(global::System.ReadOnlySpan<float> calibrationInputs, int sampleCount) => throw new global::System.NotSupportedException("CharModel cannot be quantised: layer Embed has no int8 form (Quantize supports Dense outside sequences, Conv2D without groups, max pooling, Flatten, Dropout and softmax; no recurrent layers yet).");
 
+        /// <summary>
+        /// Not available: CharModel cannot be exported to ONNX: layer State (Lstm) is stateful: its state carries from one Predict call to the next, which an ONNX graph cannot keep; export a twin declared without Stateful and load the weights into it. Throws NotSupportedException (after
+        /// checking the path).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Nets", "0.1.0")]
+        public void ExportOnnx(string path)
+        {
+            path = global::Compiled.Nets.Onnx.OnnxModelBuilder.CheckPath(path);
+            throw new global::System.NotSupportedException("CharModel cannot be exported to ONNX: layer State (Lstm) is stateful: its state carries from one Predict call to the next, which an ONNX graph cannot keep; export a twin declared without Stateful and load the weights into it.");
+        }
+
         public global::System.ReadOnlySpan<float> Gradients => _gradients;
         public long StepCount => _stepCount;
 

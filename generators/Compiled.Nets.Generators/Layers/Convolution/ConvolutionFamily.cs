@@ -36,7 +36,7 @@ internal sealed record ConvolutionOptions : LayerOptions
 /// too), transposed, and depthwise-separable (a depthwise part then a 1×1 pointwise part, tensors ".depthwise" and ".pointwise").
 /// Bias and activation live in the product's epilogue, so the delta of the output is the gradient at the pre-activation.
 /// </summary>
-internal sealed class ConvolutionFamily : LayerFamily
+internal sealed partial class ConvolutionFamily : LayerFamily
 {
     public static readonly ConvolutionFamily Instance = new();
 

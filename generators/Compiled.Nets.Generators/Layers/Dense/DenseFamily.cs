@@ -32,7 +32,7 @@ internal sealed record TiedDetail(int Partner) : LayerDetail;
 /// Fully connected layers, y = f(W x + b) with W [out, in] as nn.Linear stores it. Small layers are unrolled into
 /// straight-line code, larger ones call the SIMD kernels; a softmax output gets its own op after the product.
 /// </summary>
-internal sealed class DenseFamily : LayerFamily
+internal sealed partial class DenseFamily : LayerFamily
 {
     public static readonly DenseFamily Instance = new();
 

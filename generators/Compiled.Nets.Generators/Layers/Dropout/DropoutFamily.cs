@@ -16,7 +16,7 @@ internal sealed record DropoutOptions : LayerOptions
 }
 
 /// <summary>Inverted dropout (Srivastava et al. 2014), element-wise: a fresh seeded mask per training step, the identity at inference.</summary>
-internal sealed class DropoutFamily : LayerFamily
+internal sealed partial class DropoutFamily : LayerFamily
 {
     public static readonly DropoutFamily Instance = new();
 

@@ -18,7 +18,7 @@ internal sealed record EmbeddingOptions : LayerOptions
 /// nn.Embedding over a [TokenInput(length)]: each id picks its row of weight [vocabulary, dimensions]; the output is the
 /// sequence [length, dimensions]. The calls check the ids (Guard.Tokens) before anything runs.
 /// </summary>
-internal sealed class EmbeddingFamily : LayerFamily
+internal sealed partial class EmbeddingFamily : LayerFamily
 {
     public static readonly EmbeddingFamily Instance = new();
 

@@ -23,7 +23,7 @@ internal sealed record GraphOptions : LayerOptions
 /// The layers that shape the graph rather than compute: Add (a residual sum, with an activation after it), Concat
 /// (along the channels) and Flatten (no op: the same buffer seen as a vector; inserted on its own before Dense and Maxout).
 /// </summary>
-internal sealed class GraphFamily : LayerFamily
+internal sealed partial class GraphFamily : LayerFamily
 {
     public static readonly GraphFamily Instance = new();
 

@@ -19,7 +19,7 @@ internal sealed record InputOptions : LayerOptions
 }
 
 /// <summary>The network's input: a shape, read from the caller's span (no buffer of its own).</summary>
-internal sealed class InputFamily : LayerFamily
+internal sealed partial class InputFamily : LayerFamily
 {
     public static readonly InputFamily Instance = new();
 

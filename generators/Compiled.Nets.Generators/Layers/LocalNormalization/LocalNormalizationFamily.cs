@@ -31,7 +31,7 @@ internal sealed record LocalContrastNormOptions : LayerOptions
 /// (Krizhevsky et al. 2012, PyTorch's LocalResponseNorm) and local contrast normalisation over a spatial window across
 /// every channel (Jarrett et al. 2009). Both read [C, H, W] or [C, L] maps and keep their shape.
 /// </summary>
-internal sealed class LocalNormalizationFamily : LayerFamily
+internal sealed partial class LocalNormalizationFamily : LayerFamily
 {
     public static readonly LocalNormalizationFamily Instance = new();
 

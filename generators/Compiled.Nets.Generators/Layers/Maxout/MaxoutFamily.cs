@@ -23,7 +23,7 @@ internal sealed record MaxoutOptions : LayerOptions
 /// Maxout units (Goodfellow et al. 2013): the maximum of <c>pieces</c> affine functions per unit. Lowered to a dense
 /// product into all units·pieces values, then a max pooling over each unit's pieces; W [units·pieces, in].
 /// </summary>
-internal sealed class MaxoutFamily : LayerFamily
+internal sealed partial class MaxoutFamily : LayerFamily
 {
     public static readonly MaxoutFamily Instance = new();
 

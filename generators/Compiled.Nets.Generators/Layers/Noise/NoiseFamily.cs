@@ -29,7 +29,7 @@ internal sealed record MaskingNoiseOptions : LayerOptions
 /// noise (Keras's GaussianNoise) and masking noise (a fraction of the values set to 0, not rescaled). Both draw from a
 /// seeded random stream of the Plan, as Dropout does, and are the identity at inference.
 /// </summary>
-internal sealed class NoiseFamily : LayerFamily
+internal sealed partial class NoiseFamily : LayerFamily
 {
     public static readonly NoiseFamily Instance = new();
 

@@ -21,7 +21,7 @@ internal sealed record BatchNormOptions : LayerOptions
 /// Batch normalisation (Ioffe and Szegedy 2015) per feature after a Dense layer, per channel over feature maps
 /// (BatchNorm1d/2d): γ and β trained, running mean and variance saved in the state arena, 1/σ kept in scratch.
 /// </summary>
-internal sealed class BatchNormFamily : LayerFamily
+internal sealed partial class BatchNormFamily : LayerFamily
 {
     public static readonly BatchNormFamily Instance = new();
 

@@ -16,7 +16,7 @@ internal sealed record PReLUOptions : LayerOptions
 }
 
 /// <summary>Parametric ReLU (He et al. 2015) with one learned slope a for the layer (nn.PReLU's default).</summary>
-internal sealed class PReLUFamily : LayerFamily
+internal sealed partial class PReLUFamily : LayerFamily
 {
     public static readonly PReLUFamily Instance = new();
 

@@ -30,7 +30,7 @@ internal sealed record UnpoolDetail(Window2D Window, int SwitchSource) : LayerDe
 /// Pooling per channel over [C, H, W] or [C, L] maps; max pooling keeps each window's winner (its switches, ints in a
 /// float buffer) for its backward pass and for a MaxUnpool that reuses them.
 /// </summary>
-internal sealed class PoolingFamily : LayerFamily
+internal sealed partial class PoolingFamily : LayerFamily
 {
     public static readonly PoolingFamily Instance = new();
 

@@ -35,7 +35,7 @@ internal sealed record RecurrentDetail(int Steps, int Features) : LayerDetail;
 /// all steps as one product, each step one product with W_hh and the cell's epilogue, backpropagation through time with the
 /// weights summing their gradients over the steps. Parameters carry nn.RNN/LSTM/GRU's names and layouts.
 /// </summary>
-internal sealed class RecurrentFamily : LayerFamily
+internal sealed partial class RecurrentFamily : LayerFamily
 {
     public static readonly RecurrentFamily Instance = new();
 

@@ -20,7 +20,7 @@ internal sealed record ReparameterizeOptions : LayerOptions
 /// The VAE's sampling layer: z = μ + exp(½ lv) ⊙ ε in training (ε from a random stream, kept for the backward pass),
 /// z = μ at inference; a loss term β · KL(N(μ, σ²) ‖ N(0, 1)) per sample, whose gradient the backward op adds to μ's and lv's.
 /// </summary>
-internal sealed class ReparameterizeFamily : LayerFamily
+internal sealed partial class ReparameterizeFamily : LayerFamily
 {
     public static readonly ReparameterizeFamily Instance = new();
 

@@ -29,7 +29,7 @@ internal sealed record StochasticNeuronOptions : LayerOptions
 /// y = f(x) at inference. Binary units (Heaviside, Sign) learn through a straight-through estimator; a differentiable f
 /// through f′ at the noisy point, exactly.
 /// </summary>
-internal sealed class StochasticFamily : LayerFamily
+internal sealed partial class StochasticFamily : LayerFamily
 {
     public static readonly StochasticFamily Instance = new();
 
