@@ -6,6 +6,7 @@ namespace Compiled.Nets.Cuda;
 /// <summary>What the probe for CUDA found: a device and its compute capability, or why there is none.</summary>
 public sealed record CudaStatus(bool Available, string Description, string DeviceName, int ComputeCapabilityMajor, int ComputeCapabilityMinor, string NvrtcVersion)
 {
+    /// <summary>The NVRTC architecture name of the device, <c>sm_</c> followed by the compute capability (<c>sm_90</c>).</summary>
     public string Architecture => $"sm_{ComputeCapabilityMajor}{ComputeCapabilityMinor}";
 }
 
@@ -56,6 +57,7 @@ public static class CudaAvailability
 /// <summary>Turns a requested <see cref="Device"/> into the one used, with the reason (Device.Auto says why it chose).</summary>
 public static class DeviceSelection
 {
+    /// <summary>The device that <paramref name="requested"/> resolves to on this machine, and why: <see cref="Device.Cpu"/> is the CPU, <see cref="Device.Auto"/> CUDA when it is available and the CPU otherwise, <see cref="Device.Cuda"/> CUDA or a <see cref="CudaUnavailableException"/>.</summary>
     public static (Device Device, string Reason) Resolve(Device requested)
     {
         switch (requested)

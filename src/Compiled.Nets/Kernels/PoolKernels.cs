@@ -15,9 +15,13 @@ public readonly record struct Pool2DShape(int Channels, int InHeight, int InWidt
     int StrideHeight, int StrideWidth, int PadHeight = 0, int PadWidth = 0)
 {
     // Checked products, as Conv2DShape's: a shape beyond 32-bit lengths throws instead of wrapping (Validate says so).
+    /// <summary>Output height: (InHeight + 2·PadHeight − SizeHeight) / StrideHeight + 1.</summary>
     public int OutHeight => checked((InHeight + 2 * PadHeight - SizeHeight) / StrideHeight + 1);
+    /// <summary>Output width: (InWidth + 2·PadWidth − SizeWidth) / StrideWidth + 1.</summary>
     public int OutWidth => checked((InWidth + 2 * PadWidth - SizeWidth) / StrideWidth + 1);
+    /// <summary>Values per input sample.</summary>
     public int InputSize => checked(Channels * InHeight * InWidth);
+    /// <summary>Values per output sample.</summary>
     public int OutputSize => checked(Channels * OutHeight * OutWidth);
 
     /// <summary>
@@ -462,6 +466,7 @@ public static class PoolKernels
         }
     }
 
+    /// <summary>Spreads each channel's output gradient evenly over its <paramref name="plane"/> positions.</summary>
     public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int channels, int plane)
     {
         const string kernel = "PoolKernels.GlobalAverageBackward";

@@ -32,8 +32,10 @@ public sealed class Adam : Optimizer
     /// <summary>ε, added to the bias-corrected √v.</summary>
     public float Epsilon { get; }
 
+    /// <summary>State floats per parameter: 2 (the first and second moments).</summary>
     protected override int StateSlotsPerParameter => 2;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: Adam's bias-corrected rule at <paramref name="step"/>, with the moments in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float beta1 = Beta1, beta2 = Beta2, oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2, eps = Epsilon;
@@ -83,6 +85,7 @@ public sealed class Adam : Optimizer
         }
     }
 
+    /// <summary>The optimizer and its hyperparameters, as "Adam(lr=…, β1=…, β2=…, ε=…)".</summary>
     public override string ToString() =>
         $"Adam(lr={Format(LearningRate)}, β1={Format(Beta1)}, β2={Format(Beta2)}, ε={Format(Epsilon)})";
 }

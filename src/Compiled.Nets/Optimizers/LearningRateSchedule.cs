@@ -24,12 +24,14 @@ public abstract class LearningRateSchedule
 /// <summary>The initial rate throughout.</summary>
 public sealed class ConstantRate : LearningRateSchedule
 {
+    /// <summary>Always <paramref name="initialRate"/>.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
         return initialRate;
     }
 
+    /// <summary>"ConstantRate".</summary>
     public override string ToString() => "ConstantRate";
 }
 
@@ -48,15 +50,19 @@ public sealed class StepDecay : LearningRateSchedule
         Gamma = gamma;
     }
 
+    /// <summary>Epochs between two decays.</summary>
     public int StepSize { get; }
+    /// <summary>The factor applied at each decay.</summary>
     public float Gamma { get; }
 
+    /// <summary><paramref name="initialRate"/> · Gamma^⌊<paramref name="epoch"/> / StepSize⌋.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
         return (float)(initialRate * Math.Pow(Gamma, epoch / StepSize)); // integer division: whole steps taken
     }
 
+    /// <summary>"StepDecay(stepSize=…, γ=…)".</summary>
     public override string ToString() => $"StepDecay(stepSize={StepSize}, γ={Gamma})";
 }
 
@@ -71,14 +77,17 @@ public sealed class ExponentialDecay : LearningRateSchedule
         Gamma = gamma;
     }
 
+    /// <summary>The factor applied every epoch.</summary>
     public float Gamma { get; }
 
+    /// <summary><paramref name="initialRate"/> · Gamma^<paramref name="epoch"/>.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
         return (float)(initialRate * Math.Pow(Gamma, epoch));
     }
 
+    /// <summary>"ExponentialDecay(γ=…)".</summary>
     public override string ToString() => $"ExponentialDecay(γ={Gamma})";
 }
 
@@ -102,9 +111,12 @@ public sealed class CosineAnnealing : LearningRateSchedule
         MinRate = minRate;
     }
 
+    /// <summary>The epochs of one half-cosine (PyTorch's T_max).</summary>
     public int MaxEpochs { get; }
+    /// <summary>The rate reached at <see cref="MaxEpochs"/> (PyTorch's eta_min).</summary>
     public float MinRate { get; }
 
+    /// <summary>MinRate + (<paramref name="initialRate"/> − MinRate) · (1 + cos(π · <paramref name="epoch"/> / MaxEpochs)) / 2, and MinRate from epoch MaxEpochs on.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
@@ -113,5 +125,6 @@ public sealed class CosineAnnealing : LearningRateSchedule
         return (float)(MinRate + (initialRate - (double)MinRate) * (1 + cosine) / 2);
     }
 
+    /// <summary>"CosineAnnealing(T_max=…, η_min=…)".</summary>
     public override string ToString() => $"CosineAnnealing(T_max={MaxEpochs}, η_min={MinRate})";
 }

@@ -25,8 +25,10 @@ public sealed class RmsProp : Optimizer
     /// <summary>ε, added to √v.</summary>
     public float Epsilon { get; }
 
+    /// <summary>State floats per parameter: 1 (the running average of g²).</summary>
     protected override int StateSlotsPerParameter => 1;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: RMSprop's rule with the state in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, alpha = Alpha, oneMinusAlpha = 1f - Alpha, eps = Epsilon;
@@ -56,5 +58,6 @@ public sealed class RmsProp : Optimizer
         }
     }
 
+    /// <summary>"RmsProp(lr=…, α=…, ε=…)".</summary>
     public override string ToString() => $"RmsProp(lr={Format(LearningRate)}, α={Format(Alpha)}, ε={Format(Epsilon)})";
 }

@@ -19,6 +19,7 @@ public sealed class AdversarialTraining
     private readonly int _batch;
     private readonly float[] _fake, _zeros, _ones, _fakeGradient;
 
+    /// <summary>Steps for <paramref name="generator"/> and <paramref name="discriminator"/> on batches of <paramref name="batchSize"/>; the generator's output must be the discriminator's input.</summary>
     public AdversarialTraining(IComposableNetwork generator, IComposableNetwork discriminator, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(generator);

@@ -72,5 +72,6 @@ public readonly record struct TrainingProgress(int Epoch, int Epochs, int Batch,
 /// <summary>What <c>Fit</c> did: one result per epoch run, the best epoch by validation loss, whether it stopped early.</summary>
 public sealed record TrainingHistory(System.Collections.Generic.IReadOnlyList<EpochResult> Epochs, int BestEpoch, bool StoppedEarly)
 {
+    /// <summary>The last epoch run.</summary>
     public EpochResult Last => Epochs[Epochs.Count - 1];
 }

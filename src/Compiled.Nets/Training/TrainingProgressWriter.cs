@@ -30,6 +30,7 @@ public sealed class TrainingProgressWriter : IProgress<TrainingProgress>
     /// <summary>A writer to standard output, plain when <see cref="ConsoleOutput.IsPlain"/> says so.</summary>
     public static TrainingProgressWriter ForConsole() => new(Console.Out, ConsoleOutput.IsPlain);
 
+    /// <summary>Writes one epoch line when an epoch completes and, unless plain, rewrites the status line within the epoch.</summary>
     public void Report(TrainingProgress value)
     {
         if (value.Completed is { } epoch)
