@@ -4,6 +4,12 @@ using System.Text;
 namespace Compiled.Nets.Cuda;
 
 /// <summary>What the probe for CUDA found: a device and its compute capability, or why there is none.</summary>
+/// <param name="Available">Whether the driver, NVRTC and a device were found.</param>
+/// <param name="Description">The device, its architecture and NVRTC's version, or why CUDA is unavailable.</param>
+/// <param name="DeviceName">The device's name (empty when unavailable).</param>
+/// <param name="ComputeCapabilityMajor">The compute capability's major number.</param>
+/// <param name="ComputeCapabilityMinor">The compute capability's minor number.</param>
+/// <param name="NvrtcVersion">NVRTC's version, "major.minor".</param>
 public sealed record CudaStatus(bool Available, string Description, string DeviceName, int ComputeCapabilityMajor, int ComputeCapabilityMinor, string NvrtcVersion)
 {
     /// <summary>The NVRTC architecture name of the device, <c>sm_</c> followed by the compute capability (<c>sm_90</c>).</summary>

@@ -10,6 +10,15 @@ using System.Runtime.Intrinsics.X86;
 namespace Compiled.Nets.CompilerServices;
 
 /// <summary>The shape of a 2-D pooling window over [Channels, InHeight, InWidth] per sample, PyTorch's output-size rule.</summary>
+/// <param name="Channels">Channels, pooled each on its own.</param>
+/// <param name="InHeight">Input height.</param>
+/// <param name="InWidth">Input width.</param>
+/// <param name="SizeHeight">Window height.</param>
+/// <param name="SizeWidth">Window width.</param>
+/// <param name="StrideHeight">Vertical step between windows.</param>
+/// <param name="StrideWidth">Horizontal step between windows.</param>
+/// <param name="PadHeight">Padding at the top and bottom.</param>
+/// <param name="PadWidth">Padding at the left and right.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Pool2DShape(int Channels, int InHeight, int InWidth, int SizeHeight, int SizeWidth,
     int StrideHeight, int StrideWidth, int PadHeight = 0, int PadWidth = 0)

@@ -29,6 +29,12 @@ public enum RecurrentCell
 /// The layer's parameters are one block: W_ih [G, I], W_hh [G, H], the peephole weights [3H] (i, f, o) when it has them,
 /// b_ih [G], b_hh [G], with G = gates · H.
 /// </summary>
+/// <param name="Cell">The cell: SimpleRnn (tanh or ReLU), Lstm, LstmPeephole or Gru.</param>
+/// <param name="Steps">T, the sequence length.</param>
+/// <param name="Features">I, the values per input step.</param>
+/// <param name="Hidden">H, the hidden size.</param>
+/// <param name="Leak">α, the SimpleRnn's leak (1: none).</param>
+/// <param name="ReturnSequences">Whether the output is every step's state or only the last.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int Features, int Hidden, float Leak, bool ReturnSequences)
 {

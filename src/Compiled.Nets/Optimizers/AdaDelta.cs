@@ -11,6 +11,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class AdaDelta : Optimizer
 {
+    /// <summary>AdaDelta with PyTorch's defaults (lr 1, ρ 0.9, ε 10⁻⁶).</summary>
     /// <param name="learningRate">η, positive and finite (PyTorch's default 1 applies δ as it is).</param>
     /// <param name="rho">ρ, the decay of both running averages, in [0, 1].</param>
     /// <param name="epsilon">ε, positive and finite.</param>

@@ -11,6 +11,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class AdaGrad : Optimizer
 {
+    /// <summary>AdaGrad with PyTorch's defaults (lr 0.01, ε 10⁻¹⁰).</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="epsilon">ε, positive and finite.</param>
     public AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) : base(learningRate) =>

@@ -12,6 +12,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class Adam : Optimizer
 {
+    /// <summary>Adam with PyTorch's defaults (lr 10⁻³, β₁ 0.9, β₂ 0.999, ε 10⁻⁸).</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="beta1">β₁, the decay of the gradient average, in [0, 1).</param>
     /// <param name="beta2">β₂, the decay of the squared-gradient average, in [0, 1).</param>

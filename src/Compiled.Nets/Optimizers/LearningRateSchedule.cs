@@ -38,6 +38,7 @@ public sealed class ConstantRate : LearningRateSchedule
 /// <summary>PyTorch's <c>StepLR</c>: η₀ · γ^⌊epoch / stepSize⌋, the rate multiplied by γ every <c>stepSize</c> epochs.</summary>
 public sealed class StepDecay : LearningRateSchedule
 {
+    /// <summary>Multiplies the rate by <paramref name="gamma"/> every <paramref name="stepSize"/> epochs.</summary>
     /// <param name="stepSize">Epochs between decays; positive.</param>
     /// <param name="gamma">γ, the factor per decay, in (0, 1].</param>
     public StepDecay(int stepSize, float gamma = 0.1f)
@@ -69,6 +70,7 @@ public sealed class StepDecay : LearningRateSchedule
 /// <summary>PyTorch's <c>ExponentialLR</c>: η₀ · γ^epoch.</summary>
 public sealed class ExponentialDecay : LearningRateSchedule
 {
+    /// <summary>Multiplies the rate by <paramref name="gamma"/> every epoch.</summary>
     /// <param name="gamma">γ, the factor per epoch, in (0, 1].</param>
     public ExponentialDecay(float gamma)
     {
@@ -99,6 +101,7 @@ public sealed class ExponentialDecay : LearningRateSchedule
 /// </summary>
 public sealed class CosineAnnealing : LearningRateSchedule
 {
+    /// <summary>A half cosine from the initial rate down to <paramref name="minRate"/> over <paramref name="maxEpochs"/> epochs.</summary>
     /// <param name="maxEpochs">T_max, the epochs from η₀ down to η_min; positive.</param>
     /// <param name="minRate">η_min, non-negative and finite.</param>
     public CosineAnnealing(int maxEpochs, float minRate = 0f)

@@ -10,6 +10,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
+    /// <summary>RMSprop with PyTorch's defaults (lr 0.01, α 0.99, ε 10⁻⁸).</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="alpha">α, the smoothing constant, in [0, 1).</param>
     /// <param name="epsilon">ε, positive and finite.</param>

@@ -13,6 +13,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
+    /// <summary>SGD, plain by default, with momentum μ and optionally Nesterov's variant.</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="momentum">μ in [0, 1); 0 keeps no state.</param>
     /// <param name="nesterov">Nesterov momentum; needs <paramref name="momentum"/> &gt; 0.</param>

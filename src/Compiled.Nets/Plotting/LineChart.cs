@@ -13,6 +13,8 @@ namespace Compiled.Nets.Plotting;
 public sealed record LineSeries(string Label, IReadOnlyList<(double X, double Y)> Points, string? Color = null);
 
 /// <summary>A dashed vertical line across the plot area at <paramref name="X"/>, labelled at its top.</summary>
+/// <param name="X">Where the line is, on the x axis.</param>
+/// <param name="Label">The text at its top.</param>
 public sealed record VerticalMarker(double X, string Label);
 
 /// <summary>

@@ -3,6 +3,8 @@ using System;
 namespace Compiled.Nets.Training;
 
 /// <summary>The losses of one adversarial step: the discriminator's on real and fake samples, the generator's non-saturating one.</summary>
+/// <param name="Discriminator">The discriminator's loss, on the real and the fake batch.</param>
+/// <param name="Generator">The generator's non-saturating loss.</param>
 public readonly record struct AdversarialLosses(float Discriminator, float Generator);
 
 /// <summary>

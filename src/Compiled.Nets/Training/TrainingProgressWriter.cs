@@ -18,6 +18,7 @@ public sealed class TrainingProgressWriter : IProgress<TrainingProgress>
     private readonly bool _plain;
     private int _statusLength; // characters of the status line now shown, to blank it out before the next line
 
+    /// <summary>A writer of progress lines to <paramref name="writer"/>.</summary>
     /// <param name="writer">Where the lines go.</param>
     /// <param name="plain">Epoch lines only, no status line rewritten in place (see <see cref="ConsoleOutput.IsPlain"/>).</param>
     public TrainingProgressWriter(TextWriter writer, bool plain)
