@@ -55,6 +55,23 @@ public sealed class ApiReferenceTests
         }
     }
 
+    [Fact]
+    public void Diagnostics_catalogue_lists_every_descriptor_with_its_severity_and_title()
+    {
+        // The descriptors are read from the generator's source: this project does not reference the generator.
+        string root = RepositoryRoot();
+        string source = File.ReadAllText(Path.Combine(root, "generators", "Compiled.Nets.Generators", "DiagnosticDescriptors.cs"));
+        string catalogue = File.ReadAllText(Path.Combine(root, "docs", "diagnostics.md")).Replace("\r\n", "\n");
+        var descriptors = System.Text.RegularExpressions.Regex.Matches(source, "\\b(Error|Warning)\\(\"(CN[0-9]{4})\",\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+        Assert.True(descriptors.Count > 60, $"only {descriptors.Count} descriptors found in DiagnosticDescriptors.cs");
+        foreach (System.Text.RegularExpressions.Match d in descriptors)
+        {
+            string severity = d.Groups[1].Value, id = d.Groups[2].Value, title = d.Groups[3].Value;
+            Assert.Contains($"| [{id}](#{id.ToLowerInvariant()}) | {severity} | {title} |", catalogue);  // the table
+            Assert.Contains($"## {id}\n**{severity} — {title}.**", catalogue);                          // the section
+        }
+    }
+
     private static int FirstDifferentLine(string a, string b)
     {
         string[] x = a.Split('\n'), y = b.Split('\n');
