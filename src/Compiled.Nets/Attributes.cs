@@ -83,6 +83,7 @@ public abstract class LayerAttribute : Attribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class InputAttribute : Attribute
 {
+    /// <summary>The input with the given shape per sample: <c>[Input(784)]</c>, <c>[Input(1, 28, 28)]</c>.</summary>
     public InputAttribute(params int[] shape) => Shape = shape;
 
     /// <summary>The shape of one sample.</summary>
@@ -93,6 +94,7 @@ public sealed class InputAttribute : Attribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class DenseAttribute : LayerAttribute
 {
+    /// <summary>A dense layer of <paramref name="units"/> outputs followed by <paramref name="activation"/> (linear by default).</summary>
     public DenseAttribute(int units, Activation activation = Activation.Linear)
     {
         Units = units;
@@ -138,6 +140,7 @@ public sealed class DenseAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class DropoutAttribute : LayerAttribute
 {
+    /// <summary>Dropout that drops each value with probability <paramref name="rate"/> while training.</summary>
     public DropoutAttribute(float rate) => Rate = rate;
 
     /// <summary>The probability of dropping a value, in [0, 1).</summary>
@@ -153,6 +156,7 @@ public sealed class DropoutAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class BatchNormAttribute : LayerAttribute
 {
+    /// <summary>Batch normalisation followed by <paramref name="activation"/> (linear by default).</summary>
     public BatchNormAttribute(Activation activation = Activation.Linear) => Activation = activation;
 
     /// <summary>The activation applied after the normalisation.</summary>

@@ -19,6 +19,7 @@ public enum Padding
 /// </summary>
 public abstract class ConvolutionAttribute : LayerAttribute
 {
+    /// <summary>Sets the filters, the kernel size and the activation that every convolution takes in its constructor.</summary>
     protected ConvolutionAttribute(int filters, int kernelSize, Activation activation)
     {
         Filters = filters;
@@ -55,6 +56,7 @@ public abstract class ConvolutionAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class Conv2DAttribute : ConvolutionAttribute
 {
+    /// <summary>A 2-D convolution of <paramref name="filters"/> kernels of <paramref name="kernelSize"/>×<paramref name="kernelSize"/>, then <paramref name="activation"/>.</summary>
     public Conv2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
 
     /// <summary>The padding rule; ignored when <see cref="PaddingSize"/> is set.</summary>
@@ -69,6 +71,7 @@ public sealed class Conv2DAttribute : ConvolutionAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class Conv1DAttribute : ConvolutionAttribute
 {
+    /// <summary>A 1-D convolution of <paramref name="filters"/> kernels of length <paramref name="kernelSize"/>, then <paramref name="activation"/>.</summary>
     public Conv1DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
 
     /// <summary>The padding rule; ignored when <see cref="PaddingSize"/> is set.</summary>
@@ -86,6 +89,7 @@ public sealed class Conv1DAttribute : ConvolutionAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class ConvTranspose2DAttribute : ConvolutionAttribute
 {
+    /// <summary>A transposed convolution to <paramref name="filters"/> maps with <paramref name="kernelSize"/>×<paramref name="kernelSize"/> kernels, then <paramref name="activation"/>.</summary>
     public ConvTranspose2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
 
     /// <summary>The matching convolution's padding P, removed from the output's border (default 0).</summary>
@@ -103,6 +107,7 @@ public sealed class ConvTranspose2DAttribute : ConvolutionAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class SeparableConv2DAttribute : ConvolutionAttribute
 {
+    /// <summary>A separable convolution to <paramref name="filters"/> maps with a <paramref name="kernelSize"/>×<paramref name="kernelSize"/> depthwise kernel, then <paramref name="activation"/>.</summary>
     public SeparableConv2DAttribute(int filters, int kernelSize, Activation activation = Activation.Linear) : base(filters, kernelSize, activation) { }
 
     /// <summary>The padding rule of the depthwise convolution; ignored when <see cref="PaddingSize"/> is set.</summary>
@@ -119,6 +124,7 @@ public sealed class SeparableConv2DAttribute : ConvolutionAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class MaxPoolAttribute : LayerAttribute
 {
+    /// <summary>Max pooling over windows of <paramref name="size"/> (non-overlapping unless <see cref="Stride"/> is set).</summary>
     public MaxPoolAttribute(int size) => Size = size;
     /// <summary>The window's height and width (its length on 1-D input).</summary>
     public int Size { get; }
@@ -132,6 +138,7 @@ public sealed class MaxPoolAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class AvgPoolAttribute : LayerAttribute
 {
+    /// <summary>Average pooling over windows of <paramref name="size"/> (non-overlapping unless <see cref="Stride"/> is set).</summary>
     public AvgPoolAttribute(int size) => Size = size;
     /// <summary>The window's height and width (its length on 1-D input).</summary>
     public int Size { get; }
@@ -165,6 +172,7 @@ public sealed class FlattenAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class MaxUnpoolAttribute : LayerAttribute
 {
+    /// <summary>Max-unpooling with the switches of the max pooling layer <paramref name="pooling"/> (use <c>nameof</c>).</summary>
     public MaxUnpoolAttribute(string pooling) => Pooling = pooling;
     /// <summary>The <see cref="MaxPoolAttribute"/> layer whose switches place the values (use <c>nameof</c>).</summary>
     public string Pooling { get; }
@@ -183,6 +191,7 @@ public sealed class MaxUnpoolAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class AddAttribute : LayerAttribute
 {
+    /// <summary>The sum of the layers <paramref name="inputs"/> (use <c>nameof</c>), two or more.</summary>
     public AddAttribute(params string[] inputs) => Inputs = inputs;
     /// <summary>The layers summed (use <c>nameof</c>).</summary>
     public string[] Inputs { get; }
@@ -196,6 +205,7 @@ public sealed class AddAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class ConcatAttribute : LayerAttribute
 {
+    /// <summary>The channel concatenation of the layers <paramref name="inputs"/> (use <c>nameof</c>), two or more.</summary>
     public ConcatAttribute(params string[] inputs) => Inputs = inputs;
     /// <summary>The layers joined, in order (use <c>nameof</c>).</summary>
     public string[] Inputs { get; }
@@ -208,6 +218,7 @@ public sealed class ConcatAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class MaxoutAttribute : LayerAttribute
 {
+    /// <summary>A maxout layer of <paramref name="units"/> outputs, each the maximum of <paramref name="pieces"/> affine units.</summary>
     public MaxoutAttribute(int units, int pieces)
     {
         Units = units;

@@ -42,7 +42,6 @@ public enum Loss
     SoftmaxCrossEntropy,
 }
 
-/// <summary>How a network learns.</summary>
 /// <summary>How the output loss is reduced over a batch (<see cref="NetworkAttribute.Reduction"/>).</summary>
 public enum LossReduction
 {
@@ -52,6 +51,7 @@ public enum LossReduction
     SumPerSample,
 }
 
+/// <summary>How a network learns (<see cref="NetworkAttribute.Training"/>).</summary>
 public enum TrainingRule
 {
     /// <summary>Mini-batch stochastic gradient descent on the network's loss.</summary>

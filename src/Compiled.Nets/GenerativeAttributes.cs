@@ -12,6 +12,7 @@ namespace Compiled.Nets;
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class ReparameterizeAttribute : LayerAttribute
 {
+    /// <summary>z sampled from the layers <paramref name="mean"/> (μ) and <paramref name="logVariance"/> (log σ²), named with <c>nameof</c>.</summary>
     public ReparameterizeAttribute(string mean, string logVariance)
     {
         Mean = mean;
@@ -51,6 +52,7 @@ public enum StochasticEstimator
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class StochasticNeuronAttribute : LayerAttribute
 {
+    /// <summary>Stochastic neurons with <paramref name="activation"/> after the noise (Heaviside by default: binary units).</summary>
     public StochasticNeuronAttribute(Activation activation = Activation.Heaviside) => Activation = activation;
 
     /// <summary>The activation f after the noise: Heaviside or Sign (binary units), or any differentiable one but softmax.</summary>

@@ -14,6 +14,7 @@ namespace Compiled.Nets.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Guard
 {
+    /// <summary>Called by generated code: throws an <see cref="ArgumentException"/> naming both lengths unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
     public static void Length(int actual, int expected, string parameter, string what)
     {
         if (actual != expected) ThrowLength(actual, expected, parameter, what);
@@ -70,6 +71,7 @@ public static class Guard
         return count;
     }
 
+    /// <summary>Called by generated code: returns a learning rate, or throws unless it is positive and finite.</summary>
     public static float LearningRate(float value)
     {
         if (!(value > 0f) || float.IsInfinity(value))

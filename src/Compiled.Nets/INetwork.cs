@@ -205,6 +205,7 @@ public interface IPerceptronNetwork : INetwork
 /// <param name="MistakesInLastEpoch">Wrong outputs in the last epoch (0 when converged).</param>
 public readonly record struct PerceptronResult(bool Converged, int Epochs, int MistakesInLastEpoch)
 {
+    /// <summary>"converged after N epoch(s)" or "not converged after N epoch(s): M mistake(s) in the last epoch".</summary>
     public override string ToString() => Converged
         ? $"converged after {Epochs} epoch(s)"
         : $"not converged after {Epochs} epoch(s): {MistakesInLastEpoch} mistake(s) in the last epoch";

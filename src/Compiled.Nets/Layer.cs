@@ -17,6 +17,7 @@ public sealed class Layer
     private readonly LayerTrainability? _trainability;
     private readonly int _index;
 
+    /// <summary>Called by generated code: a layer whose weight and bias are views of <paramref name="parameters"/>, with no trainability flag (its <see cref="Trainable"/> is always true).</summary>
     public Layer(string name, string kind, int[] outputShape, float[] parameters,
         int weightOffset, int weightCount, int biasOffset, int biasCount)
         : this(name, kind, outputShape, parameters, weightOffset, weightCount, biasOffset, biasCount, null, -1) { }
@@ -57,8 +58,11 @@ public sealed class Layer
         }
     }
 
+    /// <summary>Number of weight values.</summary>
     public int WeightCount { get; }
+    /// <summary>Number of bias values.</summary>
     public int BiasCount { get; }
+    /// <summary>Weights plus biases.</summary>
     public int ParameterCount => WeightCount + BiasCount;
 
     /// <summary>The weights, <c>[out, in]</c> row-major (PyTorch's layout); writes change the network.</summary>
@@ -81,5 +85,6 @@ public sealed class Layer
         }
     }
 
+    /// <summary>"Name (Kind) → [shape], N parameters".</summary>
     public override string ToString() => $"{Name} ({Kind}) → [{string.Join(", ", _outputShape)}], {ParameterCount} parameters";
 }

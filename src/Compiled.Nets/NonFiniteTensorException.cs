@@ -35,6 +35,7 @@ public abstract class NonFiniteTensorException : ArithmeticException
 /// </summary>
 public sealed class NonFiniteGradientException : NonFiniteTensorException
 {
+    /// <summary>Element <paramref name="element"/> of the gradient of <paramref name="tensor"/> is <paramref name="value"/> at step <paramref name="step"/>.</summary>
     public NonFiniteGradientException(long step, string tensor, int element, float value, int batchSize)
         : base($"The gradient of '{tensor}' is {Format(value)} at element {element}, training step {step} (batch of {batchSize}); the step was not applied. " +
                "Lower the learning rate, set MaxGradientNorm, or scale the inputs.", step, tensor, element)
@@ -48,6 +49,7 @@ public sealed class NonFiniteGradientException : NonFiniteTensorException
 /// </summary>
 public sealed class NonFiniteStatisticException : NonFiniteTensorException
 {
+    /// <summary>Element <paramref name="element"/> of <paramref name="tensor"/> would become <paramref name="value"/> at step <paramref name="step"/>.</summary>
     public NonFiniteStatisticException(long step, string tensor, int element, float value, int batchSize)
         : base($"'{tensor}' would become {Format(value)} at element {element}, training step {step} (batch of {batchSize}); " +
                "the running statistics were left as they were and the step was not applied. Check the scale of the inputs and the learning rate.",

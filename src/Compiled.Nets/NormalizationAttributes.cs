@@ -10,6 +10,7 @@ namespace Compiled.Nets;
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class LocalResponseNormAttribute : LayerAttribute
 {
+    /// <summary>Local response normalisation over <paramref name="size"/> neighbouring channels.</summary>
     public LocalResponseNormAttribute(int size) => Size = size;
 
     /// <summary>The number of neighbouring channels n in the sum (1 or more).</summary>
@@ -33,6 +34,7 @@ public sealed class LocalResponseNormAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class LocalContrastNormAttribute : LayerAttribute
 {
+    /// <summary>Local contrast normalisation over a <paramref name="size"/>×<paramref name="size"/> window.</summary>
     public LocalContrastNormAttribute(int size) => Size = size;
 
     /// <summary>The window's side, odd (the window is centred on each position).</summary>
@@ -49,6 +51,7 @@ public sealed class LocalContrastNormAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class GaussianNoiseAttribute : LayerAttribute
 {
+    /// <summary>Gaussian noise of standard deviation <paramref name="sigma"/>.</summary>
     public GaussianNoiseAttribute(float sigma) => Sigma = sigma;
 
     /// <summary>The standard deviation σ of the noise, 0 or more.</summary>
@@ -62,6 +65,7 @@ public sealed class GaussianNoiseAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class MaskingNoiseAttribute : LayerAttribute
 {
+    /// <summary>Masking noise that zeroes each value with probability <paramref name="rate"/>.</summary>
     public MaskingNoiseAttribute(float rate) => Rate = rate;
 
     /// <summary>The probability of zeroing a value, in [0, 1).</summary>

@@ -11,6 +11,7 @@ namespace Compiled.Nets;
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class SequenceInputAttribute : Attribute
 {
+    /// <summary>A sequence of <paramref name="length"/> steps of <paramref name="features"/> values.</summary>
     public SequenceInputAttribute(int length, int features)
     {
         Length = length;
@@ -31,6 +32,7 @@ public sealed class SequenceInputAttribute : Attribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class TokenInputAttribute : Attribute
 {
+    /// <summary>A sequence of <paramref name="length"/> token ids.</summary>
     public TokenInputAttribute(int length) => Length = length;
 
     /// <summary>The number of tokens per sample, a constant of the network.</summary>
@@ -45,6 +47,7 @@ public sealed class TokenInputAttribute : Attribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class EmbeddingAttribute : LayerAttribute
 {
+    /// <summary>A table of <paramref name="vocabulary"/> vectors of <paramref name="dimensions"/> values.</summary>
     public EmbeddingAttribute(int vocabulary, int dimensions)
     {
         Vocabulary = vocabulary;
@@ -61,6 +64,7 @@ public sealed class EmbeddingAttribute : LayerAttribute
 /// <summary>What every recurrent layer has: its hidden size and whether it returns every step or only the last.</summary>
 public abstract class RecurrentAttribute : LayerAttribute
 {
+    /// <summary>Sets the hidden size that every recurrent layer takes in its constructor.</summary>
     protected RecurrentAttribute(int hiddenSize) => HiddenSize = hiddenSize;
 
     /// <summary>The size of the hidden state (PyTorch's <c>hidden_size</c>).</summary>
@@ -96,6 +100,7 @@ public abstract class RecurrentAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class SimpleRnnAttribute : RecurrentAttribute
 {
+    /// <summary>An Elman layer of <paramref name="hiddenSize"/> units with <paramref name="activation"/> (tanh or ReLU).</summary>
     public SimpleRnnAttribute(int hiddenSize, Activation activation = Activation.Tanh) : base(hiddenSize) => Activation = activation;
 
     /// <summary>The nonlinearity: <see cref="Activation.Tanh"/> (the default) or <see cref="Activation.ReLU"/>.</summary>
@@ -113,6 +118,7 @@ public sealed class SimpleRnnAttribute : RecurrentAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class LstmAttribute : RecurrentAttribute
 {
+    /// <summary>An LSTM layer of <paramref name="hiddenSize"/> units.</summary>
     public LstmAttribute(int hiddenSize) : base(hiddenSize) { }
 
     /// <summary>
@@ -131,5 +137,6 @@ public sealed class LstmAttribute : RecurrentAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class GruAttribute : RecurrentAttribute
 {
+    /// <summary>A GRU layer of <paramref name="hiddenSize"/> units.</summary>
     public GruAttribute(int hiddenSize) : base(hiddenSize) { }
 }

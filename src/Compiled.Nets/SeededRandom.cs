@@ -10,6 +10,7 @@ public sealed class SeededRandom
 {
     private uint _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose stream is fixed by <paramref name="seed"/>.</summary>
     public SeededRandom(long seed) => Reseed(seed);
 
     /// <summary>Restarts the stream from <paramref name="seed"/> without allocating (dropout masks per step).</summary>

@@ -4,8 +4,15 @@ using System.Text;
 namespace Compiled.Nets.Cuda;
 
 /// <summary>What the probe for CUDA found: a device and its compute capability, or why there is none.</summary>
+/// <param name="Available">Whether the driver, NVRTC and a device were found.</param>
+/// <param name="Description">The device, its architecture and NVRTC's version, or why CUDA is unavailable.</param>
+/// <param name="DeviceName">The device's name (empty when unavailable).</param>
+/// <param name="ComputeCapabilityMajor">The compute capability's major number.</param>
+/// <param name="ComputeCapabilityMinor">The compute capability's minor number.</param>
+/// <param name="NvrtcVersion">NVRTC's version, "major.minor".</param>
 public sealed record CudaStatus(bool Available, string Description, string DeviceName, int ComputeCapabilityMajor, int ComputeCapabilityMinor, string NvrtcVersion)
 {
+    /// <summary>The NVRTC architecture name of the device, <c>sm_</c> followed by the compute capability (<c>sm_90</c>).</summary>
     public string Architecture => $"sm_{ComputeCapabilityMajor}{ComputeCapabilityMinor}";
 }
 
@@ -56,6 +63,7 @@ public static class CudaAvailability
 /// <summary>Turns a requested <see cref="Device"/> into the one used, with the reason (Device.Auto says why it chose).</summary>
 public static class DeviceSelection
 {
+    /// <summary>The device that <paramref name="requested"/> resolves to on this machine, and why: <see cref="Device.Cpu"/> is the CPU, <see cref="Device.Auto"/> CUDA when it is available and the CPU otherwise, <see cref="Device.Cuda"/> CUDA or a <see cref="CudaUnavailableException"/>.</summary>
     public static (Device Device, string Reason) Resolve(Device requested)
     {
         switch (requested)

@@ -10,10 +10,15 @@ namespace Compiled.Nets.Cuda;
 /// </summary>
 public unsafe interface ICudaBackend : IDisposable
 {
+    /// <summary>What the probe for CUDA found on this machine.</summary>
     CudaStatus Status { get; }
+    /// <summary>Allocates <paramref name="bytes"/> bytes of device memory and returns its device address.</summary>
     ulong Allocate(long bytes);
+    /// <summary>Frees device memory from <see cref="Allocate"/>.</summary>
     void Free(ulong pointer);
+    /// <summary>Copies <paramref name="bytes"/> bytes from host to device memory and waits for the copy.</summary>
     void CopyToDevice(ulong destination, void* source, long bytes);
+    /// <summary>Copies <paramref name="bytes"/> bytes from device to host memory and waits for the copy.</summary>
     void CopyToHost(void* destination, ulong source, long bytes);
     /// <summary>Copies device memory to device memory on the stream (ordered with the launches around it).</summary>
     void CopyOnDevice(ulong destination, ulong source, long bytes);
@@ -21,13 +26,21 @@ public unsafe interface ICudaBackend : IDisposable
     void Zero(ulong destination, long floats);
     /// <summary>Compiles (or loads from a cache) a network's translation unit for one batch capacity.</summary>
     IntPtr LoadModule(string networkName, string source, int batch);
+    /// <summary>Unloads a module from <see cref="LoadModule"/>.</summary>
     void UnloadModule(IntPtr module);
+    /// <summary>The kernel <paramref name="name"/> of a loaded module.</summary>
     IntPtr GetFunction(IntPtr module, string name);
+    /// <summary>Launches a kernel on the stream with the grid, block and shared memory of <paramref name="launch"/>.</summary>
     void Launch(IntPtr function, CudaLaunch launch, void** parameters);
+    /// <summary>Starts capturing the stream's work into a CUDA graph.</summary>
     void BeginCapture();
+    /// <summary>Ends the capture and returns the instantiated graph.</summary>
     IntPtr EndCapture();
+    /// <summary>Replays an instantiated graph on the stream.</summary>
     void LaunchGraph(IntPtr graph);
+    /// <summary>Destroys a graph from <see cref="EndCapture"/>.</summary>
     void DestroyGraph(IntPtr graph);
+    /// <summary>Waits until the stream's work is done.</summary>
     void Synchronize();
 }
 
@@ -56,6 +69,7 @@ public sealed unsafe class DriverBackend : ICudaBackend
     private readonly IntPtr _stream;
     private bool _disposed;
 
+    /// <summary>Retains the device's primary context and creates the stream; throws <see cref="CudaUnavailableException"/> without a usable GPU.</summary>
     public DriverBackend()
     {
         Status = CudaAvailability.Current;
@@ -66,6 +80,7 @@ public sealed unsafe class DriverBackend : ICudaBackend
         CudaDriver.Check(CudaDriver.cuStreamCreate(out _stream, 1 /* non-blocking */), "cuStreamCreate");
     }
 
+    /// <summary>What the probe for CUDA found on this machine.</summary>
     public CudaStatus Status { get; }
 
     private void Activate()
@@ -74,6 +89,7 @@ public sealed unsafe class DriverBackend : ICudaBackend
         CudaDriver.Check(CudaDriver.cuCtxSetCurrent(_context), "cuCtxSetCurrent");
     }
 
+    /// <summary>Allocates <paramref name="bytes"/> bytes of device memory and returns its device address.</summary>
     public ulong Allocate(long bytes)
     {
         Activate();
@@ -81,8 +97,10 @@ public sealed unsafe class DriverBackend : ICudaBackend
         return pointer;
     }
 
+    /// <summary>Frees device memory from <see cref="Allocate"/>.</summary>
     public void Free(ulong pointer) => CudaDriver.cuMemFree(pointer);
 
+    /// <summary>Copies <paramref name="bytes"/> bytes from host to device memory and waits for the copy.</summary>
     public void CopyToDevice(ulong destination, void* source, long bytes)
     {
         Activate();
@@ -90,6 +108,7 @@ public sealed unsafe class DriverBackend : ICudaBackend
         Synchronize(); // the source is pageable managed memory that may move after this call
     }
 
+    /// <summary>Copies <paramref name="bytes"/> bytes from device to host memory and waits for the copy.</summary>
     public void CopyToHost(void* destination, ulong source, long bytes)
     {
         Activate();
@@ -97,18 +116,21 @@ public sealed unsafe class DriverBackend : ICudaBackend
         Synchronize();
     }
 
+    /// <summary>Copies device memory to device memory on the stream (ordered with the launches around it).</summary>
     public void CopyOnDevice(ulong destination, ulong source, long bytes)
     {
         Activate();
         CudaDriver.Check(CudaDriver.cuMemcpyDtoDAsync(destination, source, (nuint)bytes, _stream), "cuMemcpyDtoDAsync");
     }
 
+    /// <summary>Zeroes <paramref name="floats"/> floats on the stream.</summary>
     public void Zero(ulong destination, long floats)
     {
         Activate();
         CudaDriver.Check(CudaDriver.cuMemsetD32Async(destination, 0, (nuint)floats, _stream), "cuMemsetD32Async");
     }
 
+    /// <summary>Compiles (or loads from the cache) a network's translation unit for one batch capacity and loads it.</summary>
     public IntPtr LoadModule(string networkName, string source, int batch)
     {
         byte[] cubin = KernelCompiler.Compile(networkName, source, Status.Architecture, batch, Status.NvrtcVersion);
@@ -120,24 +142,29 @@ public sealed unsafe class DriverBackend : ICudaBackend
         }
     }
 
+    /// <summary>Unloads a module from <see cref="LoadModule"/>.</summary>
     public void UnloadModule(IntPtr module) => CudaDriver.cuModuleUnload(module);
 
+    /// <summary>The kernel <paramref name="name"/> of a loaded module.</summary>
     public IntPtr GetFunction(IntPtr module, string name)
     {
         CudaDriver.Check(CudaDriver.cuModuleGetFunction(out IntPtr function, module, name), $"cuModuleGetFunction({name})");
         return function;
     }
 
+    /// <summary>Launches a kernel on the stream with the grid, block and shared memory of <paramref name="launch"/>.</summary>
     public void Launch(IntPtr function, CudaLaunch launch, void** parameters) =>
         CudaDriver.Check(CudaDriver.cuLaunchKernel(function, (uint)launch.GridX, (uint)launch.GridY, 1, (uint)launch.BlockX, (uint)launch.BlockY, 1,
             (uint)launch.SharedBytes, _stream, parameters, null), $"cuLaunchKernel({launch.Kernel})");
 
+    /// <summary>Starts capturing the stream's work into a CUDA graph.</summary>
     public void BeginCapture()
     {
         Activate();
         CudaDriver.Check(CudaDriver.cuStreamBeginCapture(_stream, CudaDriver.StreamCaptureModeThreadLocal), "cuStreamBeginCapture");
     }
 
+    /// <summary>Ends the capture and returns the instantiated graph.</summary>
     public IntPtr EndCapture()
     {
         CudaDriver.Check(CudaDriver.cuStreamEndCapture(_stream, out IntPtr graph), "cuStreamEndCapture");
@@ -146,16 +173,20 @@ public sealed unsafe class DriverBackend : ICudaBackend
         return executable;
     }
 
+    /// <summary>Replays an instantiated graph on the stream.</summary>
     public void LaunchGraph(IntPtr graph)
     {
         Activate();
         CudaDriver.Check(CudaDriver.cuGraphLaunch(graph, _stream), "cuGraphLaunch");
     }
 
+    /// <summary>Destroys a graph from <see cref="EndCapture"/>.</summary>
     public void DestroyGraph(IntPtr graph) => CudaDriver.cuGraphExecDestroy(graph);
 
+    /// <summary>Waits until the stream's work is done.</summary>
     public void Synchronize() => CudaDriver.Check(CudaDriver.cuStreamSynchronize(_stream), "cuStreamSynchronize");
 
+    /// <summary>Destroys the stream and releases the context.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -43,6 +43,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
     /// <summary>One call at a time on the device: concurrent Predict calls queue here.</summary>
     private readonly object _gate = new();
 
+    /// <summary>Called by generated code: uploads a network's parameters and running statistics and prepares its kernels for <see cref="Device.Cuda"/>.</summary>
     public CudaNetworkRunner(ICudaKernels kernels, float[] parameters, float[] state, int inputLength, int outputLength)
     {
         InputLength = inputLength;
@@ -349,6 +350,7 @@ public sealed unsafe class CudaNetworkRunner : IDisposable
 
     private void Synchronize() => _backend.Synchronize();
 
+    /// <summary>Frees the device memory, modules and graphs.</summary>
     public void Dispose()
     {
         if (_disposed) return;

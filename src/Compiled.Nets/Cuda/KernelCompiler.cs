@@ -43,6 +43,7 @@ public static class KernelCompiler
         return Convert.ToHexString(hash).ToLowerInvariant();
     }
 
+    /// <summary>The CUBIN of a network's translation unit for one architecture and batch capacity: read from the disk cache, or compiled by NVRTC and cached.</summary>
     public static byte[] Compile(string networkName, string source, string architecture, int batch, string nvrtcVersion)
     {
         string path = Path.Combine(CacheDirectory, CacheKey(source, architecture, batch, nvrtcVersion) + ".cubin");

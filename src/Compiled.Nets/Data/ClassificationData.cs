@@ -32,9 +32,13 @@ public sealed class ClassificationData
 
     /// <summary>Features, row after row (<see cref="Count"/> × <see cref="FeatureCount"/>).</summary>
     public float[] Features { get; }
+    /// <summary>The class of each sample, in [0, <see cref="ClassCount"/>).</summary>
     public int[] Labels { get; }
+    /// <summary>Values per sample.</summary>
     public int FeatureCount { get; }
+    /// <summary>The number of classes.</summary>
     public int ClassCount { get; }
+    /// <summary>The number of samples.</summary>
     public int Count => Labels.Length;
 
     /// <summary>
@@ -95,6 +99,7 @@ public sealed class ClassificationData
         while (reader.ReadLine() is { } line) yield return line;
     }
 
+    /// <summary>The labels as one-hot rows (<see cref="Count"/> × <see cref="ClassCount"/>), the targets of a softmax output.</summary>
     public float[] OneHotTargets() => OneHot(Labels, ClassCount);
 
     /// <summary>Class indices as one-hot rows, for <c>TrainStep</c> with softmax cross-entropy.</summary>

@@ -7,6 +7,7 @@ namespace Compiled.Nets.Data;
 /// <summary>Loads MNIST-style handwritten digits from IDX files (plain or gzipped).</summary>
 public static class Mnist
 {
+    /// <summary>MNIST's ten digit classes.</summary>
     public const int ClassCount = 10;
 
     /// <summary>

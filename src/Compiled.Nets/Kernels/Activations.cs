@@ -15,8 +15,11 @@ namespace Compiled.Nets.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     float Apply(float z);
+    /// <summary>f(z) on four lanes.</summary>
     Vector128<float> Apply(Vector128<float> z);
+    /// <summary>f(z) on eight lanes.</summary>
     Vector256<float> Apply(Vector256<float> z);
     /// <summary>f′(z) written as a function of y = f(z).</summary>
     float Derivative(float y);
@@ -45,14 +48,21 @@ internal static class ActivationLanes
         Vector128.Create(activation.Derivative(y.GetElement(0)), activation.Derivative(y.GetElement(1)), activation.Derivative(y.GetElement(2)), activation.Derivative(y.GetElement(3)));
 }
 
+/// <summary>Called by generated code: the Linear activation as an <see cref="IActivation"/>.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct LinearActivation : IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z;
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Apply(Vector128<float> z) => z;
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Apply(Vector256<float> z) => z;
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f;
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Derivative(Vector128<float> y) => Vector128<float>.One;
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.One;
 }
 
@@ -61,18 +71,25 @@ public readonly struct LinearActivation : IActivation
 public readonly struct LogisticActivation : IActivation
 {
     private readonly float _slope;
+    /// <summary>The activation with its parameter <paramref name="slope"/>.</summary>
     public LogisticActivation(float slope) => _slope = slope;
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => 1f / (1f + MathF.Exp(-_slope * z));
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector128<float>.One / (Vector128<float>.One + ExpKernel.Exp(z * Vector128.Create(-_slope)));
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256<float>.One / (Vector256<float>.One + ExpKernel.Exp(z * Vector256.Create(-_slope)));
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => _slope * y * (1f - y);
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector128.Create(_slope) * y * (Vector128<float>.One - y);
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector256.Create(_slope) * y * (Vector256<float>.One - y);
@@ -82,7 +99,9 @@ public readonly struct LogisticActivation : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct TanhActivation : IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => MathF.Tanh(z);
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z)
     {
@@ -91,6 +110,7 @@ public readonly struct TanhActivation : IActivation
         var e = ExpKernel.Exp(z + z);
         return Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
     }
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z)
     {
@@ -99,9 +119,12 @@ public readonly struct TanhActivation : IActivation
         var e = ExpKernel.Exp(z + z);
         return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
     }
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - y * y;
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - y * y;
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector256<float>.One - y * y;
 }
@@ -110,15 +133,21 @@ public readonly struct TanhActivation : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct ReLUActivation : IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : 0f;
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) : Vector128.Max(z, Vector128<float>.Zero);
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) : Vector256.Max(z, Vector256<float>.Zero);
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => y > 0f ? 1f : 0f;
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector128.GreaterThan(y, Vector128<float>.Zero) & Vector128<float>.One;
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector256.GreaterThan(y, Vector256<float>.Zero) & Vector256<float>.One;
@@ -129,18 +158,25 @@ public readonly struct ReLUActivation : IActivation
 public readonly struct LeakyReLUActivation : IActivation
 {
     private readonly float _alpha;
+    /// <summary>The activation with its parameter <paramref name="alpha"/>.</summary>
     public LeakyReLUActivation(float alpha) => _alpha = alpha;
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z > 0f ? z : _alpha * z;
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), z, z * Vector128.Create(_alpha));
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * Vector256.Create(_alpha));
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => y > 0f ? 1f : _alpha;
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(_alpha));
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) :
         Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(_alpha));
@@ -150,17 +186,23 @@ public readonly struct LeakyReLUActivation : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SoftplusActivation : IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Apply(float z) => MathF.Max(z, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector128.Max(z, Vector128<float>.Zero) + SimdMath.Log(Vector128<float>.One + ExpKernel.Exp(-Vector128.Abs(z)));
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.Max(z, Vector256<float>.Zero) + SimdMath.Log(Vector256<float>.One + ExpKernel.Exp(-Vector256.Abs(z)));
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 1f - MathF.Exp(-y);
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Derivative(Vector128<float> y) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector128<float>.One - ExpKernel.Exp(-y);
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Derivative(Vector256<float> y) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Derivative(this, y) : Vector256<float>.One - ExpKernel.Exp(-y);
 }
@@ -169,15 +211,21 @@ public readonly struct SoftplusActivation : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct HeavisideActivation : IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : 0f;
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector128.GreaterThanOrEqual(z, Vector128<float>.Zero) & Vector128<float>.One;
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero) & Vector256<float>.One;
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 0f;
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Derivative(Vector128<float> y) => Vector128<float>.Zero;
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.Zero;
 }
 
@@ -185,14 +233,20 @@ public readonly struct HeavisideActivation : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SignActivation : IActivation
 {
+    /// <summary>f(z) of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Apply(float z) => z >= 0f ? 1f : -1f;
+    /// <summary>f(z) on four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> z) => !Vector128.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(z, Vector128<float>.Zero), Vector128<float>.One, Vector128.Create(-1f));
+    /// <summary>f(z) on eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> z) => !Vector256.IsHardwareAccelerated ? ActivationLanes.Apply(this, z) :
         Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(-1f));
+    /// <summary>f′(z) from y = f(z), one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float y) => 0f;
+    /// <summary>f′(z) from y = f(z), four lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector128<float> Derivative(Vector128<float> y) => Vector128<float>.Zero;
+    /// <summary>f′(z) from y = f(z), eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Derivative(Vector256<float> y) => Vector256<float>.Zero;
 }

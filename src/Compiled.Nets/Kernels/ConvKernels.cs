@@ -57,16 +57,27 @@ public readonly record struct Conv2DShape
         this.Algorithm = Algorithm ?? Recommended;
     }
 
+    /// <summary>Input channels.</summary>
     public int InChannels { get; init; }
+    /// <summary>Input height.</summary>
     public int InHeight { get; init; }
+    /// <summary>Input width.</summary>
     public int InWidth { get; init; }
+    /// <summary>Output channels (filters).</summary>
     public int OutChannels { get; init; }
+    /// <summary>Kernel height.</summary>
     public int KernelHeight { get; init; }
+    /// <summary>Kernel width.</summary>
     public int KernelWidth { get; init; }
+    /// <summary>Vertical stride.</summary>
     public int StrideHeight { get; init; }
+    /// <summary>Horizontal stride.</summary>
     public int StrideWidth { get; init; }
+    /// <summary>Zero padding at the top and bottom.</summary>
     public int PadHeight { get; init; }
+    /// <summary>Zero padding at the left and right.</summary>
     public int PadWidth { get; init; }
+    /// <summary>Channel groups (1: a full convolution).</summary>
     public int Groups { get; init; }
 
     /// <summary>How the kernels run this convolution (forward, both gradients, transposed, and the scratch they need).</summary>
@@ -77,13 +88,19 @@ public readonly record struct Conv2DShape
 
     // The sizes are checked products: a shape too large for 32-bit lengths throws rather than wrapping to a small
     // length that the kernels' span checks would accept (Validate turns that into an ArgumentException).
+    /// <summary>Output height: (InHeight + 2·PadHeight − KernelHeight) / StrideHeight + 1.</summary>
     public int OutHeight => checked((InHeight + 2 * PadHeight - KernelHeight) / StrideHeight + 1);
+    /// <summary>Output width: (InWidth + 2·PadWidth − KernelWidth) / StrideWidth + 1.</summary>
     public int OutWidth => checked((InWidth + 2 * PadWidth - KernelWidth) / StrideWidth + 1);
+    /// <summary>Values per input sample.</summary>
     public int InputSize => checked(InChannels * InHeight * InWidth);
+    /// <summary>Values per output sample.</summary>
     public int OutputSize => checked(OutChannels * OutHeight * OutWidth);
+    /// <summary>Output positions per channel: OutHeight · OutWidth.</summary>
     public int Positions => checked(OutHeight * OutWidth);
     /// <summary>Values in one receptive field of one group: (InChannels / Groups) · KernelHeight · KernelWidth.</summary>
     public int PatchLength => checked(InChannels / Groups * KernelHeight * KernelWidth);
+    /// <summary>Weight values: OutChannels · PatchLength.</summary>
     public int WeightCount => checked(OutChannels * PatchLength);
 
     /// <summary>

@@ -41,6 +41,7 @@ public static class DropoutKernels
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class PReLUKernels
 {
+    /// <summary>y = x for x &gt; 0, <paramref name="slope"/> · x otherwise.</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, float slope)
     {
         KernelChecks.Length("PReLUKernels.Forward", nameof(y), y.Length, x.Length);
@@ -78,6 +79,7 @@ public static class BatchNormKernels
     // Value (b, f, p) of a [batch, features, plane] layout sits at (b·features + f)·plane + p; plane 1 is BatchNorm1d on
     // [batch, features], plane H·W is BatchNorm2d with per-channel statistics over the batch and the positions.
 
+    /// <summary>The training forward pass: normalises with the batch statistics, keeps the normalised values, updates the running averages, then scales, shifts and applies the activation.</summary>
     public static void ForwardTraining<TAct>(ReadOnlySpan<float> x, Span<float> y, Span<float> normalized,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVariance,
         Span<float> inverseStd, int batch, float momentum, float epsilon, TAct activation, int plane = 1) where TAct : struct, IActivation
@@ -123,6 +125,7 @@ public static class BatchNormKernels
         }
     }
 
+    /// <summary>The inference forward pass: normalises with the running averages, then scales, shifts and applies the activation.</summary>
     public static void ForwardInference<TAct>(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, int batch, float epsilon, TAct activation, int plane = 1) where TAct : struct, IActivation
     {

@@ -10,14 +10,27 @@ using System.Runtime.Intrinsics.X86;
 namespace Compiled.Nets.CompilerServices;
 
 /// <summary>The shape of a 2-D pooling window over [Channels, InHeight, InWidth] per sample, PyTorch's output-size rule.</summary>
+/// <param name="Channels">Channels, pooled each on its own.</param>
+/// <param name="InHeight">Input height.</param>
+/// <param name="InWidth">Input width.</param>
+/// <param name="SizeHeight">Window height.</param>
+/// <param name="SizeWidth">Window width.</param>
+/// <param name="StrideHeight">Vertical step between windows.</param>
+/// <param name="StrideWidth">Horizontal step between windows.</param>
+/// <param name="PadHeight">Padding at the top and bottom.</param>
+/// <param name="PadWidth">Padding at the left and right.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Pool2DShape(int Channels, int InHeight, int InWidth, int SizeHeight, int SizeWidth,
     int StrideHeight, int StrideWidth, int PadHeight = 0, int PadWidth = 0)
 {
     // Checked products, as Conv2DShape's: a shape beyond 32-bit lengths throws instead of wrapping (Validate says so).
+    /// <summary>Output height: (InHeight + 2·PadHeight − SizeHeight) / StrideHeight + 1.</summary>
     public int OutHeight => checked((InHeight + 2 * PadHeight - SizeHeight) / StrideHeight + 1);
+    /// <summary>Output width: (InWidth + 2·PadWidth − SizeWidth) / StrideWidth + 1.</summary>
     public int OutWidth => checked((InWidth + 2 * PadWidth - SizeWidth) / StrideWidth + 1);
+    /// <summary>Values per input sample.</summary>
     public int InputSize => checked(Channels * InHeight * InWidth);
+    /// <summary>Values per output sample.</summary>
     public int OutputSize => checked(Channels * OutHeight * OutWidth);
 
     /// <summary>
@@ -462,6 +475,7 @@ public static class PoolKernels
         }
     }
 
+    /// <summary>Spreads each channel's output gradient evenly over its <paramref name="plane"/> positions.</summary>
     public static void GlobalAverageBackward(ReadOnlySpan<float> dy, Span<float> dx, int batch, int channels, int plane)
     {
         const string kernel = "PoolKernels.GlobalAverageBackward";

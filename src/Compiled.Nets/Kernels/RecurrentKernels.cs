@@ -29,18 +29,34 @@ public enum RecurrentCell
 /// The layer's parameters are one block: W_ih [G, I], W_hh [G, H], the peephole weights [3H] (i, f, o) when it has them,
 /// b_ih [G], b_hh [G], with G = gates · H.
 /// </summary>
+/// <param name="Cell">The cell: SimpleRnn (tanh or ReLU), Lstm, LstmPeephole or Gru.</param>
+/// <param name="Steps">T, the sequence length.</param>
+/// <param name="Features">I, the values per input step.</param>
+/// <param name="Hidden">H, the hidden size.</param>
+/// <param name="Leak">α, the SimpleRnn's leak (1: none).</param>
+/// <param name="ReturnSequences">Whether the output is every step's state or only the last.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct RecurrentShape(RecurrentCell Cell, int Steps, int Features, int Hidden, float Leak, bool ReturnSequences)
 {
+    /// <summary>Gates per cell: 4 for an LSTM, 3 for a GRU, 1 for a SimpleRnn.</summary>
     public int Gates => Cell switch { RecurrentCell.Lstm or RecurrentCell.LstmPeephole => 4, RecurrentCell.Gru => 3, _ => 1 };
+    /// <summary>G = Gates · Hidden, the rows of W_ih and W_hh.</summary>
     public int GateWidth => Gates * Hidden;
+    /// <summary>Whether the cell is an LSTM (with or without peepholes).</summary>
     public bool IsLstm => Cell is RecurrentCell.Lstm or RecurrentCell.LstmPeephole;
+    /// <summary>Whether the cell has peephole weights.</summary>
     public bool HasPeephole => Cell == RecurrentCell.LstmPeephole;
+    /// <summary>Values of W_ih [G, I].</summary>
     public int InputWeightCount => GateWidth * Features;
+    /// <summary>Values of W_hh [G, H].</summary>
     public int HiddenWeightCount => GateWidth * Hidden;
+    /// <summary>Weight values: W_ih, W_hh and the peepholes.</summary>
     public int WeightCount => InputWeightCount + HiddenWeightCount + (HasPeephole ? 3 * Hidden : 0);
+    /// <summary>All parameter values: the weights and both biases.</summary>
     public int ParameterCount => WeightCount + 2 * GateWidth;
+    /// <summary>Values per input sample: Steps · Features.</summary>
     public int InputWidth => Steps * Features;
+    /// <summary>Values per output sample: Steps · Hidden with ReturnSequences, else Hidden.</summary>
     public int OutputWidth => ReturnSequences ? Steps * Hidden : Hidden;
     /// <summary>Floats per sample a stateful layer carries from one call to the next: h, and c for an LSTM.</summary>
     public int CarriedWidth => IsLstm ? 2 * Hidden : Hidden;

@@ -11,6 +11,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class AdaDelta : Optimizer
 {
+    /// <summary>AdaDelta with PyTorch's defaults (lr 1, ρ 0.9, ε 10⁻⁶).</summary>
     /// <param name="learningRate">η, positive and finite (PyTorch's default 1 applies δ as it is).</param>
     /// <param name="rho">ρ, the decay of both running averages, in [0, 1].</param>
     /// <param name="epsilon">ε, positive and finite.</param>
@@ -26,8 +27,10 @@ public sealed class AdaDelta : Optimizer
     /// <summary>ε, added under both square roots.</summary>
     public float Epsilon { get; }
 
+    /// <summary>State floats per parameter: 2 (running averages of g² and of Δx²).</summary>
     protected override int StateSlotsPerParameter => 2;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: AdaDelta's rule with the state in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, rho = Rho, oneMinusRho = 1f - Rho, eps = Epsilon;
@@ -66,5 +69,6 @@ public sealed class AdaDelta : Optimizer
         }
     }
 
+    /// <summary>"AdaDelta(lr=…, ρ=…, ε=…)".</summary>
     public override string ToString() => $"AdaDelta(lr={Format(LearningRate)}, ρ={Format(Rho)}, ε={Format(Epsilon)})";
 }

@@ -11,6 +11,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class AdaGrad : Optimizer
 {
+    /// <summary>AdaGrad with PyTorch's defaults (lr 0.01, ε 10⁻¹⁰).</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="epsilon">ε, positive and finite.</param>
     public AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) : base(learningRate) =>
@@ -19,8 +20,10 @@ public sealed class AdaGrad : Optimizer
     /// <summary>ε, added to √s.</summary>
     public float Epsilon { get; }
 
+    /// <summary>State floats per parameter: 1 (the sum of g²).</summary>
     protected override int StateSlotsPerParameter => 1;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: AdaGrad's rule with the state in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, eps = Epsilon;
@@ -48,5 +51,6 @@ public sealed class AdaGrad : Optimizer
         }
     }
 
+    /// <summary>"AdaGrad(lr=…, ε=…)".</summary>
     public override string ToString() => $"AdaGrad(lr={Format(LearningRate)}, ε={Format(Epsilon)})";
 }

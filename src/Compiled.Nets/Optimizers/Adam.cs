@@ -12,6 +12,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class Adam : Optimizer
 {
+    /// <summary>Adam with PyTorch's defaults (lr 10⁻³, β₁ 0.9, β₂ 0.999, ε 10⁻⁸).</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="beta1">β₁, the decay of the gradient average, in [0, 1).</param>
     /// <param name="beta2">β₂, the decay of the squared-gradient average, in [0, 1).</param>
@@ -32,8 +33,10 @@ public sealed class Adam : Optimizer
     /// <summary>ε, added to the bias-corrected √v.</summary>
     public float Epsilon { get; }
 
+    /// <summary>State floats per parameter: 2 (the first and second moments).</summary>
     protected override int StateSlotsPerParameter => 2;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: Adam's bias-corrected rule at <paramref name="step"/>, with the moments in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float beta1 = Beta1, beta2 = Beta2, oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2, eps = Epsilon;
@@ -83,6 +86,7 @@ public sealed class Adam : Optimizer
         }
     }
 
+    /// <summary>The optimizer and its hyperparameters, as "Adam(lr=…, β1=…, β2=…, ε=…)".</summary>
     public override string ToString() =>
         $"Adam(lr={Format(LearningRate)}, β1={Format(Beta1)}, β2={Format(Beta2)}, ε={Format(Epsilon)})";
 }

@@ -24,18 +24,21 @@ public abstract class LearningRateSchedule
 /// <summary>The initial rate throughout.</summary>
 public sealed class ConstantRate : LearningRateSchedule
 {
+    /// <summary>Always <paramref name="initialRate"/>.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
         return initialRate;
     }
 
+    /// <summary>"ConstantRate".</summary>
     public override string ToString() => "ConstantRate";
 }
 
 /// <summary>PyTorch's <c>StepLR</c>: η₀ · γ^⌊epoch / stepSize⌋, the rate multiplied by γ every <c>stepSize</c> epochs.</summary>
 public sealed class StepDecay : LearningRateSchedule
 {
+    /// <summary>Multiplies the rate by <paramref name="gamma"/> every <paramref name="stepSize"/> epochs.</summary>
     /// <param name="stepSize">Epochs between decays; positive.</param>
     /// <param name="gamma">γ, the factor per decay, in (0, 1].</param>
     public StepDecay(int stepSize, float gamma = 0.1f)
@@ -48,21 +51,26 @@ public sealed class StepDecay : LearningRateSchedule
         Gamma = gamma;
     }
 
+    /// <summary>Epochs between two decays.</summary>
     public int StepSize { get; }
+    /// <summary>The factor applied at each decay.</summary>
     public float Gamma { get; }
 
+    /// <summary><paramref name="initialRate"/> · Gamma^⌊<paramref name="epoch"/> / StepSize⌋.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
         return (float)(initialRate * Math.Pow(Gamma, epoch / StepSize)); // integer division: whole steps taken
     }
 
+    /// <summary>"StepDecay(stepSize=…, γ=…)".</summary>
     public override string ToString() => $"StepDecay(stepSize={StepSize}, γ={Gamma})";
 }
 
 /// <summary>PyTorch's <c>ExponentialLR</c>: η₀ · γ^epoch.</summary>
 public sealed class ExponentialDecay : LearningRateSchedule
 {
+    /// <summary>Multiplies the rate by <paramref name="gamma"/> every epoch.</summary>
     /// <param name="gamma">γ, the factor per epoch, in (0, 1].</param>
     public ExponentialDecay(float gamma)
     {
@@ -71,14 +79,17 @@ public sealed class ExponentialDecay : LearningRateSchedule
         Gamma = gamma;
     }
 
+    /// <summary>The factor applied every epoch.</summary>
     public float Gamma { get; }
 
+    /// <summary><paramref name="initialRate"/> · Gamma^<paramref name="epoch"/>.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
         return (float)(initialRate * Math.Pow(Gamma, epoch));
     }
 
+    /// <summary>"ExponentialDecay(γ=…)".</summary>
     public override string ToString() => $"ExponentialDecay(γ={Gamma})";
 }
 
@@ -90,6 +101,7 @@ public sealed class ExponentialDecay : LearningRateSchedule
 /// </summary>
 public sealed class CosineAnnealing : LearningRateSchedule
 {
+    /// <summary>A half cosine from the initial rate down to <paramref name="minRate"/> over <paramref name="maxEpochs"/> epochs.</summary>
     /// <param name="maxEpochs">T_max, the epochs from η₀ down to η_min; positive.</param>
     /// <param name="minRate">η_min, non-negative and finite.</param>
     public CosineAnnealing(int maxEpochs, float minRate = 0f)
@@ -102,9 +114,12 @@ public sealed class CosineAnnealing : LearningRateSchedule
         MinRate = minRate;
     }
 
+    /// <summary>The epochs of one half-cosine (PyTorch's T_max).</summary>
     public int MaxEpochs { get; }
+    /// <summary>The rate reached at <see cref="MaxEpochs"/> (PyTorch's eta_min).</summary>
     public float MinRate { get; }
 
+    /// <summary>MinRate + (<paramref name="initialRate"/> − MinRate) · (1 + cos(π · <paramref name="epoch"/> / MaxEpochs)) / 2, and MinRate from epoch MaxEpochs on.</summary>
     public override float RateAt(int epoch, float initialRate)
     {
         CheckArguments(epoch, initialRate);
@@ -113,5 +128,6 @@ public sealed class CosineAnnealing : LearningRateSchedule
         return (float)(MinRate + (initialRate - (double)MinRate) * (1 + cosine) / 2);
     }
 
+    /// <summary>"CosineAnnealing(T_max=…, η_min=…)".</summary>
     public override string ToString() => $"CosineAnnealing(T_max={MaxEpochs}, η_min={MinRate})";
 }

@@ -19,6 +19,7 @@ public abstract class Optimizer
     private float[] _state = Array.Empty<float>();
     private int _parameterCount = -1; // none seen yet
 
+    /// <summary>An optimizer with the step size <paramref name="learningRate"/> (positive and finite).</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
 
     /// <summary>The step size; positive and finite.</summary>

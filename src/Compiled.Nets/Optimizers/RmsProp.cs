@@ -10,6 +10,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class RmsProp : Optimizer
 {
+    /// <summary>RMSprop with PyTorch's defaults (lr 0.01, α 0.99, ε 10⁻⁸).</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="alpha">α, the smoothing constant, in [0, 1).</param>
     /// <param name="epsilon">ε, positive and finite.</param>
@@ -25,8 +26,10 @@ public sealed class RmsProp : Optimizer
     /// <summary>ε, added to √v.</summary>
     public float Epsilon { get; }
 
+    /// <summary>State floats per parameter: 1 (the running average of g²).</summary>
     protected override int StateSlotsPerParameter => 1;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: RMSprop's rule with the state in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate, alpha = Alpha, oneMinusAlpha = 1f - Alpha, eps = Epsilon;
@@ -56,5 +59,6 @@ public sealed class RmsProp : Optimizer
         }
     }
 
+    /// <summary>"RmsProp(lr=…, α=…, ε=…)".</summary>
     public override string ToString() => $"RmsProp(lr={Format(LearningRate)}, α={Format(Alpha)}, ε={Format(Epsilon)})";
 }

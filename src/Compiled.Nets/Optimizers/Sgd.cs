@@ -13,6 +13,7 @@ namespace Compiled.Nets.Optimizers;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
+    /// <summary>SGD, plain by default, with momentum μ and optionally Nesterov's variant.</summary>
     /// <param name="learningRate">η, positive and finite.</param>
     /// <param name="momentum">μ in [0, 1); 0 keeps no state.</param>
     /// <param name="nesterov">Nesterov momentum; needs <paramref name="momentum"/> &gt; 0.</param>
@@ -30,8 +31,10 @@ public sealed class Sgd : Optimizer
     /// <summary>Whether the step looks ahead along the momentum buffer.</summary>
     public bool Nesterov { get; }
 
+    /// <summary>State floats per parameter: 1 with momentum (the velocity), 0 without.</summary>
     protected override int StateSlotsPerParameter => Momentum > 0f ? 1 : 0;
 
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradients"/>: SGD, with momentum and Nesterov's variant when set, the velocity in <paramref name="state"/>.</summary>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, OptimizerState state, long step)
     {
         float lr = LearningRate;
@@ -85,6 +88,7 @@ public sealed class Sgd : Optimizer
         for (; i < n; i++) Unsafe.Add(ref p, i) -= lr * Unsafe.Add(ref g, i);
     }
 
+    /// <summary>"Sgd(lr=…)", or with momentum "Sgd(lr=…, μ=…)" (and ", nesterov").</summary>
     public override string ToString() =>
         Momentum == 0f ? $"Sgd(lr={Format(LearningRate)})"
         : $"Sgd(lr={Format(LearningRate)}, μ={Format(Momentum)}{(Nesterov ? ", nesterov" : "")})";

@@ -13,6 +13,8 @@ namespace Compiled.Nets.Plotting;
 public sealed record LineSeries(string Label, IReadOnlyList<(double X, double Y)> Points, string? Color = null);
 
 /// <summary>A dashed vertical line across the plot area at <paramref name="X"/>, labelled at its top.</summary>
+/// <param name="X">Where the line is, on the x axis.</param>
+/// <param name="Label">The text at its top.</param>
 public sealed record VerticalMarker(double X, string Label);
 
 /// <summary>
@@ -31,20 +33,28 @@ public sealed class LineChart
     public static readonly IReadOnlyList<string> Palette =
         new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
 
+    /// <summary>The title above the plot.</summary>
     public string Title { get; init; } = "";
+    /// <summary>The x axis label.</summary>
     public string XLabel { get; init; } = "";
+    /// <summary>The y axis label.</summary>
     public string YLabel { get; init; } = "";
 
     /// <summary>Axis ranges; null fits the data (and the markers), widened to round numbers.</summary>
     public double? XMin { get; init; }
+    /// <summary>The x axis maximum; null fits the data.</summary>
     public double? XMax { get; init; }
+    /// <summary>The y axis minimum; null fits the data.</summary>
     public double? YMin { get; init; }
+    /// <summary>The y axis maximum; null fits the data.</summary>
     public double? YMax { get; init; }
 
     /// <summary>Appended to every y tick label ("%").</summary>
     public string YUnit { get; init; } = "";
 
+    /// <summary>The lines drawn, in order.</summary>
     public IReadOnlyList<LineSeries> Series { get; init; } = Array.Empty<LineSeries>();
+    /// <summary>Vertical lines drawn across the plot (a best epoch).</summary>
     public IReadOnlyList<VerticalMarker> Markers { get; init; } = Array.Empty<VerticalMarker>();
 
     /// <summary>Writes the chart to <paramref name="path"/>.</summary>

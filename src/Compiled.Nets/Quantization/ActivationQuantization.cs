@@ -14,6 +14,7 @@ public readonly record struct ActivationQuantization
     /// <summary>The largest stored value.</summary>
     public const int MaxLevel = 127;
 
+    /// <summary>A quantisation with <paramref name="scale"/> (positive, finite) and <paramref name="zeroPoint"/> in [0, 127].</summary>
     public ActivationQuantization(float scale, int zeroPoint)
     {
         if (!(scale > 0f) || !float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "A scale must be positive and finite.");
@@ -23,7 +24,9 @@ public readonly record struct ActivationQuantization
         InverseScale = 1f / scale;
     }
 
+    /// <summary>The float step between two levels.</summary>
     public float Scale { get; }
+    /// <summary>The level that stands for 0.</summary>
     public int ZeroPoint { get; }
     /// <summary>1 / <see cref="Scale"/>: the kernels multiply by it.</summary>
     public float InverseScale { get; }
@@ -45,8 +48,10 @@ public readonly record struct ActivationQuantization
     /// <summary>One value to its level (the kernels' scalar form).</summary>
     public byte Quantize(float x) => (byte)Math.Clamp((int)MathF.Round(Math.Clamp(x * InverseScale, -256f, 256f)) + ZeroPoint, 0, MaxLevel);
 
+    /// <summary>A level back to its value: Scale · (q − ZeroPoint).</summary>
     public float Dequantize(byte q) => Scale * (q - ZeroPoint);
 
+    /// <summary>"scale …, zero point …".</summary>
     public override string ToString() =>
         $"scale {Scale.ToString("R", CultureInfo.InvariantCulture)}, zero point {ZeroPoint}";
 }
@@ -57,6 +62,7 @@ public sealed class Calibration
     private readonly float[] _min;
     private readonly float[] _max;
 
+    /// <summary>Empty ranges for <paramref name="tensors"/> tensors.</summary>
     public Calibration(int tensors)
     {
         if (tensors <= 0) throw new ArgumentOutOfRangeException(nameof(tensors), tensors, "At least one tensor is calibrated.");
@@ -84,7 +90,9 @@ public sealed class Calibration
     private static void ThrowNaN(int tensor) =>
         throw new ArgumentException($"Calibration met NaN in tensor {tensor}: the float network's weights or inputs are not finite.", "values");
 
+    /// <summary>The smallest value seen in tensor <paramref name="tensor"/>.</summary>
     public float Min(int tensor) => _min[tensor];
+    /// <summary>The largest value seen in tensor <paramref name="tensor"/>.</summary>
     public float Max(int tensor) => _max[tensor];
 
     /// <summary>Tensor <paramref name="tensor"/>'s quantisation from its range.</summary>

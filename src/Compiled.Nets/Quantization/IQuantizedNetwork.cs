@@ -7,7 +7,9 @@ namespace Compiled.Nets.Quantization;
 /// <summary>An int8 inference model made by a generated network's <c>Quantize</c>: the nested <c>Quantized</c> class.</summary>
 public interface IQuantizedNetwork
 {
+    /// <summary>Values in one input sample.</summary>
     int InputLength { get; }
+    /// <summary>Values in one output sample.</summary>
     int OutputLength { get; }
 
     /// <summary>One sample; allocation-free, thread-safe.</summary>

@@ -169,7 +169,6 @@ public static class Int8Kernels
     /// <summary>Scaled values are clamped to ±256 before the conversion to int, so a huge one cannot wrap when the zero point is added.</summary>
     private const float Saturation = 256f;
 
-    /// <summary>Eight scaled values to their levels (round half to even, add the zero point, clamp), as eight bytes in a ulong.</summary>
     /// <summary>
     /// Thirty-two scaled values to their levels with AVX2, the same levels as <see cref="Level"/>: clamped to ±256, converted
     /// with the default rounding (to nearest, ties to even), the zero point added, packed with signed then unsigned saturation

@@ -10,6 +10,7 @@ namespace Compiled.Nets.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class QuantizationGuard
 {
+    /// <summary>Called by generated code: throws unless <paramref name="sampleCount"/> is positive and <paramref name="inputsLength"/> holds that many samples of <paramref name="inputSize"/>.</summary>
     public static void Calibration(int inputsLength, int sampleCount, int inputSize)
     {
         if (sampleCount <= 0)

@@ -49,6 +49,7 @@ public sealed class QuantizedLinear
 
     /// <summary>Per output channel: the weights' scale.</summary>
     public ReadOnlySpan<float> WeightScales => _scales;
+    /// <summary>Per output channel: the float bias.</summary>
     public ReadOnlySpan<float> Bias => _bias;
     /// <summary>[<see cref="Outputs"/>, <see cref="PaddedDepth"/>], zero past <see cref="Depth"/>.</summary>
     public ReadOnlySpan<sbyte> PaddedWeights => _weights;

@@ -3,6 +3,8 @@ using System;
 namespace Compiled.Nets.Training;
 
 /// <summary>The losses of one adversarial step: the discriminator's on real and fake samples, the generator's non-saturating one.</summary>
+/// <param name="Discriminator">The discriminator's loss, on the real and the fake batch.</param>
+/// <param name="Generator">The generator's non-saturating loss.</param>
 public readonly record struct AdversarialLosses(float Discriminator, float Generator);
 
 /// <summary>
@@ -19,6 +21,7 @@ public sealed class AdversarialTraining
     private readonly int _batch;
     private readonly float[] _fake, _zeros, _ones, _fakeGradient;
 
+    /// <summary>Steps for <paramref name="generator"/> and <paramref name="discriminator"/> on batches of <paramref name="batchSize"/>; the generator's output must be the discriminator's input.</summary>
     public AdversarialTraining(IComposableNetwork generator, IComposableNetwork discriminator, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(generator);

@@ -67,10 +67,20 @@ public delegate void SampleAugmentation(Span<float> sample, SeededRandom random)
 /// Where training is: within an epoch (<see cref="Completed"/> is null, <see cref="Loss"/> is the epoch's running mean),
 /// or at its end (<see cref="Completed"/> holds the epoch's figures, validation included).
 /// </summary>
+/// <param name="Epoch">The epoch, from 1.</param>
+/// <param name="Epochs">The epochs asked for.</param>
+/// <param name="Batch">Batches done in this epoch, from 1.</param>
+/// <param name="Batches">Batches per epoch.</param>
+/// <param name="Loss">The epoch's running mean loss so far.</param>
+/// <param name="Completed">The epoch's result at its end; null within it.</param>
 public readonly record struct TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, float Loss, EpochResult? Completed);
 
 /// <summary>What <c>Fit</c> did: one result per epoch run, the best epoch by validation loss, whether it stopped early.</summary>
+/// <param name="Epochs">One result per epoch run.</param>
+/// <param name="BestEpoch">The epoch (from 1) with the lowest validation loss; the last epoch without validation data.</param>
+/// <param name="StoppedEarly">Whether early stopping ended training before the last epoch.</param>
 public sealed record TrainingHistory(System.Collections.Generic.IReadOnlyList<EpochResult> Epochs, int BestEpoch, bool StoppedEarly)
 {
+    /// <summary>The last epoch run.</summary>
     public EpochResult Last => Epochs[Epochs.Count - 1];
 }

@@ -18,6 +18,7 @@ public sealed class TrainingProgressWriter : IProgress<TrainingProgress>
     private readonly bool _plain;
     private int _statusLength; // characters of the status line now shown, to blank it out before the next line
 
+    /// <summary>A writer of progress lines to <paramref name="writer"/>.</summary>
     /// <param name="writer">Where the lines go.</param>
     /// <param name="plain">Epoch lines only, no status line rewritten in place (see <see cref="ConsoleOutput.IsPlain"/>).</param>
     public TrainingProgressWriter(TextWriter writer, bool plain)
@@ -30,6 +31,7 @@ public sealed class TrainingProgressWriter : IProgress<TrainingProgress>
     /// <summary>A writer to standard output, plain when <see cref="ConsoleOutput.IsPlain"/> says so.</summary>
     public static TrainingProgressWriter ForConsole() => new(Console.Out, ConsoleOutput.IsPlain);
 
+    /// <summary>Writes one epoch line when an epoch completes and, unless plain, rewrites the status line within the epoch.</summary>
     public void Report(TrainingProgress value)
     {
         if (value.Completed is { } epoch)

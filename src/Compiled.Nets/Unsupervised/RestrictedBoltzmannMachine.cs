@@ -41,7 +41,9 @@ public sealed class RestrictedBoltzmannMachine
         Initializers.FillNormal(_weights, 0.01f, new SeededRandom(seed));
     }
 
+    /// <summary>The number of visible units.</summary>
     public int Visible { get; }
+    /// <summary>The number of hidden units.</summary>
     public int Hidden { get; }
 
     /// <summary>W, [hidden, visible] row-major.</summary>
