@@ -35,6 +35,7 @@ public sealed class OnnxModelBuilder
     private readonly HashSet<string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _outputNames = new(StringComparer.Ordinal);
 
+    /// <summary>Starts a model whose graph is called <paramref name="graphName"/>, written by Compiled.Nets <paramref name="producerVersion"/>.</summary>
     public OnnxModelBuilder(string graphName, string producerVersion, string docString = "")
     {
         ArgumentException.ThrowIfNullOrEmpty(graphName);
@@ -268,6 +269,7 @@ public sealed class OnnxNode
         _outputs = outputs;
     }
 
+    /// <summary>Adds the attribute <paramref name="name"/> with an integer value; returns this node.</summary>
     public OnnxNode Int(string name, long value)
     {
         var a = Attribute(name, 2);
@@ -275,6 +277,7 @@ public sealed class OnnxNode
         return this;
     }
 
+    /// <summary>Adds the attribute <paramref name="name"/> with a list of integers value; returns this node.</summary>
     public OnnxNode Ints(string name, params long[] values)
     {
         var a = Attribute(name, 7);
@@ -282,6 +285,7 @@ public sealed class OnnxNode
         return this;
     }
 
+    /// <summary>Adds the attribute <paramref name="name"/> with a float value; returns this node.</summary>
     public OnnxNode Float(string name, float value)
     {
         var a = Attribute(name, 1);
@@ -289,6 +293,7 @@ public sealed class OnnxNode
         return this;
     }
 
+    /// <summary>Adds the attribute <paramref name="name"/> with a list of floats value; returns this node.</summary>
     public OnnxNode Floats(string name, params float[] values)
     {
         var a = Attribute(name, 6);
@@ -296,6 +301,7 @@ public sealed class OnnxNode
         return this;
     }
 
+    /// <summary>Adds the attribute <paramref name="name"/> with a string value; returns this node.</summary>
     public OnnxNode String(string name, string value)
     {
         var a = Attribute(name, 3);
@@ -303,6 +309,7 @@ public sealed class OnnxNode
         return this;
     }
 
+    /// <summary>Adds the attribute <paramref name="name"/> with a list of strings value; returns this node.</summary>
     public OnnxNode Strings(string name, params string[] values)
     {
         var a = Attribute(name, 8);
