@@ -180,6 +180,52 @@ public class ConvKernelTests
         return new Passes(y, dx, dw, db);
     }
 
+    [Fact]
+    public void Weight_gradient_run_alone_while_the_workers_are_busy_matches_the_split_one()
+    {
+        // LeNet's second convolution at batch 64 splits across the cores. While another thread's job holds the workers
+        // the call runs alone, and must not add in the workers' partial sums, which belong to that other job (before
+        // the fix it added the previous call's, doubling dW here).
+        var s = new Conv2DShape(6, 14, 14, 16, 5, 5);
+        const int batch = 64;
+        float[] x = Random(batch * s.InputSize, 61), dz = Random(batch * s.OutputSize, 62);
+        var scratch = new float[s.ScratchLength];
+        float[] dwSplit = new float[s.WeightCount], dbSplit = new float[s.OutChannels];
+        float[] dwAlone = new float[s.WeightCount], dbAlone = new float[s.OutChannels];
+        ConvKernels.WeightGradient(dz, x, dwSplit, dbSplit, batch, s, scratch);
+        using (BatchParallel.HoldWorkersForTests())
+            ConvKernels.WeightGradient(dz, x, dwAlone, dbAlone, batch, s, scratch);
+        static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
+        Assert.Equal(0, Difference(dwAlone, dwSplit), 4);
+        Assert.Equal(0, Difference(dbAlone, dbSplit), 4);
+        Assert.Contains(dwSplit, v => Math.Abs(v) > 1f);
+    }
+
+    [Fact]
+    public void Concurrent_weight_gradients_each_get_their_own_sums()
+    {
+        // Threads racing for the workers: each call either splits (its partial sums combined before the workers are
+        // released) or runs alone; either way its dW is its own batch's, never mixed with another thread's.
+        var s = new Conv2DShape(6, 14, 14, 16, 5, 5);
+        const int batch = 64;
+        var worst = new double[6];
+        System.Threading.Tasks.Parallel.For(0, worst.Length, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = worst.Length }, t =>
+        {
+            float[] x = Random(batch * s.InputSize, 70 + t), dz = Random(batch * s.OutputSize, 80 + t);
+            var scratch = new float[s.ScratchLength];
+            float[] expected = new float[s.WeightCount], expectedBias = new float[s.OutChannels];
+            using (BatchParallel.HoldWorkersForTests())
+                ConvKernels.WeightGradient(dz, x, expected, expectedBias, batch, s, scratch);
+            for (int round = 0; round < 10; round++)
+            {
+                float[] dw = new float[s.WeightCount], db = new float[s.OutChannels];
+                ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
+                worst[t] = Math.Max(worst[t], dw.Zip(expected, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max());
+            }
+        });
+        Assert.All(worst, w => Assert.True(w < 1e-4, $"dW differs from the thread's own by {w:E2}"));
+    }
+
     public static IEnumerable<object[]> StrideOneShapes() => new[]
     {
         new object[] { new Conv2DShape(1, 28, 28, 6, 5, 5, 1, 1, 2, 2) },

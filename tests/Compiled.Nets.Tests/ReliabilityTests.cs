@@ -215,4 +215,30 @@ public class ReliabilityTests
         workers.ForEach(w => w.Join());
         Assert.Equal(0, mismatches);
     }
+
+    [Fact]
+    public void Convolutional_networks_trained_on_4_threads_at_once_match_training_one_after_another()
+    {
+        // Each thread trains its own network; the kernels share one set of worker threads, and a call that finds them
+        // busy runs alone. Before the fix, such a call added the busy workers' partial weight gradients into its own.
+        const int threads = 4, batch = 64, steps = 6;
+        float[] x = TestData.Random(batch * 784, 21), y = TestData.OneHot(batch, 10, 22);
+        float[] Train(MnistLeNet net)
+        {
+            net.Optimizer = new Sgd(0.05f);
+            for (int step = 0; step < steps; step++) net.TrainStep(x, y, batch);
+            return net.Parameters.ToArray();
+        }
+        float[] expected = Train(new MnistLeNet());
+        var results = new float[threads][];
+        var workers = Enumerable.Range(0, threads).Select(k => new Thread(() => results[k] = Train(new MnistLeNet()))).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        // Alone or split, dW sums the batch in a different order: rounding apart, the same weights.
+        for (int k = 0; k < threads; k++)
+        {
+            double worst = results[k].Zip(expected, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(b))).Max();
+            Assert.True(worst < 1e-4, $"thread {k}: parameters differ from one-at-a-time training by {worst:E2}");
+        }
+    }
 }

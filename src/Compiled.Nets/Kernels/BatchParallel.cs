@@ -12,6 +12,16 @@ internal interface IBatchJob
 }
 
 /// <summary>
+/// A job whose workers leave partial results in their <see cref="WorkerScratch"/>: <see cref="Combine"/> adds them into
+/// the caller's, after every part is done and before the workers are free for another thread's job, which would
+/// overwrite them. A job that ran alone (one part) has none to combine, and is not called.
+/// </summary>
+internal interface ICombiningBatchJob : IBatchJob
+{
+    void Combine(int parts);
+}
+
+/// <summary>
 /// Splits a batch across the cores when it pays: persistent worker threads that wait on events, so a training step
 /// allocates nothing and starts no tasks. The caller runs the first part itself and returns when every part is done.
 /// Jobs run one at a time (a lock); a call that finds the workers busy runs its job alone on its own thread.
@@ -78,6 +88,7 @@ internal static class BatchParallel
                 failure ??= workerFailure;
             }
             if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
+            if (job is ICombiningBatchJob combining) combining.Combine(parts);
         }
         finally
         {

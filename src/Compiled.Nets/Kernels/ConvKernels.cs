@@ -298,12 +298,6 @@ public static class ConvKernels
             var job = WeightGradientJob.Instance;
             job.Set(pdz, px, pdw, pdb, ps, batch, shape);
             BatchParallel.Run(job, batch, parts);
-            for (int part = 1; part < parts; part++)
-            {
-                var partial = WorkerScratch.For(part, shape.ScratchLength + shape.WeightCount + shape.OutChannels);
-                DenseKernels.Add(dw, partial.AsSpan(shape.ScratchLength, shape.WeightCount));
-                DenseKernels.Add(db, partial.AsSpan(shape.ScratchLength + shape.WeightCount, shape.OutChannels));
-            }
         }
     }
 
@@ -468,7 +462,7 @@ public static class ConvKernels
                 worker == 0 ? new Span<float>(_scratch, _shape.ScratchLength) : WorkerScratch.For(worker, _shape.ScratchLength), _activation);
     }
 
-    private sealed unsafe class WeightGradientJob : IBatchJob
+    private sealed unsafe class WeightGradientJob : ICombiningBatchJob
     {
         [ThreadStatic] private static WeightGradientJob? _instance;
         public static WeightGradientJob Instance => _instance ??= new WeightGradientJob();
@@ -504,6 +498,20 @@ public static class ConvKernels
             }
             WeightGradientRange(new ReadOnlySpan<float>(_dz, _batch * s.OutputSize), new ReadOnlySpan<float>(_x, _batch * s.InputSize),
                 dw, db, start, end, s, scratch);
+        }
+
+        /// <summary>Adds each worker's partial dW and db to the caller's, in part order.</summary>
+        public void Combine(int parts)
+        {
+            var s = _shape;
+            var dw = new Span<float>(_dw, s.WeightCount);
+            var db = new Span<float>(_db, s.OutChannels);
+            for (int part = 1; part < parts; part++)
+            {
+                var partial = WorkerScratch.For(part, s.ScratchLength + s.WeightCount + s.OutChannels);
+                DenseKernels.Add(dw, partial.AsSpan(s.ScratchLength, s.WeightCount));
+                DenseKernels.Add(db, partial.AsSpan(s.ScratchLength + s.WeightCount, s.OutChannels));
+            }
         }
     }
 
