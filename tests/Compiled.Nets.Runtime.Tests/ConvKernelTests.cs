@@ -195,9 +195,10 @@ public class ConvKernelTests
         ConvKernels.WeightGradient(dz, x, dwSplit, dbSplit, batch, s, scratch);
         using (BatchParallel.HoldWorkersForTests())
             ConvKernels.WeightGradient(dz, x, dwAlone, dbAlone, batch, s, scratch);
+        // 6,400 products per element summed in another order: rounding reaches 5e-5 without SIMD; a stale partial sum is O(1).
         static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
-        Assert.Equal(0, Difference(dwAlone, dwSplit), 4);
-        Assert.Equal(0, Difference(dbAlone, dbSplit), 4);
+        Assert.True(Difference(dwAlone, dwSplit) < 5e-4, $"dW differs by {Difference(dwAlone, dwSplit):E2}");
+        Assert.True(Difference(dbAlone, dbSplit) < 5e-4, $"db differs by {Difference(dbAlone, dbSplit):E2}");
         Assert.Contains(dwSplit, v => Math.Abs(v) > 1f);
     }
 
@@ -223,7 +224,7 @@ public class ConvKernelTests
                 worst[t] = Math.Max(worst[t], dw.Zip(expected, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max());
             }
         });
-        Assert.All(worst, w => Assert.True(w < 1e-4, $"dW differs from the thread's own by {w:E2}"));
+        Assert.All(worst, w => Assert.True(w < 5e-4, $"dW differs from the thread's own by {w:E2}"));
     }
 
     public static IEnumerable<object[]> StrideOneShapes() => new[]
