@@ -68,8 +68,8 @@ public sealed class OnnxModelBuilder
     public void Initializer(string name, long[] shape, ReadOnlySpan<float> values)
     {
         long count = Count(name, shape, values.Length);
-        var tensor = TensorHeader(name, shape, 1);
-        tensor.Floats(9, values.Slice(0, (int)count));
+        var tensor = TensorHeader(name, shape, OnnxFields.DataType.Float);
+        tensor.Floats(OnnxFields.Tensor.RawData, values.Slice(0, (int)count));
         _initializers.Add(tensor);
     }
 
@@ -91,8 +91,8 @@ public sealed class OnnxModelBuilder
                 throw new ArgumentOutOfRangeException(nameof(blockOrder), source, $"Initializer '{name}': block {source} does not exist.");
             values.Slice(source * block, block).CopyTo(reordered.AsSpan(k * block, block));
         }
-        var tensor = TensorHeader(name, shape, 1);
-        tensor.Floats(9, reordered);
+        var tensor = TensorHeader(name, shape, OnnxFields.DataType.Float);
+        tensor.Floats(OnnxFields.Tensor.RawData, reordered);
         _initializers.Add(tensor);
     }
 
@@ -100,8 +100,8 @@ public sealed class OnnxModelBuilder
     public void Int64Initializer(string name, long[] shape, params long[] values)
     {
         long count = Count(name, shape, values.Length);
-        var tensor = TensorHeader(name, shape, 7);
-        tensor.Int64s(9, values.AsSpan(0, (int)count));
+        var tensor = TensorHeader(name, shape, OnnxFields.DataType.Int64);
+        tensor.Int64s(OnnxFields.Tensor.RawData, values.AsSpan(0, (int)count));
         _initializers.Add(tensor);
     }
 
@@ -133,23 +133,23 @@ public sealed class OnnxModelBuilder
         foreach (string output in _outputNames)
             if (!_values.Contains(output)) throw new InvalidOperationException($"The ONNX graph's output '{output}' is not written by any node.");
         var graph = new ProtoWriter();
-        foreach (var node in _nodes) graph.Message(1, node.Write());
-        graph.String(2, _graphName);
-        foreach (var tensor in _initializers) graph.Message(5, tensor);
-        if (_docString.Length > 0) graph.String(10, _docString);
-        foreach (var input in _inputs) graph.Message(11, input);
-        foreach (var output in _outputs) graph.Message(12, output);
+        foreach (var node in _nodes) graph.Message(OnnxFields.Graph.Node, node.Write());
+        graph.String(OnnxFields.Graph.Name, _graphName);
+        foreach (var tensor in _initializers) graph.Message(OnnxFields.Graph.Initializer, tensor);
+        if (_docString.Length > 0) graph.String(OnnxFields.Graph.DocString, _docString);
+        foreach (var input in _inputs) graph.Message(OnnxFields.Graph.Input, input);
+        foreach (var output in _outputs) graph.Message(OnnxFields.Graph.Output, output);
 
         var opset = new ProtoWriter();
-        opset.String(1, "");
-        opset.Int64(2, Opset);
+        opset.String(OnnxFields.OperatorSet.Domain, ""); // the default domain, ai.onnx
+        opset.Int64(OnnxFields.OperatorSet.Version, Opset);
 
         var model = new ProtoWriter();
-        model.Int64(1, IrVersion);
-        model.String(2, "Compiled.Nets");
-        model.String(3, _producerVersion);
-        model.Message(7, graph);
-        model.Message(8, opset);
+        model.Int64(OnnxFields.Model.IrVersion, IrVersion);
+        model.String(OnnxFields.Model.ProducerName, "Compiled.Nets");
+        model.String(OnnxFields.Model.ProducerVersion, _producerVersion);
+        model.Message(OnnxFields.Model.Graph, graph);
+        model.Message(OnnxFields.Model.OpsetImport, opset);
         return model.Written.ToArray();
     }
 
@@ -223,9 +223,9 @@ public sealed class OnnxModelBuilder
     private static ProtoWriter TensorHeader(string name, long[] shape, int dataType)
     {
         var tensor = new ProtoWriter();
-        foreach (long d in shape) tensor.Int64(1, d);
-        tensor.Int64(2, dataType);
-        tensor.String(8, name);
+        foreach (long d in shape) tensor.Int64(OnnxFields.Tensor.Dims, d);
+        tensor.Int64(OnnxFields.Tensor.DataType, dataType);
+        tensor.String(OnnxFields.Tensor.Name, name);
         return tensor;
     }
 
@@ -236,19 +236,19 @@ public sealed class OnnxModelBuilder
         foreach (long d in shape)
         {
             var dim = new ProtoWriter();
-            if (d == Batch) dim.String(2, "N");
-            else if (d >= 0) dim.Int64(1, d);
+            if (d == Batch) dim.String(OnnxFields.Shape.DimParam, "N");
+            else if (d >= 0) dim.Int64(OnnxFields.Shape.DimValue, d);
             else throw new ArgumentException($"Value '{name}' has dimension {d} in [{string.Join(", ", shape)}]; use OnnxModelBuilder.Batch for the batch.", nameof(shape));
-            dims.Message(1, dim);
+            dims.Message(OnnxFields.Shape.Dim, dim);
         }
         var tensorType = new ProtoWriter();
-        tensorType.Int64(1, 1); // float
-        tensorType.Message(2, dims);
+        tensorType.Int64(OnnxFields.TensorType.ElementType, OnnxFields.DataType.Float);
+        tensorType.Message(OnnxFields.TensorType.Shape, dims);
         var type = new ProtoWriter();
-        type.Message(1, tensorType);
+        type.Message(OnnxFields.Type.TensorType, tensorType);
         var info = new ProtoWriter();
-        info.String(1, name);
-        info.Message(2, type);
+        info.String(OnnxFields.ValueInfo.Name, name);
+        info.Message(OnnxFields.ValueInfo.Type, type);
         return info;
     }
 }
@@ -272,59 +272,59 @@ public sealed class OnnxNode
     /// <summary>Adds the attribute <paramref name="name"/> with an integer value; returns this node.</summary>
     public OnnxNode Int(string name, long value)
     {
-        var a = Attribute(name, 2);
-        a.Int64(3, value);
+        var a = Attribute(name, OnnxFields.AttributeType.Int);
+        a.Int64(OnnxFields.Attribute.Int, value);
         return this;
     }
 
     /// <summary>Adds the attribute <paramref name="name"/> with a list of integers value; returns this node.</summary>
     public OnnxNode Ints(string name, params long[] values)
     {
-        var a = Attribute(name, 7);
-        foreach (long v in values) a.Int64(8, v);
+        var a = Attribute(name, OnnxFields.AttributeType.Ints);
+        foreach (long v in values) a.Int64(OnnxFields.Attribute.Ints, v);
         return this;
     }
 
     /// <summary>Adds the attribute <paramref name="name"/> with a float value; returns this node.</summary>
     public OnnxNode Float(string name, float value)
     {
-        var a = Attribute(name, 1);
-        a.Float(2, value);
+        var a = Attribute(name, OnnxFields.AttributeType.Float);
+        a.Float(OnnxFields.Attribute.Float, value);
         return this;
     }
 
     /// <summary>Adds the attribute <paramref name="name"/> with a list of floats value; returns this node.</summary>
     public OnnxNode Floats(string name, params float[] values)
     {
-        var a = Attribute(name, 6);
-        foreach (float v in values) a.Float(7, v);
+        var a = Attribute(name, OnnxFields.AttributeType.Floats);
+        foreach (float v in values) a.Float(OnnxFields.Attribute.Floats, v);
         return this;
     }
 
     /// <summary>Adds the attribute <paramref name="name"/> with a string value; returns this node.</summary>
     public OnnxNode String(string name, string value)
     {
-        var a = Attribute(name, 3);
-        a.String(4, value);
+        var a = Attribute(name, OnnxFields.AttributeType.String);
+        a.String(OnnxFields.Attribute.String, value);
         return this;
     }
 
     /// <summary>Adds the attribute <paramref name="name"/> with a list of strings value; returns this node.</summary>
     public OnnxNode Strings(string name, params string[] values)
     {
-        var a = Attribute(name, 8);
-        foreach (string v in values) a.String(9, v);
+        var a = Attribute(name, OnnxFields.AttributeType.Strings);
+        foreach (string v in values) a.String(OnnxFields.Attribute.Strings, v);
         return this;
     }
 
-    /// <summary>Starts an attribute: its name now, its type (AttributeProto.type, field 20) when written.</summary>
+    /// <summary>Starts an attribute: its name and its type (AttributeProto.type).</summary>
     private ProtoWriter Attribute(string name, int type)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!_attributeNames.Add(name)) throw new InvalidOperationException($"ONNX node '{_name}' already has an attribute '{name}'.");
         var a = new ProtoWriter();
-        a.String(1, name);
-        a.Int64(20, type);
+        a.String(OnnxFields.Attribute.Name, name);
+        a.Int64(OnnxFields.Attribute.Type, type);
         _attributes.Add(a);
         return a;
     }
@@ -332,11 +332,11 @@ public sealed class OnnxNode
     internal ProtoWriter Write()
     {
         var node = new ProtoWriter();
-        foreach (string input in _inputs) node.String(1, input);
-        foreach (string output in _outputs) node.String(2, output);
-        node.String(3, _name);
-        node.String(4, _opType);
-        foreach (var a in _attributes) node.Message(5, a);
+        foreach (string input in _inputs) node.String(OnnxFields.Node.Input, input);
+        foreach (string output in _outputs) node.String(OnnxFields.Node.Output, output);
+        node.String(OnnxFields.Node.Name, _name);
+        node.String(OnnxFields.Node.OpType, _opType);
+        foreach (var a in _attributes) node.Message(OnnxFields.Node.Attribute, a);
         return node;
     }
 }
