@@ -409,13 +409,10 @@ public class DiagnosticTests
     [Fact]
     public void Every_descriptor_is_catalogued_in_docs()
     {
-        string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(GeneratorHarness.RepositoryRoot(), "docs", "diagnostics.md"));
         var ids = typeof(DiagnosticDescriptors).GetFields()
             .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().Select(d => d.Id).ToList();
         Assert.True(ids.Count >= 15);
         foreach (string id in ids) Assert.Contains("## " + id, docs);
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "..", ".."));
 }

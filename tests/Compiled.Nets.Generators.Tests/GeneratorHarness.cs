@@ -43,14 +43,21 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator, then compiles the user's code together with what it generated.</summary>
-    public static Result Run(params string[] sources)
+    public static Result Run(params string[] sources) => Run(OutputKind.DynamicallyLinkedLibrary, sources);
+
+    /// <summary><see cref="Run(string[])"/> for an assembly of the given kind (a console program has top-level statements).</summary>
+    public static Result Run(OutputKind kind, params string[] sources)
     {
-        var compilation = Compile(sources);
+        var compilation = Compile(sources).WithOptions(new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var run = driver.GetRunResult().Results.Single();
         if (run.Exception is not null) throw new InvalidOperationException("The generator threw.", run.Exception);
         return new Result(run, generatorDiagnostics, output.GetDiagnostics());
     }
+
+    /// <summary>The repository's root folder, from this file's place in it.</summary>
+    public static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 
     /// <summary>1-based line of the first line of <paramref name="source"/> containing <paramref name="marker"/>.</summary>
     public static int LineOf(string source, string marker)

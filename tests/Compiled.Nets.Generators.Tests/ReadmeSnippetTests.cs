@@ -3,7 +3,6 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace Compiled.Nets.Generators.Tests;
@@ -32,7 +31,7 @@ public class ReadmeSnippetTests
     [Fact]
     public void The_Fit_example_compiles_with_the_main_jobs_MnistMlp()
     {
-        string sample = File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "Mnist", "Program.cs"));
+        string sample = File.ReadAllText(Path.Combine(GeneratorHarness.RepositoryRoot(), "samples", "Mnist", "Program.cs"));
         var mlp = Regex.Match(sample, @"^\[Network\([^\n]*\)\]\s*\npublic partial class MnistMlp\s*\n\{.*?\n\}", RegexOptions.Multiline | RegexOptions.Singleline);
         Assert.True(mlp.Success, "samples/Mnist/Program.cs no longer declares MnistMlp as the README says");
         AssertCompiles(Block("readme-fit"), "using Compiled.Nets;\n" + mlp.Value);
@@ -41,7 +40,7 @@ public class ReadmeSnippetTests
     /// <summary>The ```csharp block that follows the README's <c>&lt;!-- marker: …</c> comment.</summary>
     private static string Block(string marker)
     {
-        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")).Replace("\r\n", "\n");
+        string readme = File.ReadAllText(Path.Combine(GeneratorHarness.RepositoryRoot(), "README.md")).Replace("\r\n", "\n");
         int at = readme.IndexOf("<!-- " + marker + ":", StringComparison.Ordinal);
         Assert.True(at >= 0, $"README.md has no '<!-- {marker}:' marker");
         int start = readme.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
@@ -51,15 +50,10 @@ public class ReadmeSnippetTests
 
     private static void AssertCompiles(params string[] sources)
     {
-        var compilation = GeneratorHarness.Compile(sources.Append(ImplicitUsings).ToArray())
-            .WithOptions(new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
-        var problems = generatorDiagnostics.Concat(output.GetDiagnostics())
+        var result = GeneratorHarness.Run(OutputKind.ConsoleApplication, sources.Append(ImplicitUsings).ToArray());
+        var problems = result.GeneratorDiagnostics.Concat(result.CompilationDiagnostics)
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "CS8019") // CS8019: an implicit using unused
             .Select(d => d.ToString()).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }

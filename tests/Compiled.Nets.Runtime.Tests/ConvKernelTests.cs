@@ -150,10 +150,11 @@ public class ConvKernelTests
         const int batch = 3;
         float[] x = Random(batch * s.InputSize, 41), w = Random(s.WeightCount, 42), b = Random(s.OutChannels, 43), dz = Random(batch * s.OutputSize, 44);
         var direct = RunAllPasses(s, batch, x, w, b, dz);
-        AssertSameResults(direct, RunAllPasses(s.WithAlgorithm(ConvAlgorithm.Im2Col), batch, x, w, b, dz), Difference);
-
-        static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
+        AssertSameResults(direct, RunAllPasses(s.WithAlgorithm(ConvAlgorithm.Im2Col), batch, x, w, b, dz), ElementwiseDifference);
     }
+
+    /// <summary>The largest |a − b| / max(1, |b|) over the elements.</summary>
+    private static double ElementwiseDifference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
 
     /// <summary>Two paths' passes agree: y and dx to 5 decimal places, dW and db (longer sums) to 4.</summary>
     private static void AssertSameResults(Passes first, Passes second, Func<float[], float[], double> difference)
@@ -196,9 +197,9 @@ public class ConvKernelTests
         using (BatchParallel.HoldWorkersForTests())
             ConvKernels.WeightGradient(dz, x, dwAlone, dbAlone, batch, s, scratch);
         // 6,400 products per element summed in another order: rounding reaches 5e-5 without SIMD; a stale partial sum is O(1).
-        static double Difference(float[] a, float[] b) => a.Zip(b, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max();
-        Assert.True(Difference(dwAlone, dwSplit) < 5e-4, $"dW differs by {Difference(dwAlone, dwSplit):E2}");
-        Assert.True(Difference(dbAlone, dbSplit) < 5e-4, $"db differs by {Difference(dbAlone, dbSplit):E2}");
+        double dwDifference = ElementwiseDifference(dwAlone, dwSplit), dbDifference = ElementwiseDifference(dbAlone, dbSplit);
+        Assert.True(dwDifference < 5e-4, $"dW differs by {dwDifference:E2}");
+        Assert.True(dbDifference < 5e-4, $"db differs by {dbDifference:E2}");
         Assert.Contains(dwSplit, v => Math.Abs(v) > 1f);
     }
 
@@ -221,7 +222,7 @@ public class ConvKernelTests
             {
                 float[] dw = new float[s.WeightCount], db = new float[s.OutChannels];
                 ConvKernels.WeightGradient(dz, x, dw, db, batch, s, scratch);
-                worst[t] = Math.Max(worst[t], dw.Zip(expected, (p, q) => Math.Abs(p - q) / Math.Max(1, Math.Abs(q))).Max());
+                worst[t] = Math.Max(worst[t], ElementwiseDifference(dw, expected));
             }
         });
         Assert.All(worst, w => Assert.True(w < 5e-4, $"dW differs from the thread's own by {w:E2}"));
