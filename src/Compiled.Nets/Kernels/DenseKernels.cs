@@ -72,7 +72,8 @@ public static class DenseKernels
     internal static void ForwardBlock<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         int b0, int b1, int j0, int j1, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
     {
-        if (Vector256.IsHardwareAccelerated) ForwardBlock<Vector256<float>, Vector256Width, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
+        if (Vector512.IsHardwareAccelerated && UseVector512Depth(inSize)) ForwardBlock<Vector512<float>, Vector512Width, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
+        else if (Vector256.IsHardwareAccelerated) ForwardBlock<Vector256<float>, Vector256Width, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
         else if (Vector128.IsHardwareAccelerated) ForwardBlock<Vector128<float>, Vector128Width, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
         else ForwardBlock<float, ScalarWidth, TAct>(x, w, bias, y, b0, b1, j0, j1, inSize, outSize, activation);
     }
@@ -125,6 +126,12 @@ public static class DenseKernels
             BiasActivationRows<TVector, TWidth, TAct>(y.Slice(b * outSize + j0, units), unitBias, units, activation);
         }
     }
+
+    /// <summary>
+    /// Whether the dot-product tiles run 512-bit vectors along a depth of <paramref name="depth"/>: only for whole 16-float
+    /// vectors, as a depth of 120 would leave 8 products per sum to the scalar tail that 256-bit vectors cover exactly.
+    /// </summary>
+    private static bool UseVector512Depth(int depth) => depth >= 16 && depth % 16 == 0;
 
     /// <summary>One part of a split forward pass: groups of four samples, or of four output units (for a batch below 8).</summary>
     private sealed unsafe class ForwardJob<TAct> : IBatchJob where TAct : struct, IActivation
@@ -571,7 +578,9 @@ public static class DenseKernels
     private static void MultiplyStrided<TAct>(ref float a, int rowStride, int depthStride, ref float b,
         ref float c, ref float d, int rows, int cols, int depth, TAct derivative, bool accumulate) where TAct : struct, IActivation
     {
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && cols >= Vector512<float>.Count)
+            MultiplyStrided<Vector512<float>, Vector512Width, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
+        else if (Vector256.IsHardwareAccelerated)
             MultiplyStrided<Vector256<float>, Vector256Width, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
         else if (Vector128.IsHardwareAccelerated)
             MultiplyStrided<Vector128<float>, Vector128Width, TAct>(ref a, rowStride, depthStride, ref b, ref c, ref d, rows, cols, depth, derivative, accumulate);
@@ -599,6 +608,18 @@ public static class DenseKernels
                     Tile4x3<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
             for (; n + narrow <= cols; n += narrow)
                 Tile4x1<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            // Columns left by 512-bit tiles (120 = 64 + 3·16 + 8): narrower vectors, not scalars. Every column's sum runs over k
+            // in order whatever the width, so this changes no result.
+            if (narrow > 8 && n + 8 <= cols)
+            {
+                Tile4x1<Vector256<float>, Vector256Width, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+                n += 8;
+            }
+            if (narrow > 4 && n + 4 <= cols)
+            {
+                Tile4x1<Vector128<float>, Vector128Width, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+                n += 4;
+            }
             for (int rr = r; rr < r + 4; rr++)
                 ScalarColumns(ref Unsafe.Add(ref a, rr * rowStride), depthStride, ref b, cols, ref Unsafe.Add(ref c, rr * cols), ref Unsafe.Add(ref d, rr * cols), n, depth, derivative, scale, accumulate);
         }
@@ -610,6 +631,16 @@ public static class DenseKernels
                 Tile1x4<TVector, TWidth, TAct>(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
             for (; n + narrow <= cols; n += narrow)
                 Tile1x1<TVector, TWidth, TAct>(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+            if (narrow > 8 && n + 8 <= cols)
+            {
+                Tile1x1<Vector256<float>, Vector256Width, TAct>(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+                n += 8;
+            }
+            if (narrow > 4 && n + 4 <= cols)
+            {
+                Tile1x1<Vector128<float>, Vector128Width, TAct>(ref ar, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
+                n += 4;
+            }
             ScalarColumns(ref ar, depthStride, ref b, cols, ref Unsafe.Add(ref c, r * cols), ref Unsafe.Add(ref d, r * cols), n, depth, derivative, scale, accumulate);
         }
     }

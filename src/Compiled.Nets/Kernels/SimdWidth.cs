@@ -43,7 +43,7 @@ internal interface ISimdWidth<TVector> where TVector : unmanaged
     static abstract TVector Derivative<TAct>(TAct activation, TVector y) where TAct : struct, IActivation;
 }
 
-/// <summary>AVX-512: for the wide products only, where 32 registers of 16 floats pay (guarded by <see cref="Vector512.IsHardwareAccelerated"/>).</summary>
+/// <summary>AVX-512: for the convolution and dense products only, where 32 registers of 16 floats pay (guarded by <see cref="Vector512.IsHardwareAccelerated"/>).</summary>
 internal readonly struct Vector512Width : ISimdWidth<Vector512<float>>
 {
     public static int Count => Vector512<float>.Count;
