@@ -608,8 +608,9 @@ public static class DenseKernels
                     Tile4x3<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
             for (; n + narrow <= cols; n += narrow)
                 Tile4x1<TVector, TWidth, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
-            // Columns left by 512-bit tiles (120 = 64 + 3·16 + 8): narrower vectors, not scalars. Every column's sum runs over k
-            // in order whatever the width, so this changes no result.
+            // Columns left by the widest tiles (120 = 64 + 3·16 + 8 at 512 bits, 84 = 80 + 4 at 256) go to narrower vectors
+            // before scalars. Each column's sum runs over k in order at any width; only the scalar loop rounds the multiply
+            // and the add apart. The one-row loop below does the same.
             if (narrow > 8 && n + 8 <= cols)
             {
                 Tile4x1<Vector256<float>, Vector256Width, TAct>(ref ar, rowStride, depthStride, ref Unsafe.Add(ref b, n), cols, ref Unsafe.Add(ref c, r * cols + n), ref Unsafe.Add(ref d, r * cols + n), depth, derivative, scale, accumulate);
