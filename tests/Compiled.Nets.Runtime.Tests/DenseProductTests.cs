@@ -17,13 +17,7 @@ public class DenseProductTests
         { 64, 400, 120 }, { 64, 120, 84 }, { 13, 84, 10 }, { 9, 93, 93 }, { 5, 784, 128 }, { 3, 16, 17 },
     };
 
-    private static float[] Random(int count, int seed)
-    {
-        var random = new SeededRandom(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++) values[i] = random.NextGaussian();
-        return values;
-    }
+    private static float[] Random(int count, int seed) => DenseSplitTests.Random(count, seed);
 
     private static void Close(double expected, float actual, int depth, string what)
     {

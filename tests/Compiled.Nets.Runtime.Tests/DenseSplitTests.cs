@@ -12,7 +12,7 @@ namespace Compiled.Nets.Runtime.Tests;
 /// </summary>
 public class DenseSplitTests
 {
-    private static float[] Random(int count, int seed)
+    internal static float[] Random(int count, int seed)
     {
         var random = new SeededRandom(seed);
         var values = new float[count];
